@@ -1,0 +1,55 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Attention.Full;
+
+/// <summary>
+/// Softmax attention composed from plain TorchSharp ops: the oracle the fused kernels are tested
+/// against, and the path for tensors the kernels do not serve (other devices and dtypes).
+/// Materialises the <c>[seq × seq]</c> score matrix, so it is for checking and fallback, not for speed.
+/// </summary>
+public static class FullAttentionReference
+{
+    /// <summary>
+    /// softmax(scale · Q Kᵀ + mask) V for <c>[batch, heads, seq, headDim]</c> inputs.
+    /// </summary>
+    /// <param name="query">Queries, <c>[batch, heads, queries, headDim]</c>.</param>
+    /// <param name="key">Keys, <c>[batch, heads, keys, headDim]</c>.</param>
+    /// <param name="value">Values, <c>[batch, heads, keys, headDim]</c>.</param>
+    /// <param name="causal">Query i attends keys 0..i only (queries and keys aligned at position 0).</param>
+    /// <param name="keyPaddingMask">Optional <c>[batch, keys]</c> bool mask, true where the key is a real token.</param>
+    /// <param name="scale">Score scale; defaults to 1/√headDim.</param>
+    /// <returns>The attended values, <c>[batch, heads, queries, headDim]</c>. A query with no visible key gets zeros.</returns>
+    public static Tensor Forward(Tensor query, Tensor key, Tensor value, bool causal, Tensor? keyPaddingMask = null, double? scale = null)
+    {
+        AttentionShapes.Check(query, key, value, keyPaddingMask, nameof(FullAttentionReference));
+        using var scope = NewDisposeScope();
+        long queries = query.shape[2], keys = key.shape[2];
+        var visible = VisibilityMask(queries, keys, causal, keyPaddingMask, query.device);
+        var scores = query.matmul(key.transpose(-2, -1)) * (scale ?? 1.0 / Math.Sqrt(query.shape[3]));
+        if (visible is not null)
+            scores = scores.masked_fill(visible.logical_not(), double.NegativeInfinity);
+        var weights = scores.softmax(-1);
+        // A row with no visible key is all -inf, which softmax turns into NaN; such a query attends nothing.
+        if (visible is not null)
+            weights = weights.masked_fill(visible.logical_not(), 0.0);
+        return weights.matmul(value).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The boolean visibility of each key to each query, broadcastable to <c>[batch, heads, queries, keys]</c>,
+    /// or null when every key is visible to every query.
+    /// </summary>
+    public static Tensor? VisibilityMask(long queries, long keys, bool causal, Tensor? keyPaddingMask, Device device)
+    {
+        Tensor? visible = null;
+        if (causal)
+            visible = ones(queries, keys, ScalarType.Bool, device).tril();
+        if (keyPaddingMask is not null)
+        {
+            var padding = keyPaddingMask.to(ScalarType.Bool).unsqueeze(1).unsqueeze(1);   // [batch, 1, 1, keys]
+            visible = visible is null ? padding : visible.logical_and(padding);
+        }
+        return visible;
+    }
+}
