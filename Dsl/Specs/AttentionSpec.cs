@@ -1,0 +1,68 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace XformerDsl.Specs
+{
+    /// <summary>
+    /// The attention of a model: a closed family of records, one per attention attribute (only this assembly can add
+    /// members). Each family states what the shared rules and the model card need to know about it; family-specific
+    /// settings live on the derived record.
+    /// </summary>
+    public abstract record AttentionSpec
+    {
+        private protected AttentionSpec(int heads) => Heads = heads;
+
+        /// <summary>Number of heads; every family splits Dim into Heads heads of Dim / Heads dimensions.</summary>
+        public int Heads { get; init; }
+
+        /// <summary>The attribute that declares this family, without the <c>Attribute</c> suffix (e.g. <c>FullAttention</c>).</summary>
+        public abstract string AttributeName { get; }
+
+        /// <summary>A one-line description of the family's cost in the sequence length L, for the model card.</summary>
+        public abstract string Complexity { get; }
+
+        /// <summary>
+        /// Trainable parameters of one layer's attention: by default the Q, K, V and output projections, four
+        /// Dim × Dim matrices (with biases when declared). Families with other projections override it.
+        /// </summary>
+        public virtual long ParametersPerLayer(int dim, bool bias) => 4L * dim * dim + (bias ? 4L * dim : 0);
+
+        /// <summary>
+        /// The family's own rules for declaration <paramref name="index"/> of <paramref name="model"/> (a window longer
+        /// than MaxLength, a pattern the causal mode cannot use, …), beyond the rules every family shares (Heads in
+        /// range and dividing Dim, layer selectors). Give each problem <c>AttentionIndex = index</c> so the generator
+        /// reports it at this declaration's argument. Shared rules run first; none of this family's rules need to
+        /// repeat them.
+        /// </summary>
+        public virtual IEnumerable<SpecProblem> Problems(ModelSpec model, int index) => Enumerable.Empty<SpecProblem>();
+
+        /// <summary>Multiply-accumulates per token of one layer's projections: by default Q, K, V and output, 4·Dim².</summary>
+        public virtual long ProjectionMacsPerToken(int dim) => 4L * dim * dim;
+
+        /// <summary>
+        /// Multiply-accumulates per token in one layer for mixing tokens: computing attention scores and applying them
+        /// to the values, excluding the Q/K/V/output projections. Averaged over the positions of a sequence of
+        /// <paramref name="length"/> tokens.
+        /// </summary>
+        public abstract long MixingMacsPerToken(int dim, int length, bool causal);
+    }
+
+    /// <summary>Full softmax attention: every query scores every visible key. See <see cref="FullAttentionAttribute"/>.</summary>
+    /// <param name="Heads">Number of heads. See <see cref="AttentionAttribute.Heads"/>.</param>
+    public sealed record FullAttentionSpec(int Heads) : AttentionSpec(Heads)
+    {
+        /// <inheritdoc/>
+        public override string AttributeName => "FullAttention";
+
+        /// <inheritdoc/>
+        public override string Complexity => "full softmax attention, quadratic: O(L²·Dim) time per layer";
+
+        /// <summary>
+        /// Scores (Q Kᵀ) and weighted values (P V) each cost Dim MACs per visible key (summed over heads). A causal
+        /// query at position i (1-based) sees i keys, (L+1)/2 on average, so the total is Dim·(L+1); a bidirectional
+        /// query sees all L keys, 2·Dim·L.
+        /// </summary>
+        public override long MixingMacsPerToken(int dim, int length, bool causal) =>
+            causal ? (long)dim * (length + 1L) : 2L * dim * length;
+    }
+}

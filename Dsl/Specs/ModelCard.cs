@@ -1,0 +1,129 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using XformerDsl.Specs;
+
+namespace XformerDsl
+{
+    /// <summary>
+    /// What a model costs, computed from its <see cref="ModelSpec"/> alone: the generator prints it in the XML doc of
+    /// the generated class at compile time, and the class exposes it as the static <c>Card</c> property.
+    /// <para>
+    /// Parameter counts are exact: they equal the element count of the module's <c>parameters()</c>.
+    /// MACs (multiply-accumulates) per token are defined as the MACs of one forward pass over a full sequence of
+    /// <c>length</c> tokens divided by <c>length</c>, counting the Q/K/V/output projections, the attention score and
+    /// value products (a causal query at position i sees i keys, (length+1)/2 on average), the feed-forward matrices
+    /// and the output head; and excluding embedding lookups, position encodings, norms, activations, softmax, biases
+    /// and dropout, which are linear in Dim and small beside the matrix products. FLOPs ≈ 2 × MACs.
+    /// </para>
+    /// </summary>
+    public sealed record ModelCard
+    {
+        private ModelCard(ModelSpec spec)
+        {
+            Spec = spec;
+            long dim = spec.Dim, vocab = spec.Vocab;
+            long norm = NormParameters(spec);
+            var ffn = spec.FeedForward;
+            var attentionOfLayer = spec.AttentionIndexOfLayers();
+
+            EmbeddingParameters = vocab * dim + (spec.Positions.Kind == PositionEncoding.Learned ? (long)spec.MaxLength * dim : 0);
+            FeedForwardParametersPerLayer = ffn.MatrixCount * dim * ffn.Hidden + (spec.Bias ? (ffn.MatrixCount - 1L) * ffn.Hidden + dim : 0);
+            AttentionParameters = attentionOfLayer.Sum(i => spec.Attention[i].Attention.ParametersPerLayer(spec.Dim, spec.Bias));
+            LayerParameters = spec.Depth * (2 * norm + FeedForwardParametersPerLayer) + AttentionParameters;
+            HeadParameters = (spec.HasFinalNorm ? norm : 0) + (spec.TiedEmbeddings ? 0 : vocab * dim + (spec.Bias ? vocab : 0));
+            ParameterCount = EmbeddingParameters + LayerParameters + HeadParameters;
+            MacsPerTokenAtMaxLength = MacsPerToken(spec.MaxLength);
+        }
+
+        /// <summary>The card of <paramref name="spec"/>; throws <see cref="ArgumentException"/> when the spec breaks a rule.</summary>
+        public static ModelCard Of(ModelSpec spec) => new ModelCard((spec ?? throw new ArgumentNullException(nameof(spec))).EnsureValid());
+
+        /// <summary>The architecture this card describes.</summary>
+        public ModelSpec Spec { get; }
+
+        /// <summary>Total number of trainable scalars (tied matrices counted once).</summary>
+        public long ParameterCount { get; }
+
+        /// <summary>Token embedding plus, for learned positions, the position table.</summary>
+        public long EmbeddingParameters { get; }
+
+        /// <summary>Parameters of all blocks: their norms, attention and feed-forward.</summary>
+        public long LayerParameters { get; }
+
+        /// <summary>The attention parameters of all blocks (projections, and whatever else their families have).</summary>
+        public long AttentionParameters { get; }
+
+        /// <summary>Feed-forward matrices of one block (with biases when declared).</summary>
+        public long FeedForwardParametersPerLayer { get; }
+
+        /// <summary>Final norm (pre-norm only) plus the output head (zero when tied to the embedding).</summary>
+        public long HeadParameters { get; }
+
+        /// <summary>Bytes the parameters take as float32.</summary>
+        public long ParameterBytesFloat32 => ParameterCount * 4;
+
+        /// <summary><see cref="MacsPerToken"/> at the model's MaxLength.</summary>
+        public long MacsPerTokenAtMaxLength { get; }
+
+        /// <summary>
+        /// How attention cost grows with the sequence length L: the family's cost, or, when layers mix families, each
+        /// family's cost and its layers.
+        /// </summary>
+        public string AttentionComplexity
+        {
+            get
+            {
+                if (Spec.Attention.Count == 1)
+                    return Spec.Attention[0].Attention.Complexity;
+                var attentionOfLayer = Spec.AttentionIndexOfLayers();
+                return string.Join("; ", Enumerable.Range(0, Spec.Attention.Count).Select(i =>
+                {
+                    var layers = Enumerable.Range(0, Spec.Depth).Where(layer => attentionOfLayer[layer] == i).ToList();
+                    string where = layers.Count == 1 ? "layer " + layers[0] : "layers " + string.Join(", ", layers);
+                    return where + ": " + Spec.Attention[i].Attention.Complexity;
+                }));
+            }
+        }
+
+        /// <summary>
+        /// MACs per token, averaged over a full sequence of <paramref name="length"/> tokens (see the class summary for
+        /// exactly what is counted): the sum over layers of projections, attention mixing and feed-forward, plus Vocab·Dim.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">When <paramref name="length"/> is not positive.</exception>
+        public long MacsPerToken(int length)
+        {
+            if (length < 1)
+                throw new ArgumentOutOfRangeException(nameof(length), length, "The sequence length must be at least 1.");
+            long dim = Spec.Dim;
+            long feedForward = Spec.FeedForward.MatrixCount * dim * Spec.FeedForward.Hidden;
+            long layers = Spec.AttentionIndexOfLayers().Sum(i =>
+            {
+                var attention = Spec.Attention[i].Attention;
+                return attention.ProjectionMacsPerToken(Spec.Dim) + attention.MixingMacsPerToken(Spec.Dim, length, Spec.Causal) + feedForward;
+            });
+            return layers + Spec.Vocab * dim;
+        }
+
+        /// <summary>
+        /// The card as short sentences (parameter count, MACs per token at MaxLength, attention cost), the text the
+        /// generator puts in the XML doc of the model class.
+        /// </summary>
+        public string[] Describe() => new[]
+        {
+            $"Parameters: {Grouped(ParameterCount)} ({Grouped(EmbeddingParameters)} embedding, {Grouped(LayerParameters)} in {Spec.Depth} layers, {Grouped(HeadParameters)} head), {Mebibytes(ParameterBytesFloat32)} MiB as float32.",
+            $"MACs per token at MaxLength = {Grouped(Spec.MaxLength)}: {Grouped(MacsPerTokenAtMaxLength)} (projections, attention scores and values, feed-forward, output head; embedding lookups, norms and softmax excluded).",
+            $"Attention: {AttentionComplexity}.",
+        };
+
+        /// <summary>The card as one line per fact.</summary>
+        public override string ToString() => Spec.Name + ": " + string.Join(" ", Describe());
+
+        private static long NormParameters(ModelSpec spec) =>
+            spec.Normalization.Kind == NormKind.LayerNorm && spec.Bias ? 2L * spec.Dim : spec.Dim;
+
+        private static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+        private static string Mebibytes(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.0", CultureInfo.InvariantCulture);
+    }
+}

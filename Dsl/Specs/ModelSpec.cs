@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace XformerDsl.Specs
+{
+    /// <summary>
+    /// A whole transformer architecture as data: what a <c>[Transformer]</c> declaration means once every default is
+    /// resolved. The generator builds one from the attributes and emits it as the model's static <c>Spec</c>; code can
+    /// also build one at run time and check it with <see cref="Validate"/>, which applies the same rules the generator
+    /// reports as compile-time diagnostics.
+    /// </summary>
+    /// <param name="Name">The model's name (the generated class name), used in the model card and messages.</param>
+    /// <param name="Vocab">Vocabulary size; token ids are 0..Vocab−1. See <see cref="TransformerAttribute.Vocab"/>.</param>
+    /// <param name="Dim">Model width. See <see cref="TransformerAttribute.Dim"/>.</param>
+    /// <param name="Depth">Number of blocks. See <see cref="TransformerAttribute.Depth"/>.</param>
+    /// <param name="MaxLength">Longest accepted sequence. See <see cref="TransformerAttribute.MaxLength"/>.</param>
+    /// <param name="Causal">Causal decoder (true) or bidirectional encoder (false). See <see cref="TransformerAttribute.Causal"/>.</param>
+    /// <param name="Bias">Biases in every Linear and LayerNorm. See <see cref="TransformerAttribute.Bias"/>.</param>
+    /// <param name="TiedEmbeddings">Output head shares the token-embedding matrix. See <see cref="TransformerAttribute.TiedEmbeddings"/>.</param>
+    /// <param name="Dropout">Embedding and residual dropout probability. See <see cref="TransformerAttribute.Dropout"/>.</param>
+    /// <param name="Attention">
+    /// The attention declarations, in declaration order: each an attention family with its settings (one member of the
+    /// closed <see cref="AttentionSpec"/> family) and the layers it applies to. Most models have one, applying to every
+    /// layer; hybrid models mix families across layers.
+    /// </param>
+    /// <param name="FeedForward">The feed-forward network.</param>
+    /// <param name="Positions">The position encoding.</param>
+    /// <param name="Normalization">The normalization layers.</param>
+    public sealed record ModelSpec(
+        string Name,
+        int Vocab,
+        int Dim,
+        int Depth,
+        int MaxLength,
+        bool Causal,
+        bool Bias,
+        bool TiedEmbeddings,
+        double Dropout,
+        ImmutableEquatableArray<LayerAttention> Attention,
+        FeedForwardSpec FeedForward,
+        PositionSpec Positions,
+        NormSpec Normalization)
+    {
+        /// <summary>A spec whose every layer has the same attention, the common case.</summary>
+        public static ImmutableEquatableArray<LayerAttention> EveryLayer(AttentionSpec attention) =>
+            ImmutableEquatableArray.Create(new LayerAttention(attention, LayerSelector.Remaining));
+
+        /// <summary>Dimensions per head of <paramref name="attention"/>, Dim / Heads (0 when Heads is not positive).</summary>
+        public int HeadDimOf(AttentionSpec attention) => attention.Heads > 0 ? Dim / attention.Heads : 0;
+
+        /// <summary>
+        /// Which declaration of <see cref="Attention"/> each layer uses (its index), or −1 for a layer no declaration
+        /// covers (a broken spec). A layer named by a declaration's <see cref="LayerSelector"/> uses the first such
+        /// declaration; the others use the first declaration that takes the remaining layers.
+        /// </summary>
+        public IReadOnlyList<int> AttentionIndexOfLayers()
+        {
+            var indices = Enumerable.Repeat(-1, Math.Max(0, Depth)).ToArray();
+            for (int i = 0; i < Attention.Count; i++)
+            {
+                foreach (int layer in Attention[i].Layers.NamedLayers(Depth))
+                {
+                    if (indices[layer] < 0)
+                        indices[layer] = i;
+                }
+            }
+            int remaining = -1;
+            for (int i = Attention.Count - 1; i >= 0; i--)
+            {
+                if (Attention[i].Layers.IsRemaining)
+                    remaining = i;
+            }
+            for (int layer = 0; layer < indices.Length; layer++)
+            {
+                if (indices[layer] < 0)
+                    indices[layer] = remaining;
+            }
+            return indices;
+        }
+
+        /// <summary>The attention of layer <paramref name="layer"/>.</summary>
+        /// <exception cref="ArgumentOutOfRangeException">When the layer does not exist or has no attention.</exception>
+        public AttentionSpec AttentionAt(int layer)
+        {
+            if (layer < 0 || layer >= Depth)
+                throw new ArgumentOutOfRangeException(nameof(layer), layer, $"Layers are numbered 0 to {Depth - 1}.");
+            int index = AttentionIndexOfLayers()[layer];
+            return index >= 0 ? Attention[index].Attention : throw new ArgumentOutOfRangeException(nameof(layer), layer, "No attention declaration covers this layer.");
+        }
+
+        /// <summary>True when the blocks are pre-norm, which adds a final norm before the output head.</summary>
+        public bool HasFinalNorm => Normalization.Placement == NormPlacement.Pre;
+
+        /// <summary>
+        /// Every rule this spec breaks, in a stable order (empty when the spec is valid). The same rules, with the same
+        /// IDs and messages, are the generator's compile-time diagnostics.
+        /// </summary>
+        public ImmutableEquatableArray<SpecProblem> Validate() => SpecValidation.Validate(this);
+
+        /// <summary>Returns this spec, or throws <see cref="ArgumentException"/> listing every broken rule.</summary>
+        public ModelSpec EnsureValid()
+        {
+            var problems = Validate();
+            if (problems.IsEmpty)
+                return this;
+            throw new ArgumentException(
+                $"Model spec '{Name}' is invalid:" + string.Concat(problems.Select(p => "\n  " + p)));
+        }
+    }
+
+    /// <summary>The position-wise feed-forward network of every block.</summary>
+    /// <param name="Hidden">Hidden width. See <see cref="FeedForwardAttribute.Hidden"/>.</param>
+    /// <param name="Activation">Nonlinearity. See <see cref="XformerDsl.Activation"/>.</param>
+    public sealed record FeedForwardSpec(int Hidden, Activation Activation)
+    {
+        /// <summary>Number of Dim × Hidden matrices: 3 for SwiGLU (gate, up, down), else 2 (up, down).</summary>
+        public int MatrixCount => Activation == Activation.SwiGlu ? 3 : 2;
+    }
+
+    /// <summary>How positions enter the model.</summary>
+    /// <param name="Kind">The encoding. See <see cref="PositionEncoding"/>.</param>
+    /// <param name="RotaryBase">Base of the rotary frequencies (used only when <paramref name="Kind"/> is Rotary). See <see cref="PositionsAttribute.RotaryBase"/>.</param>
+    public sealed record PositionSpec(PositionEncoding Kind, double RotaryBase);
+
+    /// <summary>The normalization layers of the model.</summary>
+    /// <param name="Kind">LayerNorm or RMSNorm. See <see cref="NormKind"/>.</param>
+    /// <param name="Placement">Pre- or post-norm. See <see cref="NormPlacement"/>.</param>
+    /// <param name="Epsilon">Stability ε. See <see cref="NormalizationAttribute.Epsilon"/>.</param>
+    public sealed record NormSpec(NormKind Kind, NormPlacement Placement, double Epsilon);
+}

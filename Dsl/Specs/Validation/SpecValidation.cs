@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace XformerDsl.Specs
+{
+    /// <summary>
+    /// The pure rules over a <see cref="ModelSpec"/>. Compiled into XformerDsl.Dsl and linked into the generator, so
+    /// a spec built at run time and a declaration checked at compile time meet the same rules with the same messages.
+    /// </summary>
+    public static class SpecValidation
+    {
+        /// <summary>Every broken rule, in declaration order (Transformer, attention, FeedForward, Positions, Normalization).</summary>
+        public static ImmutableEquatableArray<SpecProblem> Validate(ModelSpec spec)
+        {
+            if (spec is null)
+                throw new ArgumentNullException(nameof(spec));
+            return Problems(spec).ToImmutableEquatableArray();
+        }
+
+        private static IEnumerable<SpecProblem> Problems(ModelSpec spec)
+        {
+            foreach (var problem in Range(SpecLimits.Vocab, spec.Vocab)
+                .Concat(Range(SpecLimits.Dim, spec.Dim))
+                .Concat(Range(SpecLimits.Depth, spec.Depth))
+                .Concat(Range(SpecLimits.MaxLength, spec.MaxLength)))
+                yield return problem;
+
+            if (!(spec.Dropout >= 0 && spec.Dropout < 1))   // also rejects NaN
+                yield return Problem(SpecRules.DropoutOutOfRange, "Transformer", "Dropout", SpecFormat.Double(spec.Dropout));
+
+            foreach (var problem in AttentionProblems(spec))
+                yield return problem;
+
+            foreach (var problem in Range(SpecLimits.Hidden, spec.FeedForward.Hidden))
+                yield return problem;
+            if (!IsDefined(spec.FeedForward.Activation))
+                yield return UndefinedEnum("FeedForward", "Activation", spec.FeedForward.Activation);
+
+            var positions = spec.Positions;
+            if (!IsDefined(positions.Kind))
+                yield return UndefinedEnum("Positions", "Kind", positions.Kind);
+            if (positions.Kind == PositionEncoding.Rotary)
+            {
+                foreach (var problem in RotaryProblems(spec))
+                    yield return problem;
+                if (!(positions.RotaryBase > 1) || double.IsInfinity(positions.RotaryBase))
+                    yield return Problem(SpecRules.RotaryBaseTooSmall, "Positions", "RotaryBase", SpecFormat.Double(positions.RotaryBase));
+            }
+
+            var norm = spec.Normalization;
+            if (!IsDefined(norm.Kind))
+                yield return UndefinedEnum("Normalization", "Kind", norm.Kind);
+            if (!IsDefined(norm.Placement))
+                yield return UndefinedEnum("Normalization", "Placement", norm.Placement);
+            if (!(norm.Epsilon > 0) || double.IsInfinity(norm.Epsilon))
+                yield return Problem(SpecRules.EpsilonNotPositive, "Normalization", "Epsilon", SpecFormat.Double(norm.Epsilon));
+        }
+
+        // Each declaration's own settings, then how the declarations share the layers.
+        private static IEnumerable<SpecProblem> AttentionProblems(ModelSpec spec)
+        {
+            var declarations = spec.Attention;
+            bool depthInRange = SpecLimits.Depth.Contains(spec.Depth);
+            for (int i = 0; i < declarations.Count; i++)
+            {
+                var attention = declarations[i].Attention;
+                string name = attention.AttributeName;
+                int heads = attention.Heads;
+                if (!SpecLimits.Heads.Contains(heads))
+                    yield return RangeProblem(SpecLimits.Heads with { Attribute = name }, heads) with { AttentionIndex = i };
+                else if (SpecLimits.Dim.Contains(spec.Dim) && spec.Dim % heads != 0)
+                    yield return Problem(SpecRules.HeadsDoNotDivideDim, name, "Heads",
+                        SpecFormat.Int(heads), SpecFormat.Int(spec.Dim), SuggestHeads(spec.Dim, heads)) with { AttentionIndex = i };
+
+                foreach (var problem in attention.Problems(spec, i))
+                    yield return problem;
+
+                var selector = declarations[i].Layers;
+                if (selector.Layers is not null && selector.Every is not null)
+                {
+                    yield return Problem(SpecRules.LayersAndEvery, name, "Every", Describe(declarations[i])) with { AttentionIndex = i };
+                    continue;
+                }
+                if (!depthInRange)
+                    continue;
+                if (selector.Layers is { } layers)
+                {
+                    var outside = layers.Where(layer => layer < 0 || layer >= spec.Depth).Distinct().ToList();
+                    if (layers.IsEmpty || outside.Count > 0)
+                        yield return Problem(SpecRules.LayerOutOfRange, name, "Layers",
+                            selector.Arguments().Single().Literal, layers.IsEmpty ? "no layer" : LayerList(outside),
+                            SpecFormat.Int(spec.Depth), SpecFormat.Int(spec.Depth - 1)) with { AttentionIndex = i };
+                }
+                if (selector.Every is int every && (every < 1 || every > spec.Depth))
+                    yield return Problem(SpecRules.EveryOutOfRange, name, "Every",
+                        SpecFormat.Int(every), SpecFormat.Int(spec.Depth), SpecFormat.Int(Math.Max(1, Math.Min(4, spec.Depth)))) with { AttentionIndex = i };
+            }
+
+            int firstRemaining = -1;
+            for (int i = 0; i < declarations.Count; i++)
+            {
+                if (!declarations[i].Layers.IsRemaining)
+                    continue;
+                if (firstRemaining < 0)
+                    firstRemaining = i;
+                else
+                    yield return Problem(SpecRules.ConflictingAttention, declarations[i].Attention.AttributeName, "",
+                        spec.Name, declarations[firstRemaining].Attention.AttributeName, declarations[i].Attention.AttributeName) with { AttentionIndex = i };
+            }
+            if (!depthInRange || declarations.IsEmpty)
+                yield break;
+
+            // Named layers: each layer once. The later declaration is the one reported, at its selector.
+            var claimedBy = new int[spec.Depth];
+            for (int layer = 0; layer < spec.Depth; layer++)
+                claimedBy[layer] = -1;
+            for (int i = 0; i < declarations.Count; i++)
+            {
+                var selector = declarations[i].Layers;
+                if (selector.Layers is not null && selector.Every is not null)
+                    continue;
+                var shared = new Dictionary<int, List<int>>();
+                foreach (int layer in selector.NamedLayers(spec.Depth))
+                {
+                    if (claimedBy[layer] < 0)
+                        claimedBy[layer] = i;
+                    else
+                    {
+                        if (!shared.TryGetValue(claimedBy[layer], out var list))
+                            shared[claimedBy[layer]] = list = new List<int>();
+                        list.Add(layer);
+                    }
+                }
+                foreach (var pair in shared.OrderBy(p => p.Key))
+                    yield return Problem(SpecRules.LayersOverlap, declarations[i].Attention.AttributeName, selector.Layers is not null ? "Layers" : "Every",
+                        Describe(declarations[pair.Key]), Describe(declarations[i]), LayerList(pair.Value)) with { AttentionIndex = i };
+            }
+
+            if (firstRemaining < 0)
+            {
+                var uncovered = Enumerable.Range(0, spec.Depth).Where(layer => claimedBy[layer] < 0).ToList();
+                if (uncovered.Count > 0)
+                    yield return Problem(SpecRules.LayersWithoutAttention, declarations[0].Attention.AttributeName, "",
+                        Capitalized(LayerList(uncovered)), SpecFormat.Int(spec.Depth), uncovered.Count == 1 ? "has" : "have",
+                        uncovered.Count == 1 ? "it" : "them") with { AttentionIndex = 0 };
+            }
+        }
+
+        // Rotary angles rotate pairs of dimensions in one table shared by every layer: an even head size, the same everywhere.
+        private static IEnumerable<SpecProblem> RotaryProblems(ModelSpec spec)
+        {
+            if (!SpecLimits.Dim.Contains(spec.Dim))
+                yield break;
+            var dividing = Enumerable.Range(0, spec.Attention.Count)
+                .Where(i => SpecLimits.Heads.Contains(spec.Attention[i].Attention.Heads) && spec.Dim % spec.Attention[i].Attention.Heads == 0)
+                .ToList();
+            foreach (int i in dividing)
+            {
+                int heads = spec.Attention[i].Attention.Heads;
+                if (spec.HeadDimOf(spec.Attention[i].Attention) % 2 != 0)
+                {
+                    yield return Problem(SpecRules.RotaryNeedsEvenHeadDim, "Positions", "Kind",
+                        SpecFormat.Int(spec.Dim), SpecFormat.Int(heads), SpecFormat.Int(spec.Dim / heads), SuggestEvenHeadDim(spec.Dim, heads));
+                    yield break;
+                }
+            }
+            if (dividing.Count > 1)
+            {
+                var first = spec.Attention[dividing[0]];
+                int firstHeadDim = spec.HeadDimOf(first.Attention);
+                foreach (int i in dividing.Skip(1))
+                {
+                    int headDim = spec.HeadDimOf(spec.Attention[i].Attention);
+                    if (headDim != firstHeadDim)
+                    {
+                        yield return Problem(SpecRules.RotaryNeedsOneHeadSize, spec.Attention[i].Attention.AttributeName, "Heads",
+                            Describe(first), SpecFormat.Int(firstHeadDim), Describe(spec.Attention[i]), SpecFormat.Int(headDim)) with { AttentionIndex = i };
+                        yield break;
+                    }
+                }
+            }
+        }
+
+        /// <summary>A declaration as users write it, without its family settings: <c>FullAttention(Every = 4)</c>.</summary>
+        private static string Describe(LayerAttention declaration)
+        {
+            var arguments = declaration.Layers.Arguments().Select(a => a.Name + " = " + a.Literal).ToList();
+            return declaration.Attention.AttributeName + (arguments.Count == 0 ? "" : "(" + string.Join(", ", arguments) + ")");
+        }
+
+        /// <summary><c>layer 3</c>, <c>layers 3 and 7</c>, <c>layers 3, 7 and 11</c>; long lists are cut after eight.</summary>
+        private static string LayerList(IReadOnlyList<int> layers)
+        {
+            var shown = layers.Take(8).Select(layer => SpecFormat.Int(layer)).ToList();
+            if (layers.Count == 1)
+                return "layer " + shown[0];
+            if (layers.Count > 8)
+                return "layers " + string.Join(", ", shown) + " and " + SpecFormat.Int(layers.Count - 8) + " more";
+            return "layers " + string.Join(", ", shown.Take(shown.Count - 1)) + " and " + shown[shown.Count - 1];
+        }
+
+        private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
+
+        private static IEnumerable<SpecProblem> Range(SizeLimit limit, int value)
+        {
+            if (!limit.Contains(value))
+                yield return RangeProblem(limit, value);
+        }
+
+        private static SpecProblem RangeProblem(SizeLimit limit, int value) =>
+            Problem(SpecRules.ValueOutOfRange, limit.Attribute, limit.Argument,
+                limit.Argument, SpecFormat.Int(value), SpecFormat.Int(limit.Min), SpecFormat.Int(limit.Max), SpecFormat.Int(limit.Example));
+
+        private static SpecProblem UndefinedEnum<TEnum>(string attribute, string argument, TEnum value) where TEnum : struct, IConvertible =>
+            Problem(SpecRules.UndefinedEnumValue, attribute, argument,
+                argument, SpecFormat.Enum(value), typeof(TEnum).Name,
+                string.Join(", ", Enum.GetNames(typeof(TEnum)).Select(name => typeof(TEnum).Name + "." + name)));
+
+        private static SpecProblem Problem(SpecRule rule, string attribute, string argument, params string[] messageArguments) =>
+            new SpecProblem(rule, attribute, argument, ImmutableEquatableArray.Create(messageArguments));
+
+        private static bool IsDefined<TEnum>(TEnum value) where TEnum : struct => Enum.IsDefined(typeof(TEnum), value);
+
+        /// <summary>
+        /// The two smallest divisors of <paramref name="dim"/> not below the requested head count (or the largest ones
+        /// below it when none is above): "4 or 8" for Heads = 3, Dim = 256.
+        /// </summary>
+        internal static string SuggestHeads(int dim, int heads)
+        {
+            var divisors = Enumerable.Range(1, Math.Min(dim, SpecLimits.Heads.Max)).Where(d => dim % d == 0).ToList();
+            var above = divisors.Where(d => d >= heads).Take(2).ToList();
+            var picks = above.Count > 0 ? above : divisors.Where(d => d < heads).Reverse().Take(2).Reverse().ToList();
+            return string.Join(" or ", picks.Select(d => SpecFormat.Int(d)));
+        }
+
+        /// <summary>A head count nearest the requested one whose head size is even, or advice to make Dim even.</summary>
+        internal static string SuggestEvenHeadDim(int dim, int heads)
+        {
+            var candidates = Enumerable.Range(1, Math.Min(dim, SpecLimits.Heads.Max))
+                .Where(h => dim % h == 0 && (dim / h) % 2 == 0)
+                .OrderBy(h => Math.Abs(h - heads)).ThenBy(h => h)
+                .ToList();
+            return candidates.Count == 0
+                ? "make Dim even (a multiple of 2·Heads), or use Kind = Learned or Sinusoidal"
+                : $"use Heads = {SpecFormat.Int(candidates[0])} (head size {SpecFormat.Int(dim / candidates[0])}), or use Kind = Learned or Sinusoidal";
+        }
+    }
+}
