@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using XformerDsl.Generator.Emit.Attention;
+using XformerDsl.Generator.Parsing;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator
+{
+    /// <summary>
+    /// One attention family: its attribute, how to read the attribute into its <see cref="AttentionSpec"/>, how to
+    /// write the spec back as arguments (for the header and the emitted <c>Spec</c>), and what it emits into its
+    /// attention class. The parser, the orphan check and the emitters all go through <see cref="AttentionFamilies.All"/>,
+    /// so a new family adds one entry here, an attribute in Dsl/Attributes, a spec record (with its own rules) in
+    /// Dsl/Specs, and an <see cref="AttentionEmitter"/> in Generator/Emit/Attention.
+    /// </summary>
+    internal sealed class AttentionFamily
+    {
+        public AttentionFamily(string attributeName, string specTypeName,
+            Func<AttributeArguments, AttentionSpec?> parse,
+            Func<AttentionSpec, ImmutableArray<(string Name, string Literal)>> arguments,
+            AttentionEmitter emitter)
+        {
+            AttributeName = attributeName;
+            SpecTypeName = specTypeName;
+            Parse = parse;
+            Arguments = arguments;
+            Emitter = emitter;
+        }
+
+        /// <summary>As users write it, e.g. <c>FullAttention</c>; equals <see cref="AttentionSpec.AttributeName"/>.</summary>
+        public string AttributeName { get; }
+
+        /// <summary>The attribute's metadata name, e.g. <c>XformerDsl.FullAttentionAttribute</c>.</summary>
+        public string MetadataName => KnownAttributes.Namespace + "." + AttributeName + "Attribute";
+
+        /// <summary>The spec record's fully qualified name, e.g. <c>global::XformerDsl.Specs.FullAttentionSpec</c>.</summary>
+        public string SpecTypeName { get; }
+
+        /// <summary>Reads the attribute; null when an argument is missing or broken (already reported, or the compiler's).</summary>
+        public Func<AttributeArguments, AttentionSpec?> Parse { get; }
+
+        /// <summary>The spec's arguments as C# literals, in declaration order; names match both the attribute and the record.</summary>
+        public Func<AttentionSpec, ImmutableArray<(string Name, string Literal)>> Arguments { get; }
+
+        /// <summary>What the family writes into its attention class: parameters, the attend step, its kernel.</summary>
+        public AttentionEmitter Emitter { get; }
+    }
+
+    /// <summary>The closed list of attention families the generator knows.</summary>
+    internal static class AttentionFamilies
+    {
+        public static ImmutableArray<AttentionFamily> All { get; } = ImmutableArray.Create(
+            new AttentionFamily(
+                "FullAttention",
+                "global::XformerDsl.Specs.FullAttentionSpec",
+                arguments => arguments.RequiredInt("Heads", SpecLimits.Heads) is int heads ? new FullAttentionSpec(heads) : null,
+                spec => ImmutableArray.Create(("Heads", SpecFormat.Int(spec.Heads))),
+                new FullAttentionEmitter()));
+
+        /// <summary>The family whose attribute has this metadata name, or null.</summary>
+        public static AttentionFamily? ByMetadataName(string metadataName) =>
+            All.FirstOrDefault(family => family.MetadataName == metadataName);
+
+        /// <summary>The family of a spec (every spec record belongs to exactly one entry).</summary>
+        public static AttentionFamily Of(AttentionSpec spec) =>
+            All.First(family => family.AttributeName == spec.AttributeName);
+    }
+
+    /// <summary>Names of the XformerDsl attributes the generator reads.</summary>
+    internal static class KnownAttributes
+    {
+        public const string Namespace = "XformerDsl";
+        public const string Transformer = "XformerDsl.TransformerAttribute";
+        public const string FeedForward = "XformerDsl.FeedForwardAttribute";
+        public const string Positions = "XformerDsl.PositionsAttribute";
+        public const string Normalization = "XformerDsl.NormalizationAttribute";
+
+        /// <summary>Attributes that shape a model but mean nothing without <c>[Transformer]</c>: frames and every attention family.</summary>
+        public static ImmutableArray<string> Companions { get; } =
+            ImmutableArray.Create(FeedForward, Positions, Normalization).AddRange(AttentionFamilies.All.Select(family => family.MetadataName));
+
+        /// <summary><c>XformerDsl.FeedForwardAttribute</c> → <c>FeedForward</c>.</summary>
+        public static string ShortName(string metadataName)
+        {
+            var name = metadataName.Substring(metadataName.LastIndexOf('.') + 1);
+            return name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
+        }
+    }
+}

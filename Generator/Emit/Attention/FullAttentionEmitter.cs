@@ -1,0 +1,41 @@
+using XformerDsl.Generator.Emit.Kernels;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Emit.Attention
+{
+    /// <summary>
+    /// A softmax family: its attend step calls the fused <c>Kernel</c> that <see cref="SoftmaxKernelEmitter"/> builds
+    /// from the family's <see cref="SoftmaxSchedule"/>. Families that differ only in which keys a query sees (full,
+    /// local, sliding window, BigBird, …) differ only in their schedule.
+    /// </summary>
+    internal abstract class SoftmaxAttentionEmitter : AttentionEmitter
+    {
+        /// <summary>Which (query tile, key tile) pairs the declaration visits, and their masks.</summary>
+        public abstract SoftmaxSchedule Schedule(ModelSpec spec, AttentionSpec attention);
+
+        /// <summary>One comment line saying what the attention computes.</summary>
+        protected abstract string Explanation(ModelSpec spec, AttentionSpec attention);
+
+        public override void EmitAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            writer.WriteLine("// " + Explanation(spec, attention));
+            writer.WriteLine($"// The fused kernel below ({SoftmaxKernelEmitter.ClassName}) runs it on the CPU; other devices and dtypes take the reference path.");
+            writer.WriteLine($"var attended = {Names.FusedAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, k, v, keyPaddingMask);");
+        }
+
+        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        {
+            writer.WriteLine();
+            SoftmaxKernelEmitter.Emit(writer, spec, attention, Schedule(spec, attention), owner);
+        }
+    }
+
+    /// <summary><c>[FullAttention]</c>: every key, or every earlier key when causal.</summary>
+    internal sealed class FullAttentionEmitter : SoftmaxAttentionEmitter
+    {
+        public override SoftmaxSchedule Schedule(ModelSpec spec, AttentionSpec attention) => new FullSchedule(spec.Causal);
+
+        protected override string Explanation(ModelSpec spec, AttentionSpec attention) =>
+            $"Attend: softmax(q kᵀ / √{SpecFormat.Int(spec.HeadDimOf(attention))}) v, {(spec.Causal ? "each query seeing itself and earlier keys" : "each query seeing every key")}; padded keys are hidden.";
+    }
+}

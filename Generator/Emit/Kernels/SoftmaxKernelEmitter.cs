@@ -1,0 +1,285 @@
+using System;
+using XformerDsl.Generator.Model;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Emit.Kernels
+{
+    /// <summary>
+    /// The tile sizes of a fused softmax kernel, fixed at compile time from the spec. Tiles of 64 × 64 keep a worker's
+    /// scratch in L1/L2; a model whose MaxLength is shorter gets smaller tiles so it never computes scores for keys that
+    /// cannot exist. Key tiles and padded head sizes are multiples of 16 so rows are whole vectors at every SIMD width.
+    /// </summary>
+    internal sealed class SoftmaxTiling
+    {
+        private const int PreferredTile = 64;
+
+        private SoftmaxTiling(int headDim, int queryTile, int keyTile)
+        {
+            HeadDim = headDim;
+            PaddedHeadDim = RoundUp(headDim, 16);
+            QueryTile = queryTile;
+            KeyTile = keyTile;
+        }
+
+        public int HeadDim { get; }
+        public int PaddedHeadDim { get; }
+        public int QueryTile { get; }
+        public int KeyTile { get; }
+
+        public static SoftmaxTiling For(ModelSpec spec, AttentionSpec attention) =>
+            new SoftmaxTiling(spec.HeadDimOf(attention),
+                queryTile: Math.Min(PreferredTile, RoundUp(spec.MaxLength, 4)),
+                keyTile: Math.Min(PreferredTile, RoundUp(spec.MaxLength, 16)));
+
+        private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    }
+
+    /// <summary>
+    /// Which (query tile, key tile) pairs a softmax family visits and which of them need masking: the only part of a
+    /// fused softmax kernel that differs between families. Each emits statements into the kernel's loops, in terms of
+    /// the loop variables the kernel declares (<c>queryStart</c>, <c>rows</c>, <c>keyStart</c>, <c>keyTiles</c>,
+    /// <c>queryTiles</c>, <c>tile</c>).
+    /// </summary>
+    internal abstract class SoftmaxSchedule
+    {
+        /// <summary>One phrase for comments and the kernel's description, e.g. <c>causal full attention</c>.</summary>
+        public abstract string Description { get; }
+
+        /// <summary>The call that computes the same attention from TorchSharp ops.</summary>
+        public abstract string ReferenceCall { get; }
+
+        /// <summary>Declares <c>firstKeyTile</c> and <c>lastKeyTile</c> for the query tile at <c>queryStart</c>.</summary>
+        public abstract void EmitKeyTileRange(SourceWriter writer);
+
+        /// <summary>Declares <c>firstQueryTile</c> and <c>lastQueryTile</c> for the key tile at <c>keyStart</c>.</summary>
+        public abstract void EmitQueryTileRange(SourceWriter writer);
+
+        /// <summary>Masks the score tile of the current pair, beyond the key-padding mask every family applies.</summary>
+        public abstract void EmitPatternMask(SourceWriter writer);
+    }
+
+    /// <summary>Full attention: every key tile, or, when causal, the key tiles up to the diagonal.</summary>
+    internal sealed class FullSchedule : SoftmaxSchedule
+    {
+        private readonly bool _causal;
+
+        public FullSchedule(bool causal) => _causal = causal;
+
+        public override string Description => _causal ? "causal full attention" : "bidirectional full attention";
+
+        public override string ReferenceCall =>
+            $"{Names.FullAttentionReference}.Forward(query, key, value, causal: {SpecFormat.Bool(_causal)}, keyPaddingMask)";
+
+        public override void EmitKeyTileRange(SourceWriter writer)
+        {
+            if (_causal)
+            {
+                writer.WriteLine("// Causal: the key tiles from the first to the one holding this tile's last query.");
+                writer.WriteLine("int firstKeyTile = 0;");
+                writer.WriteLine("int lastKeyTile = global::System.Math.Min(keyTiles - 1, (queryStart + rows - 1) / KeyTile);");
+            }
+            else
+            {
+                writer.WriteLine("// Bidirectional: every key tile.");
+                writer.WriteLine("int firstKeyTile = 0;");
+                writer.WriteLine("int lastKeyTile = keyTiles - 1;");
+            }
+        }
+
+        public override void EmitQueryTileRange(SourceWriter writer)
+        {
+            if (_causal)
+            {
+                writer.WriteLine("// Causal: the query tiles from the one holding this tile's first key to the last.");
+                writer.WriteLine("int firstQueryTile = keyStart / QueryTile;");
+            }
+            else
+            {
+                writer.WriteLine("// Bidirectional: every query tile.");
+                writer.WriteLine("int firstQueryTile = 0;");
+            }
+            writer.WriteLine("int lastQueryTile = queryTiles - 1;");
+        }
+
+        public override void EmitPatternMask(SourceWriter writer)
+        {
+            if (!_causal)
+                return;
+            writer.WriteLine("// Only a tile whose keys reach past its first query crosses the diagonal and hides later keys.");
+            writer.WriteLine("if (keyStart + KeyTile - 1 > queryStart)");
+            writer.Indented(() => writer.WriteLine("tile.MaskFuture(rows, queryStart, keyStart);"));
+        }
+    }
+
+    /// <summary>
+    /// Emits <c>Kernel</c>, the fused CPU kernel of a softmax attention declaration, forward and backward, nested in its
+    /// attention class and implementing <c>IFusedAttentionKernel</c>. The tile maths is the runtime's
+    /// <c>SoftmaxTileWorker</c>; what is generated is the schedule (from <see cref="SoftmaxSchedule"/>) with the head
+    /// size, tile sizes and pattern written in as constants, so the JIT compiles a kernel for exactly this model.
+    /// </summary>
+    internal static class SoftmaxKernelEmitter
+    {
+        public const string ClassName = "Kernel";
+
+        private const string Worker = "global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>";
+        private const string Kernels = "global::XformerDsl.Kernels";
+        private const string TypeParameterConstraints =
+            "where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>\n" +
+            "where TVec : struct\n" +
+            "where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>";
+
+        // Kernels are compiled fully optimised on first use: tiered compilation would run a training job's first steps
+        // through unoptimised code.
+        private const string Optimized = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
+        /// <param name="writer">Where the nested class goes.</param>
+        /// <param name="spec">The model.</param>
+        /// <param name="attention">The declaration the kernel computes.</param>
+        /// <param name="schedule">Which tiles the declaration visits.</param>
+        /// <param name="owner">Who the kernel belongs to in messages: the model, or the model and its layer class.</param>
+        public static void Emit(SourceWriter writer, ModelSpec spec, AttentionSpec attention, SoftmaxSchedule schedule, string owner)
+        {
+            var tiling = SoftmaxTiling.For(spec, attention);
+            string description = $"{owner}: {schedule.Description}, head size {Int(tiling.HeadDim)}";
+
+            writer.WriteLine("/// <summary>");
+            writer.WriteLine($"/// The fused CPU kernel of this attention: {schedule.Description} for head size {Int(tiling.HeadDim)}, forward and");
+            writer.WriteLine($"/// backward, tiled as in FlashAttention-2 with {Int(tiling.QueryTile)} queries × {Int(tiling.KeyTile)} keys per tile. Scores exist one tile per thread at");
+            writer.WriteLine("/// a time, so memory grows with the sequence, not with its square. Generated for this declaration: the head size, the");
+            writer.WriteLine("/// tile sizes and the pattern are constants compiled into the loops. Float32 and float64 tensors on the CPU run here;");
+            writer.WriteLine("/// other devices and dtypes take <see cref=\"Reference\"/>.");
+            writer.WriteLine("/// </summary>");
+            writer.WriteLine($"public sealed class {ClassName} : global::XformerDsl.Autograd.IFusedAttentionKernel");
+            writer.OpenBlock();
+            writer.WriteLine("/// <summary>The head size, Dim / Heads.</summary>");
+            writer.WriteLine($"public const int HeadDim = {Int(tiling.HeadDim)};");
+            writer.WriteLine();
+            writer.WriteLine(tiling.PaddedHeadDim == tiling.HeadDim
+                ? $"/// <summary>Head-sized rows as whole vectors: a multiple of 16 ({Int(tiling.HeadDim)} needs no padding).</summary>"
+                : $"/// <summary>Head-sized rows as whole vectors: {Int(tiling.HeadDim)} padded with zeros to a multiple of 16.</summary>");
+            writer.WriteLine($"public const int PaddedHeadDim = {Int(tiling.PaddedHeadDim)};");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Queries per tile.</summary>");
+            writer.WriteLine($"public const int QueryTile = {Int(tiling.QueryTile)};");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Keys per tile, a multiple of 16.</summary>");
+            writer.WriteLine($"public const int KeyTile = {Int(tiling.KeyTile)};");
+            writer.WriteLine();
+            writer.WriteLine("static int global::XformerDsl.Autograd.IFusedAttentionKernel.HeadDim => HeadDim;");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>What this kernel computes, for messages.</summary>");
+            writer.WriteLine($"public static string Description => {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(description, quote: true)};");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>The same attention composed from TorchSharp ops: the path for tensors this kernel does not serve.</summary>");
+            writer.WriteLine($"public static {Names.Tensor} Reference({Names.Tensor} query, {Names.Tensor} key, {Names.Tensor} value, {Names.Tensor}? keyPaddingMask) =>");
+            writer.Indented(() => writer.WriteLine(schedule.ReferenceCall + ";"));
+            writer.WriteLine();
+            EmitForward(writer, tiling, schedule);
+            writer.WriteLine();
+            EmitBackward(writer, tiling, schedule);
+            writer.WriteLine();
+            writer.WriteLine("// Each thread's scratch and tile steps.");
+            writer.WriteLine($"private static {Worker} NewWorker<T, TVec, TOps>()");
+            writer.Indented(() => writer.WriteLine(TypeParameterConstraints));
+            writer.Indented(() => writer.WriteLine("=> new(QueryTile, KeyTile, HeadDim, PaddedHeadDim);"));
+            writer.CloseBlock();
+        }
+
+        private static void EmitForward(SourceWriter writer, SoftmaxTiling tiling, SoftmaxSchedule schedule)
+        {
+            writer.WriteLine("/// <summary>");
+            writer.WriteLine("/// Forward: one task per (batch·head, query tile). Each sweeps its key tiles with an online softmax and writes its");
+            writer.WriteLine("/// output rows and their log-sum-exp, which the backward pass rebuilds the probabilities from.");
+            writer.WriteLine("/// </summary>");
+            writer.WriteLine(Optimized);
+            writer.WriteLine($"public static void Forward<T, TVec, TOps>(in {Kernels}.AttentionForwardArguments<T> args)");
+            writer.Indented(() => writer.WriteLine(TypeParameterConstraints));
+            writer.OpenBlock();
+            writer.WriteLine("var a = args;");
+            writer.WriteLine("int heads = a.Heads;");
+            writer.WriteLine("int queryTiles = (a.Queries + QueryTile - 1) / QueryTile;");
+            writer.WriteLine("int keyTiles = (a.Keys + KeyTile - 1) / KeyTile;");
+            writer.WriteLine($"// Every key tile transposed and scaled by 1/√{Int(tiling.HeadDim)} once, so each score tile is one product.");
+            writer.WriteLine($"using var keys = {Worker}.PackKeyTiles(a, KeyTile, HeadDim);");
+            writer.WriteLine(tiling.PaddedHeadDim == tiling.HeadDim
+                ? "// The values as whole vectors: with no padding to do, the tensor itself."
+                : $"// The values with rows padded from {Int(tiling.HeadDim)} to {Int(tiling.PaddedHeadDim)} columns, so the output product runs on whole vectors.");
+            writer.WriteLine($"using var values = {Worker}.PadRows(a.Value, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);");
+            writer.WriteLine("// Tasks are numbered from the last query tile, which has the most key tiles to visit, so the longest start first.");
+            writer.WriteLine($"{Kernels}.KernelParallel.For(a.BatchHeads * queryTiles, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>");
+            writer.OpenBlock();
+            writer.WriteLine("int bh = task % a.BatchHeads;");
+            writer.WriteLine("int queryStart = (queryTiles - 1 - task / a.BatchHeads) * QueryTile;");
+            writer.WriteLine("int rows = global::System.Math.Min(QueryTile, a.Queries - queryStart);");
+            schedule.EmitKeyTileRange(writer);
+            writer.WriteLine("tile.BeginQueryTile(rows);");
+            writer.WriteLine("for (int keyTile = firstKeyTile; keyTile <= lastKeyTile; keyTile++)");
+            writer.OpenBlock();
+            writer.WriteLine("int keyStart = keyTile * KeyTile;");
+            writer.WriteLine("int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);");
+            writer.WriteLine("tile.Score(a.Query, heads, bh, queryStart, rows, keys, keyTile);");
+            schedule.EmitPatternMask(writer);
+            writer.WriteLine("tile.MaskKeys(rows, a, bh, keyStart, keyCount);");
+            writer.WriteLine("tile.Accumulate(rows, values.Rows, heads, bh, keyStart, keyCount);");
+            writer.CloseBlock();
+            writer.WriteLine("tile.EndQueryTile(rows, a, bh, queryStart);");
+            writer.CloseBlock(");");
+            writer.CloseBlock();
+        }
+
+        private static void EmitBackward(SourceWriter writer, SoftmaxTiling tiling, SoftmaxSchedule schedule)
+        {
+            writer.WriteLine("/// <summary>");
+            writer.WriteLine("/// Backward: one task per (batch·head, group of key tiles). Each key tile packs its keys and values once, then sweeps");
+            writer.WriteLine("/// its query tiles, rebuilding the probabilities from the saved log-sum-exp. Key and value gradients stay in the");
+            writer.WriteLine("/// worker until the key tile is done; query gradients go to the group's partial sums, added up at the end.");
+            writer.WriteLine("/// </summary>");
+            writer.WriteLine(Optimized);
+            writer.WriteLine($"public static void Backward<T, TVec, TOps>(in {Kernels}.AttentionBackwardArguments<T> args)");
+            writer.Indented(() => writer.WriteLine(TypeParameterConstraints));
+            writer.OpenBlock();
+            writer.WriteLine("var g = args;");
+            writer.WriteLine("var a = g.Forward;");
+            writer.WriteLine("int heads = a.Heads;");
+            writer.WriteLine("int queryTiles = (a.Queries + QueryTile - 1) / QueryTile;");
+            writer.WriteLine("int keyTiles = (a.Keys + KeyTile - 1) / KeyTile;");
+            writer.WriteLine($"int groups = {Kernels}.KeyTileGroups.For(a.BatchHeads, keyTiles, a.Threads);");
+            writer.WriteLine("// D = rowsum(dO ⊙ O) for every query: the softmax Jacobian's correction term.");
+            writer.WriteLine($"using var delta = {Worker}.OutputDotGradient(g, HeadDim);");
+            writer.WriteLine(tiling.PaddedHeadDim == tiling.HeadDim
+                ? "// Queries, keys and output gradients as whole vectors: with no padding to do, the tensors themselves."
+                : $"// Queries, keys and output gradients with rows padded from {Int(tiling.HeadDim)} to {Int(tiling.PaddedHeadDim)} columns.");
+            writer.WriteLine($"using var queries = {Worker}.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
+            writer.WriteLine($"using var keys = {Worker}.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);");
+            writer.WriteLine($"using var outputGradients = {Worker}.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
+            writer.WriteLine($"using var queryGradients = new {Kernels}.QueryGradientPartials<T>(groups, a.BatchHeads, a.Queries, PaddedHeadDim);");
+            writer.WriteLine($"{Kernels}.KernelParallel.For(a.BatchHeads * groups, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>");
+            writer.OpenBlock();
+            writer.WriteLine("int bh = task / groups, group = task % groups;");
+            writer.WriteLine("// Key tiles group, group + groups, ...: interleaved so each group gets early and late tiles alike.");
+            writer.WriteLine("for (int keyTile = group; keyTile < keyTiles; keyTile += groups)");
+            writer.OpenBlock();
+            writer.WriteLine("int keyStart = keyTile * KeyTile;");
+            writer.WriteLine("int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);");
+            writer.WriteLine("tile.BeginKeyTile(a, bh, keyStart, keyCount);");
+            schedule.EmitQueryTileRange(writer);
+            writer.WriteLine("for (int queryTile = firstQueryTile; queryTile <= lastQueryTile; queryTile++)");
+            writer.OpenBlock();
+            writer.WriteLine("int queryStart = queryTile * QueryTile;");
+            writer.WriteLine("int rows = global::System.Math.Min(QueryTile, a.Queries - queryStart);");
+            writer.WriteLine("tile.ScoreCurrentKeyTile(a.Query, heads, bh, queryStart, rows);");
+            schedule.EmitPatternMask(writer);
+            writer.WriteLine("tile.MaskKeys(rows, a, bh, keyStart, keyCount);");
+            writer.WriteLine("tile.Probabilities(rows, a, bh, queryStart);");
+            writer.WriteLine("tile.Gradients(rows, keyCount, queries.Rows, outputGradients.Rows, keys.Rows, delta, queryGradients, group, heads, bh, queryStart, keyStart);");
+            writer.CloseBlock();
+            writer.WriteLine("tile.EndKeyTile(keyCount, g, bh, keyStart);");
+            writer.CloseBlock();
+            writer.CloseBlock(");");
+            writer.WriteLine($"{Worker}.ReduceQueryGradients(queryGradients, g, HeadDim);");
+            writer.CloseBlock();
+        }
+
+        private static string Int(long value) => SpecFormat.Int(value);
+    }
+}

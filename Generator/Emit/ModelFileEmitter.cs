@@ -1,0 +1,47 @@
+using XformerDsl.Generator.Model;
+
+namespace XformerDsl.Generator.Emit
+{
+    /// <summary>
+    /// One generated file per model: header, namespace and containing types, the class's XML doc, <c>Spec</c> and
+    /// <c>Card</c>, then the module.
+    /// </summary>
+    internal static class ModelFileEmitter
+    {
+        public static string Emit(ModelToGenerate model)
+        {
+            var writer = new SourceWriter();
+            HeaderEmitter.Emit(writer, model);
+            writer.WriteLine();
+            writer.WriteLine("#nullable enable");
+            writer.WriteLine();
+
+            var type = model.Type;
+            if (type.Namespace is not null)
+            {
+                writer.WriteLine("namespace " + type.Namespace);
+                writer.OpenBlock();
+            }
+            foreach (var containing in type.ContainingTypes)
+            {
+                writer.WriteLine($"partial {containing.Keyword} {containing.NameWithTypeParameters}");
+                writer.OpenBlock();
+            }
+
+            ModelCardEmitter.EmitClassDocumentation(writer, model);
+            writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"XformerDsl.Generator\", \"{typeof(ModelFileEmitter).Assembly.GetName().Version}\")]");
+            writer.WriteLine($"partial class {type.Name} : {Names.ModuleBase}<{Names.Tensor}, {Names.Tensor}>");
+            writer.OpenBlock();
+            ModelCardEmitter.EmitStaticMembers(writer, model);
+            writer.WriteLine();
+            ModuleEmitter.Emit(writer, model);
+            writer.CloseBlock();
+
+            foreach (var _ in type.ContainingTypes)
+                writer.CloseBlock();
+            if (type.Namespace is not null)
+                writer.CloseBlock();
+            return writer.ToString();
+        }
+    }
+}

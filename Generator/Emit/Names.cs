@@ -1,0 +1,35 @@
+namespace XformerDsl.Generator.Emit
+{
+    /// <summary>The <c>global::</c>-qualified names the emitted code uses, so user code can never shadow them.</summary>
+    internal static class Names
+    {
+        public const string Torch = "global::TorchSharp.torch";
+        public const string Tensor = "global::TorchSharp.torch.Tensor";
+        public const string Nn = "global::TorchSharp.torch.nn";
+        public const string Functional = "global::TorchSharp.torch.nn.functional";
+        public const string Init = "global::TorchSharp.torch.nn.init";
+        public const string ModuleBase = "global::TorchSharp.torch.nn.Module";
+        public const string TorchModules = "global::TorchSharp.Modules";
+        public const string Linear = "global::TorchSharp.Modules.Linear";
+        public const string Embedding = "global::TorchSharp.Modules.Embedding";
+        public const string LayerNorm = "global::TorchSharp.Modules.LayerNorm";
+
+        public const string RmsNorm = "global::XformerDsl.Modules.RmsNorm";
+        public const string RotaryEmbedding = "global::XformerDsl.Modules.RotaryEmbedding";
+        public const string RotaryTables = "global::XformerDsl.Modules.RotaryTables";
+        public const string SinusoidalPositions = "global::XformerDsl.Modules.SinusoidalPositions";
+        public const string ModelInputs = "global::XformerDsl.Modules.ModelInputs";
+        public const string FullAttentionReference = "global::XformerDsl.Attention.Full.FullAttentionReference";
+        public const string FusedAttention = "global::XformerDsl.Autograd.FusedAttention";
+
+        public const string ModelSpec = "global::XformerDsl.Specs.ModelSpec";
+        public const string FeedForwardSpec = "global::XformerDsl.Specs.FeedForwardSpec";
+        public const string PositionSpec = "global::XformerDsl.Specs.PositionSpec";
+        public const string NormSpec = "global::XformerDsl.Specs.NormSpec";
+        public const string LayerAttention = "global::XformerDsl.Specs.LayerAttention";
+        public const string LayerSelector = "global::XformerDsl.Specs.LayerSelector";
+        public const string ImmutableEquatableArray = "global::XformerDsl.Specs.ImmutableEquatableArray";
+        public const string ModelCard = "global::XformerDsl.ModelCard";
+        public const string Dsl = "global::XformerDsl";
+    }
+}
