@@ -1,0 +1,236 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using XformerDsl.Attention;
+using XformerDsl.Kernels;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Autograd;
+
+/// <summary>
+/// A fused attention kernel as the generator emits it for one model: forward and backward over raw memory, specialised
+/// at compile time (head size, pattern, tile sizes are constants), plus the reference composition that serves the
+/// tensors the kernel does not. <see cref="FusedAttention{TKernel}"/> wires any implementation into TorchSharp autograd.
+/// </summary>
+public interface IFusedAttentionKernel
+{
+    /// <summary>The head size the kernel is compiled for.</summary>
+    static abstract int HeadDim { get; }
+
+    /// <summary>What the kernel computes, for messages, e.g. <c>TinyGpt: causal full attention, head size 64</c>.</summary>
+    static abstract string Description { get; }
+
+    /// <summary>The same attention composed from TorchSharp ops: any device, any dtype.</summary>
+    static abstract Tensor Reference(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask);
+
+    /// <summary>Writes the output and the log-sum-exp of every query.</summary>
+    static abstract void Forward<T, TVec, TOps>(in AttentionForwardArguments<T> args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>;
+
+    /// <summary>Writes the query, key and value gradients.</summary>
+    static abstract void Backward<T, TVec, TOps>(in AttentionBackwardArguments<T> args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>;
+}
+
+/// <summary>
+/// Runs a generated attention kernel from TorchSharp: checks the tensors, takes the reference path for tensors the
+/// kernel does not serve (see <see cref="WhyNotFused"/>), and otherwise runs the kernel, through
+/// <c>torch.autograd.MultiTensorFunction</c> when gradients are needed and directly when they are not.
+/// </summary>
+/// <typeparam name="TKernel">The generated kernel.</typeparam>
+public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKernel
+{
+    /// <summary>
+    /// Attention of <c>[batch, heads, queries, headDim]</c> queries over <c>[batch, heads, keys, headDim]</c> keys and
+    /// values, with an optional bool <c>[batch, keys]</c> mask (true for real tokens). Returns
+    /// <c>[batch, heads, queries, headDim]</c>, laid out as <c>[batch, queries, heads, headDim]</c> in memory so merging
+    /// the heads afterwards is free. A query that sees no key gets zeros.
+    /// </summary>
+    /// <exception cref="ArgumentException">When the shapes disagree or the head size is not the kernel's.</exception>
+    public static Tensor Apply(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask)
+    {
+        AttentionShapes.Check(query, key, value, keyPaddingMask, TKernel.Description);
+        if (query.shape[3] != TKernel.HeadDim)
+            throw new ArgumentException(
+                $"{TKernel.Description}: the kernel is compiled for head size {TKernel.HeadDim}, but query has shape {AttentionShapes.Shape(query)}; " +
+                $"split the heads as [batch, heads, seq, {TKernel.HeadDim}].");
+        if (WhyNotFused(query, key, value, keyPaddingMask) is not null)
+            return TKernel.Reference(query, key, value, keyPaddingMask);
+
+        bool needsGradient = is_grad_enabled() && (query.requires_grad || key.requires_grad || value.requires_grad);
+        if (!needsGradient)
+        {
+            var (output, logSumExp) = RunForward(query, key, value, keyPaddingMask);
+            logSumExp.Dispose();
+            return output.transpose(1, 2);
+        }
+        var outputs = FusedAttentionFunction<TKernel>.apply(query, key, value, keyPaddingMask);
+        return outputs[0].transpose(1, 2);
+    }
+
+    /// <summary>
+    /// Null when the fused kernel serves these tensors; otherwise why not, and so why <see cref="Apply"/> takes the
+    /// reference path: a device other than the CPU, a dtype other than float32 and float64, a tensor over 2 GiB, or a
+    /// machine without SIMD acceleration.
+    /// </summary>
+    public static string? WhyNotFused(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask)
+    {
+        Tensor?[] all = [query, key, value, keyPaddingMask];
+        if (all.Any(t => t is not null && t.device_type != DeviceType.CPU))
+            return $"the fused kernel runs on the CPU; these tensors are on {query.device}";
+        if (query.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            return $"the fused kernel runs on float32 and float64; these tensors are {query.dtype}";
+        if (query.numel() == 0 || key.numel() == 0)
+            return "the tensors are empty";
+        if (all.Any(t => t is not null && t.numel() * t.ElementSize > TensorMemory.MaxBytes))
+            return "a tensor is larger than 2 GiB";
+        if (!SimdWidth.Any)
+            return "this machine has no SIMD acceleration";
+        return null;
+    }
+
+    /// <summary>Runs the forward kernel: the output <c>[batch, queries, heads, headDim]</c> and the log-sum-exp <c>[batch, heads, queries]</c>.</summary>
+    /// <param name="query">Queries.</param>
+    /// <param name="key">Keys.</param>
+    /// <param name="value">Values.</param>
+    /// <param name="keyPaddingMask">Null, or bool <c>[batch, keys]</c>.</param>
+    /// <param name="vectorBits">512, 256 or 128 to force a SIMD width (tests compare them all); 0 for the widest accelerated.</param>
+    internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask, int vectorBits = 0)
+    {
+        long batch = query.shape[0], heads = query.shape[1], queries = query.shape[2];
+        var output = empty(new[] { batch, queries, heads, (long)TKernel.HeadDim }, query.dtype, query.device);
+        var logSumExp = empty(new[] { batch, heads, queries }, query.dtype, query.device);
+        using var scope = NewDisposeScope();
+        var q = TensorMemory.Readable(query);
+        var k = TensorMemory.Readable(key);
+        var v = TensorMemory.Readable(value);
+        var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
+        var o = output.transpose(1, 2);
+        if (query.dtype == ScalarType.Float32)
+            Dispatch<float>.Forward(ForwardArguments<float>(q, k, v, o, logSumExp, mask), vectorBits);
+        else
+            Dispatch<double>.Forward(ForwardArguments<double>(q, k, v, o, logSumExp, mask), vectorBits);
+        return (output, logSumExp);
+    }
+
+    /// <summary>Runs the backward kernel from what the forward pass saved; returns the query, key and value gradients.</summary>
+    internal static (Tensor Query, Tensor Key, Tensor Value) RunBackward(Tensor query, Tensor key, Tensor value, Tensor output,
+        Tensor logSumExp, Tensor? keyPaddingMask, Tensor outputGradient, int vectorBits = 0)
+    {
+        var queryGradient = empty_like(query);
+        var keyGradient = empty_like(key);
+        var valueGradient = empty_like(value);
+        using var scope = NewDisposeScope();
+        var q = TensorMemory.Readable(query);
+        var k = TensorMemory.Readable(key);
+        var v = TensorMemory.Readable(value);
+        var o = output.transpose(1, 2);
+        var dO = TensorMemory.Readable(outputGradient.transpose(1, 2));
+        var lse = logSumExp.contiguous();
+        var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
+        if (query.dtype == ScalarType.Float32)
+            Dispatch<float>.Backward(BackwardArguments<float>(ForwardArguments<float>(q, k, v, o, lse, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+        else
+            Dispatch<double>.Backward(BackwardArguments<double>(ForwardArguments<double>(q, k, v, o, lse, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+        return (queryGradient, keyGradient, valueGradient);
+    }
+
+    private static unsafe AttentionForwardArguments<T> ForwardArguments<T>(Tensor q, Tensor k, Tensor v, Tensor o, Tensor logSumExp, Tensor? mask)
+        where T : unmanaged, IFloatingPointIeee754<T> => new()
+        {
+            Batch = (int)q.shape[0],
+            Heads = (int)q.shape[1],
+            Queries = (int)q.shape[2],
+            Keys = (int)k.shape[2],
+            Query = TensorMemory.HeadRowsOf<T>(q),
+            Key = TensorMemory.HeadRowsOf<T>(k),
+            Value = TensorMemory.HeadRowsOf<T>(v),
+            Output = TensorMemory.HeadRowsOf<T>(o),
+            LogSumExp = TensorMemory.Pointer<T>(logSumExp),
+            KeyMask = mask is null ? null : TensorMemory.Pointer<byte>(mask),
+            Scale = T.One / T.Sqrt(T.CreateChecked(TKernel.HeadDim)),
+            Threads = KernelParallel.DefaultThreads,
+        };
+
+    private static AttentionBackwardArguments<T> BackwardArguments<T>(AttentionForwardArguments<T> forward, Tensor outputGradient,
+        Tensor queryGradient, Tensor keyGradient, Tensor valueGradient)
+        where T : unmanaged, IFloatingPointIeee754<T> => new()
+        {
+            Forward = forward,
+            OutputGradient = TensorMemory.HeadRowsOf<T>(outputGradient),
+            QueryGradient = TensorMemory.HeadRowsOf<T>(queryGradient),
+            KeyGradient = TensorMemory.HeadRowsOf<T>(keyGradient),
+            ValueGradient = TensorMemory.HeadRowsOf<T>(valueGradient),
+        };
+
+    // The widest accelerated SIMD width unless a test forces one; the accelerated checks are JIT-time constants.
+    private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static void Forward(in AttentionForwardArguments<T> args, int vectorBits)
+        {
+            switch (Bits(vectorBits))
+            {
+                case 512: TKernel.Forward<T, Vector512<T>, Simd512<T>>(args); break;
+                case 256: TKernel.Forward<T, Vector256<T>, Simd256<T>>(args); break;
+                default: TKernel.Forward<T, Vector128<T>, Simd128<T>>(args); break;
+            }
+        }
+
+        public static void Backward(in AttentionBackwardArguments<T> args, int vectorBits)
+        {
+            switch (Bits(vectorBits))
+            {
+                case 512: TKernel.Backward<T, Vector512<T>, Simd512<T>>(args); break;
+                case 256: TKernel.Backward<T, Vector256<T>, Simd256<T>>(args); break;
+                default: TKernel.Backward<T, Vector128<T>, Simd128<T>>(args); break;
+            }
+        }
+
+        private static int Bits(int forced) => forced != 0 ? forced : SimdWidth.Use512 ? 512 : SimdWidth.Use256 ? 256 : 128;
+    }
+}
+
+/// <summary>
+/// The autograd node of a fused attention kernel: forward saves the inputs, the output and the log-sum-exp (O(seq)
+/// extra memory, no score matrix); backward runs the generated backward kernel.
+/// </summary>
+/// <typeparam name="TKernel">The generated kernel.</typeparam>
+public sealed class FusedAttentionFunction<TKernel> : torch.autograd.MultiTensorFunction<FusedAttentionFunction<TKernel>>
+    where TKernel : IFusedAttentionKernel
+{
+    /// <inheritdoc/>
+    public override string Name => "FusedAttention";
+
+    /// <summary>Inputs: query, key, value, key padding mask (or null). Output: <c>[batch, queries, heads, headDim]</c>.</summary>
+    public override List<Tensor> forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    {
+        var query = (Tensor)vars[0];
+        var key = (Tensor)vars[1];
+        var value = (Tensor)vars[2];
+        var mask = vars[3] as Tensor;
+        var (output, logSumExp) = FusedAttention<TKernel>.RunForward(query, key, value, mask);
+        ctx.save_for_backward([query, key, value, output, logSumExp, mask!]);
+        return [output];
+    }
+
+    /// <summary>The gradients of query, key and value; none for the mask.</summary>
+    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    {
+        // Each call unpacks fresh handles to the saved tensors; release them here rather than leave them to finalizers.
+        var saved = ctx.get_saved_variables();
+        try
+        {
+            var (query, key, value) = FusedAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], grad_outputs[0]);
+            return [query, key, value, null!];
+        }
+        finally
+        {
+            foreach (var tensor in saved)
+                tensor?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Numerics;
+
+namespace XformerDsl.Kernels;
+
+/// <summary>
+/// What a fused attention kernel's forward pass reads and writes. Queries and keys may differ in number; causal masking
+/// aligns them at position 0 (query i sees keys 0..i), as <c>FullAttentionReference</c> does.
+/// </summary>
+/// <typeparam name="T">float or double.</typeparam>
+public readonly unsafe struct AttentionForwardArguments<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Batch size.</summary>
+    public required int Batch { get; init; }
+
+    /// <summary>Heads per batch element.</summary>
+    public required int Heads { get; init; }
+
+    /// <summary>Queries per (batch, head).</summary>
+    public required int Queries { get; init; }
+
+    /// <summary>Keys (and values) per (batch, head).</summary>
+    public required int Keys { get; init; }
+
+    /// <summary>Queries, <c>[batch, heads, queries, headDim]</c>.</summary>
+    public required HeadRows<T> Query { get; init; }
+
+    /// <summary>Keys, <c>[batch, heads, keys, headDim]</c>.</summary>
+    public required HeadRows<T> Key { get; init; }
+
+    /// <summary>Values, <c>[batch, heads, keys, headDim]</c>.</summary>
+    public required HeadRows<T> Value { get; init; }
+
+    /// <summary>Where the attended values go, <c>[batch, heads, queries, headDim]</c>.</summary>
+    public required HeadRows<T> Output { get; init; }
+
+    /// <summary>
+    /// Where the log-sum-exp of each query's scores goes, <c>[batch · heads, queries]</c> densely; +∞ for a query that
+    /// sees no key (its output is zero). The backward pass rebuilds the probabilities from it.
+    /// </summary>
+    public required T* LogSumExp { get; init; }
+
+    /// <summary>Null, or bool bytes <c>[batch, keys]</c>: nonzero where the key is a real token.</summary>
+    public required byte* KeyMask { get; init; }
+
+    /// <summary>The score scale, 1/√headDim.</summary>
+    public required T Scale { get; init; }
+
+    /// <summary>Threads to run on.</summary>
+    public required int Threads { get; init; }
+
+    /// <summary>Batch · heads: the number of independent attention problems.</summary>
+    public int BatchHeads => Batch * Heads;
+
+    /// <summary>The key mask row of (batch, head) <paramref name="batchHead"/>, or null.</summary>
+    public byte* KeyMaskOf(int batchHead) => KeyMask == null ? null : KeyMask + (long)(batchHead / Heads) * Keys;
+}
+
+/// <summary>What a fused attention kernel's backward pass reads and writes.</summary>
+/// <typeparam name="T">float or double.</typeparam>
+public readonly unsafe struct AttentionBackwardArguments<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The forward pass's arguments, with <see cref="AttentionForwardArguments{T}.Output"/> and
+    /// <see cref="AttentionForwardArguments{T}.LogSumExp"/> holding what it wrote.</summary>
+    public required AttentionForwardArguments<T> Forward { get; init; }
+
+    /// <summary>The gradient of the loss with respect to the output, <c>[batch, heads, queries, headDim]</c>.</summary>
+    public required HeadRows<T> OutputGradient { get; init; }
+
+    /// <summary>Where the query gradient goes.</summary>
+    public required HeadRows<T> QueryGradient { get; init; }
+
+    /// <summary>Where the key gradient goes.</summary>
+    public required HeadRows<T> KeyGradient { get; init; }
+
+    /// <summary>Where the value gradient goes.</summary>
+    public required HeadRows<T> ValueGradient { get; init; }
+}

@@ -1,0 +1,64 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Kernels;
+
+/// <summary>
+/// How kernels reach a tensor's memory. <see cref="Tensor.bytes"/> is TorchSharp's public route to it and needs a
+/// contiguous tensor; a dense tensor with permuted strides (such as a head-split view) has a contiguous permutation that
+/// starts at the same element, which is what <see cref="Pointer{T}"/> reads through.
+/// </summary>
+public static unsafe class TensorMemory
+{
+    /// <summary>The largest tensor <see cref="Tensor.bytes"/> can expose.</summary>
+    public const long MaxBytes = int.MaxValue;
+
+    /// <summary>
+    /// True when the tensor's elements fill a block of memory without gaps or overlaps in some order of its
+    /// dimensions, with the last dimension contiguous: what <see cref="HeadRowsOf{T}"/> needs.
+    /// </summary>
+    public static bool IsDenseWithContiguousRows(Tensor tensor)
+    {
+        if (tensor.dim() == 0 || tensor.numel() == 0)
+            return false;
+        if (tensor.shape[^1] > 1 && tensor.stride(-1) != 1)
+            return false;
+        using var view = tensor.permute(StrideOrder(tensor));
+        return view.is_contiguous();
+    }
+
+    /// <summary>The address of element [0, …, 0] of a tensor for which <see cref="IsDenseWithContiguousRows"/> holds.</summary>
+    /// <exception cref="ArgumentException">When the tensor is not dense, or larger than <see cref="MaxBytes"/>.</exception>
+    public static T* Pointer<T>(Tensor tensor) where T : unmanaged
+    {
+        if (!IsDenseWithContiguousRows(tensor))
+            throw new ArgumentException($"A kernel needs a dense tensor with contiguous rows; got shape {Shape(tensor)} with strides [{string.Join(", ", tensor.stride())}]. Call .contiguous() first.");
+        if (tensor.numel() * tensor.ElementSize > MaxBytes)
+            throw new ArgumentException($"A kernel reads tensors of at most {MaxBytes} bytes; shape {Shape(tensor)} holds {tensor.numel() * tensor.ElementSize}.");
+        using var view = tensor.permute(StrideOrder(tensor));
+        return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(view.bytes));
+    }
+
+    /// <summary>A <c>[batch, heads, rows, width]</c> tensor (possibly a permuted view) as <see cref="HeadRows{T}"/>.</summary>
+    public static HeadRows<T> HeadRowsOf<T>(Tensor tensor) where T : unmanaged
+    {
+        if (tensor.dim() != 4)
+            throw new ArgumentException($"Expected a [batch, heads, rows, width] tensor; got shape {Shape(tensor)}.");
+        return new HeadRows<T>(Pointer<T>(tensor), tensor.stride(0), tensor.stride(1), tensor.stride(2));
+    }
+
+    /// <summary>The tensor itself when kernels can read it in place, else a contiguous copy.</summary>
+    public static Tensor Readable(Tensor tensor) => IsDenseWithContiguousRows(tensor) ? tensor : tensor.contiguous();
+
+    /// <summary>Formats a shape as <c>[2, 8, 128, 64]</c>.</summary>
+    public static string Shape(Tensor tensor) => "[" + string.Join(", ", tensor.shape) + "]";
+
+    // Dimensions from the largest stride to the smallest; size-1 dimensions go first, where their stride cannot matter.
+    private static long[] StrideOrder(Tensor tensor) =>
+        Enumerable.Range(0, (int)tensor.dim())
+            .OrderByDescending(d => tensor.shape[d] == 1 ? long.MaxValue : tensor.stride(d))
+            .ThenBy(d => d)
+            .Select(d => (long)d)
+            .ToArray();
+}
