@@ -1,0 +1,200 @@
+extern alias generator;
+using Microsoft.CodeAnalysis;
+using XformerDsl.Generator.Tests.Infrastructure;
+using Xunit;
+using DiagnosticDescriptors = generator::XformerDsl.Generator.Diagnostics.DiagnosticDescriptors;
+
+namespace XformerDsl.Generator.Tests;
+
+/// <summary>
+/// Every diagnostic fires at the offending syntax (the argument when there is one, else the attribute or the class)
+/// with a message that names the value and the fix; valid declarations yield none.
+/// </summary>
+public class DiagnosticTests
+{
+    private const string Usings = "using XformerDsl;\n";
+    private const string Transformer = "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024)]\n";
+    private const string Attention = "[FullAttention(Heads = 4)]\n";
+
+    public static TheoryData<string, string, string> Cases() => new()
+    {
+        { "XF0001", Usings + Transformer + Attention + "public class [|TinyGpt|];",
+            "Class 'TinyGpt' has [Transformer] but is not partial; declare it as 'partial class TinyGpt' so the generator can complete it" },
+        { "XF0002", Usings + Transformer + Attention + "public partial class TinyGpt[|<T>|];",
+            "Class 'TinyGpt' is generic (<T>); remove the type parameters, a model's architecture is fixed at compile time" },
+        { "XF0003", Usings + Transformer + Attention + "public [|static|] partial class TinyGpt;",
+            "Class 'TinyGpt' is static; remove 'static', a model is a module you create with 'new TinyGpt()'" },
+        { "XF0004", Usings + "public class [|Outer|]\n{\n" + Transformer + Attention + "public partial class TinyGpt;\n}",
+            "Class 'TinyGpt' is nested in 'Outer', which is not partial; declare 'Outer' as partial or move 'TinyGpt' out of it" },
+        { "XF0005", Usings + Transformer + Attention + "public partial class TinyGpt : [|System.EventArgs|];",
+            "Class 'TinyGpt' derives from 'System.EventArgs'; remove the base class, the generator makes 'TinyGpt' derive from torch.nn.Module<Tensor, Tensor>" },
+        { "XF0006", Usings + Transformer + Attention + "public partial [|record|] TinyGpt;",
+            "'TinyGpt' is declared as a record; declare it as 'public partial class TinyGpt'" },
+        { "XF0006", Usings + Transformer + Attention + "[|file|] partial class TinyGpt;",
+            "'TinyGpt' is declared as a file-local type; declare it as 'public partial class TinyGpt'" },
+        { "XF0007", Usings + "[[|Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024)|]]\npublic partial class TinyGpt;",
+            "Model 'TinyGpt' declares no attention; add exactly one attention attribute, such as [FullAttention(Heads = 4)]" },
+        { "XF0008", Usings + Transformer + Attention + "[[|FullAttention(Heads = 8)|]]\npublic partial class TinyGpt;",
+            "Model 'TinyGpt' already declares [FullAttention] for every layer not named elsewhere, so [FullAttention] conflicts with it; keep one attention attribute without Layers or Every, and give the others Layers = new[] { ... } or Every = n" },
+        { "XF0009", Usings + "[[|FullAttention(Heads = 4)|]]\npublic partial class NotAModel;",
+            "[FullAttention] on 'NotAModel' has no effect without [Transformer]; add [Transformer(Vocab = ..., Dim = ..., Depth = ..., MaxLength = ...)] to 'NotAModel' or remove [FullAttention]" },
+        { "XF0009", Usings + "[[|Normalization(Kind = NormKind.RmsNorm)|]]\npublic class NotAModel { }",
+            "[Normalization] on 'NotAModel' has no effect without [Transformer]; add [Transformer(Vocab = ..., Dim = ..., Depth = ..., MaxLength = ...)] to 'NotAModel' or remove [Normalization]" },
+        { "XF0010", Usings + "[[|Transformer(Vocab = 256, Depth = 4, MaxLength = 1024)|]]\n" + Attention + "public partial class TinyGpt;",
+            "[Transformer] needs Dim; add an argument such as 'Dim = 256'" },
+        { "XF0010", Usings + Transformer + "[[|FullAttention|]]\npublic partial class TinyGpt;",
+            "[FullAttention] needs Heads; add an argument such as 'Heads = 4'" },
+        { "XF0012", Usings + Transformer + Attention + "[Positions([|RotaryBase = 500000|])]\npublic partial class TinyGpt;",
+            "RotaryBase = 500000 has no effect because Kind = Learned; remove it, or set Kind = PositionEncoding.Rotary" },
+        { "XF0013", Usings + "[Transformer(Vocab = 256, [|Dim = 0|], Depth = 4, MaxLength = 1024)]\n" + Attention + "public partial class TinyGpt;",
+            "Dim = 0 is outside the supported range 1 to 65536; use a value in that range, for example Dim = 256" },
+        { "XF0013", Usings + "[Transformer([|Vocab = int.MaxValue|], Dim = 256, Depth = 4, MaxLength = 1024)]\n" + Attention + "public partial class TinyGpt;",
+            "Vocab = 2147483647 is outside the supported range 1 to 16777216; use a value in that range, for example Vocab = 256" },
+        { "XF0013", Usings + "[Transformer(Vocab = 256, Dim = 256, [|Depth = -3|], MaxLength = 1024)]\n" + Attention + "public partial class TinyGpt;",
+            "Depth = -3 is outside the supported range 1 to 1024; use a value in that range, for example Depth = 4" },
+        { "XF0013", Usings + Transformer + Attention + "[FeedForward([|Hidden = 0|])]\npublic partial class TinyGpt;",
+            "Hidden = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Hidden = 1024" },
+        { "XF0013", Usings + Transformer + "[FullAttention([|Heads = 0|])]\npublic partial class TinyGpt;",
+            "Heads = 0 is outside the supported range 1 to 1024; use a value in that range, for example Heads = 4" },
+        { "XF0014", Usings + Transformer + "[FullAttention([|Heads = 3|])]\npublic partial class TinyGpt;",
+            "Heads = 3 does not divide Dim = 256; use a divisor of 256 such as 4 or 8" },
+        { "XF0015", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, [|Dropout = 1.0|])]\n" + Attention + "public partial class TinyGpt;",
+            "Dropout = 1 is not a probability in [0, 1); use a value such as 0.1, or 0 to disable dropout" },
+        { "XF0015", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, [|Dropout = double.NaN|])]\n" + Attention + "public partial class TinyGpt;",
+            "Dropout = NaN is not a probability in [0, 1); use a value such as 0.1, or 0 to disable dropout" },
+        { "XF0016", Usings + Transformer + Attention + "[Normalization([|Epsilon = 0|])]\npublic partial class TinyGpt;",
+            "Epsilon = 0 must be positive and finite; use a small value such as 1e-05" },
+        { "XF0017", Usings + "[Transformer(Vocab = 256, Dim = 250, Depth = 4, MaxLength = 1024)]\n[FullAttention(Heads = 2)]\n[Positions([|Kind = PositionEncoding.Rotary|])]\npublic partial class TinyGpt;",
+            "Kind = Rotary needs an even head size, but Dim / Heads = 250 / 2 = 125; use Heads = 1 (head size 250), or use Kind = Learned or Sinusoidal" },
+        { "XF0018", Usings + Transformer + Attention + "[Positions(Kind = PositionEncoding.Rotary, [|RotaryBase = 1|])]\npublic partial class TinyGpt;",
+            "RotaryBase = 1 must be a finite number greater than 1; use 10000, the RoFormer default" },
+        { "XF0019", Usings + Transformer + Attention + "[FeedForward([|Activation = (Activation)42|])]\npublic partial class TinyGpt;",
+            "Activation = 42 is not a defined Activation; use one of Activation.Gelu, Activation.Relu, Activation.SwiGlu" },
+        { "XF0019", Usings + Transformer + Attention + "[Normalization([|Placement = (NormPlacement)(-1)|])]\npublic partial class TinyGpt;",
+            "Placement = -1 is not a defined NormPlacement; use one of NormPlacement.Pre, NormPlacement.Post" },
+        { "XF0021", Usings + Transformer + Attention + "[FullAttention(Heads = 8, [|Layers = new[] { 1, 4, 7 }|])]\npublic partial class TinyGpt;",
+            "Layers = new[] { 1, 4, 7 } names layers 4 and 7, but Depth = 4 has layers 0 to 3; name layers from 0 to 3, or remove Layers to take the layers no other attention names" },
+        { "XF0021", Usings + Transformer + Attention + "[FullAttention(Heads = 8, [|Layers = new int[0]|])]\npublic partial class TinyGpt;",
+            "Layers = new int[0] names no layer, but Depth = 4 has layers 0 to 3; name layers from 0 to 3, or remove Layers to take the layers no other attention names" },
+        { "XF0022", Usings + Transformer + Attention + "[FullAttention(Heads = 8, [|Every = 6|])]\npublic partial class TinyGpt;",
+            "Every = 6 must be from 1 to Depth = 4 (it picks every 6-th layer); use for example Every = 4" },
+        { "XF0022", Usings + Transformer + Attention + "[FullAttention(Heads = 8, [|Every = 0|])]\npublic partial class TinyGpt;",
+            "Every = 0 must be from 1 to Depth = 4 (it picks every 0-th layer); use for example Every = 4" },
+        { "XF0023", Usings + Transformer + Attention + "[FullAttention(Heads = 8, Every = 2)]\n[FullAttention(Heads = 2, [|Layers = new[] { 0, 3 }|])]\npublic partial class TinyGpt;",
+            "[FullAttention(Every = 2)] and [FullAttention(Layers = new[] { 0, 3 })] both claim layer 3; give each layer exactly one attention" },
+        { "XF0024", Usings + Transformer + "[[|FullAttention(Heads = 8, Every = 2)|]]\npublic partial class TinyGpt;",
+            "Layers 0 and 2 of Depth = 4 have no attention; add an attention attribute without Layers or Every, which takes every layer not named elsewhere, or name them in Layers" },
+        { "XF0025", Usings + Transformer + Attention + "[FullAttention(Heads = 8, Layers = new[] { 0 }, [|Every = 2|])]\npublic partial class TinyGpt;",
+            "[FullAttention(Layers = new[] { 0 }, Every = 2)] gives both Layers and Every; keep one of them" },
+        { "XF0026", Usings + Transformer + Attention + "[FullAttention([|Heads = 8|], Every = 2)]\n[Positions(Kind = PositionEncoding.Rotary)]\npublic partial class TinyGpt;",
+            "Kind = Rotary shares one rotation table across layers, so every attention needs the same head size, but [FullAttention] has 64 and [FullAttention(Every = 2)] has 32; give them the same Heads, or use Kind = Learned or Sinusoidal" },
+        { "XF0020", Usings + Transformer + Attention + "public partial class [|Block|];",
+            "Class 'Block' already uses the name 'Block', which the generated module needs; rename the class" },
+        { "XF0020", Usings + Transformer + Attention + "public partial class TinyGpt { private readonly int[] [|layers|] = new int[0]; public int Count => layers.Length; }",
+            "Class 'TinyGpt' already uses the name 'layers', which the generated module needs; rename 'layers' in your declaration" },
+        { "XF0020", Usings + Transformer + Attention + "public partial class TinyGpt { public [|TinyGpt|]() : base(null!) { } }",
+            "Class 'TinyGpt' already uses the name 'TinyGpt()', which the generated module needs; remove the parameterless constructor, the generated one builds the layers" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Diagnostic_points_at_the_offending_syntax_with_a_message_naming_value_and_fix(string id, string markedSource, string message)
+    {
+        var markup = Markup.Parse(markedSource);
+
+        var run = GeneratorHarness.Run(markup.Source);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("/src/Model.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(markup.Text, markup.Source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal(markup.Span, diagnostic.Location.SourceSpan);
+        Assert.Equal($"https://github.com/xformerdsl/xformerdsl/blob/main/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_declaration_with_an_error_generates_no_source(string id, string markedSource, string message)
+    {
+        _ = message;
+        var run = GeneratorHarness.Run(Markup.Parse(markedSource).Source);
+
+        if (DiagnosticDescriptors.ById(id).DefaultSeverity == DiagnosticSeverity.Error)
+            Assert.Empty(run.Sources);
+        else
+            Assert.Single(run.Sources);
+    }
+
+    [Fact]
+    public void Missing_runtime_reference_is_reported_at_the_transformer_attribute()
+    {
+        var markup = Markup.Parse(Usings + "[[|Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024)|]]\n" + Attention + "public partial class TinyGpt;");
+
+        var run = GeneratorHarness.Run(markup.Source, GeneratorHarness.DslOnlyReferences);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("XF0011", diagnostic.Id);
+        Assert.Equal(markup.Span, diagnostic.Location.SourceSpan);
+        Assert.Contains("XformerDsl.Modules.ModelInputs", diagnostic.GetMessage());
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
+    public void Several_problems_in_one_declaration_are_all_reported_in_declaration_order()
+    {
+        var run = GeneratorHarness.Run(Usings + """
+            [Transformer(Vocab = 0, Dim = 256, Depth = 4, MaxLength = 1024, Dropout = -0.5)]
+            [FullAttention(Heads = 3)]
+            [Normalization(Epsilon = -1)]
+            public class TinyGpt;
+            """);
+
+        Assert.Equal(new[] { "XF0001", "XF0013", "XF0015", "XF0014", "XF0016" }, run.GeneratorDiagnostics.Select(d => d.Id));
+    }
+
+    [Theory]
+    [InlineData("[FullAttention(Heads = 4)]")]
+    [InlineData("[FullAttention(Heads = 4)] [FullAttention(Heads = 8, Every = 2)] [Positions(Kind = PositionEncoding.Learned)]")]
+    [InlineData("[FullAttention(Heads = 4, Layers = new[] { 0, 1 })] [FullAttention(Heads = 8, Layers = new[] { 3, 2 })]")]
+    [InlineData("[FullAttention(Heads = 4, Every = 1)]")]
+    [InlineData("[FullAttention(Heads = 4)] [FeedForward(Hidden = 64, Activation = Activation.SwiGlu)] [Positions(Kind = PositionEncoding.Rotary, RotaryBase = 1e6)] [Normalization(Kind = NormKind.RmsNorm, Placement = NormPlacement.Post, Epsilon = 1e-6)]")]
+    public void Valid_declaration_yields_no_diagnostic(string attributes)
+    {
+        var run = GeneratorHarness.Run(Usings + Transformer + attributes + "\npublic partial class TinyGpt;");
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Single(run.Sources);
+    }
+
+    [Fact]
+    public void Every_descriptor_has_a_help_page_and_a_release_tracking_entry()
+    {
+        var repository = RepositoryRoot();
+        var unshipped = File.ReadAllLines(Path.Combine(repository, "Generator", "AnalyzerReleases.Unshipped.md"))
+            .Where(line => line.StartsWith("XF", StringComparison.Ordinal))
+            .Select(line => line.Split('|').Select(cell => cell.Trim()).ToArray())
+            .ToDictionary(cells => cells[0]);
+
+        Assert.Equal(DiagnosticDescriptors.All.Select(d => d.Id), unshipped.Keys);
+        foreach (var descriptor in DiagnosticDescriptors.All)
+        {
+            Assert.True(File.Exists(Path.Combine(repository, "docs", "diagnostics", descriptor.Id + ".md")), $"docs/diagnostics/{descriptor.Id}.md is missing");
+            Assert.EndsWith($"/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
+            Assert.Equal(descriptor.Category, unshipped[descriptor.Id][1]);
+            Assert.Equal(descriptor.DefaultSeverity.ToString(), unshipped[descriptor.Id][2]);
+        }
+    }
+
+    [Fact]
+    public void Descriptor_ids_are_unique_well_formed_and_in_ascending_order()
+    {
+        // Attention families take IDs from ranges of their own, so the sequence may have gaps; an ID never changes.
+        var ids = DiagnosticDescriptors.All.Select(d => d.Id).ToList();
+        Assert.All(ids, id => Assert.Matches("^XF[0-9]{4}$", id));
+        Assert.Equal(ids.Distinct().Order(StringComparer.Ordinal), ids);
+    }
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", ".."));
+}

@@ -1,0 +1,112 @@
+using Microsoft.CodeAnalysis;
+using XformerDsl.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace XformerDsl.Generator.Tests;
+
+/// <summary>
+/// The generator is total: for declarations that are broken in every way we could think of, it never throws
+/// (no CS8785 "generator failed", no AD0001), reports only XF diagnostics, and generates source only for a valid
+/// declaration. Where the compiler already reports the error (wrong types, syntax), the generator stays quiet.
+/// </summary>
+public class MalformedDeclarationTests
+{
+    private const string U = "using XformerDsl;\n";
+    private const string T = "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024)]\n";
+    private const string A = "[FullAttention(Heads = 4)]\n";
+
+    public static TheoryData<string, string> Inputs() => new()
+    {
+        { "no arguments", U + "[Transformer] [FullAttention] public partial class M;" },
+        { "empty argument lists", U + "[Transformer()] [FullAttention()] public partial class M;" },
+        { "positional argument", U + "[Transformer(256)] " + A + "public partial class M;" },
+        { "string for int", U + T + "[FullAttention(Heads = \"4\")] public partial class M;" },
+        { "double for int", U + T + "[FullAttention(Heads = 4.5)] public partial class M;" },
+        { "long for int", U + "[Transformer(Vocab = 256L, Dim = 256, Depth = 4, MaxLength = 1024)] " + A + "public partial class M;" },
+        { "string for double", U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, Dropout = \"0.1\")] " + A + "public partial class M;" },
+        { "int for bool", U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, Causal = 1)] " + A + "public partial class M;" },
+        { "null for int", U + T + "[FullAttention(Heads = null)] public partial class M;" },
+        { "non-constant value", U + T + "[FullAttention(Heads = System.Environment.ProcessorCount)] public partial class M;" },
+        { "int.MaxValue everywhere", U + "[Transformer(Vocab = int.MaxValue, Dim = int.MaxValue, Depth = int.MaxValue, MaxLength = int.MaxValue)] [FullAttention(Heads = int.MaxValue)] [FeedForward(Hidden = int.MaxValue)] public partial class M;" },
+        { "int.MinValue everywhere", U + "[Transformer(Vocab = int.MinValue, Dim = int.MinValue, Depth = int.MinValue, MaxLength = int.MinValue)] [FullAttention(Heads = int.MinValue)] [FeedForward(Hidden = int.MinValue)] public partial class M;" },
+        { "negative sizes", U + "[Transformer(Vocab = -1, Dim = -256, Depth = -4, MaxLength = -1024)] [FullAttention(Heads = -4)] public partial class M;" },
+        { "overflowing constant", U + "[Transformer(Vocab = int.MaxValue + 1, Dim = 256, Depth = 4, MaxLength = 1024)] " + A + "public partial class M;" },
+        { "infinite and NaN doubles", U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, Dropout = double.PositiveInfinity)] " + A + "[Positions(Kind = PositionEncoding.Rotary, RotaryBase = double.NaN)] [Normalization(Epsilon = double.NegativeInfinity)] public partial class M;" },
+        { "unknown enum values", U + T + A + "[FeedForward(Activation = (Activation)42)] [Positions(Kind = (PositionEncoding)7)] [Normalization(Kind = (NormKind)9, Placement = (NormPlacement)(-3))] public partial class M;" },
+        { "enum of the wrong type", U + T + A + "[FeedForward(Activation = NormKind.RmsNorm)] public partial class M;" },
+        { "unknown argument name", U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, Width = 3)] " + A + "public partial class M;" },
+        { "misspelled required argument", U + T + "[FullAttention(Head = 4)] public partial class M;" },
+        { "unterminated attribute", U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024\n" + A + "public partial class M;" },
+        { "missing value", U + "[Transformer(Vocab = 256, Dim = , Depth = 4, MaxLength = 1024)] " + A + "public partial class M;" },
+        { "missing class body", U + T + A + "public partial class M" },
+        { "missing class name", U + T + A + "public partial class { }" },
+        { "garbage after class", U + T + A + "public partial class M { int } }}}" },
+        { "attribute on struct", U + T + A + "public partial struct M;" },
+        { "attribute on record struct", U + T + A + "public partial record struct M;" },
+        { "attribute on interface", U + T + A + "public partial interface M;" },
+        { "attribute on enum", U + T + A + "public enum M { X }" },
+        { "attribute on method", U + "public partial class C { " + T + A + "public void M() { } }" },
+        { "attribute on record", U + T + A + "public partial record M;" },
+        { "attribute on abstract class", U + T + A + "public abstract partial class M;" },
+        { "duplicate Transformer", U + T + T + A + "public partial class M;" },
+        { "duplicate frame attributes", U + T + A + "[FeedForward(Hidden = 64)] [FeedForward(Hidden = 128)] public partial class M;" },
+        { "unknown attribute", U + T + A + "[NoSuchAttribute] public partial class M;" },
+        { "unknown base type", U + T + A + "public partial class M : NoSuchBase;" },
+        { "interface in base list", U + T + A + "public partial class M : System.IDisposable { public void Dispose() { } }" },
+        { "base class in another part", U + T + A + "public partial class M; public partial class M : System.EventArgs;" },
+        { "partial and non-partial parts", U + T + A + "public partial class M; public class M;" },
+        { "generic static non-partial", U + T + A + "public static class M<T>;" },
+        { "nested in generic type", U + "public partial class Outer<T> { " + T + A + "public partial class M; }" },
+        { "nested in struct", U + "public partial struct Outer { " + T + A + "public partial class M; }" },
+        { "nested in non-partial and partial", U + "public class A { public partial class B { " + T + A + "public partial class M; } }" },
+        { "error type in attribute argument", U + "[Transformer(Vocab = NoSuch.Value, Dim = 256, Depth = 4, MaxLength = 1024)] " + A + "public partial class M;" },
+        { "typeof argument", U + "[Transformer(Vocab = typeof(int), Dim = 256, Depth = 4, MaxLength = 1024)] " + A + "public partial class M;" },
+        { "class named like a generated member", U + T + A + "public partial class Block;" },
+        { "two models with one name in two namespaces", U + "namespace N1 { " + T + A + "public partial class M; } namespace N2 { " + T + A + "public partial class M; }" },
+        { "empty file", "" },
+        { "only attributes", U + T + A },
+    };
+
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public void Generator_never_throws_and_reports_only_its_own_diagnostics(string name, string source)
+    {
+        _ = name;
+        var run = GeneratorHarness.Run(source);
+
+        Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
+        Assert.DoesNotContain(run.DriverDiagnostics, d => d.Id is "CS8785" or "AD0001");
+        Assert.All(run.GeneratorDiagnostics, d => Assert.StartsWith("XF", d.Id));
+        // Generated code never adds compile errors of its own: any error in the output is in the user's file.
+        Assert.All(run.OutputCompilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error),
+            d => Assert.True(d.Location.SourceTree?.FilePath == "/src/Model.cs", $"error in generated code: {d}"));
+    }
+
+    [Fact]
+    public void Partial_class_split_across_two_files_is_generated_once()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.Compilation(new[]
+        {
+            ("/src/A.cs", U + T + "public partial class M;"),
+            ("/src/B.cs", U + A + "[FeedForward(Hidden = 64)] public partial class M { public int Extra => 1; }"),
+        }));
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Single(run.Sources);
+        Assert.Empty(run.CompilationProblems.Select(d => d.ToString()));
+    }
+
+    [Fact]
+    public void Transformer_on_two_parts_generates_once_and_leaves_the_error_to_the_compiler()
+    {
+        var run = GeneratorHarness.Run(GeneratorHarness.Compilation(new[]
+        {
+            ("/src/A.cs", U + T + A + "public partial class M;"),
+            ("/src/B.cs", U + T + "public partial class M;"),
+        }));
+
+        Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
+        Assert.True(run.Sources.Count <= 1);
+        Assert.Contains(run.OutputCompilation.GetDiagnostics(), d => d.Id == "CS0579");
+    }
+}
