@@ -1,0 +1,49 @@
+using XformerDsl;
+
+namespace XformerDsl.Tests.Models;
+
+// Tiny models declared exactly as a user would; the generator completes them at build time.
+// Together they cover every frame option: positions, norms, placements, activations, bias, tying, dropout.
+
+/// <summary>GPT-2 style: learned positions, pre-norm LayerNorm, GELU, biases, separate output head.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 2, MaxLength = 12)]
+[FullAttention(Heads = 2)]
+[FeedForward(Hidden = 32)]
+public partial class TinyGpt2;
+
+/// <summary>LLaMA style: rotary positions, RMSNorm, SwiGLU, no biases, tied embeddings.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 2, MaxLength = 12, Bias = false, TiedEmbeddings = true)]
+[FullAttention(Heads = 4)]
+[FeedForward(Hidden = 24, Activation = Activation.SwiGlu)]
+[Positions(Kind = PositionEncoding.Rotary)]
+[Normalization(Kind = NormKind.RmsNorm)]
+public partial class TinyLlama;
+
+/// <summary>Original-Transformer style encoder: bidirectional, sinusoidal positions, post-norm, ReLU.</summary>
+[Transformer(Vocab = 16, Dim = 12, Depth = 2, MaxLength = 12, Causal = false)]
+[FullAttention(Heads = 3)]
+[FeedForward(Activation = Activation.Relu)]
+[Positions(Kind = PositionEncoding.Sinusoidal)]
+[Normalization(Placement = NormPlacement.Post)]
+public partial class TinyEncoder;
+
+/// <summary>No biases but an untied head, learned positions, RMSNorm post-norm.</summary>
+[Transformer(Vocab = 20, Dim = 8, Depth = 1, MaxLength = 6, Bias = false)]
+[FullAttention(Heads = 1)]
+[Normalization(Kind = NormKind.RmsNorm, Placement = NormPlacement.Post)]
+public partial class TinyNoBias;
+
+/// <summary>Tied embeddings with biases everywhere else and no position information.</summary>
+[Transformer(Vocab = 10, Dim = 8, Depth = 1, MaxLength = 6, TiedEmbeddings = true, Dropout = 0.5)]
+[FullAttention(Heads = 2)]
+[FeedForward(Hidden = 8, Activation = Activation.SwiGlu)]
+[Positions(Kind = PositionEncoding.None)]
+public partial class TinyTiedWithDropout;
+
+/// <summary>Layers mixing attention declarations: 2 heads in most layers, 4 heads in every second layer, 1 head in layer 0.</summary>
+[Transformer(Vocab = 12, Dim = 8, Depth = 4, MaxLength = 10)]
+[FullAttention(Heads = 2)]
+[FullAttention(Heads = 4, Every = 2)]
+[FullAttention(Heads = 1, Layers = new[] { 0 })]
+[FeedForward(Hidden = 16)]
+public partial class TinyHybrid;
