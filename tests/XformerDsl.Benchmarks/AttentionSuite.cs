@@ -1,0 +1,136 @@
+using System.Globalization;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Benchmarks;
+
+/// <summary>One row of the attention suite's JSON: the fields other tools read, in this order.</summary>
+internal sealed record AttentionResult(
+    string Suite, string Family, string Impl, int Batch, int Heads, int HeadDim, int Seq, bool Causal,
+    double? ForwardMs, double? ForwardBackwardMs, double? PeakMemoryMb);
+
+/// <summary>An attention family the suite measures, by its <c>--family</c> name.</summary>
+internal interface IAttentionBenchmarkFamily
+{
+    /// <summary>The <c>--family</c> value, e.g. <c>full</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The implementations to compare, named generated, reference and sdpa, for these options.</summary>
+    IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions options);
+}
+
+/// <summary>An implementation of an attention family: the call, and how much memory it needs beyond its inputs.</summary>
+/// <param name="Name">generated, reference or sdpa.</param>
+/// <param name="Attend">Maps [batch, heads, seq, headDim] query, key, value to the output.</param>
+/// <param name="EstimatedBytes">For implementations that materialise [seq × seq] matrices: their estimated peak, to skip runs that cannot fit.</param>
+internal sealed record AttentionImplementation(string Name, Func<Tensor, Tensor, Tensor, Tensor> Attend, Func<int, double>? EstimatedBytes = null);
+
+/// <summary>
+/// The attention suite: for every sequence length and implementation, the median time of a forward pass (no
+/// gradients), of a forward and backward pass, and the peak memory of one forward and backward pass.
+/// </summary>
+internal static class AttentionSuite
+{
+    /// <summary>Every family the suite can measure; a family adds its class under Families/ and a line here.</summary>
+    public static IReadOnlyList<IAttentionBenchmarkFamily> Families { get; } =
+    [
+        new FullAttentionBenchmark(),
+    ];
+
+    public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) =>
+        (Families.FirstOrDefault(f => f.Name == o.Family)
+            ?? throw new ArgumentException($"Unknown family '{o.Family}'; the attention suite knows: {string.Join(", ", Families.Select(f => f.Name))}."))
+        .Implementations(o);
+
+    public static List<AttentionResult> Run(BenchmarkOptions o)
+    {
+        var implementations = Implementations(o).Where(i => o.Impl.Length == 0 || o.Impl.Contains(i.Name)).ToList();
+        if (implementations.Count == 0)
+            throw new ArgumentException($"--impl {string.Join(",", o.Impl)} names none of: {string.Join(", ", Implementations(o).Select(i => i.Name))}.");
+        var results = new List<AttentionResult>();
+        foreach (int seq in o.Seq)
+        {
+            var fitting = new List<AttentionImplementation>();
+            foreach (var implementation in implementations)
+            {
+                if (implementation.EstimatedBytes?.Invoke(seq) is double bytes && bytes > o.ReferenceBudgetGb * (1L << 30))
+                    AnsiConsole.MarkupLine($"[grey]seq {seq}: {implementation.Name} skipped, it needs about {bytes / (1L << 30):0.#} GiB (--reference-budget-gb {o.ReferenceBudgetGb})[/]");
+                else
+                    fitting.Add(implementation);
+            }
+            AnsiConsole.MarkupLine($"[grey]seq {seq}: measuring {string.Join(", ", fitting.Select(i => i.Name))}...[/]");
+            var measured = Measure(fitting, o, seq);
+            foreach (var implementation in implementations)
+            {
+                var result = new AttentionResult("attention", o.Family, implementation.Name, o.Batch, o.Heads, o.HeadDim, seq, o.Causal, null, null, null);
+                results.Add(measured.TryGetValue(implementation.Name, out var m)
+                    ? result with { ForwardMs = Round(m.Forward), ForwardBackwardMs = Round(m.ForwardBackward), PeakMemoryMb = m.Peak is double p ? Round(p) : null }
+                    : result);
+            }
+        }
+        return results;
+    }
+
+    private static Dictionary<string, (double Forward, double ForwardBackward, double? Peak)> Measure(
+        IReadOnlyList<AttentionImplementation> implementations, BenchmarkOptions o, int seq)
+    {
+        manual_seed(seq);
+        var shape = new long[] { o.Batch, o.Heads, seq, o.HeadDim };
+        using var query = randn(shape);
+        using var key = randn(shape);
+        using var value = randn(shape);
+        using var upstream = randn(shape);
+
+        Action Forward(AttentionImplementation implementation) => () =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            implementation.Attend(query, key, value);
+        };
+
+        Action ForwardBackward(AttentionImplementation implementation) => () =>
+        {
+            using var scope = NewDisposeScope();
+            var q = query.detach().requires_grad_();
+            var k = key.detach().requires_grad_();
+            var v = value.detach().requires_grad_();
+            implementation.Attend(q, k, v).backward([upstream]);
+        };
+
+        var budget = TimeSpan.FromSeconds(o.MaxSecondsPerMeasurement);
+        var warmup = TimeSpan.FromSeconds(1);
+        var forward = Measurement.MedianMilliseconds(implementations.Select(Forward).ToList(), o.Warmup, warmup, o.Repetitions, budget);
+        var forwardBackward = Measurement.MedianMilliseconds(implementations.Select(ForwardBackward).ToList(), o.Warmup, warmup, o.Repetitions, budget);
+        var measured = new Dictionary<string, (double, double, double?)>();
+        for (int i = 0; i < implementations.Count; i++)
+            measured[implementations[i].Name] = (forward[i], forwardBackward[i], Measurement.PeakMemoryMebibytes(ForwardBackward(implementations[i])));
+        return measured;
+    }
+
+    /// <summary>The results as a table, with each implementation's forward+backward time relative to sdpa's.</summary>
+    public static Table Table(IReadOnlyList<AttentionResult> results)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("seq").AddColumn("impl")
+            .AddColumn(new TableColumn("forward ms").RightAligned())
+            .AddColumn(new TableColumn("fwd+bwd ms").RightAligned())
+            .AddColumn(new TableColumn("peak MiB").RightAligned())
+            .AddColumn(new TableColumn("fwd+bwd vs sdpa").RightAligned());
+        foreach (var result in results)
+        {
+            var sdpa = results.FirstOrDefault(r => r.Seq == result.Seq && r.Impl == "sdpa")?.ForwardBackwardMs;
+            string ratio = sdpa is double s && result.ForwardBackwardMs is double t && t > 0 ? (s / t).ToString("0.00", CultureInfo.InvariantCulture) + "x faster" : "";
+            if (sdpa is double s2 && result.ForwardBackwardMs is double t2 && t2 > s2)
+                ratio = (t2 / s2).ToString("0.00", CultureInfo.InvariantCulture) + "x slower";
+            if (result.Impl == "sdpa")
+                ratio = "baseline";
+            table.AddRow(result.Seq.ToString(CultureInfo.InvariantCulture), result.Impl, Cell(result.ForwardMs), Cell(result.ForwardBackwardMs), Cell(result.PeakMemoryMb), ratio);
+        }
+        return table;
+    }
+
+    private static string Cell(double? value) => value is double v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "skipped";
+
+    private static double Round(double value) => Math.Round(value, 2);
+}

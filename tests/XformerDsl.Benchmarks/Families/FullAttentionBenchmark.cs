@@ -1,0 +1,34 @@
+using XformerDsl.Attention.Full;
+using XformerDsl.Autograd;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Benchmarks;
+
+/// <summary><c>--family full</c>: the generated kernel of [FullAttention], the composed reference, and SDPA.</summary>
+internal sealed class FullAttentionBenchmark : IAttentionBenchmarkFamily
+{
+    public string Name => "full";
+
+    public IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o)
+    {
+        bool causal = o.Causal;
+        Func<Tensor, Tensor, Tensor, Tensor> generated = (o.HeadDim, causal) switch
+        {
+            (32, true) => (q, k, v) => FusedAttention<CausalFull32.SelfAttention.Kernel>.Apply(q, k, v, null),
+            (32, false) => (q, k, v) => FusedAttention<BidirectionalFull32.SelfAttention.Kernel>.Apply(q, k, v, null),
+            (64, true) => (q, k, v) => FusedAttention<CausalFull64.SelfAttention.Kernel>.Apply(q, k, v, null),
+            (64, false) => (q, k, v) => FusedAttention<BidirectionalFull64.SelfAttention.Kernel>.Apply(q, k, v, null),
+            (128, true) => (q, k, v) => FusedAttention<CausalFull128.SelfAttention.Kernel>.Apply(q, k, v, null),
+            (128, false) => (q, k, v) => FusedAttention<BidirectionalFull128.SelfAttention.Kernel>.Apply(q, k, v, null),
+            _ => throw new ArgumentException($"--head-dim {o.HeadDim}: the benchmark declares kernels for head sizes 32, 64 and 128."),
+        };
+        // The reference keeps about eight [batch, heads, seq, seq] float32 matrices alive through the backward pass.
+        double ReferenceBytes(int seq) => 8.0 * o.Batch * o.Heads * seq * (double)seq * sizeof(float);
+        return
+        [
+            new("generated", generated),
+            new("reference", (q, k, v) => FullAttentionReference.Forward(q, k, v, causal), ReferenceBytes),
+            new("sdpa", (q, k, v) => nn.functional.scaled_dot_product_attention(q, k, v, is_casual: causal)),
+        ];
+    }
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace XformerDsl.Benchmarks;
+
+/// <summary>Times and peak memory of one operation, measured the same way for every implementation.</summary>
+internal static class Measurement
+{
+    /// <summary>
+    /// The median wall time in milliseconds of each operation. Operations run in rotation, one run of each per round,
+    /// so drift in the machine (a noisy neighbour, a frequency change) touches them all alike and the ratios between
+    /// them hold. Before timing, each runs at least <paramref name="warmup"/> times and for at least
+    /// <paramref name="minimumWarmup"/>, so JIT tiering and libtorch's allocator and thread pool have settled. Rounds
+    /// stop early once <paramref name="budget"/> is spent, so a slow baseline cannot stall a run; there is always at
+    /// least one timed round.
+    /// </summary>
+    public static double[] MedianMilliseconds(IReadOnlyList<Action> operations, int warmup, TimeSpan minimumWarmup, int repetitions, TimeSpan budget)
+    {
+        foreach (var operation in operations)
+        {
+            var warming = Stopwatch.StartNew();
+            for (int i = 0; i < warmup || warming.Elapsed < minimumWarmup; i++)
+                operation();
+        }
+        var times = operations.Select(_ => new List<double>()).ToArray();
+        var total = Stopwatch.StartNew();
+        for (int round = 0; round < repetitions && (round == 0 || total.Elapsed < budget); round++)
+        {
+            for (int i = 0; i < operations.Count; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                operations[i]();
+                times[i].Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+        return times.Select(Median).ToArray();
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        int n = values.Count;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    }
+
+    /// <summary>
+    /// How far the process's resident memory rises above where it stood while <paramref name="run"/> runs, in MiB: the
+    /// peak of everything the operation allocates (libtorch tensors and kernel scratch alike). Linux only (null
+    /// elsewhere): it returns freed heap pages to the system first, then resets the kernel's peak-RSS counter.
+    /// </summary>
+    public static double? PeakMemoryMebibytes(Action run)
+    {
+        if (!OperatingSystem.IsLinux())
+            return null;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        malloc_trim(0);
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        long before = StatusKilobytes("VmRSS:");
+        run();
+        long peak = StatusKilobytes("VmHWM:");
+        return Math.Max(0, peak - before) / 1024.0;
+    }
+
+    private static long StatusKilobytes(string key) =>
+        long.Parse(File.ReadLines("/proc/self/status").First(line => line.StartsWith(key, StringComparison.Ordinal))
+            [key.Length..].Trim().Split(' ')[0]);
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int malloc_trim(nuint pad);
+}

@@ -1,0 +1,52 @@
+// Benchmarks of the generated kernels against baselines measured in the same run. See CommandLine.Usage.
+using System.Text.Json;
+using Spectre.Console;
+using TorchSharp;
+using XformerDsl.Benchmarks;
+using XformerDsl.Kernels;
+
+var (suite, options, error) = CommandLine.Parse(args);
+if (options is null)
+{
+    if (error is not null)
+        Console.Error.WriteLine(error);
+    Console.WriteLine(CommandLine.Usage);
+    return error is null ? 0 : 2;
+}
+
+torch.set_num_threads(options.Threads);
+AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite!)}[/] on {Environment.ProcessorCount} cores, {options.Threads} threads, {SimdWidth.Name} SIMD, TorchSharp {typeof(torch).Assembly.GetName().Version}");
+
+try
+{
+    switch (suite)
+    {
+        case "attention":
+            var results = AttentionSuite.Run(options);
+            AnsiConsole.Write(AttentionSuite.Table(results));
+            Write(results, options.Json);
+            break;
+        default:
+            Console.Error.WriteLine($"Unknown suite '{suite}'.");
+            Console.WriteLine(CommandLine.Usage);
+            return 2;
+    }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+return 0;
+
+static void Write<T>(IReadOnlyList<T> results, string? path)
+{
+    if (path is null)
+        return;
+    var json = JsonSerializer.Serialize(results, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true });
+    var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+    if (directory is not null)
+        Directory.CreateDirectory(directory);
+    File.WriteAllText(path, json + "\n");
+    AnsiConsole.MarkupLine($"wrote [link]{Markup.Escape(path)}[/]");
+}
