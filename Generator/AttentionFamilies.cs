@@ -75,10 +75,11 @@ namespace XformerDsl.Generator
         public const string FeedForward = "XformerDsl.FeedForwardAttribute";
         public const string Positions = "XformerDsl.PositionsAttribute";
         public const string Normalization = "XformerDsl.NormalizationAttribute";
+        public const string Reversible = "XformerDsl.ReversibleAttribute";
 
         /// <summary>Attributes that shape a model but mean nothing without <c>[Transformer]</c>: frames and every attention family.</summary>
         public static ImmutableArray<string> Companions { get; } =
-            ImmutableArray.Create(FeedForward, Positions, Normalization).AddRange(AttentionFamilies.All.Select(family => family.MetadataName));
+            ImmutableArray.Create(FeedForward, Positions, Normalization, Reversible).AddRange(AttentionFamilies.All.Select(family => family.MetadataName));
 
         /// <summary><c>XformerDsl.FeedForwardAttribute</c> → <c>FeedForward</c>.</summary>
         public static string ShortName(string metadataName)

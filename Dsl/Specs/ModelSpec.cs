@@ -27,6 +27,10 @@ namespace XformerDsl.Specs
     /// <param name="FeedForward">The feed-forward network.</param>
     /// <param name="Positions">The position encoding.</param>
     /// <param name="Normalization">The normalization layers.</param>
+    /// <param name="Reversible">
+    /// Reversible residual layers (RevNet/Reformer): the blocks run on two streams and the backward pass reconstructs
+    /// each block's inputs from its outputs. See <see cref="ReversibleAttribute"/>.
+    /// </param>
     public sealed record ModelSpec(
         string Name,
         int Vocab,
@@ -40,7 +44,8 @@ namespace XformerDsl.Specs
         ImmutableEquatableArray<LayerAttention> Attention,
         FeedForwardSpec FeedForward,
         PositionSpec Positions,
-        NormSpec Normalization)
+        NormSpec Normalization,
+        bool Reversible = false)
     {
         /// <summary>A spec whose every layer has the same attention, the common case.</summary>
         public static ImmutableEquatableArray<LayerAttention> EveryLayer(AttentionSpec attention) =>
@@ -112,8 +117,15 @@ namespace XformerDsl.Specs
     /// <summary>The position-wise feed-forward network of every block.</summary>
     /// <param name="Hidden">Hidden width. See <see cref="FeedForwardAttribute.Hidden"/>.</param>
     /// <param name="Activation">Nonlinearity. See <see cref="XformerDsl.Activation"/>.</param>
-    public sealed record FeedForwardSpec(int Hidden, Activation Activation)
+    /// <param name="Chunks">Pieces a MaxLength sequence runs in, forward and backward. See <see cref="FeedForwardAttribute.Chunks"/>.</param>
+    public sealed record FeedForwardSpec(int Hidden, Activation Activation, int Chunks = SpecDefaults.FeedForwardChunks)
     {
+        /// <summary>
+        /// Positions per piece when chunked: MaxLength / Chunks (Chunks divides MaxLength, XF0070); 0 when the spec
+        /// breaks that rule or Chunks is not positive.
+        /// </summary>
+        public int ChunkLength(int maxLength) => Chunks > 0 && maxLength % Chunks == 0 ? maxLength / Chunks : 0;
+
         /// <summary>Number of Dim × Hidden matrices: 3 for SwiGLU (gate, up, down), else 2 (up, down).</summary>
         public int MatrixCount => Activation == Activation.SwiGlu ? 3 : 2;
     }

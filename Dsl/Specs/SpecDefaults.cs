@@ -24,6 +24,9 @@ namespace XformerDsl.Specs
         /// <summary>Default of <see cref="FeedForwardAttribute.Activation"/>.</summary>
         public const Activation Activation = XformerDsl.Activation.Gelu;
 
+        /// <summary>Default of <see cref="FeedForwardAttribute.Chunks"/>: the whole sequence at once.</summary>
+        public const int FeedForwardChunks = 1;
+
         /// <summary>Default of <see cref="PositionsAttribute.Kind"/>: a learned position table.</summary>
         public const PositionEncoding Positions = PositionEncoding.Learned;
 

@@ -137,13 +137,21 @@ namespace XformerDsl.Generator.Diagnostics
             "Class '{0}' already uses the name '{1}', which the generated module needs; {2}",
             Declaration, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "XF0020.md");
 
+        public static readonly DiagnosticDescriptor ChunksDoNotDivideMaxLength = new DiagnosticDescriptor(
+            SpecRuleIds.ChunksDoNotDivideMaxLength, SpecRules.ChunksDoNotDivideMaxLength.Title, SpecRules.ChunksDoNotDivideMaxLength.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + SpecRuleIds.ChunksDoNotDivideMaxLength + ".md");
+
+        public static readonly DiagnosticDescriptor ReversibleNeedsPreNorm = new DiagnosticDescriptor(
+            SpecRuleIds.ReversibleNeedsPreNorm, SpecRules.ReversibleNeedsPreNorm.Title, SpecRules.ReversibleNeedsPreNorm.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + SpecRuleIds.ReversibleNeedsPreNorm + ".md");
+
         /// <summary>Every descriptor, in ID order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
             ModelNotPartial, ModelIsGeneric, ModelIsStatic, ContainingTypeNotPartial, ModelHasBaseClass, UnsupportedTypeKind,
             NoAttention, ConflictingAttention, OrphanAttribute, MissingRequiredArgument, RuntimeNotReferenced, ArgumentHasNoEffect,
             ValueOutOfRange, HeadsDoNotDivideDim, DropoutOutOfRange, EpsilonNotPositive, RotaryNeedsEvenHeadDim, RotaryBaseTooSmall,
             UndefinedEnumValue, NameClash, LayerOutOfRange, EveryOutOfRange, LayersOverlap, LayersWithoutAttention, LayersAndEvery,
-            RotaryNeedsOneHeadSize);
+            RotaryNeedsOneHeadSize, ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(d => d.Id);
 

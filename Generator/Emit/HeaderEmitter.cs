@@ -57,9 +57,15 @@ namespace XformerDsl.Generator.Emit
                 var family = AttentionFamilies.Of(declaration.Attention);
                 yield return Attribute(family.AttributeName, family.Arguments(declaration.Attention).Concat(declaration.Layers.Arguments()).ToArray());
             }
-            yield return Attribute("FeedForward",
-                ("Hidden", SpecFormat.Int(spec.FeedForward.Hidden)),
-                ("Activation", "Activation." + SpecFormat.Enum(spec.FeedForward.Activation)));
+            // Chunks is written only when set, so declarations that leave it out read as before.
+            yield return spec.FeedForward.Chunks == SpecDefaults.FeedForwardChunks
+                ? Attribute("FeedForward",
+                    ("Hidden", SpecFormat.Int(spec.FeedForward.Hidden)),
+                    ("Activation", "Activation." + SpecFormat.Enum(spec.FeedForward.Activation)))
+                : Attribute("FeedForward",
+                    ("Hidden", SpecFormat.Int(spec.FeedForward.Hidden)),
+                    ("Activation", "Activation." + SpecFormat.Enum(spec.FeedForward.Activation)),
+                    ("Chunks", SpecFormat.Int(spec.FeedForward.Chunks)));
             yield return spec.Positions.Kind == PositionEncoding.Rotary
                 ? Attribute("Positions",
                     ("Kind", "PositionEncoding." + SpecFormat.Enum(spec.Positions.Kind)),
@@ -69,6 +75,8 @@ namespace XformerDsl.Generator.Emit
                 ("Kind", "NormKind." + SpecFormat.Enum(spec.Normalization.Kind)),
                 ("Placement", "NormPlacement." + SpecFormat.Enum(spec.Normalization.Placement)),
                 ("Epsilon", SpecFormat.DoubleLiteral(spec.Normalization.Epsilon)));
+            if (spec.Reversible)
+                yield return "[Reversible]";
         }
 
         private static string Attribute(string name, params (string Name, string Literal)[] arguments) =>

@@ -58,9 +58,13 @@ namespace XformerDsl.Generator.Emit
                             writer.WriteLine($"new {Names.LayerAttention}({AttentionLiteral(spec.Attention[i].Attention)}, {SelectorLiteral(spec.Attention[i].Layers)}){(i + 1 < spec.Attention.Count ? "," : "),")}");
                     });
                 }
-                writer.WriteLine($"FeedForward: new {Names.FeedForwardSpec}(Hidden: {Int(spec.FeedForward.Hidden)}, Activation: {EnumLiteral(spec.FeedForward.Activation)}),");
+                string chunks = spec.FeedForward.Chunks == SpecDefaults.FeedForwardChunks ? "" : $", Chunks: {Int(spec.FeedForward.Chunks)}";
+                writer.WriteLine($"FeedForward: new {Names.FeedForwardSpec}(Hidden: {Int(spec.FeedForward.Hidden)}, Activation: {EnumLiteral(spec.FeedForward.Activation)}{chunks}),");
                 writer.WriteLine($"Positions: new {Names.PositionSpec}(Kind: {EnumLiteral(spec.Positions.Kind)}, RotaryBase: {SpecFormat.DoubleLiteral(spec.Positions.RotaryBase)}),");
-                writer.WriteLine($"Normalization: new {Names.NormSpec}(Kind: {EnumLiteral(spec.Normalization.Kind)}, Placement: {EnumLiteral(spec.Normalization.Placement)}, Epsilon: {SpecFormat.DoubleLiteral(spec.Normalization.Epsilon)}));");
+                string normalization = $"Normalization: new {Names.NormSpec}(Kind: {EnumLiteral(spec.Normalization.Kind)}, Placement: {EnumLiteral(spec.Normalization.Placement)}, Epsilon: {SpecFormat.DoubleLiteral(spec.Normalization.Epsilon)})";
+                writer.WriteLine(spec.Reversible ? normalization + "," : normalization + ");");
+                if (spec.Reversible)
+                    writer.WriteLine("Reversible: true);");
             });
             writer.WriteLine();
             writer.WriteLine("/// <summary>Parameter count, MACs per token and attention cost of this model, computed from <see cref=\"Spec\"/>.</summary>");

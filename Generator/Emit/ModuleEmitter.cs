@@ -100,6 +100,16 @@ namespace XformerDsl.Generator.Emit
 
         private static void EmitForward(SourceWriter writer, ModelSpec spec)
         {
+            if (spec.Reversible)
+            {
+                writer.WriteLine("/// <summary>");
+                writer.WriteLine("/// True (default): training reconstructs each reversible block's inputs from its outputs in the backward pass, so");
+                writer.WriteLine("/// activation memory does not grow with Depth. False: the blocks store their activations as a plain network does;");
+                writer.WriteLine("/// the same function and gradients with more memory, for checking and measuring.");
+                writer.WriteLine("/// </summary>");
+                writer.WriteLine("public bool ReconstructInBackward { get; set; } = true;");
+                writer.WriteLine();
+            }
             string seqRange = $"1 ≤ seq ≤ {Int(spec.MaxLength)}";
             writer.WriteLine($"/// <summary>Logits <c>[batch, seq, {Int(spec.Vocab)}]</c> for token ids <c>[batch, seq]</c> (int64 or int32, ids in [0, {Int(spec.Vocab)}), {seqRange}).</summary>");
             writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
@@ -145,11 +155,29 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine($"var rotary = {Names.RotaryEmbedding}.Tables(seq, headDim: {Int(headDim)}, rotaryBase: {Dbl(spec.Positions.RotaryBase)}, x.device, x.dtype);");
             }
             writer.WriteLine();
-            writer.WriteLine("// The blocks, each adding attention and then feed-forward to the residual stream.");
-            writer.WriteLine("foreach (var layer in layers)");
-            writer.Indented(() => writer.WriteLine(spec.Positions.Kind == PositionEncoding.Rotary
-                ? "x = layer.forward(x, keyPaddingMask, rotary);"
-                : "x = layer.forward(x, keyPaddingMask);"));
+            if (spec.Reversible)
+            {
+                writer.WriteLine("// Reversible blocks (Reformer): two streams, both starting as the embedding; each block adds attention of the");
+                writer.WriteLine("// second stream to the first and feed-forward of the new first stream to the second. The backward pass");
+                writer.WriteLine("// reconstructs each block's inputs from its outputs instead of storing them. The streams are averaged at the end.");
+                writer.WriteLine($"var blocks = new {Names.ReversibleBlock}[{Int(spec.Depth)}];");
+                writer.WriteLine($"for (int i = 0; i < {Int(spec.Depth)}; i++)");
+                writer.Indented(() => writer.WriteLine(spec.Positions.Kind == PositionEncoding.Rotary
+                    ? "blocks[i] = layers[i].Reversible(keyPaddingMask, rotary);"
+                    : "blocks[i] = layers[i].Reversible(keyPaddingMask);"));
+                writer.WriteLine(spec.Positions.Kind == PositionEncoding.Rotary
+                    ? $"var (x1, x2) = {Names.ReversibleLayers}.Apply(x, x, blocks, storeActivations: !ReconstructInBackward, shared: new[] {{ rotary.Cos, rotary.Sin }});"
+                    : $"var (x1, x2) = {Names.ReversibleLayers}.Apply(x, x, blocks, storeActivations: !ReconstructInBackward);");
+                writer.WriteLine("x = (x1 + x2) * 0.5;");
+            }
+            else
+            {
+                writer.WriteLine("// The blocks, each adding attention and then feed-forward to the residual stream.");
+                writer.WriteLine("foreach (var layer in layers)");
+                writer.Indented(() => writer.WriteLine(spec.Positions.Kind == PositionEncoding.Rotary
+                    ? "x = layer.forward(x, keyPaddingMask, rotary);"
+                    : "x = layer.forward(x, keyPaddingMask);"));
+            }
             writer.WriteLine();
             if (spec.HasFinalNorm)
             {
@@ -223,6 +251,20 @@ namespace XformerDsl.Generator.Emit
             }
             writer.WriteLine("return x;");
             writer.CloseBlock();
+            if (spec.Reversible)
+            {
+                writer.WriteLine();
+                writer.WriteLine("/// <summary>");
+                writer.WriteLine("/// The block as a reversible layer: F = attention of the normalised second stream, G = feed-forward of the");
+                writer.WriteLine("/// normalised first stream; y1 = x1 + F(x2), y2 = x2 + G(y1).");
+                writer.WriteLine("/// </summary>");
+                writer.WriteLine($"internal {Names.ReversibleBlock} Reversible({Names.Tensor}? keyPaddingMask{(rotary ? $", {Names.RotaryTables} rotary" : "")}) => new(");
+                writer.Indented(() =>
+                {
+                    writer.WriteLine($"x => attn.forward(attn_norm.forward(x), {attnArgs}), {Names.ReversibleBlock}.ParametersOf(attn_norm, attn),");
+                    writer.WriteLine($"x => ffn.forward(ffn_norm.forward(x)), {Names.ReversibleBlock}.ParametersOf(ffn_norm, ffn));");
+                });
+            }
             writer.CloseBlock();
         }
 
@@ -260,7 +302,24 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine();
             writer.WriteLine($"/// <summary>Maps <c>[batch, seq, {Int(spec.Dim)}]</c> to <c>[batch, seq, {Int(spec.Dim)}]</c>.</summary>");
             writer.WriteLine("/// <param name=\"x\">The normalised residual stream.</param>");
-            writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} x)");
+            int chunkLength = ffn.ChunkLength(spec.MaxLength);
+            bool chunked = ffn.Chunks > 1;
+            if (chunked)
+            {
+                writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} x)");
+                writer.OpenBlock();
+                writer.WriteLine($"// Chunks = {Int(ffn.Chunks)}: pieces of MaxLength / Chunks = {Int(chunkLength)} positions, forward and backward; the backward");
+                writer.WriteLine($"// pass recomputes each piece's [batch, {Int(chunkLength)}, {Int(ffn.Hidden)}] activations instead of storing them for the whole sequence.");
+                writer.WriteLine($"return {Names.SequenceChunks}.Apply(Compute, x, chunkLength: {Int(chunkLength)}, parameters());");
+                writer.CloseBlock();
+                writer.WriteLine();
+                writer.WriteLine("// The network on one piece of the sequence (every position independently).");
+                writer.WriteLine($"private {Names.Tensor} Compute({Names.Tensor} x)");
+            }
+            else
+            {
+                writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} x)");
+            }
             writer.OpenBlock();
             writer.WriteLine($"// {formula}: [batch, seq, {Int(spec.Dim)}] -> [batch, seq, {Int(ffn.Hidden)}] -> [batch, seq, {Int(spec.Dim)}].");
             switch (ffn.Activation)

@@ -63,6 +63,7 @@ namespace XformerDsl.Generator.Parsing
             var feedForward = ReadOptional(attributes, KnownAttributes.FeedForward, "FeedForward", readers, diagnostics, cancellationToken);
             var positions = ReadOptional(attributes, KnownAttributes.Positions, "Positions", readers, diagnostics, cancellationToken);
             var normalization = ReadOptional(attributes, KnownAttributes.Normalization, "Normalization", readers, diagnostics, cancellationToken);
+            var reversible = ReadOptional(attributes, KnownAttributes.Reversible, "Reversible", readers, diagnostics, cancellationToken);
 
             int? vocab = transformer.RequiredInt("Vocab", SpecLimits.Vocab);
             int? dim = transformer.RequiredInt("Dim", SpecLimits.Dim);
@@ -87,14 +88,16 @@ namespace XformerDsl.Generator.Parsing
                     Attention: declarations.ToImmutableEquatableArray(),
                     FeedForward: new FeedForwardSpec(
                         feedForward?.OptionalInt("Hidden") ?? defaultHidden,
-                        feedForward?.Enum("Activation", SpecDefaults.Activation) ?? SpecDefaults.Activation),
+                        feedForward?.Enum("Activation", SpecDefaults.Activation) ?? SpecDefaults.Activation,
+                        feedForward?.OptionalInt("Chunks") ?? SpecDefaults.FeedForwardChunks),
                     Positions: new PositionSpec(
                         positions?.Enum("Kind", SpecDefaults.Positions) ?? SpecDefaults.Positions,
                         positions?.Double("RotaryBase", SpecDefaults.RotaryBase) ?? SpecDefaults.RotaryBase),
                     Normalization: new NormSpec(
                         normalization?.Enum("Kind", SpecDefaults.Norm) ?? SpecDefaults.Norm,
                         normalization?.Enum("Placement", SpecDefaults.Placement) ?? SpecDefaults.Placement,
-                        normalization?.Double("Epsilon", SpecDefaults.Epsilon) ?? SpecDefaults.Epsilon));
+                        normalization?.Double("Epsilon", SpecDefaults.Epsilon) ?? SpecDefaults.Epsilon),
+                    Reversible: reversible is not null);
             }
 
             // The compiler already reports every broken attribute; adding rule violations computed from values it
@@ -186,7 +189,7 @@ namespace XformerDsl.Generator.Parsing
         internal static readonly string[] GeneratedMemberNames = new[]
         {
             "Spec", "Card", "token_embedding", "position_embedding", "layers", "final_norm", "lm_head",
-            "InitializeWeights", "Block", "SelfAttention", "FeedForwardNetwork", "AttentionOfLayer",
+            "InitializeWeights", "Block", "SelfAttention", "FeedForwardNetwork", "AttentionOfLayer", "ReconstructInBackward",
         }.Concat(AttentionFamilies.All.Select(family => Emit.AttentionLayerEmitter.LayerClassName(family.AttributeName))).ToArray();
 
         private static void CheckNameClashes(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)

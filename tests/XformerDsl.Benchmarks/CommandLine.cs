@@ -7,6 +7,8 @@ internal sealed record BenchmarkOptions
 {
     public string Family { get; init; } = "full";
     public int[] Seq { get; init; } = [1024, 2048, 4096];
+    public bool SeqGiven { get; init; }
+    public int[] Depth { get; init; } = [2, 12];
     public int Batch { get; init; } = 1;
     public int Heads { get; init; } = 8;
     public int HeadDim { get; init; } = 64;
@@ -31,10 +33,13 @@ internal static class CommandLine
           attention   forward and forward+backward time and peak memory of one attention call, per implementation:
                       generated (the fused kernel the generator emits), reference (composed from TorchSharp ops, run while
                       its [seq x seq] matrices fit the reference budget) and sdpa (libtorch's scaled_dot_product_attention)
+          memory      peak memory and time of one training step (forward + backward) of a whole model with full attention
+                      and chunked feed-forward, at depth 2 and 12, with plain and with reversible blocks (default seq 8192)
 
         Options:
           --family <name>       attention family: full (default full)
-          --seq <n,n,...>       sequence lengths (default 1024,2048,4096)
+          --seq <n,n,...>       sequence lengths (default 1024,2048,4096; memory: 8192)
+          --depth <n,n,...>     memory: only the models of these depths, 2 and/or 12 (default 2,12)
           --batch <n>           batch size (default 1)
           --heads <n>           heads (default 8)
           --head-dim <n>        head size: 32, 64 or 128 (default 64)
@@ -64,7 +69,8 @@ internal static class CommandLine
                 options = name switch
                 {
                     "--family" => options with { Family = value },
-                    "--seq" => options with { Seq = value.Split(',').Select(Positive).ToArray() },
+                    "--seq" => options with { Seq = value.Split(',').Select(Positive).ToArray(), SeqGiven = true },
+                    "--depth" => options with { Depth = value.Split(',').Select(Positive).ToArray() },
                     "--batch" => options with { Batch = Positive(value) },
                     "--heads" => options with { Heads = Positive(value) },
                     "--head-dim" => options with { HeadDim = Positive(value) },

@@ -26,6 +26,11 @@ try
             AnsiConsole.Write(AttentionSuite.Table(results));
             Write(results, options.Json);
             break;
+        case "memory":
+            var memory = MemorySuite.Run(options);
+            AnsiConsole.Write(MemorySuite.Table(memory));
+            Write(memory, options.Json);
+            break;
         default:
             Console.Error.WriteLine($"Unknown suite '{suite}'.");
             Console.WriteLine(CommandLine.Usage);

@@ -88,6 +88,16 @@ public class DiagnosticTests
             "[FullAttention(Layers = new[] { 0 }, Every = 2)] gives both Layers and Every; keep one of them" },
         { "XF0026", Usings + Transformer + Attention + "[FullAttention([|Heads = 8|], Every = 2)]\n[Positions(Kind = PositionEncoding.Rotary)]\npublic partial class TinyGpt;",
             "Kind = Rotary shares one rotation table across layers, so every attention needs the same head size, but [FullAttention] has 64 and [FullAttention(Every = 2)] has 32; give them the same Heads, or use Kind = Learned or Sinusoidal" },
+        { "XF0013", Usings + Transformer + Attention + "[FeedForward([|Chunks = 0|])]\npublic partial class TinyGpt;",
+            "Chunks = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Chunks = 8" },
+        { "XF0070", Usings + Transformer + Attention + "[FeedForward(Hidden = 1024, [|Chunks = 6|])]\npublic partial class TinyGpt;",
+            "Chunks = 6 does not divide MaxLength = 1024, so the feed-forward pieces would not have one length; use a divisor of 1024 such as 4 or 8" },
+        { "XF0070", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 100)]\n" + Attention + "[FeedForward([|Chunks = 300|])]\npublic partial class TinyGpt;",
+            "Chunks = 300 does not divide MaxLength = 100, so the feed-forward pieces would not have one length; use a divisor of 100 such as 100" },
+        { "XF0071", Usings + Transformer + Attention + "[Normalization(Placement = NormPlacement.Post)]\n[[|Reversible|]]\npublic partial class TinyGpt;",
+            "[Reversible] reconstructs each block's inputs by subtracting its sublayers' outputs, which a norm after the residual sum (Placement = Post) makes impossible; use Placement = NormPlacement.Pre, or remove [Reversible]" },
+        { "XF0009", Usings + "[[|Reversible|]]\npublic partial class NotAModel;",
+            "[Reversible] on 'NotAModel' has no effect without [Transformer]; add [Transformer(Vocab = ..., Dim = ..., Depth = ..., MaxLength = ...)] to 'NotAModel' or remove [Reversible]" },
         { "XF0020", Usings + Transformer + Attention + "public partial class [|Block|];",
             "Class 'Block' already uses the name 'Block', which the generated module needs; rename the class" },
         { "XF0020", Usings + Transformer + Attention + "public partial class TinyGpt { private readonly int[] [|layers|] = new int[0]; public int Count => layers.Length; }",
@@ -158,6 +168,8 @@ public class DiagnosticTests
     [InlineData("[FullAttention(Heads = 4)] [FullAttention(Heads = 8, Every = 2)] [Positions(Kind = PositionEncoding.Learned)]")]
     [InlineData("[FullAttention(Heads = 4, Layers = new[] { 0, 1 })] [FullAttention(Heads = 8, Layers = new[] { 3, 2 })]")]
     [InlineData("[FullAttention(Heads = 4, Every = 1)]")]
+    [InlineData("[FullAttention(Heads = 4)] [FeedForward(Chunks = 1024)] [Reversible]")]
+    [InlineData("[FullAttention(Heads = 4)] [FeedForward(Hidden = 64, Chunks = 8)] [Reversible] [Normalization(Kind = NormKind.RmsNorm)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Hidden = 64, Activation = Activation.SwiGlu)] [Positions(Kind = PositionEncoding.Rotary, RotaryBase = 1e6)] [Normalization(Kind = NormKind.RmsNorm, Placement = NormPlacement.Post, Epsilon = 1e-6)]")]
     public void Valid_declaration_yields_no_diagnostic(string attributes)
     {

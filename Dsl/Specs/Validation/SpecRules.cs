@@ -48,6 +48,12 @@ namespace XformerDsl.Specs
 
         /// <summary>Rotary positions with attention declarations of different head sizes.</summary>
         public const string RotaryNeedsOneHeadSize = "XF0026";
+
+        /// <summary>FeedForward Chunks does not divide MaxLength.</summary>
+        public const string ChunksDoNotDivideMaxLength = "XF0070";
+
+        /// <summary>Reversible layers with post-norm.</summary>
+        public const string ReversibleNeedsPreNorm = "XF0071";
     }
 
     /// <summary>
@@ -139,6 +145,18 @@ namespace XformerDsl.Specs
             SpecRuleIds.RotaryNeedsOneHeadSize,
             "Rotary positions need one head size",
             "Kind = Rotary shares one rotation table across layers, so every attention needs the same head size, but [{0}] has {1} and [{2}] has {3}; give them the same Heads, or use Kind = Learned or Sinusoidal");
+
+        /// <summary>XF0070: the feed-forward cuts a MaxLength sequence into Chunks pieces of equal length.</summary>
+        public static SpecRule ChunksDoNotDivideMaxLength { get; } = new SpecRule(
+            SpecRuleIds.ChunksDoNotDivideMaxLength,
+            "Chunks does not divide MaxLength",
+            "Chunks = {0} does not divide MaxLength = {1}, so the feed-forward pieces would not have one length; use a divisor of {1} such as {2}");
+
+        /// <summary>XF0071: a reversible block is undone by subtracting each sublayer's output, so nothing may follow the sum.</summary>
+        public static SpecRule ReversibleNeedsPreNorm { get; } = new SpecRule(
+            SpecRuleIds.ReversibleNeedsPreNorm,
+            "Reversible layers need pre-norm",
+            "[Reversible] reconstructs each block's inputs by subtracting its sublayers' outputs, which a norm after the residual sum (Placement = Post) makes impossible; use Placement = NormPlacement.Pre, or remove [Reversible]");
     }
 
     /// <summary>
@@ -164,6 +182,9 @@ namespace XformerDsl.Specs
 
         /// <summary><see cref="FeedForwardAttribute.Hidden"/>: 1 to 2^20.</summary>
         public static SizeLimit Hidden { get; } = new SizeLimit("FeedForward", "Hidden", 1, 1 << 20, 1024);
+
+        /// <summary><see cref="FeedForwardAttribute.Chunks"/>: 1 to 2^20 (and a divisor of MaxLength, XF0070).</summary>
+        public static SizeLimit Chunks { get; } = new SizeLimit("FeedForward", "Chunks", 1, 1 << 20, 8);
     }
 
     /// <summary>The supported range of one integer argument.</summary>

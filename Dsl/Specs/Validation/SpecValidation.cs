@@ -36,6 +36,12 @@ namespace XformerDsl.Specs
                 yield return problem;
             if (!IsDefined(spec.FeedForward.Activation))
                 yield return UndefinedEnum("FeedForward", "Activation", spec.FeedForward.Activation);
+            int chunks = spec.FeedForward.Chunks;
+            if (!SpecLimits.Chunks.Contains(chunks))
+                yield return RangeProblem(SpecLimits.Chunks, chunks);
+            else if (SpecLimits.MaxLength.Contains(spec.MaxLength) && spec.MaxLength % chunks != 0)
+                yield return Problem(SpecRules.ChunksDoNotDivideMaxLength, "FeedForward", "Chunks",
+                    SpecFormat.Int(chunks), SpecFormat.Int(spec.MaxLength), SuggestDivisors(spec.MaxLength, chunks));
 
             var positions = spec.Positions;
             if (!IsDefined(positions.Kind))
@@ -55,6 +61,9 @@ namespace XformerDsl.Specs
                 yield return UndefinedEnum("Normalization", "Placement", norm.Placement);
             if (!(norm.Epsilon > 0) || double.IsInfinity(norm.Epsilon))
                 yield return Problem(SpecRules.EpsilonNotPositive, "Normalization", "Epsilon", SpecFormat.Double(norm.Epsilon));
+
+            if (spec.Reversible && norm.Placement == NormPlacement.Post)
+                yield return Problem(SpecRules.ReversibleNeedsPreNorm, "Reversible", "");
         }
 
         // Each declaration's own settings, then how the declarations share the layers.
@@ -231,6 +240,21 @@ namespace XformerDsl.Specs
             var divisors = Enumerable.Range(1, Math.Min(dim, SpecLimits.Heads.Max)).Where(d => dim % d == 0).ToList();
             var above = divisors.Where(d => d >= heads).Take(2).ToList();
             var picks = above.Count > 0 ? above : divisors.Where(d => d < heads).Reverse().Take(2).Reverse().ToList();
+            return string.Join(" or ", picks.Select(d => SpecFormat.Int(d)));
+        }
+
+        /// <summary>
+        /// The divisors of <paramref name="length"/> nearest <paramref name="requested"/>, one on each side when both
+        /// exist: "4 or 8" for Chunks = 6, MaxLength = 1024.
+        /// </summary>
+        internal static string SuggestDivisors(int length, int requested)
+        {
+            int? below = null, above = null;
+            for (int d = Math.Min(requested, length); d >= 1 && below is null; d--)
+                if (length % d == 0) below = d;
+            for (int d = Math.Max(requested, 1); d <= length && above is null; d++)
+                if (length % d == 0) above = d;
+            var picks = new[] { below, above }.Where(d => d is not null).Select(d => d!.Value).Distinct().ToList();
             return string.Join(" or ", picks.Select(d => SpecFormat.Int(d)));
         }
 
