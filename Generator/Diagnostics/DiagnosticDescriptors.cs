@@ -137,13 +137,29 @@ namespace XformerDsl.Generator.Diagnostics
             "Class '{0}' already uses the name '{1}', which the generated module needs; {2}",
             Declaration, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "XF0020.md");
 
+        public static readonly DiagnosticDescriptor LinearFeaturesOutOfRange = new DiagnosticDescriptor(
+            LinearAttentionRules.FeaturesOutOfRangeId, LinearAttentionRules.FeaturesOutOfRange.Title, LinearAttentionRules.FeaturesOutOfRange.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.FeaturesOutOfRangeId + ".md");
+
+        public static readonly DiagnosticDescriptor LinearFeaturesWithoutEffect = new DiagnosticDescriptor(
+            LinearAttentionRules.FeaturesWithoutEffectId, LinearAttentionRules.FeaturesWithoutEffect.Title, LinearAttentionRules.FeaturesWithoutEffect.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.FeaturesWithoutEffectId + ".md");
+
+        public static readonly DiagnosticDescriptor LinearNeedsRandomFeatures = new DiagnosticDescriptor(
+            LinearAttentionRules.NeedsRandomFeaturesId, LinearAttentionRules.NeedsRandomFeatures.Title, LinearAttentionRules.NeedsRandomFeatures.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.NeedsRandomFeaturesId + ".md");
+
+        public static readonly DiagnosticDescriptor LinearRedrawEveryNegative = new DiagnosticDescriptor(
+            LinearAttentionRules.RedrawEveryNegativeId, LinearAttentionRules.RedrawEveryNegative.Title, LinearAttentionRules.RedrawEveryNegative.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.RedrawEveryNegativeId + ".md");
+
         /// <summary>Every descriptor, in ID order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
             ModelNotPartial, ModelIsGeneric, ModelIsStatic, ContainingTypeNotPartial, ModelHasBaseClass, UnsupportedTypeKind,
             NoAttention, ConflictingAttention, OrphanAttribute, MissingRequiredArgument, RuntimeNotReferenced, ArgumentHasNoEffect,
             ValueOutOfRange, HeadsDoNotDivideDim, DropoutOutOfRange, EpsilonNotPositive, RotaryNeedsEvenHeadDim, RotaryBaseTooSmall,
             UndefinedEnumValue, NameClash, LayerOutOfRange, EveryOutOfRange, LayersOverlap, LayersWithoutAttention, LayersAndEvery,
-            RotaryNeedsOneHeadSize);
+            RotaryNeedsOneHeadSize, LinearFeaturesOutOfRange, LinearFeaturesWithoutEffect, LinearNeedsRandomFeatures, LinearRedrawEveryNegative);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(d => d.Id);
 
