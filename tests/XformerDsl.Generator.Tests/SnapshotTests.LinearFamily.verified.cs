@@ -246,11 +246,59 @@ namespace Demo.Models
                 var featureQuery = global::XformerDsl.Attention.Linear.LinearFeatureMaps.EluPlusOne(q);
                 var featureKey = global::XformerDsl.Attention.Linear.LinearFeatureMaps.EluPlusOne(k);
                 // Attend: φ(q) (φ(k)ᵀ v) / (φ(q) · Σ φ(k)), each query over itself and earlier keys; padded keys leave both sums.
-                var attended = global::XformerDsl.Attention.Linear.LinearAttentionReference.Forward(featureQuery, featureKey, v, causal: true, keyPaddingMask);
+                // The fused kernel below (Kernel) runs it on the CPU; other devices and dtypes take the composed reference.
+                var attended = global::XformerDsl.Autograd.FusedLinearAttention<Kernel>.Apply(featureQuery, featureKey, v, keyPaddingMask);
                 // Merge the heads: [batch, 2, seq, 64] -> [batch, seq, 128].
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection.
                 return out_proj.forward(merged);
+            }
+
+            /// <summary>
+            /// The fused CPU kernel of this attention: causal linear attention over 64 features, head size 64, forward and backward, on φ(q), φ(k) and v
+            /// (the feature map stays outside, so TorchSharp autograd differentiates it). Causal in chunks of 64: a masked product inside a
+            /// chunk and a running Features × (HeadDim + 1) state across chunks, so memory grows with the sequence, never with seq × Features × HeadDim.
+            /// Float32 and float64 tensors on the CPU run here; other devices and dtypes take the composed reference.
+            /// </summary>
+            public sealed class Kernel : global::XformerDsl.Autograd.IFusedLinearAttentionKernel
+            {
+                /// <summary>Values per head, Dim / Heads.</summary>
+                public const int HeadDim = 64;
+
+                /// <summary>m, features per head.</summary>
+                public const int Features = 64;
+
+                /// <summary>Positions per chunk of the causal form.</summary>
+                public const int Chunk = 64;
+
+                /// <summary>Query i sees keys 0..i.</summary>
+                public const bool Causal = true;
+
+                static int global::XformerDsl.Autograd.IFusedLinearAttentionKernel.HeadDim => HeadDim;
+                static int global::XformerDsl.Autograd.IFusedLinearAttentionKernel.Features => Features;
+                static bool global::XformerDsl.Autograd.IFusedLinearAttentionKernel.Causal => Causal;
+
+                /// <summary>What this kernel computes, for messages.</summary>
+                public static string Description => "LinearFamily.LinearAttentionLayer1: causal linear attention over 64 features, head size 64";
+
+                // Rows padded to whole vectors: features to a multiple of 16, values and the normaliser's column of ones likewise.
+                private static readonly global::XformerDsl.Attention.Linear.LinearAttentionLayout Layout = new(Features, HeadDim, Chunk);
+
+                /// <summary>Forward: one task per (batch, head), writing the output and each query's normaliser.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Forward<T, TVec, TOps>(in global::XformerDsl.Kernels.LinearAttentionForwardArguments<T> args)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                    => global::XformerDsl.Attention.Linear.LinearAttentionTiles<T, TVec, TOps>.Forward(args, Layout, Causal);
+
+                /// <summary>Backward: one task per (batch, head), writing the gradients of φ(q), φ(k) and v.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Backward<T, TVec, TOps>(in global::XformerDsl.Kernels.LinearAttentionBackwardArguments<T> args)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                    => global::XformerDsl.Attention.Linear.LinearAttentionTiles<T, TVec, TOps>.Backward(args, Layout, Causal);
             }
         }
 
@@ -319,11 +367,59 @@ namespace Demo.Models
                 var featureQuery = global::XformerDsl.Attention.Linear.LinearFeatureMaps.Favor(q, feature_projection, isQuery: true);
                 var featureKey = global::XformerDsl.Attention.Linear.LinearFeatureMaps.Favor(k, feature_projection, isQuery: false);
                 // Attend: φ(q) (φ(k)ᵀ v) / (φ(q) · Σ φ(k)), each query over itself and earlier keys; padded keys leave both sums.
-                var attended = global::XformerDsl.Attention.Linear.LinearAttentionReference.Forward(featureQuery, featureKey, v, causal: true, keyPaddingMask);
+                // The fused kernel below (Kernel) runs it on the CPU; other devices and dtypes take the composed reference.
+                var attended = global::XformerDsl.Autograd.FusedLinearAttention<Kernel>.Apply(featureQuery, featureKey, v, keyPaddingMask);
                 // Merge the heads: [batch, 2, seq, 64] -> [batch, seq, 128].
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection.
                 return out_proj.forward(merged);
+            }
+
+            /// <summary>
+            /// The fused CPU kernel of this attention: causal linear attention over 96 features, head size 64, forward and backward, on φ(q), φ(k) and v
+            /// (the feature map stays outside, so TorchSharp autograd differentiates it). Causal in chunks of 64: a masked product inside a
+            /// chunk and a running Features × (HeadDim + 1) state across chunks, so memory grows with the sequence, never with seq × Features × HeadDim.
+            /// Float32 and float64 tensors on the CPU run here; other devices and dtypes take the composed reference.
+            /// </summary>
+            public sealed class Kernel : global::XformerDsl.Autograd.IFusedLinearAttentionKernel
+            {
+                /// <summary>Values per head, Dim / Heads.</summary>
+                public const int HeadDim = 64;
+
+                /// <summary>m, features per head.</summary>
+                public const int Features = 96;
+
+                /// <summary>Positions per chunk of the causal form.</summary>
+                public const int Chunk = 64;
+
+                /// <summary>Query i sees keys 0..i.</summary>
+                public const bool Causal = true;
+
+                static int global::XformerDsl.Autograd.IFusedLinearAttentionKernel.HeadDim => HeadDim;
+                static int global::XformerDsl.Autograd.IFusedLinearAttentionKernel.Features => Features;
+                static bool global::XformerDsl.Autograd.IFusedLinearAttentionKernel.Causal => Causal;
+
+                /// <summary>What this kernel computes, for messages.</summary>
+                public static string Description => "LinearFamily.LinearAttentionLayer2: causal linear attention over 96 features, head size 64";
+
+                // Rows padded to whole vectors: features to a multiple of 16, values and the normaliser's column of ones likewise.
+                private static readonly global::XformerDsl.Attention.Linear.LinearAttentionLayout Layout = new(Features, HeadDim, Chunk);
+
+                /// <summary>Forward: one task per (batch, head), writing the output and each query's normaliser.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Forward<T, TVec, TOps>(in global::XformerDsl.Kernels.LinearAttentionForwardArguments<T> args)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                    => global::XformerDsl.Attention.Linear.LinearAttentionTiles<T, TVec, TOps>.Forward(args, Layout, Causal);
+
+                /// <summary>Backward: one task per (batch, head), writing the gradients of φ(q), φ(k) and v.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Backward<T, TVec, TOps>(in global::XformerDsl.Kernels.LinearAttentionBackwardArguments<T> args)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                    => global::XformerDsl.Attention.Linear.LinearAttentionTiles<T, TVec, TOps>.Backward(args, Layout, Causal);
             }
         }
 
@@ -389,11 +485,59 @@ namespace Demo.Models
                 var featureQuery = global::XformerDsl.Attention.Linear.LinearFeatureMaps.LearnedRelu(q, feature_weight, feature_bias);
                 var featureKey = global::XformerDsl.Attention.Linear.LinearFeatureMaps.LearnedRelu(k, feature_weight, feature_bias);
                 // Attend: φ(q) (φ(k)ᵀ v) / (φ(q) · Σ φ(k)), each query over itself and earlier keys; padded keys leave both sums.
-                var attended = global::XformerDsl.Attention.Linear.LinearAttentionReference.Forward(featureQuery, featureKey, v, causal: true, keyPaddingMask);
+                // The fused kernel below (Kernel) runs it on the CPU; other devices and dtypes take the composed reference.
+                var attended = global::XformerDsl.Autograd.FusedLinearAttention<Kernel>.Apply(featureQuery, featureKey, v, keyPaddingMask);
                 // Merge the heads: [batch, 2, seq, 64] -> [batch, seq, 128].
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection.
                 return out_proj.forward(merged);
+            }
+
+            /// <summary>
+            /// The fused CPU kernel of this attention: causal linear attention over 32 features, head size 64, forward and backward, on φ(q), φ(k) and v
+            /// (the feature map stays outside, so TorchSharp autograd differentiates it). Causal in chunks of 64: a masked product inside a
+            /// chunk and a running Features × (HeadDim + 1) state across chunks, so memory grows with the sequence, never with seq × Features × HeadDim.
+            /// Float32 and float64 tensors on the CPU run here; other devices and dtypes take the composed reference.
+            /// </summary>
+            public sealed class Kernel : global::XformerDsl.Autograd.IFusedLinearAttentionKernel
+            {
+                /// <summary>Values per head, Dim / Heads.</summary>
+                public const int HeadDim = 64;
+
+                /// <summary>m, features per head.</summary>
+                public const int Features = 32;
+
+                /// <summary>Positions per chunk of the causal form.</summary>
+                public const int Chunk = 64;
+
+                /// <summary>Query i sees keys 0..i.</summary>
+                public const bool Causal = true;
+
+                static int global::XformerDsl.Autograd.IFusedLinearAttentionKernel.HeadDim => HeadDim;
+                static int global::XformerDsl.Autograd.IFusedLinearAttentionKernel.Features => Features;
+                static bool global::XformerDsl.Autograd.IFusedLinearAttentionKernel.Causal => Causal;
+
+                /// <summary>What this kernel computes, for messages.</summary>
+                public static string Description => "LinearFamily.LinearAttentionLayer3: causal linear attention over 32 features, head size 64";
+
+                // Rows padded to whole vectors: features to a multiple of 16, values and the normaliser's column of ones likewise.
+                private static readonly global::XformerDsl.Attention.Linear.LinearAttentionLayout Layout = new(Features, HeadDim, Chunk);
+
+                /// <summary>Forward: one task per (batch, head), writing the output and each query's normaliser.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Forward<T, TVec, TOps>(in global::XformerDsl.Kernels.LinearAttentionForwardArguments<T> args)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                    => global::XformerDsl.Attention.Linear.LinearAttentionTiles<T, TVec, TOps>.Forward(args, Layout, Causal);
+
+                /// <summary>Backward: one task per (batch, head), writing the gradients of φ(q), φ(k) and v.</summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Backward<T, TVec, TOps>(in global::XformerDsl.Kernels.LinearAttentionBackwardArguments<T> args)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                    => global::XformerDsl.Attention.Linear.LinearAttentionTiles<T, TVec, TOps>.Backward(args, Layout, Causal);
             }
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using XformerDsl.Generator.Emit.Kernels;
 using XformerDsl.Specs;
 
 namespace XformerDsl.Generator.Emit.Attention
@@ -13,7 +14,7 @@ namespace XformerDsl.Generator.Emit.Attention
     {
         private const string Maps = "global::XformerDsl.Attention.Linear.LinearFeatureMaps";
         private const string Favor = "global::XformerDsl.Attention.Linear.FavorFeatures";
-        private const string Reference = "global::XformerDsl.Attention.Linear.LinearAttentionReference";
+        private const string Fused = "global::XformerDsl.Autograd.FusedLinearAttention";
         private const string Parameter = Names.TorchModules + ".Parameter";
 
         /// <summary>The declaration's arguments as C# literals: Features only when declared, RedrawEvery and Seed only for FAVOR+.</summary>
@@ -98,7 +99,14 @@ namespace XformerDsl.Generator.Emit.Attention
             foreach (var line in FeatureMapLines(linear))
                 writer.WriteLine(line);
             writer.WriteLine($"// Attend: φ(q) (φ(k)ᵀ v) / (φ(q) · Σ φ(k)), {(spec.Causal ? "each query over itself and earlier keys" : "each query over every key")}; padded keys leave both sums.");
-            writer.WriteLine($"var attended = {Reference}.Forward(featureQuery, featureKey, v, causal: {SpecFormat.Bool(spec.Causal)}, keyPaddingMask);");
+            writer.WriteLine($"// The fused kernel below ({LinearKernelEmitter.ClassName}) runs it on the CPU; other devices and dtypes take the composed reference.");
+            writer.WriteLine($"var attended = {Fused}<{LinearKernelEmitter.ClassName}>.Apply(featureQuery, featureKey, v, keyPaddingMask);");
+        }
+
+        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        {
+            writer.WriteLine();
+            LinearKernelEmitter.Emit(writer, spec, (LinearAttentionSpec)attention, owner);
         }
 
         private static IEnumerable<string> FeatureMapLines(LinearAttentionSpec linear)
