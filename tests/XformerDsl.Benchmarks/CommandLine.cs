@@ -33,7 +33,7 @@ internal static class CommandLine
                       its [seq x seq] matrices fit the reference budget) and sdpa (libtorch's scaled_dot_product_attention)
 
         Options:
-          --family <name>       attention family: full (default full)
+          --family <name>       attention family: full, linear, performer, t2r (default full)
           --seq <n,n,...>       sequence lengths (default 1024,2048,4096)
           --batch <n>           batch size (default 1)
           --heads <n>           heads (default 8)
