@@ -56,7 +56,19 @@ namespace XformerDsl.Generator
                 "global::XformerDsl.Specs.FullAttentionSpec",
                 arguments => arguments.RequiredInt("Heads", SpecLimits.Heads) is int heads ? new FullAttentionSpec(heads) : null,
                 spec => ImmutableArray.Create(("Heads", SpecFormat.Int(spec.Heads))),
-                new FullAttentionEmitter()));
+                new FullAttentionEmitter()),
+            new AttentionFamily(
+                "LinearAttention",
+                "global::XformerDsl.Specs.LinearAttentionSpec",
+                arguments => arguments.RequiredInt("Heads", SpecLimits.Heads) is int heads
+                    ? new LinearAttentionSpec(heads,
+                        arguments.Enum("Kernel", LinearAttentionSpec.DefaultKernel),
+                        arguments.OptionalInt("Features"),
+                        arguments.OptionalInt("RedrawEvery") ?? 0,
+                        arguments.OptionalInt("Seed") ?? 0)
+                    : null,
+                spec => LinearAttentionEmitter.Arguments((LinearAttentionSpec)spec),
+                new LinearAttentionEmitter()));
 
         /// <summary>The family whose attribute has this metadata name, or null.</summary>
         public static AttentionFamily? ByMetadataName(string metadataName) =>

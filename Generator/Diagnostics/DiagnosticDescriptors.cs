@@ -137,6 +137,21 @@ namespace XformerDsl.Generator.Diagnostics
             "Class '{0}' already uses the name '{1}', which the generated module needs; {2}",
             Declaration, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "XF0020.md");
 
+        public static readonly DiagnosticDescriptor LinearFeaturesOutOfRange = new DiagnosticDescriptor(
+            LinearAttentionRules.FeaturesOutOfRangeId, LinearAttentionRules.FeaturesOutOfRange.Title, LinearAttentionRules.FeaturesOutOfRange.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.FeaturesOutOfRangeId + ".md");
+
+        public static readonly DiagnosticDescriptor LinearFeaturesWithoutEffect = new DiagnosticDescriptor(
+            LinearAttentionRules.FeaturesWithoutEffectId, LinearAttentionRules.FeaturesWithoutEffect.Title, LinearAttentionRules.FeaturesWithoutEffect.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.FeaturesWithoutEffectId + ".md");
+
+        public static readonly DiagnosticDescriptor LinearNeedsRandomFeatures = new DiagnosticDescriptor(
+            LinearAttentionRules.NeedsRandomFeaturesId, LinearAttentionRules.NeedsRandomFeatures.Title, LinearAttentionRules.NeedsRandomFeatures.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.NeedsRandomFeaturesId + ".md");
+
+        public static readonly DiagnosticDescriptor LinearRedrawEveryNegative = new DiagnosticDescriptor(
+            LinearAttentionRules.RedrawEveryNegativeId, LinearAttentionRules.RedrawEveryNegative.Title, LinearAttentionRules.RedrawEveryNegative.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.RedrawEveryNegativeId + ".md");
         public static readonly DiagnosticDescriptor ChunksDoNotDivideMaxLength = new DiagnosticDescriptor(
             SpecRuleIds.ChunksDoNotDivideMaxLength, SpecRules.ChunksDoNotDivideMaxLength.Title, SpecRules.ChunksDoNotDivideMaxLength.MessageFormat,
             Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + SpecRuleIds.ChunksDoNotDivideMaxLength + ".md");
@@ -151,7 +166,8 @@ namespace XformerDsl.Generator.Diagnostics
             NoAttention, ConflictingAttention, OrphanAttribute, MissingRequiredArgument, RuntimeNotReferenced, ArgumentHasNoEffect,
             ValueOutOfRange, HeadsDoNotDivideDim, DropoutOutOfRange, EpsilonNotPositive, RotaryNeedsEvenHeadDim, RotaryBaseTooSmall,
             UndefinedEnumValue, NameClash, LayerOutOfRange, EveryOutOfRange, LayersOverlap, LayersWithoutAttention, LayersAndEvery,
-            RotaryNeedsOneHeadSize, ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm);
+            RotaryNeedsOneHeadSize, LinearFeaturesOutOfRange, LinearFeaturesWithoutEffect, LinearNeedsRandomFeatures, LinearRedrawEveryNegative,
+            ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(d => d.Id);
 

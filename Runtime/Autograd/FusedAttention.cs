@@ -77,21 +77,8 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     /// reference path: a device other than the CPU, a dtype other than float32 and float64, a tensor over 2 GiB, or a
     /// machine without SIMD acceleration.
     /// </summary>
-    public static string? WhyNotFused(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask)
-    {
-        Tensor?[] all = [query, key, value, keyPaddingMask];
-        if (all.Any(t => t is not null && t.device_type != DeviceType.CPU))
-            return $"the fused kernel runs on the CPU; these tensors are on {query.device}";
-        if (query.dtype is not (ScalarType.Float32 or ScalarType.Float64))
-            return $"the fused kernel runs on float32 and float64; these tensors are {query.dtype}";
-        if (query.numel() == 0 || key.numel() == 0)
-            return "the tensors are empty";
-        if (all.Any(t => t is not null && t.numel() * t.ElementSize > TensorMemory.MaxBytes))
-            return "a tensor is larger than 2 GiB";
-        if (!SimdWidth.Any)
-            return "this machine has no SIMD acceleration";
-        return null;
-    }
+    public static string? WhyNotFused(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask) =>
+        FusedKernelSupport.WhyNotFused(query, key, value, keyPaddingMask);
 
     /// <summary>Runs the forward kernel: the output <c>[batch, queries, heads, headDim]</c> and the log-sum-exp <c>[batch, heads, queries]</c>.</summary>
     /// <param name="query">Queries.</param>
@@ -190,8 +177,36 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
             }
         }
 
-        private static int Bits(int forced) => forced != 0 ? forced : SimdWidth.Use512 ? 512 : SimdWidth.Use256 ? 256 : 128;
+        private static int Bits(int forced) => FusedKernelSupport.VectorBits(forced);
     }
+}
+
+/// <summary>What every fused attention kernel (softmax or linear) needs of its tensors, and which SIMD width it runs at.</summary>
+public static class FusedKernelSupport
+{
+    /// <summary>
+    /// Null when a fused CPU kernel can read these tensors (the first is the query, whose dtype is checked); otherwise why
+    /// not: a device other than the CPU, a dtype other than float32 and float64, empty tensors, a tensor over 2 GiB, or a
+    /// machine without SIMD acceleration.
+    /// </summary>
+    public static string? WhyNotFused(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask)
+    {
+        Tensor?[] all = [query, key, value, keyPaddingMask];
+        if (all.Any(t => t is not null && t.device_type != DeviceType.CPU))
+            return $"the fused kernel runs on the CPU; these tensors are on {query.device}";
+        if (query.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            return $"the fused kernel runs on float32 and float64; these tensors are {query.dtype}";
+        if (query.numel() == 0 || key.numel() == 0)
+            return "the tensors are empty";
+        if (all.Any(t => t is not null && t.numel() * t.ElementSize > TensorMemory.MaxBytes))
+            return "a tensor is larger than 2 GiB";
+        if (!SimdWidth.Any)
+            return "this machine has no SIMD acceleration";
+        return null;
+    }
+
+    /// <summary>The SIMD width to run at: <paramref name="forced"/> (512, 256 or 128, for tests) or the widest accelerated.</summary>
+    public static int VectorBits(int forced) => forced != 0 ? forced : SimdWidth.Use512 ? 512 : SimdWidth.Use256 ? 256 : 128;
 }
 
 /// <summary>

@@ -36,6 +36,9 @@ internal static class AttentionSuite
     public static IReadOnlyList<IAttentionBenchmarkFamily> Families { get; } =
     [
         new FullAttentionBenchmark(),
+        new LinearAttentionBenchmark("linear", XformerDsl.FeatureMap.Elu),
+        new LinearAttentionBenchmark("performer", XformerDsl.FeatureMap.Favor),
+        new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu),
     ];
 
     public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) =>

@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using XformerDsl.Generator.Emit.Kernels;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Emit.Attention
+{
+    /// <summary>
+    /// <c>[LinearAttention]</c>: maps the split queries and keys through the feature map φ (with its random or learned
+    /// parameters as fields), then attends with <c>φ(q) (φ(k)ᵀ v) / (φ(q) · Σ φ(k))</c>.
+    /// </summary>
+    internal sealed class LinearAttentionEmitter : AttentionEmitter
+    {
+        private const string Maps = "global::XformerDsl.Attention.Linear.LinearFeatureMaps";
+        private const string Favor = "global::XformerDsl.Attention.Linear.FavorFeatures";
+        private const string Fused = "global::XformerDsl.Autograd.FusedLinearAttention";
+        private const string Parameter = Names.TorchModules + ".Parameter";
+
+        /// <summary>The declaration's arguments as C# literals: Features only when declared, RedrawEvery and Seed only for FAVOR+.</summary>
+        public static ImmutableArray<(string Name, string Literal)> Arguments(LinearAttentionSpec spec)
+        {
+            var arguments = ImmutableArray.CreateBuilder<(string, string)>();
+            arguments.Add(("Heads", SpecFormat.Int(spec.Heads)));
+            arguments.Add(("Kernel", Names.Dsl + ".FeatureMap." + SpecFormat.Enum(spec.Kernel)));
+            if (spec.Features is int features)
+                arguments.Add(("Features", SpecFormat.Int(features)));
+            if (spec.HasRandomFeatures)
+            {
+                arguments.Add(("RedrawEvery", SpecFormat.Int(spec.RedrawEvery)));
+                arguments.Add(("Seed", SpecFormat.Int(spec.Seed)));
+            }
+            return arguments.ToImmutable();
+        }
+
+        public override void EmitFields(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            var linear = (LinearAttentionSpec)attention;
+            int features = linear.FeatureCount(spec.HeadDimOf(attention));
+            writer.WriteLine($"private const int Features = {Int(features)};");
+            if (linear.HasRandomFeatures)
+            {
+                writer.WriteLine($"private const int Seed = {Int(linear.Seed)};");
+                writer.WriteLine("/// <summary>FAVOR+ random features ω, <c>[Features, HeadDim]</c>, shared by the heads; a buffer, saved in the state dict.</summary>");
+                writer.WriteLine($"private readonly {Names.Tensor} feature_projection;");
+                if (linear.RedrawEvery > 0)
+                {
+                    writer.WriteLine($"private const int RedrawEvery = {Int(linear.RedrawEvery)};");
+                    writer.WriteLine("/// <summary>Training steps taken, for the redraw schedule; a buffer, saved in the state dict.</summary>");
+                    writer.WriteLine($"private readonly {Names.Tensor} feature_steps;");
+                }
+            }
+            if (linear.HasLearnedFeatures)
+            {
+                writer.WriteLine("/// <summary>T2R's W, <c>[Heads, Features, HeadDim]</c>.</summary>");
+                writer.WriteLine($"private readonly {Parameter} feature_weight;");
+                writer.WriteLine("/// <summary>T2R's b, <c>[Heads, Features]</c>.</summary>");
+                writer.WriteLine($"private readonly {Parameter} feature_bias;");
+            }
+        }
+
+        public override void EmitConstruction(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            var linear = (LinearAttentionSpec)attention;
+            if (linear.HasRandomFeatures)
+            {
+                writer.WriteLine("// Draw 0 of the random features, from Seed: every model built from this declaration starts from the same ω.");
+                writer.WriteLine($"feature_projection = {Favor}.Draw(Features, HeadDim, seed: Seed, draw: 0).to({Names.Torch}.float32);");
+                if (linear.RedrawEvery > 0)
+                    writer.WriteLine($"feature_steps = {Names.Torch}.zeros(1, {Names.Torch}.int64);");
+            }
+            if (linear.HasLearnedFeatures)
+            {
+                writer.WriteLine($"feature_weight = new {Parameter}({Names.Torch}.empty(Heads, Features, HeadDim));");
+                writer.WriteLine($"feature_bias = new {Parameter}({Names.Torch}.zeros(Heads, Features));");
+            }
+        }
+
+        public override void EmitInitialization(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            var linear = (LinearAttentionSpec)attention;
+            if (!linear.HasLearnedFeatures)
+                return;
+            int headDim = spec.HeadDimOf(attention);
+            writer.WriteLine($"// T2R's feature map: W with std 1/√HeadDim = 1/√{Int(headDim)}, so W x has about the spread of x; b = 0.");
+            writer.WriteLine($"{Names.Init}.normal_(feature_weight, 0.0, {SpecFormat.DoubleLiteral(1.0 / Math.Sqrt(headDim))});");
+            writer.WriteLine($"{Names.Init}.zeros_(feature_bias);");
+        }
+
+        public override void EmitAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            var linear = (LinearAttentionSpec)attention;
+            if (linear.HasRandomFeatures && linear.RedrawEvery > 0)
+            {
+                writer.WriteLine("// A training step: count it, and every RedrawEvery steps overwrite ω with the next draw from Seed.");
+                writer.WriteLine("if (training)");
+                writer.Indented(() => writer.WriteLine($"{Favor}.Step(feature_projection, feature_steps, RedrawEvery, Seed);"));
+            }
+            foreach (var line in FeatureMapLines(linear))
+                writer.WriteLine(line);
+            writer.WriteLine($"// Attend: φ(q) (φ(k)ᵀ v) / (φ(q) · Σ φ(k)), {(spec.Causal ? "each query over itself and earlier keys" : "each query over every key")}; padded keys leave both sums.");
+            writer.WriteLine($"// The fused kernel below ({LinearKernelEmitter.ClassName}) runs it on the CPU; other devices and dtypes take the composed reference.");
+            writer.WriteLine($"var attended = {Fused}<{LinearKernelEmitter.ClassName}>.Apply(featureQuery, featureKey, v, keyPaddingMask);");
+        }
+
+        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        {
+            writer.WriteLine();
+            LinearKernelEmitter.Emit(writer, spec, (LinearAttentionSpec)attention, owner);
+        }
+
+        private static IEnumerable<string> FeatureMapLines(LinearAttentionSpec linear)
+        {
+            switch (linear.Kernel)
+            {
+                case FeatureMap.Relu:
+                    yield return "// φ(x) = relu(x): non-negative features of the head's own dimensions.";
+                    yield return $"var featureQuery = {Maps}.Relu(q);";
+                    yield return $"var featureKey = {Maps}.Relu(k);";
+                    break;
+                case FeatureMap.Favor:
+                    yield return "// φ = FAVOR+ (Choromanski et al., 2021): exp(ω·x' − ‖x'‖²/2) / √Features with x' = x / HeadDim^¼, an unbiased softmax estimate.";
+                    yield return $"var featureQuery = {Maps}.Favor(q, feature_projection, isQuery: true);";
+                    yield return $"var featureKey = {Maps}.Favor(k, feature_projection, isQuery: false);";
+                    break;
+                case FeatureMap.LearnedRelu:
+                    yield return "// φ(x) = relu(W x + b) per head (T2R, Kasai et al., 2021), with W and b trained.";
+                    yield return $"var featureQuery = {Maps}.LearnedRelu(q, feature_weight, feature_bias);";
+                    yield return $"var featureKey = {Maps}.LearnedRelu(k, feature_weight, feature_bias);";
+                    break;
+                default:
+                    yield return "// φ(x) = elu(x) + 1 (Katharopoulos et al., 2020): positive, so every normaliser is positive.";
+                    yield return $"var featureQuery = {Maps}.EluPlusOne(q);";
+                    yield return $"var featureKey = {Maps}.EluPlusOne(k);";
+                    break;
+            }
+        }
+
+        private static string Int(long value) => SpecFormat.Int(value);
+    }
+}

@@ -1,0 +1,219 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using XformerDsl.Attention;
+using XformerDsl.Attention.Linear;
+using XformerDsl.Kernels;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Autograd;
+
+/// <summary>
+/// A fused linear attention kernel as the generator emits it for one declaration: the feature count, head size, chunk
+/// and causality are constants; forward and backward over φ(Q), φ(K) and V. The feature map itself stays outside the
+/// kernel, so TorchSharp autograd differentiates it (T2R's W and b, elu + 1, FAVOR+'s exponentials).
+/// <see cref="FusedLinearAttention{TKernel}"/> wires any implementation into autograd.
+/// </summary>
+public interface IFusedLinearAttentionKernel
+{
+    /// <summary>Values per head.</summary>
+    static abstract int HeadDim { get; }
+
+    /// <summary>m, features per head.</summary>
+    static abstract int Features { get; }
+
+    /// <summary>True when query i sees keys 0..i only.</summary>
+    static abstract bool Causal { get; }
+
+    /// <summary>What the kernel computes, for messages.</summary>
+    static abstract string Description { get; }
+
+    /// <summary>Writes the output and each query's normaliser.</summary>
+    static abstract void Forward<T, TVec, TOps>(in LinearAttentionForwardArguments<T> args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>;
+
+    /// <summary>Writes the gradients of φ(Q), φ(K) and V.</summary>
+    static abstract void Backward<T, TVec, TOps>(in LinearAttentionBackwardArguments<T> args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>;
+}
+
+/// <summary>
+/// Runs a generated linear attention kernel from TorchSharp: checks the tensors, takes
+/// <see cref="LinearAttentionReference"/> for tensors the kernel does not serve (see <see cref="WhyNotFused"/>), and
+/// otherwise runs the kernel, through <c>torch.autograd.MultiTensorFunction</c> when gradients are needed.
+/// </summary>
+/// <typeparam name="TKernel">The generated kernel.</typeparam>
+public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAttentionKernel
+{
+    /// <summary>
+    /// <c>φ(Q) (φ(K)ᵀ V) / (φ(Q) · Σ φ(K))</c> for φ(Q), φ(K) <c>[batch, heads, seq, features]</c> (non-negative) and V
+    /// <c>[batch, heads, seq, headDim]</c>, with an optional bool <c>[batch, seq]</c> key-padding mask (true for real
+    /// tokens). Returns <c>[batch, heads, seq, headDim]</c>. A query whose normaliser is 0 gets zeros.
+    /// </summary>
+    /// <exception cref="ArgumentException">When the shapes disagree or the sizes are not the kernel's.</exception>
+    public static Tensor Apply(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor? keyPaddingMask)
+    {
+        AttentionShapes.Check(featureQuery, featureKey, value, keyPaddingMask, TKernel.Description);
+        if (featureQuery.shape[3] != TKernel.Features || value.shape[3] != TKernel.HeadDim)
+            throw new ArgumentException(
+                $"{TKernel.Description}: the kernel is compiled for {TKernel.Features} features and head size {TKernel.HeadDim}, but φ(Q) has shape " +
+                $"{AttentionShapes.Shape(featureQuery)} and V {AttentionShapes.Shape(value)}; pass [batch, heads, seq, {TKernel.Features}] features and [batch, heads, seq, {TKernel.HeadDim}] values.");
+        if (WhyNotFused(featureQuery, featureKey, value, keyPaddingMask) is not null)
+            return LinearAttentionReference.Forward(featureQuery, featureKey, value, TKernel.Causal, keyPaddingMask);
+
+        bool needsGradient = is_grad_enabled() && (featureQuery.requires_grad || featureKey.requires_grad || value.requires_grad);
+        if (!needsGradient)
+        {
+            var (output, normaliser) = RunForward(featureQuery, featureKey, value, keyPaddingMask);
+            normaliser.Dispose();
+            return output;
+        }
+        return FusedLinearAttentionFunction<TKernel>.apply(featureQuery, featureKey, value, keyPaddingMask)[0];
+    }
+
+    /// <summary>
+    /// Null when the fused kernel serves these tensors; otherwise why not, and so why <see cref="Apply"/> takes the
+    /// reference path: what <see cref="FusedKernelSupport.WhyNotFused"/> rules out, or queries and keys of different lengths.
+    /// </summary>
+    public static string? WhyNotFused(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor? keyPaddingMask) =>
+        FusedKernelSupport.WhyNotFused(featureQuery, featureKey, value, keyPaddingMask)
+        ?? (featureQuery.shape[2] != featureKey.shape[2] ? $"the fused kernel attends a sequence to itself; there are {featureQuery.shape[2]} queries and {featureKey.shape[2]} keys" : null);
+
+    /// <summary>Runs the forward kernel: the output <c>[batch, heads, seq, headDim]</c> and the normalisers <c>[batch, heads, seq]</c>.</summary>
+    /// <param name="featureQuery">φ(Q).</param>
+    /// <param name="featureKey">φ(K).</param>
+    /// <param name="value">V.</param>
+    /// <param name="keyPaddingMask">Null, or bool <c>[batch, seq]</c>.</param>
+    /// <param name="vectorBits">512, 256 or 128 to force a SIMD width (tests compare them all); 0 for the widest accelerated.</param>
+    internal static (Tensor Output, Tensor Normaliser) RunForward(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor? keyPaddingMask, int vectorBits = 0)
+    {
+        long batch = value.shape[0], heads = value.shape[1], length = value.shape[2];
+        var output = empty(new[] { batch, heads, length, (long)TKernel.HeadDim }, value.dtype, value.device);
+        var normaliser = empty(new[] { batch, heads, length }, value.dtype, value.device);
+        using var scope = NewDisposeScope();
+        var q = TensorMemory.Readable(featureQuery);
+        var k = TensorMemory.Readable(featureKey);
+        var v = TensorMemory.Readable(value);
+        var mask = keyPaddingMask?.to(ScalarType.Bool).contiguous();
+        if (value.dtype == ScalarType.Float32)
+            Dispatch<float>.Forward(ForwardArguments<float>(q, k, v, output, normaliser, mask), vectorBits);
+        else
+            Dispatch<double>.Forward(ForwardArguments<double>(q, k, v, output, normaliser, mask), vectorBits);
+        return (output, normaliser);
+    }
+
+    /// <summary>Runs the backward kernel from what the forward pass saved; returns the gradients of φ(Q), φ(K) and V.</summary>
+    internal static (Tensor FeatureQuery, Tensor FeatureKey, Tensor Value) RunBackward(Tensor featureQuery, Tensor featureKey, Tensor value,
+        Tensor output, Tensor normaliser, Tensor? keyPaddingMask, Tensor outputGradient, int vectorBits = 0)
+    {
+        var queryGradient = empty(featureQuery.shape, featureQuery.dtype, featureQuery.device);
+        var keyGradient = empty(featureKey.shape, featureKey.dtype, featureKey.device);
+        var valueGradient = empty(value.shape, value.dtype, value.device);
+        using var scope = NewDisposeScope();
+        var q = TensorMemory.Readable(featureQuery);
+        var k = TensorMemory.Readable(featureKey);
+        var v = TensorMemory.Readable(value);
+        var dO = TensorMemory.Readable(outputGradient);
+        var n = normaliser.contiguous();
+        var mask = keyPaddingMask?.to(ScalarType.Bool).contiguous();
+        if (value.dtype == ScalarType.Float32)
+            Dispatch<float>.Backward(BackwardArguments(ForwardArguments<float>(q, k, v, output, n, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+        else
+            Dispatch<double>.Backward(BackwardArguments(ForwardArguments<double>(q, k, v, output, n, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+        return (queryGradient, keyGradient, valueGradient);
+    }
+
+    private static unsafe LinearAttentionForwardArguments<T> ForwardArguments<T>(Tensor q, Tensor k, Tensor v, Tensor output, Tensor normaliser, Tensor? mask)
+        where T : unmanaged, IFloatingPointIeee754<T> => new()
+        {
+            Batch = (int)v.shape[0],
+            Heads = (int)v.shape[1],
+            Length = (int)v.shape[2],
+            FeatureQuery = TensorMemory.HeadRowsOf<T>(q),
+            FeatureKey = TensorMemory.HeadRowsOf<T>(k),
+            Value = TensorMemory.HeadRowsOf<T>(v),
+            Output = TensorMemory.HeadRowsOf<T>(output),
+            Normaliser = TensorMemory.Pointer<T>(normaliser),
+            KeyMask = mask is null ? null : TensorMemory.Pointer<byte>(mask),
+            Threads = KernelParallel.DefaultThreads,
+        };
+
+    private static LinearAttentionBackwardArguments<T> BackwardArguments<T>(LinearAttentionForwardArguments<T> forward, Tensor outputGradient,
+        Tensor queryGradient, Tensor keyGradient, Tensor valueGradient)
+        where T : unmanaged, IFloatingPointIeee754<T> => new()
+        {
+            Forward = forward,
+            OutputGradient = TensorMemory.HeadRowsOf<T>(outputGradient),
+            FeatureQueryGradient = TensorMemory.HeadRowsOf<T>(queryGradient),
+            FeatureKeyGradient = TensorMemory.HeadRowsOf<T>(keyGradient),
+            ValueGradient = TensorMemory.HeadRowsOf<T>(valueGradient),
+        };
+
+    // The widest accelerated SIMD width unless a test forces one.
+    private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static void Forward(in LinearAttentionForwardArguments<T> args, int vectorBits)
+        {
+            switch (FusedKernelSupport.VectorBits(vectorBits))
+            {
+                case 512: TKernel.Forward<T, Vector512<T>, Simd512<T>>(args); break;
+                case 256: TKernel.Forward<T, Vector256<T>, Simd256<T>>(args); break;
+                default: TKernel.Forward<T, Vector128<T>, Simd128<T>>(args); break;
+            }
+        }
+
+        public static void Backward(in LinearAttentionBackwardArguments<T> args, int vectorBits)
+        {
+            switch (FusedKernelSupport.VectorBits(vectorBits))
+            {
+                case 512: TKernel.Backward<T, Vector512<T>, Simd512<T>>(args); break;
+                case 256: TKernel.Backward<T, Vector256<T>, Simd256<T>>(args); break;
+                default: TKernel.Backward<T, Vector128<T>, Simd128<T>>(args); break;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The autograd node of a fused linear attention kernel: forward saves the inputs, the output and the normalisers
+/// (O(seq) extra memory); backward runs the generated backward kernel.
+/// </summary>
+/// <typeparam name="TKernel">The generated kernel.</typeparam>
+public sealed class FusedLinearAttentionFunction<TKernel> : torch.autograd.MultiTensorFunction<FusedLinearAttentionFunction<TKernel>>
+    where TKernel : IFusedLinearAttentionKernel
+{
+    /// <inheritdoc/>
+    public override string Name => "FusedLinearAttention";
+
+    /// <summary>Inputs: φ(Q), φ(K), V, key padding mask (or null). Output: <c>[batch, heads, seq, headDim]</c>.</summary>
+    public override List<Tensor> forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    {
+        var featureQuery = (Tensor)vars[0];
+        var featureKey = (Tensor)vars[1];
+        var value = (Tensor)vars[2];
+        var mask = vars[3] as Tensor;
+        var (output, normaliser) = FusedLinearAttention<TKernel>.RunForward(featureQuery, featureKey, value, mask);
+        ctx.save_for_backward([featureQuery, featureKey, value, output, normaliser, mask!]);
+        return [output];
+    }
+
+    /// <summary>The gradients of φ(Q), φ(K) and V; none for the mask.</summary>
+    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    {
+        var saved = ctx.get_saved_variables();
+        try
+        {
+            var (query, key, value) = FusedLinearAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], grad_outputs[0]);
+            return [query, key, value, null!];
+        }
+        finally
+        {
+            foreach (var tensor in saved)
+                tensor?.Dispose();
+        }
+    }
+}
