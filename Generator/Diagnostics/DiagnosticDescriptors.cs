@@ -137,13 +137,30 @@ namespace XformerDsl.Generator.Diagnostics
             "Class '{0}' already uses the name '{1}', which the generated module needs; {2}",
             Declaration, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "XF0020.md");
 
+        public static readonly DiagnosticDescriptor BlockDoesNotDivideMaxLength = new DiagnosticDescriptor(
+            PatternRuleIds.BlockDoesNotDivideMaxLength, PatternRules.BlockDoesNotDivideMaxLength.Title, PatternRules.BlockDoesNotDivideMaxLength.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.BlockDoesNotDivideMaxLength + ".md");
+
+        public static readonly DiagnosticDescriptor PatternExceedsSequence = new DiagnosticDescriptor(
+            PatternRuleIds.PatternExceedsSequence, PatternRules.PatternExceedsSequence.Title, PatternRules.PatternExceedsSequence.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.PatternExceedsSequence + ".md");
+
+        public static readonly DiagnosticDescriptor FutureInCausalModel = new DiagnosticDescriptor(
+            PatternRuleIds.FutureInCausalModel, PatternRules.FutureInCausalModel.Title, PatternRules.FutureInCausalModel.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.FutureInCausalModel + ".md");
+
+        public static readonly DiagnosticDescriptor GlobalTokensCoverSequence = new DiagnosticDescriptor(
+            PatternRuleIds.GlobalTokensCoverSequence, PatternRules.GlobalTokensCoverSequence.Title, PatternRules.GlobalTokensCoverSequence.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.GlobalTokensCoverSequence + ".md");
+
         /// <summary>Every descriptor, in ID order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
             ModelNotPartial, ModelIsGeneric, ModelIsStatic, ContainingTypeNotPartial, ModelHasBaseClass, UnsupportedTypeKind,
             NoAttention, ConflictingAttention, OrphanAttribute, MissingRequiredArgument, RuntimeNotReferenced, ArgumentHasNoEffect,
             ValueOutOfRange, HeadsDoNotDivideDim, DropoutOutOfRange, EpsilonNotPositive, RotaryNeedsEvenHeadDim, RotaryBaseTooSmall,
             UndefinedEnumValue, NameClash, LayerOutOfRange, EveryOutOfRange, LayersOverlap, LayersWithoutAttention, LayersAndEvery,
-            RotaryNeedsOneHeadSize);
+            RotaryNeedsOneHeadSize,
+            BlockDoesNotDivideMaxLength, PatternExceedsSequence, FutureInCausalModel, GlobalTokensCoverSequence);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(d => d.Id);
 

@@ -21,6 +21,7 @@ namespace XformerDsl.Generator.Emit
         public const string ModelInputs = "global::XformerDsl.Modules.ModelInputs";
         public const string FullAttentionReference = "global::XformerDsl.Attention.Full.FullAttentionReference";
         public const string FusedAttention = "global::XformerDsl.Autograd.FusedAttention";
+        public const string PatternAttentionReference = "global::XformerDsl.Attention.Patterns.PatternAttentionReference";
 
         public const string ModelSpec = "global::XformerDsl.Specs.ModelSpec";
         public const string FeedForwardSpec = "global::XformerDsl.Specs.FeedForwardSpec";

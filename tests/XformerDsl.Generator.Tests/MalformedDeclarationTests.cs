@@ -63,6 +63,11 @@ public class MalformedDeclarationTests
         { "typeof argument", U + "[Transformer(Vocab = typeof(int), Dim = 256, Depth = 4, MaxLength = 1024)] " + A + "public partial class M;" },
         { "class named like a generated member", U + T + A + "public partial class Block;" },
         { "two models with one name in two namespaces", U + "namespace N1 { " + T + A + "public partial class M; } namespace N2 { " + T + A + "public partial class M; }" },
+        { "pattern families without arguments", U + T + "[LocalAttention] [SlidingWindowAttention(Every = 2)] public partial class M;" },
+        { "pattern sizes at int extremes", U + T + "[LocalAttention(Heads = 4, Block = int.MaxValue, Before = int.MaxValue, After = int.MinValue)] [SlidingWindowAttention(Heads = 4, Window = int.MaxValue, Dilation = int.MaxValue, GlobalTokens = int.MaxValue, Every = 2)] public partial class M;" },
+        { "pattern sizes zero and negative", U + T + "[LocalAttention(Heads = 4, Block = 0, Before = -1)] [SlidingWindowAttention(Heads = 4, Window = -5, Dilation = 0, GlobalTokens = -1, Every = 2)] public partial class M;" },
+        { "pattern with MaxLength 1", U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1, Causal = false)] [SlidingWindowAttention(Heads = 4, Window = 1, GlobalTokens = 1)] [LocalAttention(Heads = 4, Block = 1, After = 1, Every = 2)] public partial class M;" },
+        { "pattern with a string window", U + T + "[SlidingWindowAttention(Heads = 4, Window = \"256\")] public partial class M;" },
         { "empty file", "" },
         { "only attributes", U + T + A },
     };
