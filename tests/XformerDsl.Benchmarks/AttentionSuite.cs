@@ -36,6 +36,8 @@ internal static class AttentionSuite
     public static IReadOnlyList<IAttentionBenchmarkFamily> Families { get; } =
     [
         new FullAttentionBenchmark(),
+        PatternAttentionBenchmark.Local,
+        PatternAttentionBenchmark.Sliding,
     ];
 
     public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) =>

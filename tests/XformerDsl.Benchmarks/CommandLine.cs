@@ -11,6 +11,8 @@ internal sealed record BenchmarkOptions
     public int Heads { get; init; } = 8;
     public int HeadDim { get; init; } = 64;
     public bool Causal { get; init; } = true;
+    public int Window { get; init; } = 256;
+    public int Block { get; init; } = 64;
     public string[] Impl { get; init; } = [];
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int Warmup { get; init; } = 2;
@@ -33,7 +35,10 @@ internal static class CommandLine
                       its [seq x seq] matrices fit the reference budget) and sdpa (libtorch's scaled_dot_product_attention)
 
         Options:
-          --family <name>       attention family: full (default full)
+          --family <name>       attention family: full, local or sliding (default full)
+          --window <n>          sliding: keys in each query's window, 128, 256 or 512 (default 256)
+          --block <n>           local: tokens per block, 64, 128 or 256; each query sees its block and the previous one,
+                                and the next one when bidirectional (default 64)
           --seq <n,n,...>       sequence lengths (default 1024,2048,4096)
           --batch <n>           batch size (default 1)
           --heads <n>           heads (default 8)
@@ -69,6 +74,8 @@ internal static class CommandLine
                     "--heads" => options with { Heads = Positive(value) },
                     "--head-dim" => options with { HeadDim = Positive(value) },
                     "--causal" => options with { Causal = bool.Parse(value) },
+                    "--window" => options with { Window = Positive(value) },
+                    "--block" => options with { Block = Positive(value) },
                     "--impl" => options with { Impl = value.Split(',') },
                     "--threads" => options with { Threads = Positive(value) },
                     "--warmup" => options with { Warmup = int.Parse(value, CultureInfo.InvariantCulture) },
