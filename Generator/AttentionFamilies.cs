@@ -58,6 +58,28 @@ namespace XformerDsl.Generator
                 spec => ImmutableArray.Create(("Heads", SpecFormat.Int(spec.Heads))),
                 new FullAttentionEmitter()),
             new AttentionFamily(
+                "LocalAttention",
+                "global::XformerDsl.Specs.LocalAttentionSpec",
+                arguments => (arguments.RequiredInt("Heads", SpecLimits.Heads), arguments.RequiredInt("Block", PatternLimits.Block)) is (int heads, int block)
+                    ? new LocalAttentionSpec(heads, block, arguments.OptionalInt("Before") ?? 0, arguments.OptionalInt("After") ?? 0)
+                    : null,
+                spec => spec is LocalAttentionSpec local
+                    ? ImmutableArray.Create(("Heads", SpecFormat.Int(local.Heads)), ("Block", SpecFormat.Int(local.Block)),
+                        ("Before", SpecFormat.Int(local.Before)), ("After", SpecFormat.Int(local.After)))
+                    : ImmutableArray<(string, string)>.Empty,
+                new LocalAttentionEmitter()),
+            new AttentionFamily(
+                "SlidingWindowAttention",
+                "global::XformerDsl.Specs.SlidingWindowAttentionSpec",
+                arguments => (arguments.RequiredInt("Heads", SpecLimits.Heads), arguments.RequiredInt("Window", PatternLimits.Window)) is (int heads, int window)
+                    ? new SlidingWindowAttentionSpec(heads, window, arguments.OptionalInt("Dilation") ?? 1, arguments.OptionalInt("GlobalTokens") ?? 0)
+                    : null,
+                spec => spec is SlidingWindowAttentionSpec sliding
+                    ? ImmutableArray.Create(("Heads", SpecFormat.Int(sliding.Heads)), ("Window", SpecFormat.Int(sliding.Window)),
+                        ("Dilation", SpecFormat.Int(sliding.Dilation)), ("GlobalTokens", SpecFormat.Int(sliding.GlobalTokens)))
+                    : ImmutableArray<(string, string)>.Empty,
+                new SlidingWindowAttentionEmitter()),
+            new AttentionFamily(
                 "LinearAttention",
                 "global::XformerDsl.Specs.LinearAttentionSpec",
                 arguments => arguments.RequiredInt("Heads", SpecLimits.Heads) is int heads

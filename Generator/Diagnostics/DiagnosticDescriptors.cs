@@ -137,6 +137,21 @@ namespace XformerDsl.Generator.Diagnostics
             "Class '{0}' already uses the name '{1}', which the generated module needs; {2}",
             Declaration, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "XF0020.md");
 
+        public static readonly DiagnosticDescriptor BlockDoesNotDivideMaxLength = new DiagnosticDescriptor(
+            PatternRuleIds.BlockDoesNotDivideMaxLength, PatternRules.BlockDoesNotDivideMaxLength.Title, PatternRules.BlockDoesNotDivideMaxLength.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.BlockDoesNotDivideMaxLength + ".md");
+
+        public static readonly DiagnosticDescriptor PatternExceedsSequence = new DiagnosticDescriptor(
+            PatternRuleIds.PatternExceedsSequence, PatternRules.PatternExceedsSequence.Title, PatternRules.PatternExceedsSequence.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.PatternExceedsSequence + ".md");
+
+        public static readonly DiagnosticDescriptor FutureInCausalModel = new DiagnosticDescriptor(
+            PatternRuleIds.FutureInCausalModel, PatternRules.FutureInCausalModel.Title, PatternRules.FutureInCausalModel.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.FutureInCausalModel + ".md");
+
+        public static readonly DiagnosticDescriptor GlobalTokensCoverSequence = new DiagnosticDescriptor(
+            PatternRuleIds.GlobalTokensCoverSequence, PatternRules.GlobalTokensCoverSequence.Title, PatternRules.GlobalTokensCoverSequence.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.GlobalTokensCoverSequence + ".md");
         public static readonly DiagnosticDescriptor LinearFeaturesOutOfRange = new DiagnosticDescriptor(
             LinearAttentionRules.FeaturesOutOfRangeId, LinearAttentionRules.FeaturesOutOfRange.Title, LinearAttentionRules.FeaturesOutOfRange.MessageFormat,
             Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.FeaturesOutOfRangeId + ".md");
@@ -166,7 +181,9 @@ namespace XformerDsl.Generator.Diagnostics
             NoAttention, ConflictingAttention, OrphanAttribute, MissingRequiredArgument, RuntimeNotReferenced, ArgumentHasNoEffect,
             ValueOutOfRange, HeadsDoNotDivideDim, DropoutOutOfRange, EpsilonNotPositive, RotaryNeedsEvenHeadDim, RotaryBaseTooSmall,
             UndefinedEnumValue, NameClash, LayerOutOfRange, EveryOutOfRange, LayersOverlap, LayersWithoutAttention, LayersAndEvery,
-            RotaryNeedsOneHeadSize, LinearFeaturesOutOfRange, LinearFeaturesWithoutEffect, LinearNeedsRandomFeatures, LinearRedrawEveryNegative,
+            RotaryNeedsOneHeadSize,
+            BlockDoesNotDivideMaxLength, PatternExceedsSequence, FutureInCausalModel, GlobalTokensCoverSequence,
+            LinearFeaturesOutOfRange, LinearFeaturesWithoutEffect, LinearNeedsRandomFeatures, LinearRedrawEveryNegative,
             ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(d => d.Id);

@@ -71,7 +71,8 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine($"public static {Names.ModelCard} Card {{ get; }} = {Names.ModelCard}.Of(Spec);");
         }
 
-        private static string AttentionLiteral(AttentionSpec attention)
+        /// <summary>The spec as a C# constructor call, e.g. <c>new global::XformerDsl.Specs.FullAttentionSpec(Heads: 4)</c>.</summary>
+        internal static string AttentionLiteral(AttentionSpec attention)
         {
             var family = AttentionFamilies.Of(attention);
             return $"new {family.SpecTypeName}({string.Join(", ", family.Arguments(attention).Select(a => a.Name + ": " + a.Literal))})";

@@ -21,6 +21,7 @@ namespace XformerDsl.Generator.Emit
         public const string ModelInputs = "global::XformerDsl.Modules.ModelInputs";
         public const string FullAttentionReference = "global::XformerDsl.Attention.Full.FullAttentionReference";
         public const string FusedAttention = "global::XformerDsl.Autograd.FusedAttention";
+        public const string PatternAttentionReference = "global::XformerDsl.Attention.Patterns.PatternAttentionReference";
         public const string SequenceChunks = "global::XformerDsl.Autograd.SequenceChunks";
         public const string ReversibleBlock = "global::XformerDsl.Autograd.ReversibleBlock";
         public const string ReversibleLayers = "global::XformerDsl.Autograd.ReversibleLayers";

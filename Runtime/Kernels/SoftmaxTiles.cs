@@ -183,6 +183,24 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
     }
 
     /// <summary>
+    /// The element mask of a tile the block layout covers only partially: hides key <c>keyStart + c</c> from query
+    /// <c>queryStart + r</c> wherever <typeparamref name="TPattern"/> says the query does not see it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void MaskPattern<TPattern>(int rows, int queryStart, int keyStart) where TPattern : struct, IAttentionPattern
+    {
+        int keyTile = KeyTile;
+        for (int r = 0; r < rows; r++)
+        {
+            T* row = Scores + (long)r * keyTile;
+            int query = queryStart + r;
+            for (int c = 0; c < keyTile; c++)
+                if (!TPattern.Sees(query, keyStart + c))
+                    row[c] = T.NegativeInfinity;
+        }
+    }
+
+    /// <summary>
     /// Hides the tile's padded keys (mask false) and, in a partial last tile, the columns past the last key. Costs
     /// nothing more than a scan of the mask for a full tile without padding.
     /// </summary>

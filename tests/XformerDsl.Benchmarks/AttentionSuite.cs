@@ -36,6 +36,8 @@ internal static class AttentionSuite
     public static IReadOnlyList<IAttentionBenchmarkFamily> Families { get; } =
     [
         new FullAttentionBenchmark(),
+        PatternAttentionBenchmark.Local,
+        PatternAttentionBenchmark.Sliding,
         new LinearAttentionBenchmark("linear", XformerDsl.FeatureMap.Elu),
         new LinearAttentionBenchmark("performer", XformerDsl.FeatureMap.Favor),
         new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu),

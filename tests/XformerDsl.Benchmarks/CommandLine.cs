@@ -13,6 +13,8 @@ internal sealed record BenchmarkOptions
     public int Heads { get; init; } = 8;
     public int HeadDim { get; init; } = 64;
     public bool Causal { get; init; } = true;
+    public int Window { get; init; } = 256;
+    public int Block { get; init; } = 64;
     public string[] Impl { get; init; } = [];
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int Warmup { get; init; } = 2;
@@ -37,7 +39,10 @@ internal static class CommandLine
                       and chunked feed-forward, at depth 2 and 12, with plain and with reversible blocks (default seq 8192)
 
         Options:
-          --family <name>       attention family: full, linear, performer, t2r (default full)
+          --family <name>       attention family: full, local, sliding, linear, performer, t2r (default full)
+          --window <n>          sliding: keys in each query's window, 128, 256 or 512 (default 256)
+          --block <n>           local: tokens per block, 64, 128 or 256; each query sees its block and the previous one,
+                                and the next one when bidirectional (default 64)
           --seq <n,n,...>       sequence lengths (default 1024,2048,4096; memory: 8192)
           --depth <n,n,...>     memory: only the models of these depths, 2 and/or 12 (default 2,12)
           --batch <n>           batch size (default 1)
@@ -75,6 +80,8 @@ internal static class CommandLine
                     "--heads" => options with { Heads = Positive(value) },
                     "--head-dim" => options with { HeadDim = Positive(value) },
                     "--causal" => options with { Causal = bool.Parse(value) },
+                    "--window" => options with { Window = Positive(value) },
+                    "--block" => options with { Block = Positive(value) },
                     "--impl" => options with { Impl = value.Split(',') },
                     "--threads" => options with { Threads = Positive(value) },
                     "--warmup" => options with { Warmup = int.Parse(value, CultureInfo.InvariantCulture) },

@@ -88,6 +88,24 @@ public class DiagnosticTests
             "[FullAttention(Layers = new[] { 0 }, Every = 2)] gives both Layers and Every; keep one of them" },
         { "XF0026", Usings + Transformer + Attention + "[FullAttention([|Heads = 8|], Every = 2)]\n[Positions(Kind = PositionEncoding.Rotary)]\npublic partial class TinyGpt;",
             "Kind = Rotary shares one rotation table across layers, so every attention needs the same head size, but [FullAttention] has 64 and [FullAttention(Every = 2)] has 32; give them the same Heads, or use Kind = Learned or Sinusoidal" },
+        { "XF0010", Usings + Transformer + "[[|SlidingWindowAttention(Heads = 4)|]]\npublic partial class TinyGpt;",
+            "[SlidingWindowAttention] needs Window; add an argument such as 'Window = 256'" },
+        { "XF0013", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, [|Window = 0|])]\npublic partial class TinyGpt;",
+            "Window = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Window = 256" },
+        { "XF0013", Usings + Transformer + "[LocalAttention(Heads = 4, Block = 64, [|Before = -1|])]\npublic partial class TinyGpt;",
+            "Before = -1 is outside the supported range 0 to 1048576; use a value in that range, for example Before = 1" },
+        { "XF0030", Usings + Transformer + "[LocalAttention(Heads = 4, [|Block = 100|], Before = 1)]\npublic partial class TinyGpt;",
+            "Block = 100 does not divide MaxLength = 1024, so the last block would be cut short; use a Block that divides 1024, such as 64, or make MaxLength a multiple of 100, such as 1100" },
+        { "XF0031", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, [|Window = 2000|])]\npublic partial class TinyGpt;",
+            "Window = 2000 makes each query's pattern span 2000 positions, more than MaxLength = 1024; use Window = 1024 or less, or [FullAttention] if every query should see the whole sequence" },
+        { "XF0031", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 256, [|Dilation = 8|])]\npublic partial class TinyGpt;",
+            "Dilation = 8 makes each query's pattern span 2041 positions (window 256, dilation 8), more than MaxLength = 1024; use Dilation = 4 or less, or [FullAttention] if every query should see the whole sequence" },
+        { "XF0031", Usings + Transformer + "[LocalAttention(Heads = 4, Block = 256, [|Before = 4|])]\npublic partial class TinyGpt;",
+            "Before = 4 makes each query's pattern span (Before + 1)·Block = 1280 positions, more than MaxLength = 1024; use Before = 3 or less, or [FullAttention] if every query should see the whole sequence" },
+        { "XF0032", Usings + Transformer + "[LocalAttention(Heads = 4, Block = 64, [|After = 1|])]\npublic partial class TinyGpt;",
+            "After = 1 names a block after the query's own, which a causal model hides (they are its future); remove After, or set Causal = false on [Transformer]" },
+        { "XF0033", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, Causal = false)]\n[SlidingWindowAttention(Heads = 4, Window = 64, [|GlobalTokens = 1024|])]\npublic partial class TinyGpt;",
+            "GlobalTokens = 1024 makes every one of the MaxLength = 1024 positions global, which is full attention; use fewer global tokens, such as GlobalTokens = 16, or [FullAttention]" },
         { "XF0019", Usings + Transformer + "[LinearAttention(Heads = 4, [|Kernel = (FeatureMap)9|])]\npublic partial class TinyGpt;",
             "Kernel = 9 is not a defined FeatureMap; use one of FeatureMap.Elu, FeatureMap.Relu, FeatureMap.Favor, FeatureMap.LearnedRelu" },
         { "XF0050", Usings + Transformer + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, [|Features = 0|])]\npublic partial class TinyGpt;",
@@ -184,6 +202,9 @@ public class DiagnosticTests
     [InlineData("[FullAttention(Heads = 4)] [FullAttention(Heads = 8, Every = 2)] [Positions(Kind = PositionEncoding.Learned)]")]
     [InlineData("[FullAttention(Heads = 4, Layers = new[] { 0, 1 })] [FullAttention(Heads = 8, Layers = new[] { 3, 2 })]")]
     [InlineData("[FullAttention(Heads = 4, Every = 1)]")]
+    [InlineData("[SlidingWindowAttention(Heads = 4, Window = 256, Dilation = 4, GlobalTokens = 2)]")]
+    [InlineData("[LocalAttention(Heads = 4, Block = 128, Before = 7)]")]
+    [InlineData("[SlidingWindowAttention(Heads = 4, Window = 128)] [FullAttention(Heads = 4, Every = 4)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Chunks = 1024)] [Reversible]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Hidden = 64, Chunks = 8)] [Reversible] [Normalization(Kind = NormKind.RmsNorm)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Hidden = 64, Activation = Activation.SwiGlu)] [Positions(Kind = PositionEncoding.Rotary, RotaryBase = 1e6)] [Normalization(Kind = NormKind.RmsNorm, Placement = NormPlacement.Post, Epsilon = 1e-6)]")]

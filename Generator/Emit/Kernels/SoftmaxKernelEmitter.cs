@@ -48,14 +48,33 @@ namespace XformerDsl.Generator.Emit.Kernels
         /// <summary>The call that computes the same attention from TorchSharp ops.</summary>
         public abstract string ReferenceCall { get; }
 
-        /// <summary>Declares <c>firstKeyTile</c> and <c>lastKeyTile</c> for the query tile at <c>queryStart</c>.</summary>
+        /// <summary>Members of the kernel class the schedule's statements use, such as a block layout's constant arrays.</summary>
+        public virtual void EmitMembers(SourceWriter writer) { }
+
+        /// <summary>Declares what the key-tile loop of the query tile at <c>queryStart</c> needs (its range of key tiles).</summary>
         public abstract void EmitKeyTileRange(SourceWriter writer);
 
-        /// <summary>Declares <c>firstQueryTile</c> and <c>lastQueryTile</c> for the key tile at <c>keyStart</c>.</summary>
+        /// <summary>Opens the loop over the query tile's key tiles; inside it, <c>keyTile</c> is the key tile's index.</summary>
+        public virtual void EmitKeyTileLoop(SourceWriter writer)
+        {
+            writer.WriteLine("for (int keyTile = firstKeyTile; keyTile <= lastKeyTile; keyTile++)");
+            writer.OpenBlock();
+        }
+
+        /// <summary>Declares what the query-tile loop of the key tile at <c>keyStart</c> needs (its range of query tiles).</summary>
         public abstract void EmitQueryTileRange(SourceWriter writer);
 
+        /// <summary>Opens the loop over the key tile's query tiles; inside it, <c>queryTile</c> is the query tile's index.</summary>
+        public virtual void EmitQueryTileLoop(SourceWriter writer)
+        {
+            writer.WriteLine("for (int queryTile = firstQueryTile; queryTile <= lastQueryTile; queryTile++)");
+            writer.OpenBlock();
+        }
+
         /// <summary>Masks the score tile of the current pair, beyond the key-padding mask every family applies.</summary>
-        public abstract void EmitPatternMask(SourceWriter writer);
+        /// <param name="writer">Where the statements go.</param>
+        /// <param name="backward">True inside the backward pass's loops, false inside the forward pass's.</param>
+        public abstract void EmitPatternMask(SourceWriter writer, bool backward);
     }
 
     /// <summary>Full attention: every key tile, or, when causal, the key tiles up to the diagonal.</summary>
@@ -101,7 +120,7 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("int lastQueryTile = queryTiles - 1;");
         }
 
-        public override void EmitPatternMask(SourceWriter writer)
+        public override void EmitPatternMask(SourceWriter writer, bool backward)
         {
             if (!_causal)
                 return;
@@ -165,6 +184,7 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("/// <summary>Keys per tile, a multiple of 16.</summary>");
             writer.WriteLine($"public const int KeyTile = {Int(tiling.KeyTile)};");
             writer.WriteLine();
+            schedule.EmitMembers(writer);
             writer.WriteLine("static int global::XformerDsl.Autograd.IFusedAttentionKernel.HeadDim => HeadDim;");
             writer.WriteLine();
             writer.WriteLine("/// <summary>What this kernel computes, for messages.</summary>");
@@ -213,12 +233,11 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("int rows = global::System.Math.Min(QueryTile, a.Queries - queryStart);");
             schedule.EmitKeyTileRange(writer);
             writer.WriteLine("tile.BeginQueryTile(rows);");
-            writer.WriteLine("for (int keyTile = firstKeyTile; keyTile <= lastKeyTile; keyTile++)");
-            writer.OpenBlock();
+            schedule.EmitKeyTileLoop(writer);
             writer.WriteLine("int keyStart = keyTile * KeyTile;");
             writer.WriteLine("int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);");
             writer.WriteLine("tile.Score(a.Query, heads, bh, queryStart, rows, keys, keyTile);");
-            schedule.EmitPatternMask(writer);
+            schedule.EmitPatternMask(writer, backward: false);
             writer.WriteLine("tile.MaskKeys(rows, a, bh, keyStart, keyCount);");
             writer.WriteLine("tile.Accumulate(rows, values.Rows, heads, bh, keyStart, keyCount);");
             writer.CloseBlock();
@@ -263,12 +282,11 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);");
             writer.WriteLine("tile.BeginKeyTile(a, bh, keyStart, keyCount);");
             schedule.EmitQueryTileRange(writer);
-            writer.WriteLine("for (int queryTile = firstQueryTile; queryTile <= lastQueryTile; queryTile++)");
-            writer.OpenBlock();
+            schedule.EmitQueryTileLoop(writer);
             writer.WriteLine("int queryStart = queryTile * QueryTile;");
             writer.WriteLine("int rows = global::System.Math.Min(QueryTile, a.Queries - queryStart);");
             writer.WriteLine("tile.ScoreCurrentKeyTile(a.Query, heads, bh, queryStart, rows);");
-            schedule.EmitPatternMask(writer);
+            schedule.EmitPatternMask(writer, backward: true);
             writer.WriteLine("tile.MaskKeys(rows, a, bh, keyStart, keyCount);");
             writer.WriteLine("tile.Probabilities(rows, a, bh, queryStart);");
             writer.WriteLine("tile.Gradients(rows, keyCount, queries.Rows, outputGradients.Rows, keys.Rows, delta, queryGradients, group, heads, bh, queryStart, keyStart);");

@@ -26,6 +26,33 @@ public static class FullAttentionReference
         using var scope = NewDisposeScope();
         long queries = query.shape[2], keys = key.shape[2];
         var visible = VisibilityMask(queries, keys, causal, keyPaddingMask, query.device);
+        return Attend(query, key, value, visible, scale).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// softmax(scale · Q Kᵀ) V with the keys each query sees given by a bool <c>[queries, keys]</c> pattern (true where
+    /// the query sees the key), and by the key-padding mask: how the pattern families' references are built.
+    /// </summary>
+    /// <param name="query">Queries, <c>[batch, heads, queries, headDim]</c>.</param>
+    /// <param name="key">Keys, <c>[batch, heads, keys, headDim]</c>.</param>
+    /// <param name="value">Values, <c>[batch, heads, keys, headDim]</c>.</param>
+    /// <param name="pattern">Bool <c>[queries, keys]</c>.</param>
+    /// <param name="keyPaddingMask">Optional <c>[batch, keys]</c> bool mask, true where the key is a real token.</param>
+    /// <param name="scale">Score scale; defaults to 1/√headDim.</param>
+    public static Tensor Forward(Tensor query, Tensor key, Tensor value, Tensor pattern, Tensor? keyPaddingMask, double? scale = null)
+    {
+        AttentionShapes.Check(query, key, value, keyPaddingMask, nameof(FullAttentionReference));
+        if (pattern.dim() != 2 || pattern.shape[0] != query.shape[2] || pattern.shape[1] != key.shape[2])
+            throw new ArgumentException(
+                $"{nameof(FullAttentionReference)}: the pattern must be [queries, keys] = [{query.shape[2]}, {key.shape[2]}]; got {AttentionShapes.Shape(pattern)}.");
+        using var scope = NewDisposeScope();
+        var visible = VisibilityMask(query.shape[2], key.shape[2], causal: false, keyPaddingMask, query.device);
+        visible = visible is null ? pattern.to(ScalarType.Bool) : visible.logical_and(pattern.to(ScalarType.Bool));
+        return Attend(query, key, value, visible, scale).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Attend(Tensor query, Tensor key, Tensor value, Tensor? visible, double? scale)
+    {
         var scores = query.matmul(key.transpose(-2, -1)) * (scale ?? 1.0 / Math.Sqrt(query.shape[3]));
         if (visible is not null)
             scores = scores.masked_fill(visible.logical_not(), double.NegativeInfinity);
@@ -33,7 +60,7 @@ public static class FullAttentionReference
         // A row with no visible key is all -inf, which softmax turns into NaN; such a query attends nothing.
         if (visible is not null)
             weights = weights.masked_fill(visible.logical_not(), 0.0);
-        return weights.matmul(value).MoveToOuterDisposeScope();
+        return weights.matmul(value);
     }
 
     /// <summary>

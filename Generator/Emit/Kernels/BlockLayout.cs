@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+using System.Linq;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Emit.Kernels
+{
+    /// <summary>
+    /// The tiles a pattern family's kernel visits, computed at compile time for MaxLength: for every query tile, the
+    /// key tiles holding at least one key one of its queries sees, each marked full (every query sees every key: no
+    /// mask) or partial (an element mask applies); and the same pairs transposed, for every key tile its query tiles,
+    /// which the backward pass sweeps. Both are compressed sparse rows (offsets into one list), so their size, like the
+    /// kernel's work, grows with the number of visited tiles, about seq × window / tile², never seq².
+    /// </summary>
+    internal sealed class BlockLayout
+    {
+        private BlockLayout(int queryTiles, int keyTiles, IReadOnlyList<(int Query, int Key, bool Partial)> pairs)
+        {
+            QueryTiles = queryTiles;
+            KeyTiles = keyTiles;
+            ByQueryTile = pairs.OrderBy(p => p.Query).ThenBy(p => p.Key).ToList();
+            ByKeyTile = pairs.OrderBy(p => p.Key).ThenBy(p => p.Query).ToList();
+        }
+
+        public int QueryTiles { get; }
+        public int KeyTiles { get; }
+
+        /// <summary>Visited pairs ordered by query tile, then key tile.</summary>
+        public IReadOnlyList<(int Query, int Key, bool Partial)> ByQueryTile { get; }
+
+        /// <summary>The same pairs ordered by key tile, then query tile.</summary>
+        public IReadOnlyList<(int Query, int Key, bool Partial)> ByKeyTile { get; }
+
+        public int PartialPairs => ByQueryTile.Count(p => p.Partial);
+
+        /// <summary>
+        /// Scans each query's <see cref="PatternAttentionSpec.KeyRanges"/> for the key tiles it can touch, then tests
+        /// every (query, key) of each touched tile pair with <see cref="PatternAttentionSpec.Sees"/> to drop empty pairs
+        /// and tell full ones from partial ones.
+        /// </summary>
+        public static BlockLayout Of(PatternAttentionSpec pattern, bool causal, int length, int queryTile, int keyTile)
+        {
+            int queryTiles = (length + queryTile - 1) / queryTile;
+            int keyTiles = (length + keyTile - 1) / keyTile;
+            var pairs = new List<(int, int, bool)>();
+            var touched = new SortedSet<int>();
+            for (int qt = 0; qt < queryTiles; qt++)
+            {
+                touched.Clear();
+                int firstQuery = qt * queryTile, lastQuery = System.Math.Min(length, firstQuery + queryTile) - 1;
+                for (int query = firstQuery; query <= lastQuery; query++)
+                    foreach (var (start, end) in pattern.KeyRanges(query, length, causal))
+                        for (int kt = start / keyTile; start < end && kt <= (end - 1) / keyTile; kt++)
+                            touched.Add(kt);
+                foreach (int kt in touched)
+                {
+                    int firstKey = kt * keyTile, lastKey = System.Math.Min(length, firstKey + keyTile) - 1;
+                    long seen = 0;
+                    for (int query = firstQuery; query <= lastQuery; query++)
+                        for (int key = firstKey; key <= lastKey; key++)
+                            if (pattern.Sees(query, key, causal))
+                                seen++;
+                    long all = (long)(lastQuery - firstQuery + 1) * (lastKey - firstKey + 1);
+                    if (seen > 0)
+                        pairs.Add((qt, kt, seen < all));
+                }
+            }
+            return new BlockLayout(queryTiles, keyTiles, pairs);
+        }
+    }
+}
