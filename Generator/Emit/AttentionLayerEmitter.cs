@@ -143,15 +143,8 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine($"public {(isOverride ? "override " : "")}{Names.Tensor} forward({ForwardParameters(rotary)})");
             writer.OpenBlock();
             writer.WriteLine("long batch = x.shape[0], seq = x.shape[1];");
-            writer.WriteLine($"// Project and split the heads: [batch, seq, {Int(spec.Dim)}] -> [batch, {Int(attention.Heads)}, seq, {Int(headDim)}].");
-            foreach (var projection in family.InputProjections)
-                writer.WriteLine($"var {SplitName(projection)} = {projection}.forward(x).view(batch, seq, Heads, HeadDim).transpose(1, 2);");
-            if (rotary && family.RotatedProjections.Count > 0)
-            {
-                writer.WriteLine("// Rotate by position (RoPE), so scores depend on relative position only.");
-                foreach (var rotated in family.RotatedProjections)
-                    writer.WriteLine($"{rotated} = {Names.RotaryEmbedding}.Apply({rotated}, rotary);");
-            }
+            EmitSplitHeads(writer, spec, attention, family, "seq", rotary, "// Rotate by position (RoPE), so scores depend on relative position only.",
+                rotated => $"{Names.RotaryEmbedding}.Apply({rotated}, rotary)");
             family.EmitAttend(writer, spec, attention);
             writer.WriteLine($"// Merge the heads: [batch, {Int(attention.Heads)}, seq, {Int(headDim)}] -> [batch, seq, {Int(spec.Dim)}].");
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
@@ -183,15 +176,8 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.State} state, int layer)");
             writer.OpenBlock();
             writer.WriteLine("long batch = x.shape[0];");
-            writer.WriteLine($"// Project and split the heads: [batch, 1, {Int(spec.Dim)}] -> [batch, {Int(attention.Heads)}, 1, {Int(headDim)}].");
-            foreach (var projection in family.InputProjections)
-                writer.WriteLine($"var {SplitName(projection)} = {projection}.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);");
-            if (rotary && family.RotatedProjections.Count > 0)
-            {
-                writer.WriteLine("// Rotate by each sequence's own position (RoPE).");
-                foreach (var rotated in family.RotatedProjections)
-                    writer.WriteLine($"{rotated} = state.Rotate({rotated}, rotaryBase: {SpecFormat.DoubleLiteral(spec.Positions.RotaryBase)});");
-            }
+            EmitSplitHeads(writer, spec, attention, family, "1", rotary, "// Rotate by each sequence's own position (RoPE).",
+                rotated => $"state.Rotate({rotated}, rotaryBase: {SpecFormat.DoubleLiteral(spec.Positions.RotaryBase)})");
             family.EmitStepAttend(writer, spec, attention);
             writer.WriteLine($"// Merge the heads and project: [batch, {Int(attention.Heads)}, 1, {Int(headDim)}] -> [batch, 1, {Int(spec.Dim)}].");
             string projected = $"{OutputProjection}.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim))";
@@ -199,6 +185,21 @@ namespace XformerDsl.Generator.Emit
                 ? $"return {Names.Functional}.dropout({projected}, {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
                 : $"return {projected};");
             writer.CloseBlock();
+        }
+
+        // The input projections split into heads, [batch, seq, Dim] -> [batch, Heads, seq, HeadDim], then rotated by position.
+        private static void EmitSplitHeads(SourceWriter writer, ModelSpec spec, AttentionSpec attention, Attention.AttentionEmitter family,
+            string seq, bool rotary, string rotaryComment, Func<string, string> rotate)
+        {
+            writer.WriteLine($"// Project and split the heads: [batch, {seq}, {Int(spec.Dim)}] -> [batch, {Int(attention.Heads)}, {seq}, {Int(spec.HeadDimOf(attention))}].");
+            foreach (var projection in family.InputProjections)
+                writer.WriteLine($"var {SplitName(projection)} = {projection}.forward(x).view(batch, {seq}, Heads, HeadDim).transpose(1, 2);");
+            if (rotary && family.RotatedProjections.Count > 0)
+            {
+                writer.WriteLine(rotaryComment);
+                foreach (var rotated in family.RotatedProjections)
+                    writer.WriteLine($"{rotated} = {rotate(rotated)};");
+            }
         }
 
         private const string OutputProjection = "out_proj";

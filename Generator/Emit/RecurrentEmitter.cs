@@ -4,9 +4,9 @@ using XformerDsl.Specs;
 namespace XformerDsl.Generator.Emit
 {
     /// <summary>
-    /// The recurrent stepping API of a model whose every attention declaration has a fixed-size recurrent form (causal
-    /// linear attention): <c>CreateState(batch)</c> and <c>Step(state, tokens, active)</c> on the model, and a <c>Step</c>
-    /// on each block and attention layer. Other models get none of it, so their generated code is unchanged.
+    /// The recurrent stepping API of a causal model whose every attention declaration has a recurrent form (linear
+    /// attention: a fixed-size state; full attention: a key-value cache): <c>CreateState(batch)</c> and
+    /// <c>Step(state, tokens, active)</c> on the model, and a <c>Step</c> on each block and attention layer.
     /// </summary>
     internal static class RecurrentEmitter
     {
@@ -14,23 +14,23 @@ namespace XformerDsl.Generator.Emit
         public const string AttentionInterface = "global::XformerDsl.Modules.IRecurrentAttention";
         public const string State = "global::XformerDsl.Modules.RecurrentState";
 
-        /// <summary>True when every attention declaration of the model can step from a fixed-size state.</summary>
+        /// <summary>True when every attention declaration of the model can step one token at a time.</summary>
         public static bool IsRecurrent(ModelSpec spec) =>
             spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).Emitter.IsRecurrent(spec, declaration.Attention));
 
         public static void EmitModelStep(SourceWriter writer, ModelSpec spec)
         {
             writer.WriteLine("/// <summary>");
-            writer.WriteLine("/// A recurrent state for <paramref name=\"batch\"/> sequences at position 0, on this model's device and dtype. Every layer");
-            writer.WriteLine("/// attends causally with linear attention, so the state has a fixed size whatever the position: see <see cref=\"Step\"/>.");
+            writer.WriteLine("/// A recurrent state for <paramref name=\"batch\"/> sequences at position 0, on this model's device and dtype: see <see cref=\"Step\"/>.");
+            writer.WriteLine(StateDescription(spec));
             writer.WriteLine("/// </summary>");
             writer.WriteLine($"public {State} CreateState(long batch) =>");
             writer.Indented(() => writer.WriteLine($"new {State}(batch, maxLength: {Int(spec.MaxLength)}, token_embedding.weight!.device, token_embedding.weight!.dtype);"));
             writer.WriteLine();
             writer.WriteLine("/// <summary>");
             writer.WriteLine($"/// Feeds one token per sequence and returns the logits <c>[batch, {Int(spec.Vocab)}]</c> for the next one: equal to the logits of");
-            writer.WriteLine("/// <see cref=\"forward(global::TorchSharp.torch.Tensor)\"/> at each sequence's position, at a cost per token that does not grow");
-            writer.WriteLine("/// with it. Sequences whose <paramref name=\"active\"/> entry is false keep their state and position (their logits mean");
+            writer.WriteLine("/// <see cref=\"forward(global::TorchSharp.torch.Tensor)\"/> at each sequence's position, without running the earlier tokens");
+            writer.WriteLine("/// again. Sequences whose <paramref name=\"active\"/> entry is false keep their state and position (their logits mean");
             writer.WriteLine("/// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's");
             writer.WriteLine("/// mode, as in forward, so generate in eval mode.");
             writer.WriteLine("/// </summary>");
@@ -93,6 +93,16 @@ namespace XformerDsl.Generator.Emit
             }
             writer.WriteLine("return x;");
             writer.CloseBlock();
+        }
+
+        // What the state holds, from the families of the layers.
+        private static string StateDescription(ModelSpec spec)
+        {
+            bool linear = spec.Attention.Any(d => d.Attention is LinearAttentionSpec);
+            bool other = spec.Attention.Any(d => d.Attention is not LinearAttentionSpec);
+            return linear && !other ? "/// Every layer attends with causal linear attention, so the state has a fixed size whatever the position."
+                : linear ? "/// Linear attention layers keep a state of fixed size; the others a key-value cache that grows with the position."
+                : "/// Each layer keeps a key-value cache that grows with the position.";
         }
 
         private static string Int(long value) => SpecFormat.Int(value);

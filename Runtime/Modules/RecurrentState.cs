@@ -1,12 +1,13 @@
+using XformerDsl.Attention.Full;
 using XformerDsl.Attention.Linear;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Modules;
 
 /// <summary>
-/// A generated language model that generates token by token from a state whose size does not grow with the position:
-/// every causal model whose layers all use <c>[LinearAttention]</c>. <see cref="Step"/> equals the parallel forward pass
-/// at each position.
+/// A generated language model that generates token by token from a state: every causal model whose layers use
+/// <c>[LinearAttention]</c> (a state of fixed size) or <c>[FullAttention]</c> (a key-value cache that grows with the
+/// position). <see cref="Step"/> equals the parallel forward pass at each position.
 /// </summary>
 public interface IRecurrentLanguageModel
 {
@@ -36,12 +37,13 @@ public interface IRecurrentAttention
 
 /// <summary>
 /// The state of <see cref="IRecurrentLanguageModel.Step"/>: each sequence's next position and each layer's attention
-/// state (for linear attention an m × headDim matrix and an m-vector per head), plus position tables computed once.
-/// Its memory is fixed when the first step has run: it does not grow with the position.
+/// state, plus position tables computed once. A linear attention layer keeps an m × headDim matrix and an m-vector per
+/// head, fixed when the first step has run; a full attention layer keeps a key-value cache that grows with the position.
 /// </summary>
 public sealed class RecurrentState : IDisposable
 {
     private readonly Dictionary<int, LinearAttentionState> _linear = new();
+    private readonly Dictionary<int, KeyValueCache> _keyValues = new();
     private Tensor? _rotaryCos, _rotarySin, _sinusoidal;
 
     /// <summary>A state for <paramref name="batch"/> sequences at position 0.</summary>
@@ -138,8 +140,16 @@ public sealed class RecurrentState : IDisposable
         return state;
     }
 
-    /// <summary>Elements held by the state: what grows with the position in a KV cache and stays fixed here.</summary>
-    public long Elements => Positions.numel() + _linear.Values.Sum(s => s.Elements)
+    /// <summary>The key-value cache of full attention layer <paramref name="layer"/>, created empty on first use.</summary>
+    public KeyValueCache KeyValues(int layer, int heads, int headDim)
+    {
+        if (!_keyValues.TryGetValue(layer, out var cache))
+            _keyValues[layer] = cache = new KeyValueCache(Batch, heads, headDim, MaxLength, Device, DType);
+        return cache;
+    }
+
+    /// <summary>Elements held by the state: fixed for linear attention, growing with the position in a key-value cache.</summary>
+    public long Elements => Positions.numel() + _linear.Values.Sum(s => s.Elements) + _keyValues.Values.Sum(c => c.Elements)
         + (_rotaryCos?.numel() ?? 0) + (_rotarySin?.numel() ?? 0) + (_sinusoidal?.numel() ?? 0);
 
     /// <summary>Frees the tensors.</summary>
@@ -148,6 +158,8 @@ public sealed class RecurrentState : IDisposable
         Positions.Dispose();
         foreach (var state in _linear.Values)
             state.Dispose();
+        foreach (var cache in _keyValues.Values)
+            cache.Dispose();
         _rotaryCos?.Dispose();
         _rotarySin?.Dispose();
         _sinusoidal?.Dispose();

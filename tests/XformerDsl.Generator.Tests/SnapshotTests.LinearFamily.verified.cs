@@ -137,16 +137,16 @@ namespace Demo.Models
         }
 
         /// <summary>
-        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype. Every layer
-        /// attends causally with linear attention, so the state has a fixed size whatever the position: see <see cref="Step"/>.
+        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
+        /// Every layer attends with causal linear attention, so the state has a fixed size whatever the position.
         /// </summary>
         public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
             new global::XformerDsl.Modules.RecurrentState(batch, maxLength: 4096, token_embedding.weight!.device, token_embedding.weight!.dtype);
 
         /// <summary>
         /// Feeds one token per sequence and returns the logits <c>[batch, 256]</c> for the next one: equal to the logits of
-        /// <see cref="forward(global::TorchSharp.torch.Tensor)"/> at each sequence's position, at a cost per token that does not grow
-        /// with it. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+        /// <see cref="forward(global::TorchSharp.torch.Tensor)"/> at each sequence's position, without running the earlier tokens
+        /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
         /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
         /// mode, as in forward, so generate in eval mode.
         /// </summary>
