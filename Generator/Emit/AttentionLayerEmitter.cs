@@ -110,7 +110,8 @@ namespace XformerDsl.Generator.Emit
             bool rotary = spec.Positions.Kind == PositionEncoding.Rotary;
             string where = isOverride ? $" Used by {LayersPhrase(spec, index)}." : "";
             writer.WriteLine($"/// <summary>Multi-head {attention.Complexity}; {Int(attention.Heads)} head{(attention.Heads == 1 ? "" : "s")} of size {Int(headDim)}, {(spec.Causal ? "causal" : "bidirectional")}.{where}</summary>");
-            writer.WriteLine($"public sealed class {name} : {(isOverride ? BaseClassName : Names.ModuleBase)}");
+            bool recurrent = RecurrentEmitter.IsRecurrent(spec);
+            writer.WriteLine($"public sealed class {name} : {(isOverride ? BaseClassName : Names.ModuleBase)}{(recurrent ? ", " + RecurrentEmitter.AttentionInterface : "")}");
             writer.OpenBlock();
             writer.WriteLine($"private const int Heads = {Int(attention.Heads)};");
             writer.WriteLine($"private const int HeadDim = {Int(headDim)};");
@@ -142,15 +143,8 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine($"public {(isOverride ? "override " : "")}{Names.Tensor} forward({ForwardParameters(rotary)})");
             writer.OpenBlock();
             writer.WriteLine("long batch = x.shape[0], seq = x.shape[1];");
-            writer.WriteLine($"// Project and split the heads: [batch, seq, {Int(spec.Dim)}] -> [batch, {Int(attention.Heads)}, seq, {Int(headDim)}].");
-            foreach (var projection in family.InputProjections)
-                writer.WriteLine($"var {SplitName(projection)} = {projection}.forward(x).view(batch, seq, Heads, HeadDim).transpose(1, 2);");
-            if (rotary && family.RotatedProjections.Count > 0)
-            {
-                writer.WriteLine("// Rotate by position (RoPE), so scores depend on relative position only.");
-                foreach (var rotated in family.RotatedProjections)
-                    writer.WriteLine($"{rotated} = {Names.RotaryEmbedding}.Apply({rotated}, rotary);");
-            }
+            EmitSplitHeads(writer, spec, attention, family, "seq", rotary, "// Rotate by position (RoPE), so scores depend on relative position only.",
+                rotated => $"{Names.RotaryEmbedding}.Apply({rotated}, rotary)");
             family.EmitAttend(writer, spec, attention);
             writer.WriteLine($"// Merge the heads: [batch, {Int(attention.Heads)}, seq, {Int(headDim)}] -> [batch, seq, {Int(spec.Dim)}].");
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
@@ -165,8 +159,47 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine($"return {OutputProjection}.forward(merged);");
             }
             writer.CloseBlock();
+            if (recurrent)
+                EmitStep(writer, spec, attention, family, headDim, rotary);
             family.EmitNestedTypes(writer, spec, attention, spec.Attention.Count == 1 ? spec.Name : spec.Name + "." + name);
             writer.CloseBlock();
+        }
+
+        // The recurrent form of forward: the same projections and output, the family's step in place of its attend.
+        private static void EmitStep(SourceWriter writer, ModelSpec spec, AttentionSpec attention, Attention.AttentionEmitter family, int headDim, bool rotary)
+        {
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, {Int(spec.Dim)}]</c> to <c>[batch, 1, {Int(spec.Dim)}]</c>.</summary>");
+            writer.WriteLine("/// <param name=\"x\">The normalised residual stream at the new token.</param>");
+            writer.WriteLine("/// <param name=\"state\">The model's recurrent state.</param>");
+            writer.WriteLine("/// <param name=\"layer\">This layer's number.</param>");
+            writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.State} state, int layer)");
+            writer.OpenBlock();
+            writer.WriteLine("long batch = x.shape[0];");
+            EmitSplitHeads(writer, spec, attention, family, "1", rotary, "// Rotate by each sequence's own position (RoPE).",
+                rotated => $"state.Rotate({rotated}, rotaryBase: {SpecFormat.DoubleLiteral(spec.Positions.RotaryBase)})");
+            family.EmitStepAttend(writer, spec, attention);
+            writer.WriteLine($"// Merge the heads and project: [batch, {Int(attention.Heads)}, 1, {Int(headDim)}] -> [batch, 1, {Int(spec.Dim)}].");
+            string projected = $"{OutputProjection}.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim))";
+            writer.WriteLine(spec.Dropout > 0
+                ? $"return {Names.Functional}.dropout({projected}, {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
+                : $"return {projected};");
+            writer.CloseBlock();
+        }
+
+        // The input projections split into heads, [batch, seq, Dim] -> [batch, Heads, seq, HeadDim], then rotated by position.
+        private static void EmitSplitHeads(SourceWriter writer, ModelSpec spec, AttentionSpec attention, Attention.AttentionEmitter family,
+            string seq, bool rotary, string rotaryComment, Func<string, string> rotate)
+        {
+            writer.WriteLine($"// Project and split the heads: [batch, {seq}, {Int(spec.Dim)}] -> [batch, {Int(attention.Heads)}, {seq}, {Int(spec.HeadDimOf(attention))}].");
+            foreach (var projection in family.InputProjections)
+                writer.WriteLine($"var {SplitName(projection)} = {projection}.forward(x).view(batch, {seq}, Heads, HeadDim).transpose(1, 2);");
+            if (rotary && family.RotatedProjections.Count > 0)
+            {
+                writer.WriteLine(rotaryComment);
+                foreach (var rotated in family.RotatedProjections)
+                    writer.WriteLine($"{rotated} = {rotate(rotated)};");
+            }
         }
 
         private const string OutputProjection = "out_proj";

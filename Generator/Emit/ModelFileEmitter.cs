@@ -30,7 +30,7 @@ namespace XformerDsl.Generator.Emit
 
             ModelCardEmitter.EmitClassDocumentation(writer, model);
             writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"XformerDsl.Generator\", \"{typeof(ModelFileEmitter).Assembly.GetName().Version}\")]");
-            writer.WriteLine($"partial class {type.Name} : {Names.ModuleBase}<{Names.Tensor}, {Names.Tensor}>");
+            writer.WriteLine($"partial class {type.Name} : {Names.ModuleBase}<{Names.Tensor}, {Names.Tensor}>{(RecurrentEmitter.IsRecurrent(model.Spec) ? ", " + RecurrentEmitter.ModelInterface : "")}");
             writer.OpenBlock();
             ModelCardEmitter.EmitStaticMembers(writer, model);
             writer.WriteLine();

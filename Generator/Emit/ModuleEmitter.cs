@@ -26,6 +26,11 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine();
             EmitForward(writer, spec);
             writer.WriteLine();
+            if (RecurrentEmitter.IsRecurrent(spec))
+            {
+                RecurrentEmitter.EmitModelStep(writer, spec);
+                writer.WriteLine();
+            }
             EmitBlock(writer, spec);
             writer.WriteLine();
             AttentionLayerEmitter.Emit(writer, model);
@@ -179,6 +184,14 @@ namespace XformerDsl.Generator.Emit
                     : "x = layer.forward(x, keyPaddingMask);"));
             }
             writer.WriteLine();
+            EmitOutputHead(writer, spec, "seq");
+            writer.WriteLine("return logits.MoveToOuterDisposeScope();");
+            writer.CloseBlock();
+        }
+
+        /// <summary>Declares <c>logits</c> from the residual stream <c>x</c>, <c>[batch, {seq}, Dim]</c>: the final norm (pre-norm), then the head.</summary>
+        internal static void EmitOutputHead(SourceWriter writer, ModelSpec spec, string seq)
+        {
             if (spec.HasFinalNorm)
             {
                 writer.WriteLine("// Final norm, then the output head.");
@@ -186,16 +199,14 @@ namespace XformerDsl.Generator.Emit
             }
             if (spec.TiedEmbeddings)
             {
-                writer.WriteLine($"// Output head tied to the token embedding: logits = x · Eᵀ, [batch, seq, {Int(spec.Dim)}] -> [batch, seq, {Int(spec.Vocab)}].");
+                writer.WriteLine($"// Output head tied to the token embedding: logits = x · Eᵀ, [batch, {seq}, {Int(spec.Dim)}] -> [batch, {seq}, {Int(spec.Vocab)}].");
                 writer.WriteLine($"var logits = {Names.Functional}.linear(x, token_embedding.weight!);");
             }
             else
             {
-                writer.WriteLine($"// Output head: [batch, seq, {Int(spec.Dim)}] -> [batch, seq, {Int(spec.Vocab)}] logits.");
+                writer.WriteLine($"// Output head: [batch, {seq}, {Int(spec.Dim)}] -> [batch, {seq}, {Int(spec.Vocab)}] logits.");
                 writer.WriteLine("var logits = lm_head.forward(x);");
             }
-            writer.WriteLine("return logits.MoveToOuterDisposeScope();");
-            writer.CloseBlock();
         }
 
         private static void EmitBlock(SourceWriter writer, ModelSpec spec)
@@ -265,6 +276,8 @@ namespace XformerDsl.Generator.Emit
                     writer.WriteLine($"x => ffn.forward(ffn_norm.forward(x)), {Names.ReversibleBlock}.ParametersOf(ffn_norm, ffn));");
                 });
             }
+            if (RecurrentEmitter.IsRecurrent(spec))
+                RecurrentEmitter.EmitBlockStep(writer, spec);
             writer.CloseBlock();
         }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using XformerDsl.Modules;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Training;
@@ -35,7 +36,9 @@ public static class Sampler
     /// <summary>
     /// Continues <paramref name="prompt"/> by <see cref="SamplingOptions.MaxNewTokens"/> tokens, one forward pass per token
     /// over the last <see cref="SamplingOptions.ContextLength"/> tokens, in evaluation mode without gradients (the model's
-    /// mode is restored afterwards).
+    /// mode is restored afterwards). A model that implements <see cref="IRecurrentLanguageModel"/> (causal linear
+    /// attention) is stepped instead, one token at a time from a fixed-size state, whenever the prompt and the
+    /// continuation fit in the context: the same logits at a cost per token that does not grow with the position.
     /// </summary>
     /// <param name="model">The language model.</param>
     /// <param name="prompt">At least one token id.</param>
@@ -51,6 +54,11 @@ public static class Sampler
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxNewTokens);
         if (!(options.Temperature >= 0) || double.IsInfinity(options.Temperature))
             throw new ArgumentOutOfRangeException(nameof(options), options.Temperature, "The temperature must be finite and not negative.");
+
+        // A recurrent model (causal linear attention) carries a fixed-size state from token to token instead of running
+        // the whole context again; while the context fits without cropping, both give the same logits.
+        if (model is IRecurrentLanguageModel recurrent && prompt.Length + options.MaxNewTokens <= options.ContextLength)
+            return GenerateRecurrent(model, recurrent, prompt, options, onToken);
 
         var device = model.parameters().FirstOrDefault()?.device ?? CPU;
         var tokens = new List<long>(prompt.Length + options.MaxNewTokens);
@@ -75,6 +83,44 @@ public static class Sampler
                 generated[i] = next;
                 tokens.Add(next);
                 onToken?.Invoke(next);
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+        return generated;
+    }
+
+    // One step per prompt token, then one per generated token, from a state whose size does not grow.
+    private static long[] GenerateRecurrent(nn.Module<Tensor, Tensor> model, IRecurrentLanguageModel recurrent, ReadOnlySpan<long> prompt,
+        SamplingOptions options, Action<long>? onToken)
+    {
+        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
+        var generated = new long[options.MaxNewTokens];
+        var random = new Random(options.Seed);
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = torch.no_grad();
+            using var state = recurrent.CreateState(1);
+            float[] Feed(long token)
+            {
+                using var scope = NewDisposeScope();
+                var logits = recurrent.Step(state, torch.tensor(new[] { token }, device: device));
+                return logits[0].to(ScalarType.Float32).cpu().data<float>().ToArray();
+            }
+            float[] last = [];
+            foreach (long token in prompt)
+                last = Feed(token);
+            for (int i = 0; i < generated.Length; i++)
+            {
+                long next = ChooseToken(last, options.Temperature, options.TopK, random);
+                generated[i] = next;
+                onToken?.Invoke(next);
+                if (i + 1 < generated.Length)
+                    last = Feed(next);
             }
         }
         finally

@@ -35,7 +35,7 @@ namespace Demo.Models
     /// <para><c>forward(tokens)</c> maps token ids <c>[batch, seq]</c> (int64) to logits <c>[batch, seq, 256]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class LinearFamily : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
+    partial class LinearFamily : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.IRecurrentLanguageModel
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -136,6 +136,43 @@ namespace Demo.Models
             return logits.MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
+        /// Every layer attends with causal linear attention, so the state has a fixed size whatever the position.
+        /// </summary>
+        public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
+            new global::XformerDsl.Modules.RecurrentState(batch, maxLength: 4096, token_embedding.weight!.device, token_embedding.weight!.dtype);
+
+        /// <summary>
+        /// Feeds one token per sequence and returns the logits <c>[batch, 256]</c> for the next one: equal to the logits of
+        /// <see cref="forward(global::TorchSharp.torch.Tensor)"/> at each sequence's position, without running the earlier tokens
+        /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+        /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
+        /// mode, as in forward, so generate in eval mode.
+        /// </summary>
+        /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
+        /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+        /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength = 4096.</exception>
+        public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.RecurrentState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null)
+        {
+            state.BeginStep(tokens, active, vocab: 256, model: nameof(LinearFamily));
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // Embed the new tokens: [batch] -> [batch, 1, 128].
+            var x = token_embedding.forward(tokens).unsqueeze(1);
+            // The blocks, each reading and updating its layer's part of the state.
+            for (int i = 0; i < layers.Count; i++)
+                x = layers[i].Step(x, state, i);
+            // Final norm, then the output head.
+            x = final_norm.forward(x);
+            // Output head: [batch, 1, 128] -> [batch, 1, 256] logits.
+            var logits = lm_head.forward(x);
+            // The active sequences move to their next position.
+            state.EndStep();
+            return logits.squeeze(1).MoveToOuterDisposeScope();
+        }
+
         /// <summary>One transformer block: pre-norm (LayerNorm) attention, then feed-forward, each with a residual connection.</summary>
         public sealed class Block : global::TorchSharp.torch.nn.Module
         {
@@ -175,6 +212,17 @@ namespace Demo.Models
                 x = x + ffn.forward(ffn_norm.forward(x));
                 return x;
             }
+
+            /// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, 128]</c> to <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x">The residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This block's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                x = x + ((global::XformerDsl.Modules.IRecurrentAttention)attn).Step(attn_norm.forward(x), state, layer);
+                x = x + ffn.forward(ffn_norm.forward(x));
+                return x;
+            }
         }
 
         /// <summary>The attention of a block. This model's layers mix attention families; each subclass is one declaration.</summary>
@@ -194,7 +242,7 @@ namespace Demo.Models
         }
 
         /// <summary>Multi-head kernelized linear attention (φ = elu(x) + 1), linear: O(L·m·headDim) time per layer; 2 heads of size 64, causal. Used by layer 0.</summary>
-        public sealed class LinearAttentionLayer1 : SelfAttention
+        public sealed class LinearAttentionLayer1 : SelfAttention, global::XformerDsl.Modules.IRecurrentAttention
         {
             private const int Heads = 2;
             private const int HeadDim = 64;
@@ -254,6 +302,29 @@ namespace Demo.Models
                 return out_proj.forward(merged);
             }
 
+            /// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, 128]</c> to <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This layer's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                long batch = x.shape[0];
+                // Project and split the heads: [batch, 1, 128] -> [batch, 2, 1, 64].
+                var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                // Rotate by each sequence's own position (RoPE).
+                q = state.Rotate(q, rotaryBase: 10000.0);
+                k = state.Rotate(k, rotaryBase: 10000.0);
+                // φ(x) = elu(x) + 1 (Katharopoulos et al., 2020): positive, so every normaliser is positive.
+                var featureQuery = global::XformerDsl.Attention.Linear.LinearFeatureMaps.EluPlusOne(q);
+                var featureKey = global::XformerDsl.Attention.Linear.LinearFeatureMaps.EluPlusOne(k);
+                // Add the new key to this layer's state, S += φ(k) vᵀ and z += φ(k), then read φ(q)ᵀ S / φ(q)·z.
+                var attended = state.Linear(layer, Heads, Features, HeadDim).Step(featureQuery, featureKey, v, state.Active);
+                // Merge the heads and project: [batch, 2, 1, 64] -> [batch, 1, 128].
+                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+            }
+
             /// <summary>
             /// The fused CPU kernel of this attention: causal linear attention over 64 features, head size 64, forward and backward, on φ(q), φ(k) and v
             /// (the feature map stays outside, so TorchSharp autograd differentiates it). Causal in chunks of 64: a masked product inside a
@@ -303,7 +374,7 @@ namespace Demo.Models
         }
 
         /// <summary>Multi-head kernelized linear attention (φ = FAVOR+ positive random features), linear: O(L·m·headDim) time per layer; 2 heads of size 64, causal. Used by layer 1.</summary>
-        public sealed class LinearAttentionLayer2 : SelfAttention
+        public sealed class LinearAttentionLayer2 : SelfAttention, global::XformerDsl.Modules.IRecurrentAttention
         {
             private const int Heads = 2;
             private const int HeadDim = 64;
@@ -375,6 +446,29 @@ namespace Demo.Models
                 return out_proj.forward(merged);
             }
 
+            /// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, 128]</c> to <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This layer's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                long batch = x.shape[0];
+                // Project and split the heads: [batch, 1, 128] -> [batch, 2, 1, 64].
+                var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                // Rotate by each sequence's own position (RoPE).
+                q = state.Rotate(q, rotaryBase: 10000.0);
+                k = state.Rotate(k, rotaryBase: 10000.0);
+                // φ = FAVOR+ (Choromanski et al., 2021): exp(ω·x' − ‖x'‖²/2) / √Features with x' = x / HeadDim^¼, an unbiased softmax estimate.
+                var featureQuery = global::XformerDsl.Attention.Linear.LinearFeatureMaps.Favor(q, feature_projection, isQuery: true);
+                var featureKey = global::XformerDsl.Attention.Linear.LinearFeatureMaps.Favor(k, feature_projection, isQuery: false);
+                // Add the new key to this layer's state, S += φ(k) vᵀ and z += φ(k), then read φ(q)ᵀ S / φ(q)·z.
+                var attended = state.Linear(layer, Heads, Features, HeadDim).Step(featureQuery, featureKey, v, state.Active);
+                // Merge the heads and project: [batch, 2, 1, 64] -> [batch, 1, 128].
+                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+            }
+
             /// <summary>
             /// The fused CPU kernel of this attention: causal linear attention over 96 features, head size 64, forward and backward, on φ(q), φ(k) and v
             /// (the feature map stays outside, so TorchSharp autograd differentiates it). Causal in chunks of 64: a masked product inside a
@@ -424,7 +518,7 @@ namespace Demo.Models
         }
 
         /// <summary>Multi-head kernelized linear attention (φ = relu(W x + b), learned), linear: O(L·m·headDim) time per layer; 2 heads of size 64, causal. Used by layer 2.</summary>
-        public sealed class LinearAttentionLayer3 : SelfAttention
+        public sealed class LinearAttentionLayer3 : SelfAttention, global::XformerDsl.Modules.IRecurrentAttention
         {
             private const int Heads = 2;
             private const int HeadDim = 64;
@@ -491,6 +585,29 @@ namespace Demo.Models
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection.
                 return out_proj.forward(merged);
+            }
+
+            /// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, 128]</c> to <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This layer's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                long batch = x.shape[0];
+                // Project and split the heads: [batch, 1, 128] -> [batch, 2, 1, 64].
+                var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                // Rotate by each sequence's own position (RoPE).
+                q = state.Rotate(q, rotaryBase: 10000.0);
+                k = state.Rotate(k, rotaryBase: 10000.0);
+                // φ(x) = relu(W x + b) per head (T2R, Kasai et al., 2021), with W and b trained.
+                var featureQuery = global::XformerDsl.Attention.Linear.LinearFeatureMaps.LearnedRelu(q, feature_weight, feature_bias);
+                var featureKey = global::XformerDsl.Attention.Linear.LinearFeatureMaps.LearnedRelu(k, feature_weight, feature_bias);
+                // Add the new key to this layer's state, S += φ(k) vᵀ and z += φ(k), then read φ(q)ᵀ S / φ(q)·z.
+                var attended = state.Linear(layer, Heads, Features, HeadDim).Step(featureQuery, featureKey, v, state.Active);
+                // Merge the heads and project: [batch, 2, 1, 64] -> [batch, 1, 128].
+                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
 
             /// <summary>

@@ -40,6 +40,19 @@ namespace XformerDsl.Generator.Emit.Attention
         /// </summary>
         public abstract void EmitAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention);
 
+        /// <summary>
+        /// True when the declaration can attend one new token per sequence from a state of fixed size, so a model whose
+        /// layers all can gets the recurrent stepping API (<c>CreateState</c>, <c>Step</c>). False by default.
+        /// </summary>
+        public virtual bool IsRecurrent(ModelSpec spec, AttentionSpec attention) => false;
+
+        /// <summary>
+        /// For a recurrent declaration: declares <c>attended</c>, <c>[batch, heads, 1, headDim]</c>, from the new token's
+        /// split projections, <c>state</c> (the model's <c>RecurrentState</c>) and <c>layer</c> (this layer's number).
+        /// </summary>
+        public virtual void EmitStepAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention) =>
+            throw new System.InvalidOperationException(attention.AttributeName + " has no recurrent form.");
+
         /// <summary>Nested types of the attention class, such as the family's fused <c>Kernel</c>.</summary>
         /// <param name="writer">Where they go.</param>
         /// <param name="spec">The model.</param>

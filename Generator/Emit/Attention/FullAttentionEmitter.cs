@@ -35,6 +35,15 @@ namespace XformerDsl.Generator.Emit.Attention
     {
         public override SoftmaxSchedule Schedule(ModelSpec spec, AttentionSpec attention) => new FullSchedule(spec.Causal);
 
+        /// <summary>Causal full attention steps from a key-value cache (which grows with the position).</summary>
+        public override bool IsRecurrent(ModelSpec spec, AttentionSpec attention) => spec.Causal;
+
+        public override void EmitStepAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            writer.WriteLine("// Write the new key and value into this layer's cache at each sequence's position; the query attends keys 0..position.");
+            writer.WriteLine("var attended = state.KeyValues(layer, Heads, HeadDim).Step(q, k, v, state.Positions);");
+        }
+
         protected override string Explanation(ModelSpec spec, AttentionSpec attention) =>
             $"Attend: softmax(q kᵀ / √{SpecFormat.Int(spec.HeadDimOf(attention))}) v, {(spec.Causal ? "each query seeing itself and earlier keys" : "each query seeing every key")}; padded keys are hidden.";
     }

@@ -103,6 +103,17 @@ namespace XformerDsl.Generator.Emit.Attention
             writer.WriteLine($"var attended = {Fused}<{LinearKernelEmitter.ClassName}>.Apply(featureQuery, featureKey, v, keyPaddingMask);");
         }
 
+        /// <summary>Causal linear attention is an RNN: its state is Features × HeadDim per head, whatever the position.</summary>
+        public override bool IsRecurrent(ModelSpec spec, AttentionSpec attention) => spec.Causal;
+
+        public override void EmitStepAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            foreach (var line in FeatureMapLines((LinearAttentionSpec)attention))
+                writer.WriteLine(line);
+            writer.WriteLine("// Add the new key to this layer's state, S += φ(k) vᵀ and z += φ(k), then read φ(q)ᵀ S / φ(q)·z.");
+            writer.WriteLine("var attended = state.Linear(layer, Heads, Features, HeadDim).Step(featureQuery, featureKey, v, state.Active);");
+        }
+
         public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
         {
             writer.WriteLine();

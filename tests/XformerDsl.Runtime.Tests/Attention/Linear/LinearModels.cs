@@ -24,3 +24,10 @@ public partial class TinyPerformer;
 [FeedForward(Hidden = 32)]
 [Positions(Kind = PositionEncoding.Rotary)]
 public partial class TinyT2R;
+
+[Transformer(Vocab = 16, Dim = 12, Depth = 2, MaxLength = 40, Dropout = 0.1)]
+[LinearAttention(Heads = 3)]
+[LinearAttention(Heads = 2, Kernel = FeatureMap.LearnedRelu, Features = 5, Layers = new[] { 1 })]
+[Positions(Kind = PositionEncoding.Sinusoidal)]
+[Normalization(Placement = NormPlacement.Post)]
+public partial class TinyLinearSinusoidalPostNorm;
