@@ -56,7 +56,21 @@ namespace XformerDsl.Generator
                 "global::XformerDsl.Specs.FullAttentionSpec",
                 arguments => arguments.RequiredInt("Heads", SpecLimits.Heads) is int heads ? new FullAttentionSpec(heads) : null,
                 spec => ImmutableArray.Create(("Heads", SpecFormat.Int(spec.Heads))),
-                new FullAttentionEmitter()));
+                new FullAttentionEmitter()),
+            new AttentionFamily(
+                "LshAttention",
+                "global::XformerDsl.Specs.LshAttentionSpec",
+                arguments => arguments.RequiredInt("Heads", SpecLimits.Heads) is int heads
+                    ? new LshAttentionSpec(heads,
+                        arguments.OptionalInt("BucketSize") ?? SpecDefaults.LshBucketSize,
+                        arguments.OptionalInt("Rounds") ?? SpecDefaults.LshRounds,
+                        arguments.OptionalInt("Seed") ?? 0)
+                    : null,
+                spec => spec is LshAttentionSpec lsh
+                    ? ImmutableArray.Create(("Heads", SpecFormat.Int(lsh.Heads)), ("BucketSize", SpecFormat.Int(lsh.BucketSize)),
+                        ("Rounds", SpecFormat.Int(lsh.Rounds)), ("Seed", SpecFormat.Int(lsh.Seed)))
+                    : ImmutableArray<(string, string)>.Empty,
+                new LshAttentionEmitter()));
 
         /// <summary>The family whose attribute has this metadata name, or null.</summary>
         public static AttentionFamily? ByMetadataName(string metadataName) =>
