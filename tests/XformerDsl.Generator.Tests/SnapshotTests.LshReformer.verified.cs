@@ -227,11 +227,123 @@ namespace Demo.Models
                 var rotations = global::XformerDsl.Attention.Lsh.LshHashing.RandomRotations(seq, Heads, HeadDim, rounds: 2, bucketSize: 64, seed: training ? null : 42L, qk.device, qk.dtype);
                 // Attend: per round, positions sorted by (bucket, position) in chunks of 64, each attending to itself and the previous chunk;
                 // keys are the normalised queries, a token sees itself only without another target, later positions are hidden; rounds combined by log-sum-exp.
-                var attended = global::XformerDsl.Attention.Lsh.LshAttentionReference.Forward(qk, v, rotations, bucketSize: 64, causal: true, keyPaddingMask);
+                // Hashing, sorting and gathering are TorchSharp ops; the chunk attention runs on the fused Kernel below (other devices and dtypes take the reference).
+                var attended = global::XformerDsl.Attention.Lsh.LshChunkAttention<Kernel>.Attend(qk, v, rotations, causal: true, keyPaddingMask);
                 // Merge the heads: [batch, 4, seq, 64] -> [batch, seq, 256].
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection.
                 return out_proj.forward(merged);
+            }
+
+            /// <summary>
+            /// The fused bucketed chunk attention of this layer's LSH attention: chunks of 64 sorted rows, each attending to the
+            /// previous chunk of its hashing round and to itself, forward and backward, on the shared softmax tile steps.
+            /// </summary>
+            public sealed class Kernel : global::XformerDsl.Attention.Lsh.ILshChunkKernel
+            {
+                /// <summary>The head size, Dim / Heads.</summary>
+                public const int HeadDim = 64;
+
+                /// <summary>Head-sized rows as whole vectors: a multiple of 16 (64 needs no padding).</summary>
+                public const int PaddedHeadDim = 64;
+
+                /// <summary>Rows per chunk: the query tile, and the keys of each of the two key tiles a chunk visits.</summary>
+                public const int BucketSize = 64;
+
+                /// <summary>The score tile's width: BucketSize rounded up to a multiple of 16.</summary>
+                public const int KeyTile = 64;
+
+                static int global::XformerDsl.Attention.Lsh.ILshChunkKernel.HeadDim => HeadDim;
+                static int global::XformerDsl.Attention.Lsh.ILshChunkKernel.BucketSize => BucketSize;
+
+                /// <summary>What this kernel computes, for messages.</summary>
+                public static string Description => "LshReformer: causal LSH chunk attention, chunks of 64, head size 64";
+
+                /// <summary>
+                /// Forward: one task per (batch·head, chunk of any round). It visits the previous chunk of its round (the round's last
+                /// for its first) and itself with an online softmax, and writes its rows and their log-sum-exp.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Forward<T, TVec, TOps>(in global::XformerDsl.Kernels.AttentionForwardArguments<T> args, in global::XformerDsl.Attention.Lsh.LshChunkArguments lsh)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                {
+                    var a = args;
+                    var l = lsh;
+                    int heads = a.Heads, chunks = a.Queries / BucketSize, perRound = l.ChunksPerRound;
+                    // The values as whole vectors: with no padding to do, the tensor itself.
+                    using var values = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Value, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);
+                    global::XformerDsl.Kernels.KernelParallel.For(a.BatchHeads * chunks, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>
+                    {
+                        int bh = task / chunks, chunk = task % chunks;
+                        int round = chunk / perRound, inRound = chunk % perRound;
+                        int queryStart = chunk * BucketSize;
+                        tile.BeginQueryTile(BucketSize);
+                        // The window: the previous chunk of the same round, then the chunk itself.
+                        for (int side = 0; side < 2; side++)
+                        {
+                            int keyStart = (side == 0 ? round * perRound + (inRound + perRound - 1) % perRound : chunk) * BucketSize;
+                            tile.BeginKeyTile(a, bh, keyStart, BucketSize);
+                            tile.ScoreCurrentKeyTile(a.Query, heads, bh, queryStart, BucketSize);
+                            // Hidden keys, the self score and the duplicate-count correction, as the reference computes them.
+                            global::XformerDsl.Attention.Lsh.LshChunkMask.Apply(tile, l, bh, queryStart, BucketSize, keyStart, BucketSize);
+                            tile.Accumulate(BucketSize, values.Rows, heads, bh, keyStart, BucketSize);
+                        }
+                        tile.EndQueryTile(BucketSize, a, bh, queryStart);
+                    });
+                }
+
+                /// <summary>
+                /// Backward: one task per (batch·head, round), so the chunks a task touches are its own. Each key chunk packs its keys
+                /// and values once, then serves the two query chunks whose windows hold it: itself and the next chunk of the round.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Backward<T, TVec, TOps>(in global::XformerDsl.Kernels.AttentionBackwardArguments<T> args, in global::XformerDsl.Attention.Lsh.LshChunkArguments lsh, global::XformerDsl.Kernels.QueryScalars<T> delta)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                {
+                    var g = args;
+                    var a = g.Forward;
+                    var l = lsh;
+                    int heads = a.Heads, perRound = l.ChunksPerRound, rounds = a.Queries / BucketSize / perRound;
+                    // Queries, keys and output gradients as whole vectors: with no padding to do, the tensors themselves.
+                    using var queries = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);
+                    using var keys = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);
+                    using var outputGradients = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);
+                    using var queryGradients = new global::XformerDsl.Kernels.QueryGradientPartials<T>(1, a.BatchHeads, a.Queries, PaddedHeadDim);
+                    global::XformerDsl.Kernels.KernelParallel.For(a.BatchHeads * rounds, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>
+                    {
+                        int bh = task / rounds, round = task % rounds;
+                        for (int inRound = 0; inRound < perRound; inRound++)
+                        {
+                            int keyStart = (round * perRound + inRound) * BucketSize;
+                            tile.BeginKeyTile(a, bh, keyStart, BucketSize);
+                            // The query chunks whose window holds this chunk: itself, and the next chunk of the round, which looks back at it.
+                            for (int side = 0; side < 2; side++)
+                            {
+                                int queryStart = (round * perRound + (side == 0 ? inRound : (inRound + 1) % perRound)) * BucketSize;
+                                tile.ScoreCurrentKeyTile(a.Query, heads, bh, queryStart, BucketSize);
+                                global::XformerDsl.Attention.Lsh.LshChunkMask.Apply(tile, l, bh, queryStart, BucketSize, keyStart, BucketSize);
+                                tile.Probabilities(BucketSize, a, bh, queryStart);
+                                tile.ValueAndScoreGradients(BucketSize, BucketSize, outputGradients.Rows, delta, heads, bh, queryStart);
+                                // Hidden and self scores are constants: no gradient flows through them to the queries and keys.
+                                global::XformerDsl.Attention.Lsh.LshChunkMask.ZeroConstantScoreGradients(tile, l, bh, queryStart, BucketSize, keyStart, BucketSize);
+                                tile.PropagateScoreGradients(BucketSize, BucketSize, queries.Rows, keys.Rows, queryGradients, 0, heads, bh, queryStart, keyStart);
+                            }
+                            tile.EndKeyTile(BucketSize, g, bh, keyStart);
+                        }
+                    });
+                    global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.ReduceQueryGradients(queryGradients, g, HeadDim);
+                }
+
+                // Each thread's scratch and tile steps.
+                private static global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps> NewWorker<T, TVec, TOps>()
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                    => new(BucketSize, KeyTile, HeadDim, PaddedHeadDim);
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using XformerDsl.Generator.Emit.Kernels;
 using XformerDsl.Specs;
 
 namespace XformerDsl.Generator.Emit.Attention
@@ -24,7 +25,14 @@ namespace XformerDsl.Generator.Emit.Attention
             writer.WriteLine($"var rotations = {Names.LshHashing}.RandomRotations(seq, Heads, HeadDim, rounds: {rounds}, bucketSize: {bucket}, seed: training ? null : {SpecFormat.Int(lsh.Seed)}L, qk.device, qk.dtype);");
             writer.WriteLine($"// Attend: per round, positions sorted by (bucket, position) in chunks of {bucket}, each attending to itself and the previous chunk;");
             writer.WriteLine($"// keys are the normalised queries, a token sees itself only without another target{(spec.Causal ? ", later positions are hidden" : "")}; rounds combined by log-sum-exp.");
-            writer.WriteLine($"var attended = {Names.LshAttentionReference}.Forward(qk, v, rotations, bucketSize: {bucket}, causal: {SpecFormat.Bool(spec.Causal)}, keyPaddingMask);");
+            writer.WriteLine($"// Hashing, sorting and gathering are TorchSharp ops; the chunk attention runs on the fused {LshKernelEmitter.ClassName} below (other devices and dtypes take the reference).");
+            writer.WriteLine($"var attended = {Names.LshChunkAttention}<{LshKernelEmitter.ClassName}>.Attend(qk, v, rotations, causal: {SpecFormat.Bool(spec.Causal)}, keyPaddingMask);");
+        }
+
+        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        {
+            writer.WriteLine();
+            LshKernelEmitter.Emit(writer, spec, (LshAttentionSpec)attention, owner);
         }
     }
 }

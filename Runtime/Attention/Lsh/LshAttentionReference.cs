@@ -36,20 +36,57 @@ public static class LshAttentionReference
     /// <paramref name="value"/>, hashed with <paramref name="rotations"/> (see <see cref="LshHashing.RandomRotations"/>).
     /// </summary>
     /// <returns>The attended values, <c>[batch, heads, seq, headDim]</c>.</returns>
-    public static Tensor Forward(Tensor queryKey, Tensor value, Tensor rotations, int bucketSize, bool causal, Tensor? keyPaddingMask)
+    public static Tensor Forward(Tensor queryKey, Tensor value, Tensor rotations, int bucketSize, bool causal, Tensor? keyPaddingMask) =>
+        Attend(queryKey, value, rotations, bucketSize, causal, keyPaddingMask, ChunkAttention);
+
+    /// <summary>
+    /// The attention of sorted rows in chunks, as the fused kernel computes it: query, key and value
+    /// <c>[batch, heads, rounds · length, headDim]</c> in each round's sorted order (keys already normalised), the position of
+    /// each sorted row <c>[batch, heads, rounds · length]</c>, each position's chunk in each round <c>[batch, heads, rounds, length]</c>
+    /// and which positions are visible keys <c>[batch, length]</c>. Returns the attended rows and their log-sum-exp
+    /// <c>[batch, heads, rounds · length]</c>.
+    /// </summary>
+    public delegate (Tensor Output, Tensor LogSumExp) SortedChunkAttention(Tensor query, Tensor key, Tensor value,
+        Tensor positions, Tensor chunkOf, Tensor valid, int bucketSize, bool causal);
+
+    /// <summary>
+    /// Everything around the chunk attention: pad, hash, sort and gather; run <paramref name="chunkAttention"/> on the
+    /// sorted rows; put the rows back in position order and combine the rounds by their log-sum-exp.
+    /// </summary>
+    public static Tensor Attend(Tensor queryKey, Tensor value, Tensor rotations, int bucketSize, bool causal, Tensor? keyPaddingMask,
+        SortedChunkAttention chunkAttention)
     {
         using var scope = NewDisposeScope();
         var layout = LshLayout.Of(queryKey, value, rotations, bucketSize, keyPaddingMask);
-        long batch = layout.Batch, heads = layout.Heads, rounds = layout.Rounds, chunks = layout.ChunksPerRound, length = layout.Length;
+        long batch = layout.Batch, heads = layout.Heads, rounds = layout.Rounds, length = layout.Length;
         long headDim = queryKey.shape[3];
         var (qk, v, valid) = layout.Pad(queryKey, value, keyPaddingMask);
         var sorting = LshSorting.Of(qk, rotations, bucketSize);
 
-        // Gather every round's sorted copy: [batch, heads, rounds · length, headDim], then chunks [.., rounds, chunks, bucket, headDim].
-        var q = sorting.Gather(qk).view(batch, heads, rounds, chunks, bucketSize, headDim);
+        var q = sorting.Gather(qk);
         var k = nn.functional.normalize(q, p: 2, dim: -1);
-        var vs = sorting.Gather(v).view(batch, heads, rounds, chunks, bucketSize, headDim);
-        var queryPositions = sorting.Order.view(batch, heads, rounds, chunks, bucketSize);
+        var positions = sorting.Order.reshape(batch, heads, -1);
+        var (attended, logSumExp) = chunkAttention(q, k, sorting.Gather(v), positions, sorting.ChunkOf(bucketSize), valid, bucketSize, causal);
+
+        // Back to positions, then combine the rounds by their log-sum-exp: softmax over the union of the windows.
+        var output = sorting.Unsort(attended.view(batch, heads, rounds, length, headDim));
+        var roundLogSumExp = sorting.Unsort(logSumExp.view(batch, heads, rounds, length, 1));
+        var weights = roundLogSumExp.softmax(2);
+        var combined = (output * weights).sum(2);
+        return combined.narrow(2, 0, queryKey.shape[2]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The chunk attention composed from TorchSharp ops (see <see cref="SortedChunkAttention"/>): the oracle of the fused kernel.</summary>
+    public static (Tensor Output, Tensor LogSumExp) ChunkAttention(Tensor query, Tensor key, Tensor value,
+        Tensor positions, Tensor chunkOf, Tensor valid, int bucketSize, bool causal)
+    {
+        using var scope = NewDisposeScope();
+        long batch = query.shape[0], heads = query.shape[1], headDim = query.shape[3];
+        long rounds = chunkOf.shape[2], length = chunkOf.shape[3], chunks = length / bucketSize;
+        var q = query.view(batch, heads, rounds, chunks, bucketSize, headDim);
+        var k = key.view(batch, heads, rounds, chunks, bucketSize, headDim);
+        var vs = value.view(batch, heads, rounds, chunks, bucketSize, headDim);
+        var queryPositions = positions.view(batch, heads, rounds, chunks, bucketSize);
 
         // Each chunk's window: the previous chunk of the same round, then the chunk itself (2 · bucket keys).
         Tensor Window(Tensor x, int dim) => cat([x.roll(1, dim), x], dim + 1);
@@ -62,7 +99,6 @@ public static class LshAttentionReference
         var kPos = keyPositions.unsqueeze(-2);
 
         // Duplicates: the number of rounds whose window holds (query, key); never below 1 for a pair in a window.
-        var chunkOf = sorting.ChunkOf(bucketSize);   // [b, h, rounds, length]: each position's chunk in each round
         var qChunks = GatherPositions(chunkOf, queryPositions);   // [b, h, r, c, bucket, rounds]
         var kChunks = GatherPositions(chunkOf, keyPositions);     // [b, h, r, c, 2·bucket, rounds]
         var same = qChunks.unsqueeze(-2).eq(kChunks.unsqueeze(-3));
@@ -79,13 +115,8 @@ public static class LshAttentionReference
 
         var logSumExp = scores.logsumexp(-1, keepdim: true);
         var attended = (scores - logSumExp).exp().matmul(values);   // [b, h, r, c, bucket, headDim]
-
-        // Back to positions, then combine the rounds by their log-sum-exp: softmax over the union of the windows.
-        var output = sorting.Unsort(attended.view(batch, heads, rounds, length, headDim));
-        var roundLogSumExp = sorting.Unsort(logSumExp.view(batch, heads, rounds, length, 1));
-        var weights = roundLogSumExp.softmax(2);
-        var combined = (output * weights).sum(2);
-        return combined.narrow(2, 0, queryKey.shape[2]).MoveToOuterDisposeScope();
+        return (attended.view(batch, heads, rounds * length, headDim).MoveToOuterDisposeScope(),
+            logSumExp.view(batch, heads, rounds * length).MoveToOuterDisposeScope());
     }
 
     // x[b, h, rounds, length] indexed by positions [b, h, r, c, n] → [b, h, r, c, n, rounds].
