@@ -36,6 +36,7 @@ internal static class AttentionSuite
     public static IReadOnlyList<IAttentionBenchmarkFamily> Families { get; } =
     [
         new FullAttentionBenchmark(),
+        new LshAttentionBenchmark(),
     ];
 
     public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) =>

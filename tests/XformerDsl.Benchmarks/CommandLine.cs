@@ -37,7 +37,7 @@ internal static class CommandLine
                       and chunked feed-forward, at depth 2 and 12, with plain and with reversible blocks (default seq 8192)
 
         Options:
-          --family <name>       attention family: full (default full)
+          --family <name>       attention family: full or lsh (LSH: chunks of 64, 2 rounds; sdpa is full attention) (default full)
           --seq <n,n,...>       sequence lengths (default 1024,2048,4096; memory: 8192)
           --depth <n,n,...>     memory: only the models of these depths, 2 and/or 12 (default 2,12)
           --batch <n>           batch size (default 1)
