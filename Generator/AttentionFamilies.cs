@@ -90,7 +90,21 @@ namespace XformerDsl.Generator
                         arguments.OptionalInt("Seed") ?? 0)
                     : null,
                 spec => LinearAttentionEmitter.Arguments((LinearAttentionSpec)spec),
-                new LinearAttentionEmitter()));
+                new LinearAttentionEmitter()),
+            new AttentionFamily(
+                "LshAttention",
+                "global::XformerDsl.Specs.LshAttentionSpec",
+                arguments => arguments.RequiredInt("Heads", SpecLimits.Heads) is int heads
+                    ? new LshAttentionSpec(heads,
+                        arguments.OptionalInt("BucketSize") ?? SpecDefaults.LshBucketSize,
+                        arguments.OptionalInt("Rounds") ?? SpecDefaults.LshRounds,
+                        arguments.OptionalInt("Seed") ?? 0)
+                    : null,
+                spec => spec is LshAttentionSpec lsh
+                    ? ImmutableArray.Create(("Heads", SpecFormat.Int(lsh.Heads)), ("BucketSize", SpecFormat.Int(lsh.BucketSize)),
+                        ("Rounds", SpecFormat.Int(lsh.Rounds)), ("Seed", SpecFormat.Int(lsh.Seed)))
+                    : ImmutableArray<(string, string)>.Empty,
+                new LshAttentionEmitter()));
 
         /// <summary>The family whose attribute has this metadata name, or null.</summary>
         public static AttentionFamily? ByMetadataName(string metadataName) =>

@@ -175,6 +175,14 @@ namespace XformerDsl.Generator.Diagnostics
             SpecRuleIds.ReversibleNeedsPreNorm, SpecRules.ReversibleNeedsPreNorm.Title, SpecRules.ReversibleNeedsPreNorm.MessageFormat,
             Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + SpecRuleIds.ReversibleNeedsPreNorm + ".md");
 
+        public static readonly DiagnosticDescriptor MaxLengthNotMultipleOfBucketSize = new DiagnosticDescriptor(
+            SpecRuleIds.MaxLengthNotMultipleOfBucketSize, SpecRules.MaxLengthNotMultipleOfBucketSize.Title, SpecRules.MaxLengthNotMultipleOfBucketSize.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + SpecRuleIds.MaxLengthNotMultipleOfBucketSize + ".md");
+
+        public static readonly DiagnosticDescriptor OddNumberOfBuckets = new DiagnosticDescriptor(
+            SpecRuleIds.OddNumberOfBuckets, SpecRules.OddNumberOfBuckets.Title, SpecRules.OddNumberOfBuckets.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + SpecRuleIds.OddNumberOfBuckets + ".md");
+
         /// <summary>Every descriptor, in ID order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
             ModelNotPartial, ModelIsGeneric, ModelIsStatic, ContainingTypeNotPartial, ModelHasBaseClass, UnsupportedTypeKind,
@@ -184,7 +192,7 @@ namespace XformerDsl.Generator.Diagnostics
             RotaryNeedsOneHeadSize,
             BlockDoesNotDivideMaxLength, PatternExceedsSequence, FutureInCausalModel, GlobalTokensCoverSequence,
             LinearFeaturesOutOfRange, LinearFeaturesWithoutEffect, LinearNeedsRandomFeatures, LinearRedrawEveryNegative,
-            ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm);
+            ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm, MaxLengthNotMultipleOfBucketSize, OddNumberOfBuckets);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(d => d.Id);
 

@@ -22,6 +22,8 @@ namespace XformerDsl.Generator.Emit
         public const string FullAttentionReference = "global::XformerDsl.Attention.Full.FullAttentionReference";
         public const string FusedAttention = "global::XformerDsl.Autograd.FusedAttention";
         public const string PatternAttentionReference = "global::XformerDsl.Attention.Patterns.PatternAttentionReference";
+        public const string LshHashing = "global::XformerDsl.Attention.Lsh.LshHashing";
+        public const string LshChunkAttention = "global::XformerDsl.Attention.Lsh.LshChunkAttention";
         public const string SequenceChunks = "global::XformerDsl.Autograd.SequenceChunks";
         public const string ReversibleBlock = "global::XformerDsl.Autograd.ReversibleBlock";
         public const string ReversibleLayers = "global::XformerDsl.Autograd.ReversibleLayers";

@@ -360,7 +360,9 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
     /// <summary>
     /// The gradients of one (query tile, key tile) pair from its probabilities P: <c>dV += Pᵀ·dO</c>,
     /// <c>dP = dO·Vᵀ</c>, <c>dS = P ⊙ (dP − D)</c>, <c>dK += dSᵀ·Q</c> (scaled in <see cref="EndKeyTile"/>) and
-    /// <c>dQ += dS·K</c> into the group's partial query gradients (scaled in <see cref="ReduceQueryGradients"/>).
+    /// <c>dQ += dS·K</c> into the group's partial query gradients (scaled in <see cref="ReduceQueryGradients"/>):
+    /// <see cref="ValueAndScoreGradients"/> then <see cref="PropagateScoreGradients"/>. A family whose schedule sets some
+    /// scores to constants (which carry no gradient to Q and K) zeroes their dS between the two.
     /// </summary>
     /// <param name="rows">Queries in the tile.</param>
     /// <param name="keyCount">Keys in the tile.</param>
@@ -374,15 +376,22 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
     /// <param name="batchHead">Batch · heads + head.</param>
     /// <param name="queryStart">The query tile's first query.</param>
     /// <param name="keyStart">The key tile's first key.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gradients(int rows, int keyCount,
         HeadRows<T> queries, HeadRows<T> outputGradients, HeadRows<T> keys, QueryScalars<T> delta,
         QueryGradientPartials<T> queryGradients, int group, int heads, int batchHead, int queryStart, int keyStart)
     {
+        ValueAndScoreGradients(rows, keyCount, outputGradients, delta, heads, batchHead, queryStart);
+        PropagateScoreGradients(rows, keyCount, queries, keys, queryGradients, group, heads, batchHead, queryStart, keyStart);
+    }
+
+    /// <summary>The first half of <see cref="Gradients"/>: <c>dV += Pᵀ·dO</c>, then the score gradients <c>dS = P ⊙ (dO·Vᵀ − D)</c> in the worker.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ValueAndScoreGradients(int rows, int keyCount, HeadRows<T> outputGradients, QueryScalars<T> delta,
+        int heads, int batchHead, int queryStart)
+    {
         int keyTile = KeyTile, width = PaddedHeadDim, w = TOps.Count;
         T* p = Scores;
         T* dS = ScoreGradients;
-        T* q = queries.Row(batchHead, heads, queryStart);
         T* dO = outputGradients.Row(batchHead, heads, queryStart);
         T* d = delta.Of(batchHead, queryStart);
 
@@ -401,6 +410,16 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
             for (int c = 0; c < keyTile; c += w)
                 TOps.Store(TOps.Multiply(TOps.Load(pRow + c), TOps.Subtract(TOps.Load(dRow + c), correction)), dRow + c);
         }
+    }
+
+    /// <summary>The second half of <see cref="Gradients"/>: <c>dK += dSᵀ·Q</c> and <c>dQ += dS·K</c> from the worker's score gradients.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void PropagateScoreGradients(int rows, int keyCount, HeadRows<T> queries, HeadRows<T> keys,
+        QueryGradientPartials<T> queryGradients, int group, int heads, int batchHead, int queryStart, int keyStart)
+    {
+        int keyTile = KeyTile, width = PaddedHeadDim;
+        T* dS = ScoreGradients;
+        T* q = queries.Row(batchHead, heads, queryStart);
         // dK[keyCount × width] += dSᵀ · Q.
         TileProduct.Multiply<T, TVec, TOps>(keyCount, width, rows,
             dS, 1, keyTile, q, (nint)queries.RowStride, KeyGradients, width, accumulate: true);

@@ -41,6 +41,7 @@ internal static class AttentionSuite
         new LinearAttentionBenchmark("linear", XformerDsl.FeatureMap.Elu),
         new LinearAttentionBenchmark("performer", XformerDsl.FeatureMap.Favor),
         new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu),
+        new LshAttentionBenchmark(),
     ];
 
     public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) =>

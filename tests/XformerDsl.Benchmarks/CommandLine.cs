@@ -39,7 +39,8 @@ internal static class CommandLine
                       and chunked feed-forward, at depth 2 and 12, with plain and with reversible blocks (default seq 8192)
 
         Options:
-          --family <name>       attention family: full, local, sliding, linear, performer, t2r (default full)
+          --family <name>       attention family: full, local, sliding, linear, performer, t2r, lsh (default full;
+                                lsh: chunks of 64, 2 rounds; its sdpa row is full attention)
           --window <n>          sliding: keys in each query's window, 128, 256 or 512 (default 256)
           --block <n>           local: tokens per block, 64, 128 or 256; each query sees its block and the previous one,
                                 and the next one when bidirectional (default 64)

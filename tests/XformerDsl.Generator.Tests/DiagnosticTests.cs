@@ -130,6 +130,14 @@ public class DiagnosticTests
             "Chunks = 300 does not divide MaxLength = 100, so the feed-forward pieces would not have one length; use a divisor of 100 such as 100" },
         { "XF0071", Usings + Transformer + Attention + "[Normalization(Placement = NormPlacement.Post)]\n[[|Reversible|]]\npublic partial class TinyGpt;",
             "[Reversible] reconstructs each block's inputs by subtracting its sublayers' outputs, which a norm after the residual sum (Placement = Post) makes impossible; use Placement = NormPlacement.Pre, or remove [Reversible]" },
+        { "XF0013", Usings + Transformer + "[LshAttention(Heads = 4, [|BucketSize = 0|])]\npublic partial class TinyGpt;",
+            "BucketSize = 0 is outside the supported range 1 to 65536; use a value in that range, for example BucketSize = 64" },
+        { "XF0013", Usings + Transformer + "[LshAttention(Heads = 4, [|Rounds = -1|])]\npublic partial class TinyGpt;",
+            "Rounds = -1 is outside the supported range 1 to 64; use a value in that range, for example Rounds = 2" },
+        { "XF0072", Usings + Transformer + "[LshAttention(Heads = 4, [|BucketSize = 48|])]\npublic partial class TinyGpt;",
+            "BucketSize = 48 does not divide MaxLength = 1024, so a full-length sequence cannot be cut into buckets of 48 positions; use BucketSize = 32 or 64, or MaxLength = 1056" },
+        { "XF0073", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 192)]\n[LshAttention(Heads = 4, [|BucketSize = 64|])]\npublic partial class TinyGpt;",
+            "MaxLength / BucketSize = 192 / 64 = 3 buckets, but hashing to argmax over [x·R; −x·R] makes an even number; use BucketSize = 48 or 96, or MaxLength = 256" },
         { "XF0009", Usings + "[[|Reversible|]]\npublic partial class NotAModel;",
             "[Reversible] on 'NotAModel' has no effect without [Transformer]; add [Transformer(Vocab = ..., Dim = ..., Depth = ..., MaxLength = ...)] to 'NotAModel' or remove [Reversible]" },
         { "XF0020", Usings + Transformer + Attention + "public partial class [|Block|];",
@@ -206,6 +214,8 @@ public class DiagnosticTests
     [InlineData("[LocalAttention(Heads = 4, Block = 128, Before = 7)]")]
     [InlineData("[SlidingWindowAttention(Heads = 4, Window = 128)] [FullAttention(Heads = 4, Every = 4)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Chunks = 1024)] [Reversible]")]
+    [InlineData("[LshAttention(Heads = 4)] [FeedForward(Chunks = 8)] [Reversible]")]
+    [InlineData("[LshAttention(Heads = 4, BucketSize = 32, Rounds = 8, Seed = 7)] [FullAttention(Heads = 4, Every = 2)] [Positions(Kind = PositionEncoding.Rotary)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Hidden = 64, Chunks = 8)] [Reversible] [Normalization(Kind = NormKind.RmsNorm)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Hidden = 64, Activation = Activation.SwiGlu)] [Positions(Kind = PositionEncoding.Rotary, RotaryBase = 1e6)] [Normalization(Kind = NormKind.RmsNorm, Placement = NormPlacement.Post, Epsilon = 1e-6)]")]
     public void Valid_declaration_yields_no_diagnostic(string attributes)

@@ -54,6 +54,12 @@ namespace XformerDsl.Specs
 
         /// <summary>Reversible layers with post-norm.</summary>
         public const string ReversibleNeedsPreNorm = "XF0071";
+
+        /// <summary>LSH attention: MaxLength is not a multiple of BucketSize.</summary>
+        public const string MaxLengthNotMultipleOfBucketSize = "XF0072";
+
+        /// <summary>LSH attention: MaxLength / BucketSize buckets is odd.</summary>
+        public const string OddNumberOfBuckets = "XF0073";
     }
 
     /// <summary>
@@ -157,6 +163,18 @@ namespace XformerDsl.Specs
             SpecRuleIds.ReversibleNeedsPreNorm,
             "Reversible layers need pre-norm",
             "[Reversible] reconstructs each block's inputs by subtracting its sublayers' outputs, which a norm after the residual sum (Placement = Post) makes impossible; use Placement = NormPlacement.Pre, or remove [Reversible]");
+
+        /// <summary>XF0072: LSH attention cuts a MaxLength sequence into buckets of BucketSize positions.</summary>
+        public static SpecRule MaxLengthNotMultipleOfBucketSize { get; } = new SpecRule(
+            SpecRuleIds.MaxLengthNotMultipleOfBucketSize,
+            "MaxLength is not a multiple of BucketSize",
+            "BucketSize = {0} does not divide MaxLength = {1}, so a full-length sequence cannot be cut into buckets of {0} positions; use BucketSize = {2}, or MaxLength = {3}");
+
+        /// <summary>XF0073: angular LSH hashes to argmax over [xR; −xR], so the number of buckets is even.</summary>
+        public static SpecRule OddNumberOfBuckets { get; } = new SpecRule(
+            SpecRuleIds.OddNumberOfBuckets,
+            "LSH attention needs an even number of buckets",
+            "MaxLength / BucketSize = {1} / {0} = {2} buckets, but hashing to argmax over [x·R; −x·R] makes an even number; use BucketSize = {3}, or MaxLength = {4}");
     }
 
     /// <summary>
@@ -185,6 +203,12 @@ namespace XformerDsl.Specs
 
         /// <summary><see cref="FeedForwardAttribute.Chunks"/>: 1 to 2^20 (and a divisor of MaxLength, XF0070).</summary>
         public static SizeLimit Chunks { get; } = new SizeLimit("FeedForward", "Chunks", 1, 1 << 20, 8);
+
+        /// <summary><see cref="LshAttentionAttribute.BucketSize"/>: 1 to 2^16.</summary>
+        public static SizeLimit BucketSize { get; } = new SizeLimit("LshAttention", "BucketSize", 1, 1 << 16, 64);
+
+        /// <summary><see cref="LshAttentionAttribute.Rounds"/>: 1 to 64.</summary>
+        public static SizeLimit Rounds { get; } = new SizeLimit("LshAttention", "Rounds", 1, 64, 2);
     }
 
     /// <summary>The supported range of one integer argument.</summary>

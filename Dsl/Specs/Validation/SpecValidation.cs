@@ -217,7 +217,7 @@ namespace XformerDsl.Specs
                 yield return RangeProblem(limit, value);
         }
 
-        private static SpecProblem RangeProblem(SizeLimit limit, int value) =>
+        internal static SpecProblem RangeProblem(SizeLimit limit, int value) =>
             Problem(SpecRules.ValueOutOfRange, limit.Attribute, limit.Argument,
                 limit.Argument, SpecFormat.Int(value), SpecFormat.Int(limit.Min), SpecFormat.Int(limit.Max), SpecFormat.Int(limit.Example));
 

@@ -1,0 +1,38 @@
+using System.Collections.Generic;
+using XformerDsl.Generator.Emit.Kernels;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Emit.Attention
+{
+    /// <summary>
+    /// <c>[LshAttention]</c> (Reformer): one shared query-key projection <c>qk_proj</c> and a value projection; the
+    /// attend step draws the hashing rotations (fresh in training, from Seed in evaluation) and calls LSH attention.
+    /// </summary>
+    internal sealed class LshAttentionEmitter : AttentionEmitter
+    {
+        private static readonly IReadOnlyList<string> s_projections = new[] { "qk_proj", "v_proj" };
+        private static readonly IReadOnlyList<string> s_rotated = new[] { "qk" };
+
+        public override IReadOnlyList<string> InputProjections => s_projections;
+
+        public override IReadOnlyList<string> RotatedProjections => s_rotated;
+
+        public override void EmitAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            var lsh = (LshAttentionSpec)attention;
+            string rounds = SpecFormat.Int(lsh.Rounds), bucket = SpecFormat.Int(lsh.BucketSize);
+            writer.WriteLine($"// Hashing: {rounds} random rotation{(lsh.Rounds == 1 ? "" : "s")} per head, drawn fresh in training (torch.manual_seed reproduces them) and from Seed = {SpecFormat.Int(lsh.Seed)} in evaluation.");
+            writer.WriteLine($"var rotations = {Names.LshHashing}.RandomRotations(seq, Heads, HeadDim, rounds: {rounds}, bucketSize: {bucket}, seed: training ? null : {SpecFormat.Int(lsh.Seed)}L, qk.device, qk.dtype);");
+            writer.WriteLine($"// Attend: per round, positions sorted by (bucket, position) in chunks of {bucket}, each attending to itself and the previous chunk;");
+            writer.WriteLine($"// keys are the normalised queries, a token sees itself only without another target{(spec.Causal ? ", later positions are hidden" : "")}; rounds combined by log-sum-exp.");
+            writer.WriteLine($"// Hashing, sorting and gathering are TorchSharp ops; the chunk attention runs on the fused {LshKernelEmitter.ClassName} below (other devices and dtypes take the reference).");
+            writer.WriteLine($"var attended = {Names.LshChunkAttention}<{LshKernelEmitter.ClassName}>.Attend(qk, v, rotations, causal: {SpecFormat.Bool(spec.Causal)}, keyPaddingMask);");
+        }
+
+        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        {
+            writer.WriteLine();
+            LshKernelEmitter.Emit(writer, spec, (LshAttentionSpec)attention, owner);
+        }
+    }
+}

@@ -1,0 +1,359 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using XformerDsl.Kernels;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Attention.Lsh;
+
+/// <summary>
+/// What the bucketed chunk kernel of LSH attention reads besides the sorted queries, keys and values (which travel in
+/// <see cref="AttentionForwardArguments{T}"/> with Queries = Keys = rounds · length): where each sorted row came from,
+/// and where every position sits in every round, for the masks and the duplicate count.
+/// </summary>
+public readonly unsafe struct LshChunkArguments
+{
+    /// <summary><c>[batch · heads, rounds · length]</c>: the position of each sorted row.</summary>
+    public required long* Positions { get; init; }
+
+    /// <summary><c>[batch · heads, rounds, length]</c>: the chunk (within its round) of each position in each round.</summary>
+    public required long* ChunkOf { get; init; }
+
+    /// <summary><c>[batch, length]</c> bytes: nonzero where the position is a real, visible key.</summary>
+    public required byte* Valid { get; init; }
+
+    /// <summary>Hashing rounds.</summary>
+    public required int Rounds { get; init; }
+
+    /// <summary>The padded length: positions per round.</summary>
+    public required int Length { get; init; }
+
+    /// <summary>Chunks per round: Length / BucketSize.</summary>
+    public required int ChunksPerRound { get; init; }
+
+    /// <summary>Heads per batch element (to find a row's batch element).</summary>
+    public required int Heads { get; init; }
+
+    /// <summary>Later positions are hidden.</summary>
+    public required bool Causal { get; init; }
+}
+
+/// <summary>
+/// The LSH-specific step of the bucketed chunk kernel, applied to a score tile after the shared score product: the
+/// same scores <see cref="LshAttentionReference"/> computes. Hidden keys (padding, later positions when causal) score
+/// <see cref="LshAttentionReference.HiddenScore"/>, a query against itself <see cref="LshAttentionReference.SelfScore"/>,
+/// and every other pair is lowered by the log of the number of rounds whose window holds it; tile columns past the
+/// chunk are −∞.
+/// </summary>
+public static unsafe class LshChunkMask
+{
+    /// <summary>Masks and corrects the worker's current score tile of (query rows, key chunk).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Apply<T, TVec, TOps>(SoftmaxTileWorker<T, TVec, TOps> worker, in LshChunkArguments lsh, int batchHead,
+        int queryStart, int rows, int keyStart, int keyCount)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        int keyTile = worker.KeyTile, rounds = lsh.Rounds, length = lsh.Length, chunks = lsh.ChunksPerRound;
+        long* positions = lsh.Positions + (long)batchHead * rounds * length;
+        long* chunkOf = lsh.ChunkOf + (long)batchHead * rounds * length;
+        byte* valid = lsh.Valid + (long)(batchHead / lsh.Heads) * length;
+        T hidden = T.CreateChecked(LshAttentionReference.HiddenScore), self = T.CreateChecked(LshAttentionReference.SelfScore);
+        for (int r = 0; r < rows; r++)
+        {
+            T* row = worker.Scores + (long)r * keyTile;
+            long query = positions[queryStart + r];
+            for (int c = 0; c < keyCount; c++)
+            {
+                long key = positions[keyStart + c];
+                if (valid[key] == 0 || (lsh.Causal && key > query))
+                    row[c] = hidden;
+                else if (key == query)
+                    row[c] = self;
+                else
+                {
+                    int count = 0;
+                    for (int round = 0; round < rounds; round++)
+                    {
+                        long q = chunkOf[(long)round * length + query], k = chunkOf[(long)round * length + key];
+                        count += (q == k ? 1 : 0) + (q == (k + 1) % chunks ? 1 : 0);
+                    }
+                    if (count > 1)
+                        row[c] -= T.Log(T.CreateChecked(count));
+                }
+            }
+            for (int c = keyCount; c < keyTile; c++)
+                row[c] = T.NegativeInfinity;
+        }
+    }
+
+    /// <summary>
+    /// Zeroes the score gradients of the entries <see cref="Apply{T,TVec,TOps}"/> set to constants (hidden keys and the
+    /// query itself): those scores do not depend on the query or key, so no gradient flows through them to either.
+    /// Call between <c>ValueAndScoreGradients</c> and <c>PropagateScoreGradients</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ZeroConstantScoreGradients<T, TVec, TOps>(SoftmaxTileWorker<T, TVec, TOps> worker, in LshChunkArguments lsh, int batchHead,
+        int queryStart, int rows, int keyStart, int keyCount)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        int keyTile = worker.KeyTile, length = lsh.Length;
+        long* positions = lsh.Positions + (long)batchHead * lsh.Rounds * length;
+        byte* valid = lsh.Valid + (long)(batchHead / lsh.Heads) * length;
+        for (int r = 0; r < rows; r++)
+        {
+            T* row = worker.ScoreGradients + (long)r * keyTile;
+            long query = positions[queryStart + r];
+            for (int c = 0; c < keyCount; c++)
+            {
+                long key = positions[keyStart + c];
+                if (key == query || valid[key] == 0 || (lsh.Causal && key > query))
+                    row[c] = T.Zero;
+            }
+        }
+    }
+
+    /// <summary>
+    /// D − dLSE for every sorted query: the softmax correction term when the log-sum-exp is an output too (the rounds
+    /// are combined by it), since ∂lse/∂S = P. Replaces <see cref="SoftmaxTileWorker{T,TVec,TOps}.OutputDotGradient"/>'s result in place.
+    /// </summary>
+    public static void SubtractLogSumExpGradient<T>(QueryScalars<T> delta, T* logSumExpGradient, int batchHeads, int queries)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int bh = 0; bh < batchHeads; bh++)
+        {
+            T* d = delta.Of(bh, 0);
+            T* g = logSumExpGradient + (long)bh * queries;
+            for (int q = 0; q < queries; q++)
+                d[q] -= g[q];
+        }
+    }
+}
+
+/// <summary>A generated bucketed chunk kernel of LSH attention: the chunk schedule, specialised at compile time.</summary>
+public interface ILshChunkKernel
+{
+    /// <summary>The head size.</summary>
+    static abstract int HeadDim { get; }
+
+    /// <summary>Positions per chunk.</summary>
+    static abstract int BucketSize { get; }
+
+    /// <summary>Writes the output and log-sum-exp of every sorted query.</summary>
+    static abstract void Forward<T, TVec, TOps>(in AttentionForwardArguments<T> args, in LshChunkArguments lsh)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>;
+
+    /// <summary>
+    /// Writes the query, key and value gradients. <paramref name="delta"/> is D − dLSE per sorted query (the output
+    /// gradient's correction term less the log-sum-exp gradient, see <see cref="LshChunkMask.SubtractLogSumExpGradient{T}"/>).
+    /// </summary>
+    static abstract void Backward<T, TVec, TOps>(in AttentionBackwardArguments<T> args, in LshChunkArguments lsh, QueryScalars<T> delta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>;
+}
+
+/// <summary>
+/// Runs a generated bucketed chunk kernel on the sorted rows of LSH attention, through TorchSharp autograd: the
+/// sorted queries, keys and values in, the attended rows and their log-sum-exp out (both differentiable).
+/// </summary>
+public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
+{
+    /// <summary>
+    /// Null when the kernel serves these tensors; otherwise why not: a device other than the CPU, a dtype other than
+    /// float32 and float64, a tensor over 2 GiB, no SIMD acceleration.
+    /// </summary>
+    public static string? WhyNotFused(Tensor queryKey)
+    {
+        if (queryKey.device_type != DeviceType.CPU)
+            return $"the fused kernel runs on the CPU; these tensors are on {queryKey.device}";
+        if (queryKey.dtype is not (ScalarType.Float32 or ScalarType.Float64))
+            return $"the fused kernel runs on float32 and float64; these tensors are {queryKey.dtype}";
+        if (queryKey.numel() * queryKey.ElementSize * 4 > TensorMemory.MaxBytes)
+            return "the sorted rounds are larger than 2 GiB";
+        if (!SimdWidth.Any)
+            return "this machine has no SIMD acceleration";
+        return null;
+    }
+
+    /// <summary>
+    /// The chunk attention of sorted rows <c>[batch, heads, rounds · length, headDim]</c>: output of that shape and
+    /// log-sum-exp <c>[batch, heads, rounds · length]</c>. <paramref name="positions"/> is <c>[batch, heads, rounds · length]</c>,
+    /// <paramref name="chunkOf"/> <c>[batch, heads, rounds, length]</c> (int64), <paramref name="valid"/> bool <c>[batch, length]</c>.
+    /// </summary>
+    public static (Tensor Output, Tensor LogSumExp) Apply(Tensor query, Tensor key, Tensor value, Tensor positions, Tensor chunkOf, Tensor valid, bool causal)
+    {
+        bool needsGradient = is_grad_enabled() && (query.requires_grad || key.requires_grad || value.requires_grad);
+        if (!needsGradient)
+        {
+            using var scope = NewDisposeScope();
+            var (output, logSumExp) = RunForward(query, key, value, new Plan(positions.contiguous(), chunkOf.contiguous(), valid.to(ScalarType.Bool).contiguous(), causal));
+            return (output.MoveToOuterDisposeScope(), logSumExp.MoveToOuterDisposeScope());
+        }
+        // The node keeps its own handles to the index tensors until its backward pass has run, whatever scope made them.
+        Tensor Own(Tensor t) => t.detach().contiguous().DetachFromDisposeScope();
+        var plan = new Plan(Own(positions), Own(chunkOf), Own(valid.to(ScalarType.Bool)), causal);
+        var outputs = LshChunkAttentionFunction<TKernel>.apply(plan, query, key, value);
+        return (outputs[0], outputs[1]);
+    }
+
+    /// <summary>
+    /// LSH attention (see <see cref="LshAttentionReference"/>) with the chunk attention on this kernel, or wholly on the
+    /// reference for tensors the kernel does not serve (<see cref="WhyNotFused"/>).
+    /// </summary>
+    public static Tensor Attend(Tensor queryKey, Tensor value, Tensor rotations, bool causal, Tensor? keyPaddingMask) =>
+        WhyNotFused(queryKey) is null
+            ? LshAttentionReference.Attend(queryKey, value, rotations, TKernel.BucketSize, causal, keyPaddingMask,
+                (q, k, v, positions, chunkOf, valid, _, c) => Apply(q, k, v, positions, chunkOf, valid, c))
+            : LshAttentionReference.Forward(queryKey, value, rotations, TKernel.BucketSize, causal, keyPaddingMask);
+
+    internal sealed record Plan(Tensor Positions, Tensor ChunkOf, Tensor Valid, bool Causal);
+
+    internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor query, Tensor key, Tensor value, Plan plan, int vectorBits = 0)
+    {
+        var output = empty_like(query);
+        var logSumExp = empty(query.shape.Take(3).ToArray(), query.dtype, query.device);
+        using var scope = NewDisposeScope();
+        var (q, k, v) = (query.contiguous(), key.contiguous(), value.contiguous());
+        if (query.dtype == ScalarType.Float32)
+            Dispatch<float>.Forward(Forward<float>(q, k, v, output, logSumExp), Lsh(plan, q), vectorBits);
+        else
+            Dispatch<double>.Forward(Forward<double>(q, k, v, output, logSumExp), Lsh(plan, q), vectorBits);
+        return (output, logSumExp);
+    }
+
+    internal static unsafe (Tensor Query, Tensor Key, Tensor Value) RunBackward(Tensor query, Tensor key, Tensor value, Tensor output,
+        Tensor logSumExp, Tensor outputGradient, Tensor logSumExpGradient, Plan plan, int vectorBits = 0)
+    {
+        var queryGradient = empty_like(query);
+        var keyGradient = empty_like(key);
+        var valueGradient = empty_like(value);
+        using var scope = NewDisposeScope();
+        var (q, k, v, o, lse) = (query.contiguous(), key.contiguous(), value.contiguous(), output.contiguous(), logSumExp.contiguous());
+        var dO = outputGradient.contiguous();
+        var dLse = logSumExpGradient.contiguous();
+        if (query.dtype == ScalarType.Float32)
+            Dispatch<float>.Backward(Backward<float>(Forward<float>(q, k, v, o, lse), dO, queryGradient, keyGradient, valueGradient), Lsh(plan, q), TensorMemory.Pointer<float>(dLse), vectorBits);
+        else
+            Dispatch<double>.Backward(Backward<double>(Forward<double>(q, k, v, o, lse), dO, queryGradient, keyGradient, valueGradient), Lsh(plan, q), TensorMemory.Pointer<double>(dLse), vectorBits);
+        return (queryGradient, keyGradient, valueGradient);
+    }
+
+    private static unsafe LshChunkArguments Lsh(Plan plan, Tensor query) => new()
+    {
+        Positions = TensorMemory.Pointer<long>(plan.Positions),
+        ChunkOf = TensorMemory.Pointer<long>(plan.ChunkOf),
+        Valid = TensorMemory.Pointer<byte>(plan.Valid),
+        Rounds = (int)plan.ChunkOf.shape[2],
+        Length = (int)plan.ChunkOf.shape[3],
+        ChunksPerRound = (int)(plan.ChunkOf.shape[3] / TKernel.BucketSize),
+        Heads = (int)query.shape[1],
+        Causal = plan.Causal,
+    };
+
+    private static unsafe AttentionForwardArguments<T> Forward<T>(Tensor q, Tensor k, Tensor v, Tensor o, Tensor logSumExp)
+        where T : unmanaged, IFloatingPointIeee754<T> => new()
+        {
+            Batch = (int)q.shape[0],
+            Heads = (int)q.shape[1],
+            Queries = (int)q.shape[2],
+            Keys = (int)k.shape[2],
+            Query = TensorMemory.HeadRowsOf<T>(q),
+            Key = TensorMemory.HeadRowsOf<T>(k),
+            Value = TensorMemory.HeadRowsOf<T>(v),
+            Output = TensorMemory.HeadRowsOf<T>(o),
+            LogSumExp = TensorMemory.Pointer<T>(logSumExp),
+            KeyMask = null,
+            Scale = T.One / T.Sqrt(T.CreateChecked(TKernel.HeadDim)),
+            Threads = KernelParallel.DefaultThreads,
+        };
+
+    private static AttentionBackwardArguments<T> Backward<T>(AttentionForwardArguments<T> forward, Tensor dO, Tensor dQ, Tensor dK, Tensor dV)
+        where T : unmanaged, IFloatingPointIeee754<T> => new()
+        {
+            Forward = forward,
+            OutputGradient = TensorMemory.HeadRowsOf<T>(dO),
+            QueryGradient = TensorMemory.HeadRowsOf<T>(dQ),
+            KeyGradient = TensorMemory.HeadRowsOf<T>(dK),
+            ValueGradient = TensorMemory.HeadRowsOf<T>(dV),
+        };
+
+    private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static void Forward(in AttentionForwardArguments<T> args, in LshChunkArguments lsh, int vectorBits)
+        {
+            switch (Bits(vectorBits))
+            {
+                case 512: TKernel.Forward<T, Vector512<T>, Simd512<T>>(args, lsh); break;
+                case 256: TKernel.Forward<T, Vector256<T>, Simd256<T>>(args, lsh); break;
+                default: TKernel.Forward<T, Vector128<T>, Simd128<T>>(args, lsh); break;
+            }
+        }
+
+        public static unsafe void Backward(in AttentionBackwardArguments<T> args, in LshChunkArguments lsh, T* logSumExpGradient, int vectorBits)
+        {
+            switch (Bits(vectorBits))
+            {
+                case 512: BackwardAt<Vector512<T>, Simd512<T>>(args, lsh, logSumExpGradient); break;
+                case 256: BackwardAt<Vector256<T>, Simd256<T>>(args, lsh, logSumExpGradient); break;
+                default: BackwardAt<Vector128<T>, Simd128<T>>(args, lsh, logSumExpGradient); break;
+            }
+        }
+
+        private static unsafe void BackwardAt<TVec, TOps>(in AttentionBackwardArguments<T> args, in LshChunkArguments lsh, T* logSumExpGradient)
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T>
+        {
+            using var delta = SoftmaxTileWorker<T, TVec, TOps>.OutputDotGradient(args, TKernel.HeadDim);
+            LshChunkMask.SubtractLogSumExpGradient(delta, logSumExpGradient, args.Forward.BatchHeads, args.Forward.Queries);
+            TKernel.Backward<T, TVec, TOps>(args, lsh, delta);
+        }
+
+        private static int Bits(int forced) => forced != 0 ? forced : SimdWidth.Use512 ? 512 : SimdWidth.Use256 ? 256 : 128;
+    }
+}
+
+/// <summary>The autograd node of <see cref="LshChunkAttention{TKernel}"/>: saves the sorted rows, output and log-sum-exp.</summary>
+public sealed class LshChunkAttentionFunction<TKernel> : torch.autograd.MultiTensorFunction<LshChunkAttentionFunction<TKernel>>
+    where TKernel : ILshChunkKernel
+{
+    /// <inheritdoc/>
+    public override string Name => "LshChunkAttention";
+
+    /// <summary>Inputs: the plan, sorted query, key, value. Outputs: attended rows, log-sum-exp.</summary>
+    public override List<Tensor> forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    {
+        var plan = (LshChunkAttention<TKernel>.Plan)vars[0];
+        var (query, key, value) = ((Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3]);
+        var (output, logSumExp) = LshChunkAttention<TKernel>.RunForward(query, key, value, plan);
+        ctx.save_data("plan", plan);
+        ctx.save_for_backward([query, key, value, output, logSumExp]);
+        return [output, logSumExp];
+    }
+
+    /// <summary>The gradients of the sorted query, key and value.</summary>
+    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    {
+        var plan = (LshChunkAttention<TKernel>.Plan)ctx.get_data("plan");
+        var saved = ctx.get_saved_variables();
+        try
+        {
+            var (q, k, v) = LshChunkAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], grad_outputs[0], grad_outputs[1], plan);
+            return [null!, q, k, v];
+        }
+        finally
+        {
+            foreach (var tensor in saved)
+                tensor?.Dispose();
+            plan.Positions.Dispose();
+            plan.ChunkOf.Dispose();
+            plan.Valid.Dispose();
+        }
+    }
+}
