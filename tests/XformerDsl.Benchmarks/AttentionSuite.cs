@@ -36,8 +36,7 @@ internal static class AttentionSuite
     public static IReadOnlyList<IAttentionBenchmarkFamily> Families { get; } =
     [
         new FullAttentionBenchmark(),
-        PatternAttentionBenchmark.Local,
-        PatternAttentionBenchmark.Sliding,
+        .. PatternAttentionBenchmark.Families,
     ];
 
     public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) =>

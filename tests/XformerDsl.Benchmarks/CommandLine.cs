@@ -35,10 +35,11 @@ internal static class CommandLine
                       its [seq x seq] matrices fit the reference budget) and sdpa (libtorch's scaled_dot_product_attention)
 
         Options:
-          --family <name>       attention family: full, local or sliding (default full)
+          --family <name>       attention family: full, local, sliding, strided, fixed, bigbird or axial (default full)
           --window <n>          sliding: keys in each query's window, 128, 256 or 512 (default 256)
           --block <n>           local: tokens per block, 64, 128 or 256; each query sees its block and the previous one,
-                                and the next one when bidirectional (default 64)
+                                and the next one when bidirectional; strided, fixed: the stride, 64 (MaxLength 4096);
+                                bigbird: the block, 64 (default 64). axial: a 128 x 128 grid (MaxLength 16384)
           --seq <n,n,...>       sequence lengths (default 1024,2048,4096)
           --batch <n>           batch size (default 1)
           --heads <n>           heads (default 8)

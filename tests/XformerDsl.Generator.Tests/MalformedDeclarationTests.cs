@@ -68,6 +68,10 @@ public class MalformedDeclarationTests
         { "pattern sizes zero and negative", U + T + "[LocalAttention(Heads = 4, Block = 0, Before = -1)] [SlidingWindowAttention(Heads = 4, Window = -5, Dilation = 0, GlobalTokens = -1, Every = 2)] public partial class M;" },
         { "pattern with MaxLength 1", U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1, Causal = false)] [SlidingWindowAttention(Heads = 4, Window = 1, GlobalTokens = 1)] [LocalAttention(Heads = 4, Block = 1, After = 1, Every = 2)] public partial class M;" },
         { "pattern with a string window", U + T + "[SlidingWindowAttention(Heads = 4, Window = \"256\")] public partial class M;" },
+        { "sparse, BigBird and axial without arguments", U + T + "[SparseAttention] [BigBirdAttention(Every = 2)] [AxialAttention(Layers = new[] { 1 })] public partial class M;" },
+        { "sparse, BigBird and axial at int extremes", U + T + "[SparseAttention(Heads = 4, Stride = int.MaxValue, Summary = int.MinValue, Mode = (SparsePattern)(-1))] [BigBirdAttention(Heads = 4, Block = int.MaxValue, WindowBlocks = int.MaxValue, GlobalBlocks = int.MaxValue, RandomBlocks = int.MaxValue, Seed = int.MinValue, Every = 2)] [AxialAttention(Heads = 4, Rows = int.MaxValue, Columns = int.MaxValue, Layers = new[] { 1 })] public partial class M;" },
+        { "sparse, BigBird and axial zero and negative", U + T + "[SparseAttention(Heads = 4, Stride = 0, Mode = SparsePattern.Fixed, Summary = 0)] [BigBirdAttention(Heads = 4, Block = -64, WindowBlocks = 0, GlobalBlocks = -1, RandomBlocks = -3, Every = 2)] [AxialAttention(Heads = 3, Rows = 0, Columns = -1, Layers = new[] { 1 })] public partial class M;" },
+        { "BigBird and sparse with MaxLength 1", U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1, Causal = false)] [BigBirdAttention(Heads = 4, Block = 1, GlobalBlocks = 0, WindowBlocks = 1, RandomBlocks = 0)] [SparseAttention(Heads = 4, Stride = 1, Mode = SparsePattern.Fixed, Every = 2)] [AxialAttention(Heads = 2, Rows = 1, Columns = 1, Layers = new[] { 1 })] public partial class M;" },
         { "empty file", "" },
         { "only attributes", U + T + A },
     };
