@@ -80,6 +80,40 @@ namespace XformerDsl.Generator
                     : ImmutableArray<(string, string)>.Empty,
                 new SlidingWindowAttentionEmitter()),
             new AttentionFamily(
+                "SparseAttention",
+                "global::XformerDsl.Specs.SparseAttentionSpec",
+                arguments => (arguments.RequiredInt("Heads", SpecLimits.Heads), arguments.RequiredInt("Stride", PatternLimits.Stride)) is (int heads, int stride)
+                    ? new SparseAttentionSpec(heads, stride, arguments.Enum("Mode", SparsePattern.Strided), arguments.OptionalInt("Summary") ?? 1)
+                    : null,
+                spec => spec is SparseAttentionSpec sparse
+                    ? ImmutableArray.Create(("Heads", SpecFormat.Int(sparse.Heads)), ("Stride", SpecFormat.Int(sparse.Stride)),
+                        ("Mode", EnumLiteral(sparse.Mode)), ("Summary", SpecFormat.Int(sparse.Summary)))
+                    : ImmutableArray<(string, string)>.Empty,
+                new SparseAttentionEmitter()),
+            new AttentionFamily(
+                "BigBirdAttention",
+                "global::XformerDsl.Specs.BigBirdAttentionSpec",
+                arguments => (arguments.RequiredInt("Heads", SpecLimits.Heads), arguments.RequiredInt("Block", PatternLimits.Block)) is (int heads, int block)
+                    ? new BigBirdAttentionSpec(heads, block, arguments.OptionalInt("WindowBlocks") ?? 3, arguments.OptionalInt("GlobalBlocks") ?? 2,
+                        arguments.OptionalInt("RandomBlocks") ?? 3, arguments.OptionalInt("Seed") ?? 0)
+                    : null,
+                spec => spec is BigBirdAttentionSpec bigBird
+                    ? ImmutableArray.Create(("Heads", SpecFormat.Int(bigBird.Heads)), ("Block", SpecFormat.Int(bigBird.Block)),
+                        ("WindowBlocks", SpecFormat.Int(bigBird.WindowBlocks)), ("GlobalBlocks", SpecFormat.Int(bigBird.GlobalBlocks)),
+                        ("RandomBlocks", SpecFormat.Int(bigBird.RandomBlocks)), ("Seed", SpecFormat.Int(bigBird.Seed)))
+                    : ImmutableArray<(string, string)>.Empty,
+                new BigBirdAttentionEmitter()),
+            new AttentionFamily(
+                "AxialAttention",
+                "global::XformerDsl.Specs.AxialAttentionSpec",
+                arguments => (arguments.RequiredInt("Heads", SpecLimits.Heads), arguments.RequiredInt("Rows", PatternLimits.Rows), arguments.RequiredInt("Columns", PatternLimits.Columns)) is (int heads, int rows, int columns)
+                    ? new AxialAttentionSpec(heads, rows, columns)
+                    : null,
+                spec => spec is AxialAttentionSpec axial
+                    ? ImmutableArray.Create(("Heads", SpecFormat.Int(axial.Heads)), ("Rows", SpecFormat.Int(axial.Rows)), ("Columns", SpecFormat.Int(axial.Columns)))
+                    : ImmutableArray<(string, string)>.Empty,
+                new AxialAttentionEmitter()),
+            new AttentionFamily(
                 "LinearAttention",
                 "global::XformerDsl.Specs.LinearAttentionSpec",
                 arguments => arguments.RequiredInt("Heads", SpecLimits.Heads) is int heads
@@ -105,6 +139,14 @@ namespace XformerDsl.Generator
                         ("Rounds", SpecFormat.Int(lsh.Rounds)), ("Seed", SpecFormat.Int(lsh.Seed)))
                     : ImmutableArray<(string, string)>.Empty,
                 new LshAttentionEmitter()));
+
+        // global::XformerDsl.SparsePattern.Fixed, or a cast for a value that names no member.
+        private static string EnumLiteral<TEnum>(TEnum value) where TEnum : struct, IConvertible
+        {
+            var name = SpecFormat.Enum(value);
+            var type = "global::" + KnownAttributes.Namespace + "." + typeof(TEnum).Name;
+            return char.IsDigit(name[0]) || name[0] == '-' ? $"({type})({name})" : type + "." + name;
+        }
 
         /// <summary>The family whose attribute has this metadata name, or null.</summary>
         public static AttentionFamily? ByMetadataName(string metadataName) =>

@@ -183,6 +183,18 @@ namespace XformerDsl.Generator.Diagnostics
             SpecRuleIds.OddNumberOfBuckets, SpecRules.OddNumberOfBuckets.Title, SpecRules.OddNumberOfBuckets.MessageFormat,
             Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + SpecRuleIds.OddNumberOfBuckets + ".md");
 
+        public static readonly DiagnosticDescriptor TooManyRandomBlocks = new DiagnosticDescriptor(
+            PatternRuleIds.TooManyRandomBlocks, PatternRules.TooManyRandomBlocks.Title, PatternRules.TooManyRandomBlocks.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.TooManyRandomBlocks + ".md");
+
+        public static readonly DiagnosticDescriptor AxialGridMismatch = new DiagnosticDescriptor(
+            PatternRuleIds.AxialGridMismatch, PatternRules.AxialGridMismatch.Title, PatternRules.AxialGridMismatch.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.AxialGridMismatch + ".md");
+
+        public static readonly DiagnosticDescriptor AxialHeadsOdd = new DiagnosticDescriptor(
+            PatternRuleIds.AxialHeadsOdd, PatternRules.AxialHeadsOdd.Title, PatternRules.AxialHeadsOdd.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.AxialHeadsOdd + ".md");
+
         /// <summary>Every descriptor, in ID order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
             ModelNotPartial, ModelIsGeneric, ModelIsStatic, ContainingTypeNotPartial, ModelHasBaseClass, UnsupportedTypeKind,
@@ -190,7 +202,8 @@ namespace XformerDsl.Generator.Diagnostics
             ValueOutOfRange, HeadsDoNotDivideDim, DropoutOutOfRange, EpsilonNotPositive, RotaryNeedsEvenHeadDim, RotaryBaseTooSmall,
             UndefinedEnumValue, NameClash, LayerOutOfRange, EveryOutOfRange, LayersOverlap, LayersWithoutAttention, LayersAndEvery,
             RotaryNeedsOneHeadSize,
-            BlockDoesNotDivideMaxLength, PatternExceedsSequence, FutureInCausalModel, GlobalTokensCoverSequence,
+            BlockDoesNotDivideMaxLength, PatternExceedsSequence, FutureInCausalModel, GlobalTokensCoverSequence, TooManyRandomBlocks,
+            AxialGridMismatch, AxialHeadsOdd,
             LinearFeaturesOutOfRange, LinearFeaturesWithoutEffect, LinearNeedsRandomFeatures, LinearRedrawEveryNegative,
             ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm, MaxLengthNotMultipleOfBucketSize, OddNumberOfBuckets);
 

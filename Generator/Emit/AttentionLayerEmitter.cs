@@ -120,7 +120,7 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine($"private readonly {Names.Linear} {projection};");
             family.EmitFields(writer, spec, attention);
             writer.WriteLine();
-            writer.WriteLine($"/// <summary>Creates the projections {string.Join(", ", projections.Take(projections.Count - 1))} and {projections[projections.Count - 1]}{(family is Attention.SoftmaxAttentionEmitter ? "" : ", and the attention's own parameters")}.</summary>");
+            writer.WriteLine($"/// <summary>Creates the projections {string.Join(", ", projections.Take(projections.Count - 1))} and {projections[projections.Count - 1]}{(family.HasOwnParameters ? ", and the attention's own parameters" : "")}.</summary>");
             writer.WriteLine($"public {name}() : base(nameof({name}))");
             writer.OpenBlock();
             foreach (var projection in projections)

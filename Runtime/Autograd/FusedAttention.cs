@@ -17,6 +17,12 @@ public interface IFusedAttentionKernel
     /// <summary>The head size the kernel is compiled for.</summary>
     static abstract int HeadDim { get; }
 
+    /// <summary>
+    /// The longest sequence the kernel serves: a pattern family's block layout is computed for the model's MaxLength.
+    /// Unlimited by default.
+    /// </summary>
+    static virtual int MaxLength => int.MaxValue;
+
     /// <summary>What the kernel computes, for messages, e.g. <c>TinyGpt: causal full attention, head size 64</c>.</summary>
     static abstract string Description { get; }
 
@@ -58,6 +64,10 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
             throw new ArgumentException(
                 $"{TKernel.Description}: the kernel is compiled for head size {TKernel.HeadDim}, but query has shape {AttentionShapes.Shape(query)}; " +
                 $"split the heads as [batch, heads, seq, {TKernel.HeadDim}].");
+        if (query.shape[2] > TKernel.MaxLength || key.shape[2] > TKernel.MaxLength)
+            throw new ArgumentException(
+                $"{TKernel.Description}: the attention pattern is laid out for sequences of up to MaxLength = {TKernel.MaxLength} tokens, but query has shape {AttentionShapes.Shape(query)} and key {AttentionShapes.Shape(key)}; " +
+                $"cut the sequence to {TKernel.MaxLength} tokens, or declare a larger MaxLength.");
         if (WhyNotFused(query, key, value, keyPaddingMask) is not null)
             return TKernel.Reference(query, key, value, keyPaddingMask);
 

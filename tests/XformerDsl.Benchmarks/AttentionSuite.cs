@@ -36,8 +36,7 @@ internal static class AttentionSuite
     public static IReadOnlyList<IAttentionBenchmarkFamily> Families { get; } =
     [
         new FullAttentionBenchmark(),
-        PatternAttentionBenchmark.Local,
-        PatternAttentionBenchmark.Sliding,
+        .. PatternAttentionBenchmark.Families,
         new LinearAttentionBenchmark("linear", XformerDsl.FeatureMap.Elu),
         new LinearAttentionBenchmark("performer", XformerDsl.FeatureMap.Favor),
         new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu),

@@ -39,11 +39,12 @@ internal static class CommandLine
                       and chunked feed-forward, at depth 2 and 12, with plain and with reversible blocks (default seq 8192)
 
         Options:
-          --family <name>       attention family: full, local, sliding, linear, performer, t2r, lsh (default full;
-                                lsh: chunks of 64, 2 rounds; its sdpa row is full attention)
+          --family <name>       attention family: full, local, sliding, strided, fixed, bigbird, axial, linear, performer,
+                                t2r or lsh (default full; lsh: chunks of 64, 2 rounds, its sdpa row is full attention)
           --window <n>          sliding: keys in each query's window, 128, 256 or 512 (default 256)
           --block <n>           local: tokens per block, 64, 128 or 256; each query sees its block and the previous one,
-                                and the next one when bidirectional (default 64)
+                                and the next one when bidirectional; strided, fixed: the stride, 64 (MaxLength 4096);
+                                bigbird: the block, 64 (default 64). axial: a 128 x 128 grid (MaxLength 16384)
           --seq <n,n,...>       sequence lengths (default 1024,2048,4096; memory: 8192)
           --depth <n,n,...>     memory: only the models of these depths, 2 and/or 12 (default 2,12)
           --batch <n>           batch size (default 1)

@@ -105,7 +105,27 @@ public class DiagnosticTests
         { "XF0032", Usings + Transformer + "[LocalAttention(Heads = 4, Block = 64, [|After = 1|])]\npublic partial class TinyGpt;",
             "After = 1 names a block after the query's own, which a causal model hides (they are its future); remove After, or set Causal = false on [Transformer]" },
         { "XF0033", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, Causal = false)]\n[SlidingWindowAttention(Heads = 4, Window = 64, [|GlobalTokens = 1024|])]\npublic partial class TinyGpt;",
-            "GlobalTokens = 1024 makes every one of the MaxLength = 1024 positions global, which is full attention; use fewer global tokens, such as GlobalTokens = 16, or [FullAttention]" },
+            "GlobalTokens = 1024 makes every one of the MaxLength = 1024 positions global (1024 positions), which is full attention; use fewer, such as GlobalTokens = 16, or [FullAttention]" },
+        { "XF0033", Usings + Transformer + "[BigBirdAttention(Heads = 4, Block = 256, [|GlobalBlocks = 4|], RandomBlocks = 0, WindowBlocks = 1)]\npublic partial class TinyGpt;",
+            "GlobalBlocks = 4 makes every one of the MaxLength = 1024 positions global (4·256 positions), which is full attention; use fewer, such as GlobalBlocks = 2, or [FullAttention]" },
+        { "XF0034", Usings + Transformer + "[BigBirdAttention(Heads = 4, Block = 64, [|RandomBlocks = 20|])]\npublic partial class TinyGpt;",
+            "RandomBlocks = 20 asks for more random blocks than exist: of the 16 blocks, 2 are global and the last query block's window takes 3, leaving 11 to draw from; use RandomBlocks = 11 or fewer, or a smaller Block" },
+        { "XF0030", Usings + Transformer + "[BigBirdAttention(Heads = 4, [|Block = 96|])]\npublic partial class TinyGpt;",
+            "Block = 96 does not divide MaxLength = 1024, so the last block would be cut short; use a Block that divides 1024, such as 64, or make MaxLength a multiple of 96, such as 1056" },
+        { "XF0030", Usings + Transformer + "[SparseAttention(Heads = 4, [|Stride = 100|], Mode = SparsePattern.Fixed)]\npublic partial class TinyGpt;",
+            "Stride = 100 does not divide MaxLength = 1024, so the last block would be cut short; use a Stride that divides 1024, such as 64, or make MaxLength a multiple of 100, such as 1100" },
+        { "XF0031", Usings + Transformer + "[SparseAttention(Heads = 4, [|Stride = 2000|])]\npublic partial class TinyGpt;",
+            "Stride = 2000 makes each query's pattern span a period of 2000 positions, more than MaxLength = 1024; use Stride = 1024 or less, or [FullAttention] if every query should see the whole sequence" },
+        { "XF0019", Usings + Transformer + "[SparseAttention(Heads = 4, Stride = 32, [|Mode = (SparsePattern)7|])]\npublic partial class TinyGpt;",
+            "Mode = 7 is not a defined SparsePattern; use one of SparsePattern.Strided, SparsePattern.Fixed" },
+        { "XF0013", Usings + Transformer + "[SparseAttention(Heads = 4, Stride = 32, Mode = SparsePattern.Fixed, [|Summary = 40|])]\npublic partial class TinyGpt;",
+            "Summary = 40 is outside the supported range 1 to 32; use a value in that range, for example Summary = 2" },
+        { "XF0035", Usings + Transformer + "[AxialAttention(Heads = 4, [|Rows = 30|], Columns = 32)]\npublic partial class TinyGpt;",
+            "Rows = 30 × Columns = 32 = 960 cells, but the grid must hold the MaxLength = 1024 positions; use Rows = 32, so that Rows · Columns = MaxLength" },
+        { "XF0036", Usings + Transformer + "[AxialAttention([|Heads = 1|], Rows = 32, Columns = 32)]\npublic partial class TinyGpt;",
+            "Heads = 1 cannot be split evenly between rows and columns (half the heads attend along each axis); use an even number of heads that divides Dim, such as Heads = 2" },
+        { "XF0010", Usings + Transformer + "[[|AxialAttention(Heads = 4, Rows = 32)|]]\npublic partial class TinyGpt;",
+            "[AxialAttention] needs Columns; add an argument such as 'Columns = 64'" },
         { "XF0019", Usings + Transformer + "[LinearAttention(Heads = 4, [|Kernel = (FeatureMap)9|])]\npublic partial class TinyGpt;",
             "Kernel = 9 is not a defined FeatureMap; use one of FeatureMap.Elu, FeatureMap.Relu, FeatureMap.Favor, FeatureMap.LearnedRelu" },
         { "XF0050", Usings + Transformer + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, [|Features = 0|])]\npublic partial class TinyGpt;",
@@ -212,6 +232,9 @@ public class DiagnosticTests
     [InlineData("[FullAttention(Heads = 4, Every = 1)]")]
     [InlineData("[SlidingWindowAttention(Heads = 4, Window = 256, Dilation = 4, GlobalTokens = 2)]")]
     [InlineData("[LocalAttention(Heads = 4, Block = 128, Before = 7)]")]
+    [InlineData("[SparseAttention(Heads = 4, Stride = 32, Mode = SparsePattern.Fixed, Summary = 4)]")]
+    [InlineData("[BigBirdAttention(Heads = 4, Block = 64, Seed = 1)]")]
+    [InlineData("[AxialAttention(Heads = 4, Rows = 32, Columns = 32)]")]
     [InlineData("[SlidingWindowAttention(Heads = 4, Window = 128)] [FullAttention(Heads = 4, Every = 4)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Chunks = 1024)] [Reversible]")]
     [InlineData("[LshAttention(Heads = 4)] [FeedForward(Chunks = 8)] [Reversible]")]

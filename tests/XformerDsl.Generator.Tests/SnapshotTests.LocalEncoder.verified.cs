@@ -237,6 +237,11 @@ namespace Demo.Models
                 // ---- The block layout, computed by the generator for MaxLength: 6 query tiles × 6 key tiles,
                 // of which 26 pairs are visited (6 of them partially covered, masked element by element).
 
+                /// <summary>The longest sequence the layout covers: the model's MaxLength.</summary>
+                public const int MaxLength = 384;
+
+                static int global::XformerDsl.Autograd.IFusedAttentionKernel.MaxLength => MaxLength;
+
                 /// <summary>The declaration, for the reference path.</summary>
                 private static readonly global::XformerDsl.Specs.LocalAttentionSpec PatternSpec = new global::XformerDsl.Specs.LocalAttentionSpec(Heads: 2, Block: 96, Before: 1, After: 1);
 

@@ -56,7 +56,7 @@ namespace XformerDsl.Specs
             int length = model.MaxLength;
             if (length % Block != 0)
                 problems.Add(Problem(PatternRules.BlockDoesNotDivideMaxLength, "Block",
-                    SpecFormat.Int(Block), SpecFormat.Int(length), SpecFormat.Int(LargestDivisorAtMost(length, Block)),
+                    "Block", SpecFormat.Int(Block), SpecFormat.Int(length), SpecFormat.Int(PatternLimits.LargestDivisorAtMost(length, Block)),
                     SpecFormat.Int((length + Block - 1L) / Block * Block)));
             if (model.Causal && After > 0)
                 problems.Add(Problem(PatternRules.FutureInCausalModel, "After",
@@ -72,14 +72,6 @@ namespace XformerDsl.Specs
 
             SpecProblem Problem(SpecRule rule, string argument, params string[] values) =>
                 new SpecProblem(rule, AttributeName, argument, ImmutableEquatableArray.Create(values), index);
-        }
-
-        private static int LargestDivisorAtMost(int length, int limit)
-        {
-            for (int divisor = Math.Min(limit, length); divisor > 1; divisor--)
-                if (length % divisor == 0)
-                    return divisor;
-            return 1;
         }
     }
 }

@@ -89,7 +89,7 @@ namespace XformerDsl.Specs
             }
             if (GlobalTokens >= length)
                 problems.Add(Problem(PatternRules.GlobalTokensCoverSequence, "GlobalTokens",
-                    SpecFormat.Int(GlobalTokens), SpecFormat.Int(length), SpecFormat.Int(Math.Min(length - 1, Math.Max(1, Math.Min(16, length / 64))))));
+                    "GlobalTokens", SpecFormat.Int(GlobalTokens), SpecFormat.Int(GlobalTokens) + " positions", SpecFormat.Int(length), SpecFormat.Int(Math.Min(length - 1, Math.Max(1, Math.Min(16, length / 64))))));
             return problems;
 
             SpecProblem Problem(SpecRule rule, string argument, params string[] values) =>

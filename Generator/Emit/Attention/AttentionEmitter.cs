@@ -25,6 +25,9 @@ namespace XformerDsl.Generator.Emit.Attention
         /// <summary>The split projections rotary positions rotate (queries and keys by default).</summary>
         public virtual IReadOnlyList<string> RotatedProjections => s_queryKey;
 
+        /// <summary>Whether the family has trainable parameters of its own beside the projections (the constructor's summary says so).</summary>
+        public virtual bool HasOwnParameters => true;
+
         /// <summary>Declares the family's own parameters and buffers, beside the projections.</summary>
         public virtual void EmitFields(SourceWriter writer, ModelSpec spec, AttentionSpec attention) { }
 

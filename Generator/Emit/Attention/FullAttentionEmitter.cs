@@ -10,6 +10,8 @@ namespace XformerDsl.Generator.Emit.Attention
     /// </summary>
     internal abstract class SoftmaxAttentionEmitter : AttentionEmitter
     {
+        public override bool HasOwnParameters => false;
+
         /// <summary>Which (query tile, key tile) pairs the declaration visits, and their masks.</summary>
         public abstract SoftmaxSchedule Schedule(ModelSpec spec, AttentionSpec attention);
 

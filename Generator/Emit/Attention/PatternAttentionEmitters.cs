@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using XformerDsl.Generator.Emit.Kernels;
 using XformerDsl.Specs;
 
@@ -13,7 +14,10 @@ namespace XformerDsl.Generator.Emit.Attention
     internal abstract class PatternAttentionEmitter<TSpec> : SoftmaxAttentionEmitter where TSpec : PatternAttentionSpec
     {
         public sealed override SoftmaxSchedule Schedule(ModelSpec spec, AttentionSpec attention) =>
-            new BlockLayoutSchedule(spec, (TSpec)attention, Description(spec, (TSpec)attention), SeesStatements(spec, (TSpec)attention));
+            new BlockLayoutSchedule(spec, (TSpec)attention, Description(spec, (TSpec)attention), SeesStatements(spec, (TSpec)attention), PatternMembers(spec, (TSpec)attention));
+
+        /// <summary>Members of the emitted <c>Pattern</c> struct that its Sees statements use; none by default.</summary>
+        protected virtual IReadOnlyList<string> PatternMembers(ModelSpec spec, TSpec pattern) => System.Array.Empty<string>();
 
         protected sealed override string Explanation(ModelSpec spec, AttentionSpec attention) =>
             $"Attend: softmax(q kᵀ / √{SpecFormat.Int(spec.HeadDimOf(attention))}) v over {Description(spec, (TSpec)attention)}; padded keys are hidden.";
@@ -88,6 +92,107 @@ namespace XformerDsl.Generator.Emit.Attention
                     ? $"return distance <= {Int((long)pattern.HalfWindow * pattern.Dilation)} && distance % {Int(pattern.Dilation)} == 0;"
                     : $"return distance <= {Int(pattern.HalfWindow)};");
             }
+            return lines;
+        }
+    }
+
+    /// <summary><c>[SparseAttention]</c>: the Sparse Transformer's strided or fixed pattern, both halves in every head.</summary>
+    internal sealed class SparseAttentionEmitter : PatternAttentionEmitter<SparseAttentionSpec>
+    {
+        protected override string Description(ModelSpec spec, SparseAttentionSpec pattern) =>
+            $"{(spec.Causal ? "causal" : "bidirectional")} {(pattern.Mode == SparsePattern.Fixed ? "fixed" : "strided")} sparse attention with stride {Int(pattern.Stride)}" +
+            (pattern.Mode == SparsePattern.Fixed ? $" and {Int(pattern.Summary)} summary position{(pattern.Summary == 1 ? "" : "s")} per block" : "");
+
+        protected override IReadOnlyList<string> SeesStatements(ModelSpec spec, SparseAttentionSpec pattern)
+        {
+            var lines = CausalCheck(spec);
+            int stride = pattern.Stride;
+            if (pattern.Mode == SparsePattern.Fixed)
+            {
+                lines.Add($"// The query's own block of {Int(stride)}.");
+                lines.Add($"if (query / {Int(stride)} == key / {Int(stride)})");
+                lines.Add("    return true;");
+                lines.Add($"// The summary positions: the last {Int(pattern.Summary)} of every block.");
+                lines.Add($"return key % {Int(stride)} >= {Int(stride - pattern.Summary)};");
+            }
+            else
+            {
+                lines.Add(spec.Causal ? "int distance = query - key;" : "int distance = global::System.Math.Abs(query - key);");
+                lines.Add($"// The local half: the {Int(stride - 1)} nearest keys{(spec.Causal ? " before the query" : " on each side")} and the query; the strided half: every {Int(stride)}-th key.");
+                lines.Add($"return distance < {Int(stride)} || distance % {Int(stride)} == 0;");
+            }
+            return lines;
+        }
+    }
+
+    /// <summary><c>[BigBirdAttention]</c>: window, global and random blocks, the random layout drawn at compile time.</summary>
+    internal sealed class BigBirdAttentionEmitter : PatternAttentionEmitter<BigBirdAttentionSpec>
+    {
+        protected override string Description(ModelSpec spec, BigBirdAttentionSpec pattern) =>
+            $"{(spec.Causal ? "causal" : "bidirectional")} BigBird attention in blocks of {Int(pattern.Block)}: {Int(pattern.WindowBlocks)} window, {Int(pattern.GlobalBlocks)} global and {Int(pattern.RandomBlocks)} random blocks (seed {Int(pattern.Seed)})";
+
+        protected override IReadOnlyList<string> PatternMembers(ModelSpec spec, BigBirdAttentionSpec pattern)
+        {
+            int blocks = spec.MaxLength / pattern.Block;
+            var drawn = Enumerable.Range(0, blocks).Select(block => pattern.RandomBlocksOf(block, spec.Causal)).ToList();
+            var lines = new List<string>
+            {
+                $"/// <summary>The random layout, drawn by the generator from Seed = {Int(pattern.Seed)}: query block b drew blocks RandomBlocks[RandomOffsets[b] .. RandomOffsets[b + 1]).</summary>",
+                "private static global::System.ReadOnlySpan<int> RandomOffsets => new int[]",
+                "{",
+            };
+            var offsets = new List<int> { 0 };
+            foreach (var list in drawn)
+                offsets.Add(offsets[offsets.Count - 1] + list.Length);
+            for (int i = 0; i < offsets.Count; i += 16)
+                lines.Add("    " + string.Join(", ", offsets.Skip(i).Take(16).Select(o => Int(o))) + ",");
+            lines.Add("};");
+            lines.Add("");
+            lines.Add("/// <summary>The blocks each query block drew, ascending (see RandomOffsets).</summary>");
+            lines.Add("private static global::System.ReadOnlySpan<int> RandomBlocks => new int[]");
+            lines.Add("{");
+            for (int block = 0; block < blocks; block++)
+                if (drawn[block].Length > 0)
+                    lines.Add($"    {string.Join(", ", drawn[block].Select(b => Int(b)))}, // query block {Int(block)}");
+            lines.Add("};");
+            lines.Add("");
+            lines.Add("/// <summary>True when query block <paramref name=\"queryBlock\"/> drew block <paramref name=\"block\"/>.</summary>");
+            lines.Add("private static bool Drew(int queryBlock, int block)");
+            lines.Add("{");
+            lines.Add("    // Blocks past MaxLength (the columns of a last, partial tile) drew nothing.");
+            lines.Add("    if (queryBlock >= RandomOffsets.Length - 1)");
+            lines.Add("        return false;");
+            lines.Add("    for (int i = RandomOffsets[queryBlock]; i < RandomOffsets[queryBlock + 1]; i++)");
+            lines.Add("        if (RandomBlocks[i] == block)");
+            lines.Add("            return true;");
+            lines.Add("    return false;");
+            lines.Add("}");
+            lines.Add("");
+            return lines;
+        }
+
+        protected override IReadOnlyList<string> SeesStatements(ModelSpec spec, BigBirdAttentionSpec pattern)
+        {
+            var lines = CausalCheck(spec);
+            int block = pattern.Block;
+            lines.Add($"int queryBlock = query / {Int(block)}, keyBlock = key / {Int(block)};");
+            if (pattern.GlobalBlocks > 0)
+            {
+                lines.Add(spec.Causal
+                    ? $"// The first {Int(pattern.GlobalBlocks)} blocks are global keys: every later query sees them."
+                    : $"// The first {Int(pattern.GlobalBlocks)} blocks are global: they see every key, and every query sees them.");
+                lines.Add(spec.Causal ? $"if (keyBlock < {Int(pattern.GlobalBlocks)})" : $"if (keyBlock < {Int(pattern.GlobalBlocks)} || queryBlock < {Int(pattern.GlobalBlocks)})");
+                lines.Add("    return true;");
+            }
+            int before = pattern.WindowBefore(spec.Causal), after = spec.Causal ? 0 : pattern.WindowBlocks / 2;
+            lines.Add($"// The window: {Int(before)} block{(before == 1 ? "" : "s")} before the query's own{(spec.Causal ? "" : $" and {Int(after)} after it")}.");
+            lines.Add("int apart = queryBlock - keyBlock;");
+            lines.Add($"if (apart >= {Int(-after)} && apart <= {Int(before)})");
+            lines.Add("    return true;");
+            lines.Add(spec.Causal
+                ? "// The random blocks the query's block drew."
+                : "// The random links, two-way: the query's block drew the key's, or the key's drew the query's.");
+            lines.Add(spec.Causal ? "return Drew(queryBlock, keyBlock);" : "return Drew(queryBlock, keyBlock) || Drew(keyBlock, queryBlock);");
             return lines;
         }
     }

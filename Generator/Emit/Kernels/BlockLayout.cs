@@ -54,14 +54,18 @@ namespace XformerDsl.Generator.Emit.Kernels
                 foreach (int kt in touched)
                 {
                     int firstKey = kt * keyTile, lastKey = System.Math.Min(length, firstKey + keyTile) - 1;
-                    long seen = 0;
-                    for (int query = firstQuery; query <= lastQuery; query++)
-                        for (int key = firstKey; key <= lastKey; key++)
+                    // Stop as soon as the pair has shown both a visible and a hidden key: it is partial.
+                    bool anyVisible = false, anyHidden = false;
+                    for (int query = firstQuery; query <= lastQuery && !(anyVisible && anyHidden); query++)
+                        for (int key = firstKey; key <= lastKey && !(anyVisible && anyHidden); key++)
+                        {
                             if (pattern.Sees(query, key, causal))
-                                seen++;
-                    long all = (long)(lastQuery - firstQuery + 1) * (lastKey - firstKey + 1);
-                    if (seen > 0)
-                        pairs.Add((qt, kt, seen < all));
+                                anyVisible = true;
+                            else
+                                anyHidden = true;
+                        }
+                    if (anyVisible)
+                        pairs.Add((qt, kt, anyHidden));
                 }
             }
             return new BlockLayout(queryTiles, keyTiles, pairs);

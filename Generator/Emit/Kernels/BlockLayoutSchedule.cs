@@ -19,6 +19,8 @@ namespace XformerDsl.Generator.Emit.Kernels
         private readonly IReadOnlyList<string> _sees;
         private readonly BlockLayout _layout;
         private readonly SoftmaxTiling _tiling;
+        private readonly IReadOnlyList<string> _patternMembers;
+        private readonly int _maxLength;
 
         /// <param name="spec">The model.</param>
         /// <param name="pattern">The declaration.</param>
@@ -28,8 +30,11 @@ namespace XformerDsl.Generator.Emit.Kernels
         /// written by the family's emitter independently of <see cref="PatternAttentionSpec.Sees"/>, which the layout
         /// and the run-time reference use, so tests compare two computations of the pattern.
         /// </param>
-        public BlockLayoutSchedule(ModelSpec spec, PatternAttentionSpec pattern, string description, IReadOnlyList<string> sees)
+        /// <param name="patternMembers">Members of the <c>Pattern</c> struct that <paramref name="sees"/> uses, such as a random layout's tables.</param>
+        public BlockLayoutSchedule(ModelSpec spec, PatternAttentionSpec pattern, string description, IReadOnlyList<string> sees, IReadOnlyList<string> patternMembers)
         {
+            _patternMembers = patternMembers;
+            _maxLength = spec.MaxLength;
             _pattern = pattern;
             _causal = spec.Causal;
             _description = description;
@@ -49,6 +54,11 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine($"// ---- The block layout, computed by the generator for MaxLength: {Int(_layout.QueryTiles)} query tiles × {Int(_layout.KeyTiles)} key tiles,");
             writer.WriteLine($"// of which {Int(pairs)} pairs are visited ({Int(_layout.PartialPairs)} of them partially covered, masked element by element).");
             writer.WriteLine();
+            writer.WriteLine("/// <summary>The longest sequence the layout covers: the model's MaxLength.</summary>");
+            writer.WriteLine($"public const int MaxLength = {Int(_maxLength)};");
+            writer.WriteLine();
+            writer.WriteLine("static int global::XformerDsl.Autograd.IFusedAttentionKernel.MaxLength => MaxLength;");
+            writer.WriteLine();
             writer.WriteLine("/// <summary>The declaration, for the reference path.</summary>");
             writer.WriteLine($"private static readonly {AttentionFamilies.Of(_pattern).SpecTypeName} PatternSpec = {ModelCardEmitter.AttentionLiteral(_pattern)};");
             writer.WriteLine();
@@ -59,6 +69,8 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("/// <summary>The pattern inside a partially covered pair: true when the query at position <c>query</c> sees the key at <c>key</c>.</summary>");
             writer.WriteLine("private readonly struct Pattern : global::XformerDsl.Kernels.IAttentionPattern");
             writer.OpenBlock();
+            foreach (var line in _patternMembers)
+                writer.WriteLine(line);
             writer.WriteLine("public static bool Sees(int query, int key)");
             writer.OpenBlock();
             foreach (var line in _sees)

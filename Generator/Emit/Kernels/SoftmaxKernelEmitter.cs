@@ -156,7 +156,8 @@ namespace XformerDsl.Generator.Emit.Kernels
         /// <param name="attention">The declaration the kernel computes.</param>
         /// <param name="schedule">Which tiles the declaration visits.</param>
         /// <param name="owner">Who the kernel belongs to in messages: the model, or the model and its layer class.</param>
-        public static void Emit(SourceWriter writer, ModelSpec spec, AttentionSpec attention, SoftmaxSchedule schedule, string owner)
+        /// <param name="className">The nested class's name; <see cref="ClassName"/> unless the family emits several kernels.</param>
+        public static void Emit(SourceWriter writer, ModelSpec spec, AttentionSpec attention, SoftmaxSchedule schedule, string owner, string className = ClassName)
         {
             var tiling = SoftmaxTiling.For(spec, attention);
             string description = $"{owner}: {schedule.Description}, head size {Int(tiling.HeadDim)}";
@@ -168,7 +169,7 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("/// tile sizes and the pattern are constants compiled into the loops. Float32 and float64 tensors on the CPU run here;");
             writer.WriteLine("/// other devices and dtypes take <see cref=\"Reference\"/>.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine($"public sealed class {ClassName} : global::XformerDsl.Autograd.IFusedAttentionKernel");
+            writer.WriteLine($"public sealed class {className} : global::XformerDsl.Autograd.IFusedAttentionKernel");
             writer.OpenBlock();
             writer.WriteLine("/// <summary>The head size, Dim / Heads.</summary>");
             writer.WriteLine($"public const int HeadDim = {Int(tiling.HeadDim)};");

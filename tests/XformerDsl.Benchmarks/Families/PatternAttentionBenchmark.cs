@@ -1,3 +1,4 @@
+using XformerDsl.Attention.Axial;
 using XformerDsl.Attention.Patterns;
 using XformerDsl.Autograd;
 using XformerDsl.Specs;
@@ -6,60 +7,98 @@ using static TorchSharp.torch;
 namespace XformerDsl.Benchmarks;
 
 /// <summary>
-/// <c>--family sliding</c> (<c>--window 128|256|512</c>) and <c>--family local</c> (<c>--block 64|128|256</c>, the
-/// previous block too, and the next when bidirectional): the generated block-sparse kernel, the full reference under
-/// the pattern as a dense mask (while it fits), and SDPA over the whole sequence (causal when the model is), the
-/// baseline a sparse pattern has to beat.
+/// The sparse families (see <see cref="Families"/> for their names and options): the generated kernel, the full
+/// reference under the pattern as a dense mask (while it fits), and SDPA over the whole sequence (causal when the model
+/// is), the baseline a sparse pattern has to beat. Kernels are compiled per declaration, so each option value the suite
+/// accepts is a declaration in PatternAttentionModels.cs.
 /// </summary>
 internal sealed class PatternAttentionBenchmark : IAttentionBenchmarkFamily
 {
-    private readonly bool _sliding;
+    private delegate (Func<Tensor, Tensor, Tensor, Tensor> Generated, Func<Tensor, Tensor, Tensor, Tensor> Reference) Choose(BenchmarkOptions options);
 
-    private PatternAttentionBenchmark(bool sliding) => _sliding = sliding;
+    private readonly Choose _choose;
 
-    public static PatternAttentionBenchmark Sliding { get; } = new(sliding: true);
-    public static PatternAttentionBenchmark Local { get; } = new(sliding: false);
+    private PatternAttentionBenchmark(string name, Choose choose)
+    {
+        Name = name;
+        _choose = choose;
+    }
 
-    public string Name => _sliding ? "sliding" : "local";
+    public string Name { get; }
+
+    /// <summary>local (--block), sliding (--window), strided and fixed (--block is the stride), bigbird, axial.</summary>
+    public static IReadOnlyList<PatternAttentionBenchmark> Families { get; } =
+    [
+        new("local", o => (o.Block, o.Causal) switch
+        {
+            (64, true) => Pattern<CausalLocal64.SelfAttention.Kernel>(CausalLocal64.Spec),
+            (128, true) => Pattern<CausalLocal128.SelfAttention.Kernel>(CausalLocal128.Spec),
+            (256, true) => Pattern<CausalLocal256.SelfAttention.Kernel>(CausalLocal256.Spec),
+            (64, false) => Pattern<BidirectionalLocal64.SelfAttention.Kernel>(BidirectionalLocal64.Spec),
+            (128, false) => Pattern<BidirectionalLocal128.SelfAttention.Kernel>(BidirectionalLocal128.Spec),
+            (256, false) => Pattern<BidirectionalLocal256.SelfAttention.Kernel>(BidirectionalLocal256.Spec),
+            _ => throw new ArgumentException($"--block {o.Block}: the local benchmark declares blocks of 64, 128 and 256."),
+        }),
+        new("sliding", o => (o.Window, o.Causal) switch
+        {
+            (128, true) => Pattern<CausalSliding128.SelfAttention.Kernel>(CausalSliding128.Spec),
+            (256, true) => Pattern<CausalSliding256.SelfAttention.Kernel>(CausalSliding256.Spec),
+            (512, true) => Pattern<CausalSliding512.SelfAttention.Kernel>(CausalSliding512.Spec),
+            (128, false) => Pattern<BidirectionalSliding128.SelfAttention.Kernel>(BidirectionalSliding128.Spec),
+            (256, false) => Pattern<BidirectionalSliding256.SelfAttention.Kernel>(BidirectionalSliding256.Spec),
+            (512, false) => Pattern<BidirectionalSliding512.SelfAttention.Kernel>(BidirectionalSliding512.Spec),
+            _ => throw new ArgumentException($"--window {o.Window}: the sliding benchmark declares windows of 128, 256 and 512."),
+        }),
+        new("strided", o => (o.Block, o.Causal) switch
+        {
+            (64, true) => Pattern<CausalStrided64.SelfAttention.Kernel>(CausalStrided64.Spec),
+            (64, false) => Pattern<BidirectionalStrided64.SelfAttention.Kernel>(BidirectionalStrided64.Spec),
+            _ => throw new ArgumentException($"--block {o.Block}: the strided benchmark declares stride 64 (MaxLength 4096)."),
+        }),
+        new("fixed", o => (o.Block, o.Causal) switch
+        {
+            (64, true) => Pattern<CausalFixed64.SelfAttention.Kernel>(CausalFixed64.Spec),
+            (64, false) => Pattern<BidirectionalFixed64.SelfAttention.Kernel>(BidirectionalFixed64.Spec),
+            _ => throw new ArgumentException($"--block {o.Block}: the fixed benchmark declares stride 64 (MaxLength 4096)."),
+        }),
+        new("bigbird", o => (o.Block, o.Causal) switch
+        {
+            (64, true) => Pattern<CausalBigBird64.SelfAttention.Kernel>(CausalBigBird64.Spec),
+            (64, false) => Pattern<BidirectionalBigBird64.SelfAttention.Kernel>(BidirectionalBigBird64.Spec),
+            _ => throw new ArgumentException($"--block {o.Block}: the bigbird benchmark declares blocks of 64."),
+        }),
+        new("axial", o => o.Causal
+            ? Axial(CausalAxial128.SelfAttention.Attend, CausalAxial128.Spec)
+            : Axial(BidirectionalAxial128.SelfAttention.Attend, BidirectionalAxial128.Spec)),
+    ];
 
     public IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o)
     {
         if (o.HeadDim != 64)
             throw new ArgumentException($"--head-dim {o.HeadDim}: the {Name} benchmark declares kernels for head size 64 only.");
+        var (generated, reference) = _choose(o);
         bool causal = o.Causal;
-        var (generated, spec) = _sliding ? SlidingKernel(o.Window, causal) : LocalKernel(o.Block, causal);
         // The reference keeps about eight [batch, heads, seq, seq] float32 matrices alive through the backward pass.
         double ReferenceBytes(int seq) => 8.0 * o.Batch * o.Heads * seq * (double)seq * sizeof(float);
         return
         [
             new("generated", generated),
-            new("reference", (q, k, v) => PatternAttentionReference.Forward(q, k, v, spec, causal), ReferenceBytes),
+            new("reference", reference, ReferenceBytes),
             new("sdpa", (q, k, v) => nn.functional.scaled_dot_product_attention(q, k, v, is_casual: causal)),
         ];
     }
 
-    private static (Func<Tensor, Tensor, Tensor, Tensor>, PatternAttentionSpec) SlidingKernel(int window, bool causal) => (window, causal) switch
+    private static (Func<Tensor, Tensor, Tensor, Tensor>, Func<Tensor, Tensor, Tensor, Tensor>) Pattern<TKernel>(ModelSpec spec) where TKernel : IFusedAttentionKernel
     {
-        (128, true) => Of<CausalSliding128.SelfAttention.Kernel>(CausalSliding128.Spec),
-        (256, true) => Of<CausalSliding256.SelfAttention.Kernel>(CausalSliding256.Spec),
-        (512, true) => Of<CausalSliding512.SelfAttention.Kernel>(CausalSliding512.Spec),
-        (128, false) => Of<BidirectionalSliding128.SelfAttention.Kernel>(BidirectionalSliding128.Spec),
-        (256, false) => Of<BidirectionalSliding256.SelfAttention.Kernel>(BidirectionalSliding256.Spec),
-        (512, false) => Of<BidirectionalSliding512.SelfAttention.Kernel>(BidirectionalSliding512.Spec),
-        _ => throw new ArgumentException($"--window {window}: the sliding benchmark declares windows of 128, 256 and 512."),
-    };
+        var pattern = (PatternAttentionSpec)spec.Attention[0].Attention;
+        return ((q, k, v) => FusedAttention<TKernel>.Apply(q, k, v, null),
+                (q, k, v) => PatternAttentionReference.Forward(q, k, v, pattern, spec.Causal));
+    }
 
-    private static (Func<Tensor, Tensor, Tensor, Tensor>, PatternAttentionSpec) LocalKernel(int block, bool causal) => (block, causal) switch
+    private static (Func<Tensor, Tensor, Tensor, Tensor>, Func<Tensor, Tensor, Tensor, Tensor>) Axial(
+        Func<Tensor, Tensor, Tensor, Tensor?, Tensor> attend, ModelSpec spec)
     {
-        (64, true) => Of<CausalLocal64.SelfAttention.Kernel>(CausalLocal64.Spec),
-        (128, true) => Of<CausalLocal128.SelfAttention.Kernel>(CausalLocal128.Spec),
-        (256, true) => Of<CausalLocal256.SelfAttention.Kernel>(CausalLocal256.Spec),
-        (64, false) => Of<BidirectionalLocal64.SelfAttention.Kernel>(BidirectionalLocal64.Spec),
-        (128, false) => Of<BidirectionalLocal128.SelfAttention.Kernel>(BidirectionalLocal128.Spec),
-        (256, false) => Of<BidirectionalLocal256.SelfAttention.Kernel>(BidirectionalLocal256.Spec),
-        _ => throw new ArgumentException($"--block {block}: the local benchmark declares blocks of 64, 128 and 256."),
-    };
-
-    private static (Func<Tensor, Tensor, Tensor, Tensor>, PatternAttentionSpec) Of<TKernel>(ModelSpec spec) where TKernel : IFusedAttentionKernel =>
-        ((q, k, v) => FusedAttention<TKernel>.Apply(q, k, v, null), (PatternAttentionSpec)spec.Attention[0].Attention);
+        var axial = (AxialAttentionSpec)spec.Attention[0].Attention;
+        return ((q, k, v) => attend(q, k, v, null), (q, k, v) => AxialAttentionReference.Forward(q, k, v, axial, spec.Causal));
+    }
 }

@@ -53,3 +53,40 @@ public partial class BidirectionalLocal128;
 [Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 16384, Causal = false)]
 [LocalAttention(Heads = 8, Block = 256, Before = 1, After = 1)]
 public partial class BidirectionalLocal256;
+
+// The Sparse Transformer's patterns at MaxLength 4096 with stride 64 = √4096 (their strided and summary columns touch
+// most key tiles, so longer sequences are not where they shine on a tiled kernel).
+
+[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 4096)]
+[SparseAttention(Heads = 8, Stride = 64)]
+public partial class CausalStrided64;
+
+[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 4096, Causal = false)]
+[SparseAttention(Heads = 8, Stride = 64)]
+public partial class BidirectionalStrided64;
+
+[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 4096)]
+[SparseAttention(Heads = 8, Stride = 64, Mode = SparsePattern.Fixed, Summary = 8)]
+public partial class CausalFixed64;
+
+[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 4096, Causal = false)]
+[SparseAttention(Heads = 8, Stride = 64, Mode = SparsePattern.Fixed, Summary = 8)]
+public partial class BidirectionalFixed64;
+
+// BigBird with blocks of 64 (BigBird's defaults otherwise) and axial attention over a 128 × 128 grid, at MaxLength 16384.
+
+[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 16384)]
+[BigBirdAttention(Heads = 8, Block = 64, Seed = 1)]
+public partial class CausalBigBird64;
+
+[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 16384, Causal = false)]
+[BigBirdAttention(Heads = 8, Block = 64, Seed = 1)]
+public partial class BidirectionalBigBird64;
+
+[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 16384)]
+[AxialAttention(Heads = 8, Rows = 128, Columns = 128)]
+public partial class CausalAxial128;
+
+[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 16384, Causal = false)]
+[AxialAttention(Heads = 8, Rows = 128, Columns = 128)]
+public partial class BidirectionalAxial128;

@@ -40,14 +40,12 @@ public class MixedFamilyModelTests
         {
             var attention = Attention(model, layer);
             var before = attention.forward(x, null)[0, query];
-            var seen = new List<int>();
+            // One batch: sequence b has position b changed.
+            var changed = x.expand(seq, seq, 16).clone();
             for (int position = 0; position < seq; position++)
-            {
-                var changed = x.clone();
-                changed[0, position] = changed[0, position] + 1.0;
-                if (!attention.forward(changed, null)[0, query].eq(before).all().item<bool>())
-                    seen.Add(position);
-            }
+                changed[position, position] = changed[position, position] + 1.0;
+            var after = attention.forward(changed, null)[.., query];
+            var seen = Enumerable.Range(0, seq).Where(position => !after[position].eq(before).all().item<bool>()).ToList();
             // A sliding layer: the Window positions ending at the query; the full layer: every position up to the query.
             var expected = layer == 3 ? Enumerable.Range(0, query + 1) : Enumerable.Range(query - Window + 1, Window);
             Assert.Equal(expected, seen);

@@ -7,7 +7,7 @@ using static XformerDsl.Tests.Attention.AttentionKernelKit;
 namespace XformerDsl.Tests.Attention.Patterns;
 
 /// <summary>
-/// The generated block-sparse kernels of the pattern families (local, sliding window) against the full reference
+/// The generated block-sparse kernels of the pattern families (local, sliding window, strided/fixed, BigBird) against the full reference
 /// attention under the same pattern as a dense mask (values and gradients), float64 finite differences, and the
 /// properties the patterns promise: locality (a token outside a query's pattern cannot change its output) and causality.
 /// The kernels' layouts are the generator's compile-time constants; the masks here come from the spec's Sees at run time.
@@ -28,6 +28,11 @@ public class PatternAttentionKernelTests
         Of<SlidingBidirectional.SelfAttention.Kernel>(nameof(SlidingBidirectional), SlidingBidirectional.Spec),
         Of<SlidingCausalPlain.SelfAttention.Kernel>(nameof(SlidingCausalPlain), SlidingCausalPlain.Spec),
         Of<SlidingBidirectionalShort.SelfAttention.Kernel>(nameof(SlidingBidirectionalShort), SlidingBidirectionalShort.Spec),
+        Of<StridedCausal.SelfAttention.Kernel>(nameof(StridedCausal), StridedCausal.Spec),
+        Of<FixedBidirectional.SelfAttention.Kernel>(nameof(FixedBidirectional), FixedBidirectional.Spec),
+        Of<FixedCausalShort.SelfAttention.Kernel>(nameof(FixedCausalShort), FixedCausalShort.Spec),
+        Of<BigBirdCausal.SelfAttention.Kernel>(nameof(BigBirdCausal), BigBirdCausal.Spec),
+        Of<BigBirdBidirectional.SelfAttention.Kernel>(nameof(BigBirdBidirectional), BigBirdBidirectional.Spec),
     }.ToDictionary(k => k.Kernel.Name);
 
     private static Tensor Reference(PatternCase k, Tensor q, Tensor kk, Tensor v, Tensor? mask) =>
@@ -48,6 +53,14 @@ public class PatternAttentionKernelTests
         { nameof(SlidingCausalPlain), 1, 1, 1, false },
         { nameof(SlidingBidirectionalShort), 3, 1, 40, true },
         { nameof(LocalCausalShort), 2, 1, 23, true },
+        { nameof(StridedCausal), 2, 2, 256, true },
+        { nameof(StridedCausal), 1, 1, 101, false },
+        { nameof(FixedBidirectional), 2, 1, 200, true },
+        { nameof(FixedBidirectional), 1, 1, 123, false },
+        { nameof(BigBirdCausal), 2, 2, 480, true },
+        { nameof(BigBirdCausal), 1, 1, 333, false },
+        { nameof(BigBirdBidirectional), 2, 1, 96, true },
+        { nameof(BigBirdBidirectional), 1, 1, 71, false },
     };
 
     [Theory]
@@ -71,6 +84,7 @@ public class PatternAttentionKernelTests
     [Theory]
     [InlineData(nameof(LocalCausalShort), 13)]
     [InlineData(nameof(SlidingBidirectionalShort), 11)]
+    [InlineData(nameof(FixedCausalShort), 12)]
     public void Gradients_match_float64_finite_differences(string kernel, int seq)
     {
         var k = s_kernels[kernel];
@@ -89,6 +103,10 @@ public class PatternAttentionKernelTests
     [InlineData(nameof(LocalBidirectional), 100, 250)]
     [InlineData(nameof(SlidingCausal), 150, 250)]
     [InlineData(nameof(SlidingBidirectional), 150, 240)]
+    [InlineData(nameof(StridedCausal), 200, 256)]
+    [InlineData(nameof(FixedBidirectional), 90, 200)]
+    [InlineData(nameof(BigBirdCausal), 400, 480)]
+    [InlineData(nameof(BigBirdBidirectional), 50, 96)]
     public void A_token_outside_a_querys_pattern_does_not_change_its_output(string kernel, int query, int seq)
     {
         var k = s_kernels[kernel];
@@ -121,6 +139,8 @@ public class PatternAttentionKernelTests
     [InlineData(nameof(LocalCausal))]
     [InlineData(nameof(SlidingCausal))]
     [InlineData(nameof(SlidingCausalPlain))]
+    [InlineData(nameof(StridedCausal))]
+    [InlineData(nameof(BigBirdCausal))]
     public void Causal_kernels_never_see_the_future(string kernel)
     {
         var k = s_kernels[kernel];

@@ -33,3 +33,23 @@ public partial class SlidingCausalPlain;
 [Transformer(Vocab = 4, Dim = 8, Depth = 1, MaxLength = 40, Causal = false)]
 [SlidingWindowAttention(Heads = 1, Window = 4, Dilation = 3, GlobalTokens = 1)]
 public partial class SlidingBidirectionalShort;
+
+[Transformer(Vocab = 4, Dim = 32, Depth = 1, MaxLength = 256)]
+[SparseAttention(Heads = 2, Stride = 24)]
+public partial class StridedCausal;
+
+[Transformer(Vocab = 4, Dim = 16, Depth = 1, MaxLength = 200, Causal = false)]
+[SparseAttention(Heads = 1, Stride = 40, Mode = SparsePattern.Fixed, Summary = 3)]
+public partial class FixedBidirectional;
+
+[Transformer(Vocab = 4, Dim = 8, Depth = 1, MaxLength = 30)]
+[SparseAttention(Heads = 1, Stride = 5, Mode = SparsePattern.Fixed, Summary = 2)]
+public partial class FixedCausalShort;
+
+[Transformer(Vocab = 4, Dim = 32, Depth = 1, MaxLength = 480)]
+[BigBirdAttention(Heads = 2, Block = 32, WindowBlocks = 3, GlobalBlocks = 1, RandomBlocks = 2, Seed = 7)]
+public partial class BigBirdCausal;
+
+[Transformer(Vocab = 4, Dim = 16, Depth = 1, MaxLength = 96, Causal = false)]
+[BigBirdAttention(Heads = 1, Block = 8, WindowBlocks = 3, GlobalBlocks = 1, RandomBlocks = 2, Seed = 3)]
+public partial class BigBirdBidirectional;

@@ -1,0 +1,84 @@
+using XformerDsl.Generator.Emit.Kernels;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Emit.Attention
+{
+    /// <summary>
+    /// <c>[AxialAttention]</c>: half the heads along rows, half along columns of the Rows × Columns grid. Both axes are
+    /// block-local attention in some order of the sequence: a row is a contiguous block of Columns positions in the
+    /// row-major sequence, a column a contiguous block of Rows positions once the grid is read column by column. So the
+    /// family emits two local-attention kernels (<c>RowKernel</c>, <c>ColumnKernel</c>) and reorders the column heads'
+    /// inputs around the second; no kernel code of its own.
+    /// </summary>
+    internal sealed class AxialAttentionEmitter : AttentionEmitter
+    {
+        private const string RowKernel = "RowKernel";
+        private const string ColumnKernel = "ColumnKernel";
+        private const string Grid = "global::XformerDsl.Attention.Axial.AxialGrid";
+
+        private static readonly LocalAttentionEmitter s_local = new LocalAttentionEmitter();
+
+        public override void EmitFields(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            var axial = (AxialAttentionSpec)attention;
+            writer.WriteLine();
+            writer.WriteLine($"// The grid: {Int(axial.Rows)} rows × {Int(axial.Columns)} columns = MaxLength, row-major; heads 0 to {Int(axial.RowHeads - 1)} attend along rows, the rest along columns.");
+            writer.WriteLine($"private const int Rows = {Int(axial.Rows)};");
+            writer.WriteLine($"private const int Columns = {Int(axial.Columns)};");
+            writer.WriteLine($"private const int RowHeads = {Int(axial.RowHeads)};");
+        }
+
+        public override bool HasOwnParameters => false;
+
+        public override void EmitAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            writer.WriteLine($"// Axial attention: softmax(q kᵀ / √{Int(spec.HeadDimOf(attention))}) v with the row heads seeing their row and the column heads their column{(spec.Causal ? ", neither seeing later keys" : "")}; padded keys are hidden.");
+            writer.WriteLine("var attended = Attend(q, k, v, keyPaddingMask);");
+        }
+
+        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        {
+            var axial = (AxialAttentionSpec)attention;
+            EmitAttendMethod(writer);
+            var rows = new LocalAttentionSpec(axial.Heads, Block: axial.Columns);
+            var columns = new LocalAttentionSpec(axial.Heads, Block: axial.Rows);
+            writer.WriteLine();
+            writer.WriteLine($"// The row heads' kernel: local attention within blocks of Columns = {Int(axial.Columns)}, the rows of the row-major sequence.");
+            SoftmaxKernelEmitter.Emit(writer, spec, rows, s_local.Schedule(spec, rows), owner + " rows", RowKernel);
+            writer.WriteLine();
+            writer.WriteLine($"// The column heads' kernel: local attention within blocks of Rows = {Int(axial.Rows)}, the columns of the sequence read column-major.");
+            SoftmaxKernelEmitter.Emit(writer, spec, columns, s_local.Schedule(spec, columns), owner + " columns", ColumnKernel);
+        }
+
+        private static void EmitAttendMethod(SourceWriter writer)
+        {
+            string fused = Names.FusedAttention, tensor = Names.Tensor;
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>");
+            writer.WriteLine("/// The axial attention of split projections <c>[batch, Heads, seq, HeadDim]</c> (seq up to Rows · Columns) with an optional");
+            writer.WriteLine("/// bool <c>[batch, seq]</c> key-padding mask: the first RowHeads heads along rows, the others along columns.");
+            writer.WriteLine("/// </summary>");
+            writer.WriteLine($"public static {tensor} Attend({tensor} q, {tensor} k, {tensor} v, {tensor}? keyPaddingMask)");
+            writer.OpenBlock();
+            writer.WriteLine("long batch = q.shape[0], seq = q.shape[2], heads = q.shape[1];");
+            writer.WriteLine("// Row heads: a row is a contiguous block of Columns positions, which RowKernel attends within.");
+            writer.WriteLine($"var rows = {fused}<{RowKernel}>.Apply(q.narrow(1, 0, RowHeads), k.narrow(1, 0, RowHeads), v.narrow(1, 0, RowHeads), keyPaddingMask);");
+            writer.WriteLine("// Column heads: read the grid column by column (a shorter sequence padded to the whole grid, the padding hidden), so a");
+            writer.WriteLine("// column is a contiguous block of Rows positions, which ColumnKernel attends within; then back to row-major order.");
+            writer.WriteLine($"var columnMask = {Grid}.ColumnMajorMask(keyPaddingMask, batch, seq, Rows, Columns, q.device);");
+            writer.WriteLine($"var columnsByColumn = {fused}<{ColumnKernel}>.Apply(");
+            writer.Indented(() =>
+            {
+                writer.WriteLine($"{Grid}.ToColumnMajor(q.narrow(1, RowHeads, heads - RowHeads), Rows, Columns),");
+                writer.WriteLine($"{Grid}.ToColumnMajor(k.narrow(1, RowHeads, heads - RowHeads), Rows, Columns),");
+                writer.WriteLine($"{Grid}.ToColumnMajor(v.narrow(1, RowHeads, heads - RowHeads), Rows, Columns),");
+                writer.WriteLine("columnMask);");
+            });
+            writer.WriteLine($"var columns = {Grid}.FromColumnMajor(columnsByColumn, Rows, Columns, seq);");
+            writer.WriteLine($"return {Names.Torch}.cat(new[] {{ rows, columns }}, 1);");
+            writer.CloseBlock();
+        }
+
+        private static string Int(long value) => SpecFormat.Int(value);
+    }
+}
