@@ -31,10 +31,13 @@ internal static class CommandLine
           attention   forward and forward+backward time and peak memory of one attention call, per implementation:
                       generated (the fused kernel the generator emits), reference (composed from TorchSharp ops, run while
                       its [seq x seq] matrices fit the reference budget) and sdpa (libtorch's scaled_dot_product_attention)
+          generate    tokens per second and peak memory of greedy generation of --seq tokens, one Step at a time: a model of
+                      --family linear, performer or t2r (impl recurrent) against the same frame with full attention (impl
+                      kv-cache); --batch sequences at once
 
         Options:
           --family <name>       attention family: full, linear, performer, t2r (default full)
-          --seq <n,n,...>       sequence lengths (default 1024,2048,4096)
+          --seq <n,n,...>       sequence lengths, or tokens to generate (default 1024,2048,4096)
           --batch <n>           batch size (default 1)
           --heads <n>           heads (default 8)
           --head-dim <n>        head size: 32, 64 or 128 (default 64)

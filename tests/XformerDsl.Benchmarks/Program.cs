@@ -26,6 +26,11 @@ try
             AnsiConsole.Write(AttentionSuite.Table(results));
             Write(results, options.Json);
             break;
+        case "generate":
+            var generated = GenerateSuite.Run(options);
+            AnsiConsole.Write(GenerateSuite.Table(generated));
+            Write(generated, options.Json);
+            break;
         default:
             Console.Error.WriteLine($"Unknown suite '{suite}'.");
             Console.WriteLine(CommandLine.Usage);
