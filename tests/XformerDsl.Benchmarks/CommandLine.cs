@@ -37,6 +37,9 @@ internal static class CommandLine
                       its [seq x seq] matrices fit the reference budget) and sdpa (libtorch's scaled_dot_product_attention)
           memory      peak memory and time of one training step (forward + backward) of a whole model with full attention
                       and chunked feed-forward, at depth 2 and 12, with plain and with reversible blocks (default seq 8192)
+          generate    tokens per second and peak memory of greedy generation of --seq tokens, one Step at a time: a model of
+                      --family linear, performer or t2r (impl recurrent) against the same frame with full attention (impl
+                      kv-cache); --batch sequences at once
 
         Options:
           --family <name>       attention family: full, local, sliding, strided, fixed, bigbird, axial, linear, performer,
@@ -45,7 +48,7 @@ internal static class CommandLine
           --block <n>           local: tokens per block, 64, 128 or 256; each query sees its block and the previous one,
                                 and the next one when bidirectional; strided, fixed: the stride, 64 (MaxLength 4096);
                                 bigbird: the block, 64 (default 64). axial: a 128 x 128 grid (MaxLength 16384)
-          --seq <n,n,...>       sequence lengths (default 1024,2048,4096; memory: 8192)
+          --seq <n,n,...>       sequence lengths, or tokens to generate (default 1024,2048,4096; memory: 8192)
           --depth <n,n,...>     memory: only the models of these depths, 2 and/or 12 (default 2,12)
           --batch <n>           batch size (default 1)
           --heads <n>           heads (default 8)

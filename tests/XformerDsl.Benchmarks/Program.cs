@@ -31,6 +31,11 @@ try
             AnsiConsole.Write(MemorySuite.Table(memory));
             Write(memory, options.Json);
             break;
+        case "generate":
+            var generated = GenerateSuite.Run(options);
+            AnsiConsole.Write(GenerateSuite.Table(generated));
+            Write(generated, options.Json);
+            break;
         default:
             Console.Error.WriteLine($"Unknown suite '{suite}'.");
             Console.WriteLine(CommandLine.Usage);

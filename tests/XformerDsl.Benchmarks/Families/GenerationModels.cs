@@ -1,0 +1,22 @@
+using XformerDsl;
+
+namespace XformerDsl.Benchmarks;
+
+// The generate suite's models: one frame (Dim 256, 4 heads of 64, 4 layers, MaxLength 16384), each attention family.
+// Their weights are random: the suite measures speed and memory, not text.
+
+[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
+[FullAttention(Heads = 4)]
+public partial class GenerateFull;
+
+[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
+[LinearAttention(Heads = 4)]
+public partial class GenerateLinear;
+
+[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
+[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, Features = 64)]
+public partial class GeneratePerformer;
+
+[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
+[LinearAttention(Heads = 4, Kernel = FeatureMap.LearnedRelu, Features = 32)]
+public partial class GenerateT2R;

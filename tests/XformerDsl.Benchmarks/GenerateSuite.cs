@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Spectre.Console;
+using TorchSharp;
+using XformerDsl.Modules;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Benchmarks;
+
+/// <summary>One row of the generate suite's JSON: the fields other tools read, in this order.</summary>
+internal sealed record GenerateResult(string Suite, string Family, string Impl, int Seq, double TokensPerSecond, double? PeakMemoryMb);
+
+/// <summary>
+/// The generate suite: greedy generation of <c>--seq</c> tokens per sequence, one <c>Step</c> at a time, by a model of the
+/// chosen family (impl <c>recurrent</c>: causal linear attention's fixed-size state) and by the same frame with full
+/// attention (family <c>full</c>, impl <c>kv-cache</c>), in one run: tokens per second and the peak memory above the
+/// model's own.
+/// </summary>
+internal static class GenerateSuite
+{
+    public static List<GenerateResult> Run(BenchmarkOptions o)
+    {
+        var candidates = new List<(string Family, string Impl, Func<nn.Module<Tensor, Tensor>> Create)>
+        {
+            (o.Family, "recurrent", o.Family switch
+            {
+                "linear" => () => new GenerateLinear(),
+                "performer" => () => new GeneratePerformer(),
+                "t2r" => () => new GenerateT2R(),
+                _ => throw new ArgumentException($"--family {o.Family}: the generate suite measures linear, performer or t2r against full attention with a key-value cache."),
+            }),
+            ("full", "kv-cache", () => new GenerateFull()),
+        };
+        var results = new List<GenerateResult>();
+        foreach (int tokens in o.Seq)
+        {
+            foreach (var (family, impl, create) in candidates.Where(c => o.Impl.Length == 0 || o.Impl.Contains(c.Impl)))
+            {
+                AnsiConsole.MarkupLine($"[grey]{tokens} tokens: {family} {impl}...[/]");
+                torch.manual_seed(0);
+                using var model = create();
+                model.eval();
+                var recurrent = (IRecurrentLanguageModel)model;
+                Generate(recurrent, o.Batch, Math.Min(tokens, 16));   // warm-up: JIT and libtorch's first calls
+                double seconds = 0;
+                var peak = Measurement.PeakMemoryMebibytes(() => seconds = Generate(recurrent, o.Batch, tokens));
+                results.Add(new GenerateResult("generate", family, impl, tokens, o.Batch * tokens / seconds, peak));
+            }
+        }
+        return results;
+    }
+
+    // Greedy generation from token 0: feed a token, take the most likely next one. Returns the seconds it took.
+    private static double Generate(IRecurrentLanguageModel model, int batch, int tokens)
+    {
+        using var noGrad = no_grad();
+        using var state = model.CreateState(batch);
+        var next = zeros(new long[] { batch }, ScalarType.Int64);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < tokens; i++)
+        {
+            using var scope = NewDisposeScope();
+            var chosen = model.Step(state, next).argmax(-1);
+            next.Dispose();
+            next = chosen.DetachFromDisposeScope();
+        }
+        clock.Stop();
+        next.Dispose();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    public static Table Table(IReadOnlyList<GenerateResult> results)
+    {
+        var table = new Table().RoundedBorder();
+        foreach (var column in new[] { "tokens", "family", "impl", "tokens/s", "peak MiB" })
+            table.AddColumn(new TableColumn(column).RightAligned());
+        foreach (var r in results)
+            table.AddRow(r.Seq.ToString(), r.Family, r.Impl, r.TokensPerSecond.ToString("0.0"), r.PeakMemoryMb?.ToString("0.0") ?? "-");
+        return table;
+    }
+}
