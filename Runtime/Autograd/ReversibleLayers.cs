@@ -131,6 +131,15 @@ public sealed class ReversibleLayersFunction : torch.autograd.MultiTensorFunctio
         return [y1, y2];
     }
 
+    // The gradients that custom autograd functions inside a block (fused attention, chunked feed-forward) hand to
+    // the engine during the recomputation are TorchSharp wrappers that no dispose scope owns; their memory returns only
+    // when the wrappers are finalized. Collecting once per block keeps them from piling up with depth.
+    private static void ReleaseUnreachableTensors()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
+
     /// <summary>Reconstructs each block's inputs from its outputs, last block first, and collects the gradients.</summary>
     public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
@@ -170,6 +179,7 @@ public sealed class ReversibleLayersFunction : torch.autograd.MultiTensorFunctio
                 dy2.Dispose();
             }
             (y1, y2, dy1, dy2) = (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope(), dx1.MoveToOuterDisposeScope(), dx2.MoveToOuterDisposeScope());
+            ReleaseUnreachableTensors();
         }
         foreach (var stream in random)
             stream.Dispose();
