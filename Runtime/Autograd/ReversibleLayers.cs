@@ -134,11 +134,27 @@ public sealed class ReversibleLayersFunction : torch.autograd.MultiTensorFunctio
     // The gradients that custom autograd functions inside a block (fused attention, chunked feed-forward) hand to
     // the engine during the recomputation are TorchSharp wrappers that no dispose scope owns; their memory returns only
     // when the wrappers are finalized. Collecting once per block keeps them from piling up with depth.
+    // On glibc, the block's freed working set is then handed back to the system, so the next block's allocations do not
+    // stack on top of a fragmented heap.
     private static void ReleaseUnreachableTensors()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                malloc_trim(0);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                // Not glibc (musl): nothing to trim.
+            }
+        }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int malloc_trim(nuint pad);
 
     /// <summary>Reconstructs each block's inputs from its outputs, last block first, and collects the gradients.</summary>
     public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
