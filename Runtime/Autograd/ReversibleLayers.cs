@@ -74,15 +74,32 @@ public static class ReversibleLayers
 
     internal sealed record Plan(IReadOnlyList<ReversibleBlock> Blocks, IReadOnlyList<Tensor> Shared);
 
-    /// <summary>The blocks one after another; when <paramref name="random"/> is given, the random-stream position before each sublayer goes into it.</summary>
+    /// <summary>
+    /// The blocks one after another; when <paramref name="random"/> is given, the random-stream position before each
+    /// sublayer goes into it. Each block runs in its own dispose scope and the streams it replaces are released, so
+    /// without autograd only one block's tensors exist at a time (with autograd, the graph keeps what it saved).
+    /// </summary>
     internal static (Tensor First, Tensor Second) Run(Tensor x1, Tensor x2, IReadOnlyList<ReversibleBlock> blocks, List<RandomStream>? random)
     {
-        foreach (var block in blocks)
+        for (int b = 0; b < blocks.Count; b++)
         {
-            random?.Add(RandomStream.Capture());
-            var y1 = x1 + block.Attention(x2);
-            random?.Add(RandomStream.Capture());
-            var y2 = x2 + block.FeedForward(y1);
+            var block = blocks[b];
+            Tensor y1, y2;
+            using (var scope = NewDisposeScope())
+            {
+                random?.Add(RandomStream.Capture());
+                y1 = x1 + block.Attention(x2);
+                random?.Add(RandomStream.Capture());
+                y2 = x2 + block.FeedForward(y1);
+                y1.MoveToOuterDisposeScope();
+                y2.MoveToOuterDisposeScope();
+            }
+            if (b > 0)
+            {
+                // The streams the previous block made; the caller's inputs stay untouched.
+                x1.Dispose();
+                x2.Dispose();
+            }
             (x1, x2) = (y1, y2);
         }
         return (x1, x2);
@@ -114,6 +131,31 @@ public sealed class ReversibleLayersFunction : torch.autograd.MultiTensorFunctio
         return [y1, y2];
     }
 
+    // The gradients that custom autograd functions inside a block (fused attention, chunked feed-forward) hand to
+    // the engine during the recomputation are TorchSharp wrappers that no dispose scope owns; their memory returns only
+    // when the wrappers are finalized. Collecting once per block keeps them from piling up with depth.
+    // On glibc, the block's freed working set is then handed back to the system, so the next block's allocations do not
+    // stack on top of a fragmented heap.
+    private static void ReleaseUnreachableTensors()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                malloc_trim(0);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                // Not glibc (musl): nothing to trim.
+            }
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int malloc_trim(nuint pad);
+
     /// <summary>Reconstructs each block's inputs from its outputs, last block first, and collects the gradients.</summary>
     public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
@@ -143,7 +185,17 @@ public sealed class ReversibleLayersFunction : torch.autograd.MultiTensorFunctio
             var dx2 = dy2 + attentionGrads[0]!;
 
             parameterGrads[b] = attentionGrads.Skip(1).Concat(feedForwardGrads.Skip(1)).Select(grad => grad?.MoveToOuterDisposeScope()!).ToList();
+            // Release this block's outputs and their gradients (not the incoming gradients, which autograd owns): only one
+            // block's streams exist at a time.
+            y1.Dispose();
+            y2.Dispose();
+            if (b < blocks.Count - 1)
+            {
+                dy1.Dispose();
+                dy2.Dispose();
+            }
             (y1, y2, dy1, dy2) = (x1.MoveToOuterDisposeScope(), x2.MoveToOuterDisposeScope(), dx1.MoveToOuterDisposeScope(), dx2.MoveToOuterDisposeScope());
+            ReleaseUnreachableTensors();
         }
         foreach (var stream in random)
             stream.Dispose();
