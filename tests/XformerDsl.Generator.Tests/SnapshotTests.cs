@@ -20,7 +20,8 @@ public class SnapshotTests
 
         Assert.Empty(run.GeneratorDiagnostics);
         // A declaration file may hold helper models (the source a [ConvertsFrom] names); the snapshot is of the model named like the file.
-        var source = run.Sources.Count == 1 ? run.Sources.Single() : run.Sources.Single(s => s.Key.EndsWith("." + declaration + ".g.cs", StringComparison.Ordinal));
+        var file = declaration.StartsWith(GeneratorHarness.ExamplePrefix, StringComparison.Ordinal) ? declaration[GeneratorHarness.ExamplePrefix.Length..] : declaration;
+        var source = run.Sources.Count == 1 ? run.Sources.Single() : run.Sources.Single(s => s.Key.EndsWith("." + file + ".g.cs", StringComparison.Ordinal));
         Snapshot.Verify(source.Value, declaration);
     }
 
