@@ -166,10 +166,11 @@ namespace XformerDsl.Generator
         public const string Positions = "XformerDsl.PositionsAttribute";
         public const string Normalization = "XformerDsl.NormalizationAttribute";
         public const string Reversible = "XformerDsl.ReversibleAttribute";
+        public const string ConvertsFrom = "XformerDsl.ConvertsFromAttribute";
 
         /// <summary>Attributes that shape a model but mean nothing without <c>[Transformer]</c>: frames and every attention family.</summary>
         public static ImmutableArray<string> Companions { get; } =
-            ImmutableArray.Create(FeedForward, Positions, Normalization, Reversible).AddRange(AttentionFamilies.All.Select(family => family.MetadataName));
+            ImmutableArray.Create(FeedForward, Positions, Normalization, Reversible, ConvertsFrom).AddRange(AttentionFamilies.All.Select(family => family.MetadataName));
 
         /// <summary><c>XformerDsl.FeedForwardAttribute</c> → <c>FeedForward</c>.</summary>
         public static string ShortName(string metadataName)

@@ -167,6 +167,17 @@ namespace XformerDsl.Generator.Diagnostics
         public static readonly DiagnosticDescriptor LinearRedrawEveryNegative = new DiagnosticDescriptor(
             LinearAttentionRules.RedrawEveryNegativeId, LinearAttentionRules.RedrawEveryNegative.Title, LinearAttentionRules.RedrawEveryNegative.MessageFormat,
             Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + LinearAttentionRules.RedrawEveryNegativeId + ".md");
+
+        public static readonly DiagnosticDescriptor ConversionSourceNotAModel = new DiagnosticDescriptor(
+            "XF0054", "ConvertsFrom names a type that is not a model",
+            "[ConvertsFrom] on '{0}' names {1}, which has no [Transformer]; name a [Transformer] class with the same frame, such as typeof(TinyGpt), or remove [ConvertsFrom]",
+            Declaration, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "XF0054.md");
+
+        public static readonly DiagnosticDescriptor IncompatibleConversion = new DiagnosticDescriptor(
+            "XF0055", "Models of a conversion have different frames",
+            "{0} has {1} but {2} has {3}; {4}, so that every weight the two models share has the same shape and meaning",
+            Declaration, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "XF0055.md");
+
         public static readonly DiagnosticDescriptor ChunksDoNotDivideMaxLength = new DiagnosticDescriptor(
             SpecRuleIds.ChunksDoNotDivideMaxLength, SpecRules.ChunksDoNotDivideMaxLength.Title, SpecRules.ChunksDoNotDivideMaxLength.MessageFormat,
             Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + SpecRuleIds.ChunksDoNotDivideMaxLength + ".md");
@@ -205,6 +216,7 @@ namespace XformerDsl.Generator.Diagnostics
             BlockDoesNotDivideMaxLength, PatternExceedsSequence, FutureInCausalModel, GlobalTokensCoverSequence, TooManyRandomBlocks,
             AxialGridMismatch, AxialHeadsOdd,
             LinearFeaturesOutOfRange, LinearFeaturesWithoutEffect, LinearNeedsRandomFeatures, LinearRedrawEveryNegative,
+            ConversionSourceNotAModel, IncompatibleConversion,
             ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm, MaxLengthNotMultipleOfBucketSize, OddNumberOfBuckets);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = All.ToDictionary(d => d.Id);

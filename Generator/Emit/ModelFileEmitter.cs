@@ -35,6 +35,11 @@ namespace XformerDsl.Generator.Emit
             ModelCardEmitter.EmitStaticMembers(writer, model);
             writer.WriteLine();
             ModuleEmitter.Emit(writer, model);
+            if (model.ConvertsFrom is { } source)
+            {
+                writer.WriteLine();
+                ConversionEmitter.Emit(writer, model.Type.Name, source);
+            }
             writer.CloseBlock();
 
             foreach (var _ in type.ContainingTypes)

@@ -9,7 +9,14 @@ namespace XformerDsl.Generator.Model
     /// <param name="Type">The partial class to complete.</param>
     /// <param name="Spec">The architecture, every default resolved, already validated.</param>
     /// <param name="DeclarationAsWritten">The XformerDsl attributes as the user wrote them, then the class line.</param>
-    internal sealed record ModelToGenerate(TypeShape Type, ModelSpec Spec, ImmutableEquatableArray<string> DeclarationAsWritten);
+    /// <param name="ConvertsFrom">The model <c>[ConvertsFrom]</c> names, already checked compatible; null without one.</param>
+    internal sealed record ModelToGenerate(TypeShape Type, ModelSpec Spec, ImmutableEquatableArray<string> DeclarationAsWritten,
+        ConversionSource? ConvertsFrom = null);
+
+    /// <summary>The source of a <c>[ConvertsFrom]</c> conversion.</summary>
+    /// <param name="FullyQualifiedName">With <c>global::</c>, as emitted code names it.</param>
+    /// <param name="Name">The class name, for documentation.</param>
+    internal sealed record ConversionSource(string FullyQualifiedName, string Name);
 
     /// <summary>The model class and the types around it.</summary>
     /// <param name="Namespace">The containing namespace, or null for the global namespace.</param>

@@ -38,15 +38,62 @@ namespace XformerDsl.Generator.Parsing
             var diagnostics = new List<DiagnosticInfo>();
             bool shapeAllowsEmission = CheckTypeShape(type, declaration, context.SemanticModel, diagnostics, cancellationToken);
 
-            var transformer = AttributeArguments.Read(transformers[0], "Transformer", diagnostics, cancellationToken);
-            var readers = new Dictionary<string, AttributeArguments> { ["Transformer"] = transformer };
+            var readers = new Dictionary<string, AttributeArguments>();
+            var attentionReaders = new List<AttributeArguments>();
+            var spec = ReadSpec(type, transformers[0], attributes, readers, attentionReaders, diagnostics, cancellationToken);
+            var transformer = readers["Transformer"];
+            readers.TryGetValue("Positions", out var positions);
+
+            // The compiler already reports every broken attribute; adding rule violations computed from values it
+            // rejected would only repeat or contradict it.
+            bool compilerReportsErrors = readers.Values.Concat(attentionReaders).Any(r => r.IsBroken);
+            if (spec is not null && !compilerReportsErrors)
+            {
+                foreach (var problem in spec.Validate())
+                {
+                    var location = problem.AttentionIndex is int index ? attentionReaders[index].LocationOf(problem.Argument)
+                        : readers.TryGetValue(problem.Attribute, out var reader) ? reader.LocationOf(problem.Argument)
+                        : transformer.Location;
+                    diagnostics.Add(new DiagnosticInfo(problem.Rule.Id, location, problem.MessageArguments));
+                }
+                if (positions is not null && positions.IsWritten("RotaryBase") && spec.Positions.Kind != PositionEncoding.Rotary)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentHasNoEffect, positions.LocationOf("RotaryBase"),
+                        "RotaryBase", SpecFormat.Double(spec.Positions.RotaryBase), "Kind = " + SpecFormat.Enum(spec.Positions.Kind),
+                        "set Kind = PositionEncoding.Rotary"));
+            }
+            var convertsFrom = spec is not null && !compilerReportsErrors && diagnostics.Count == 0
+                ? ConversionParser.Read(type, attributes, spec, diagnostics, cancellationToken)
+                : null;
+
+            var missingRuntimeType = s_requiredRuntimeTypes.FirstOrDefault(name => context.SemanticModel.Compilation.GetTypeByMetadataName(name) is null);
+            if (missingRuntimeType is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RuntimeNotReferenced, transformer.Location, type.Name, missingRuntimeType));
+
+            bool hasErrors = diagnostics.Any(diagnostic => DiagnosticDescriptors.ById(diagnostic.Id).DefaultSeverity == DiagnosticSeverity.Error);
+            var model = spec is not null && shapeAllowsEmission && !compilerReportsErrors && !hasErrors
+                ? new ModelToGenerate(Shape(type), spec, DeclarationAsWritten(attributes, declaration, cancellationToken), convertsFrom)
+                : null;
+            return new ParseResult(model, diagnostics.ToImmutableEquatableArray());
+        }
+
+        /// <summary>
+        /// Reads a <c>[Transformer]</c> class's attributes into its spec, every default resolved (not yet validated);
+        /// null when a required part is missing. Fills <paramref name="readers"/> (by attribute name) and
+        /// <paramref name="attentionReaders"/> (in declaration order) so problems can be located. Used for the model
+        /// being generated and, with a throwaway diagnostics list, for the source a <c>[ConvertsFrom]</c> names.
+        /// </summary>
+        internal static ModelSpec? ReadSpec(INamedTypeSymbol type, AttributeData transformerAttribute, IEnumerable<AttributeData> attributes,
+            Dictionary<string, AttributeArguments> readers, List<AttributeArguments> attentionReaders, List<DiagnosticInfo> diagnostics,
+            CancellationToken cancellationToken)
+        {
+            var transformer = AttributeArguments.Read(transformerAttribute, "Transformer", diagnostics, cancellationToken);
+            readers["Transformer"] = transformer;
 
             // Attention: one or more attributes of any family, each applying to the layers its selector names.
             var attentionAttributes = attributes
                 .Select(a => (Attribute: a, Family: a.AttributeClass is null ? null : AttentionFamilies.ByMetadataName(a.AttributeClass.ToDisplayString())))
                 .Where(x => x.Family is not null)
                 .ToList();
-            var attentionReaders = new List<AttributeArguments>();
             var declarations = new List<LayerAttention>();
             if (attentionAttributes.Count == 0)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoAttention, transformer.Location, type.Name));
@@ -70,12 +117,11 @@ namespace XformerDsl.Generator.Parsing
             int? depth = transformer.RequiredInt("Depth", SpecLimits.Depth);
             int? maxLength = transformer.RequiredInt("MaxLength", SpecLimits.MaxLength);
 
-            ModelSpec? spec = null;
             if (vocab is int v && dim is int d && depth is int n && maxLength is int l && attentionParsed)
             {
                 // Hidden defaults to 4·Dim; with Dim itself out of range (reported below) use a harmless stand-in.
                 int defaultHidden = SpecDefaults.HiddenPerDim * (SpecLimits.Dim.Contains(d) ? d : SpecLimits.Dim.Example);
-                spec = new ModelSpec(
+                return new ModelSpec(
                     Name: type.Name,
                     Vocab: v,
                     Dim: d,
@@ -99,34 +145,7 @@ namespace XformerDsl.Generator.Parsing
                         normalization?.Double("Epsilon", SpecDefaults.Epsilon) ?? SpecDefaults.Epsilon),
                     Reversible: reversible is not null);
             }
-
-            // The compiler already reports every broken attribute; adding rule violations computed from values it
-            // rejected would only repeat or contradict it.
-            bool compilerReportsErrors = readers.Values.Concat(attentionReaders).Any(r => r.IsBroken);
-            if (spec is not null && !compilerReportsErrors)
-            {
-                foreach (var problem in spec.Validate())
-                {
-                    var location = problem.AttentionIndex is int index ? attentionReaders[index].LocationOf(problem.Argument)
-                        : readers.TryGetValue(problem.Attribute, out var reader) ? reader.LocationOf(problem.Argument)
-                        : transformer.Location;
-                    diagnostics.Add(new DiagnosticInfo(problem.Rule.Id, location, problem.MessageArguments));
-                }
-                if (positions is not null && positions.IsWritten("RotaryBase") && spec.Positions.Kind != PositionEncoding.Rotary)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentHasNoEffect, positions.LocationOf("RotaryBase"),
-                        "RotaryBase", SpecFormat.Double(spec.Positions.RotaryBase), "Kind = " + SpecFormat.Enum(spec.Positions.Kind),
-                        "set Kind = PositionEncoding.Rotary"));
-            }
-
-            var missingRuntimeType = s_requiredRuntimeTypes.FirstOrDefault(name => context.SemanticModel.Compilation.GetTypeByMetadataName(name) is null);
-            if (missingRuntimeType is not null)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RuntimeNotReferenced, transformer.Location, type.Name, missingRuntimeType));
-
-            bool hasErrors = diagnostics.Any(diagnostic => DiagnosticDescriptors.ById(diagnostic.Id).DefaultSeverity == DiagnosticSeverity.Error);
-            var model = spec is not null && shapeAllowsEmission && !compilerReportsErrors && !hasErrors
-                ? new ModelToGenerate(Shape(type), spec, DeclarationAsWritten(attributes, declaration, cancellationToken))
-                : null;
-            return new ParseResult(model, diagnostics.ToImmutableEquatableArray());
+            return null;
         }
 
         /// <summary>

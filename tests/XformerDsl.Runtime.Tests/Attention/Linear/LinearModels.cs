@@ -23,6 +23,7 @@ public partial class TinyPerformer;
 [LinearAttention(Heads = 2, Kernel = FeatureMap.LearnedRelu, Features = 12)]
 [FeedForward(Hidden = 32)]
 [Positions(Kind = PositionEncoding.Rotary)]
+[ConvertsFrom(typeof(TinySoftmaxForT2R))]
 public partial class TinyT2R;
 
 [Transformer(Vocab = 16, Dim = 12, Depth = 2, MaxLength = 40, Dropout = 0.1)]

@@ -37,6 +37,31 @@ public class SwapThenFinetuneTests
     }
 
     [Fact]
+    public void The_generated_ConvertFrom_copies_every_shared_weight_and_reports_exactly_the_feature_maps()
+    {
+        // Randomise every source weight (not only the initialisation), so a weight left out of the copy cannot match by chance.
+        using var softmax = new TinySoftmaxForT2R();
+        var generator = new Generator(11);
+        using (no_grad())
+        {
+            foreach (var (_, tensor) in softmax.state_dict())
+                tensor.copy_(randn(tensor.shape, generator: generator));
+        }
+
+        using var linear = TinyT2R.ConvertFrom(softmax, out var newParameters);
+
+        var expectedNew = Enumerable.Range(0, 2).SelectMany(layer => new[] { $"layers.{layer}.attn.feature_weight", $"layers.{layer}.attn.feature_bias" });
+        Assert.Equal(expectedNew.Order(), newParameters.Order());
+        var source = softmax.state_dict();
+        var target = linear.state_dict();
+        Assert.Equal(target.Keys.Order(), source.Keys.Concat(newParameters).Order());
+        foreach (var (name, weights) in source)
+            Assert.True(weights.eq(target[name]).all().item<bool>(), $"{name} differs after ConvertFrom");
+        Assert.NotSame(softmax, linear);
+        Assert.Throws<ArgumentNullException>(() => TinyT2R.ConvertFrom(null!, out _));
+    }
+
+    [Fact]
     public void Models_of_different_frames_are_refused_with_the_mismatching_weights()
     {
         using var softmax = new TinySoftmaxForT2R();
