@@ -108,9 +108,9 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
         var o = output.transpose(1, 2);
         if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Forward(ForwardArguments<float>(q, k, v, o, logSumExp, mask), vectorBits);
+            Dispatch<float>.Forward(FusedKernelSupport.ForwardArguments<float>(q, k, v, o, logSumExp, mask, TKernel.HeadDim), vectorBits);
         else
-            Dispatch<double>.Forward(ForwardArguments<double>(q, k, v, o, logSumExp, mask), vectorBits);
+            Dispatch<double>.Forward(FusedKernelSupport.ForwardArguments<double>(q, k, v, o, logSumExp, mask, TKernel.HeadDim), vectorBits);
         return (output, logSumExp);
     }
 
@@ -130,39 +130,11 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         var lse = logSumExp.contiguous();
         var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
         if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Backward(BackwardArguments<float>(ForwardArguments<float>(q, k, v, o, lse, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+            Dispatch<float>.Backward(FusedKernelSupport.BackwardArguments<float>(FusedKernelSupport.ForwardArguments<float>(q, k, v, o, lse, mask, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), vectorBits);
         else
-            Dispatch<double>.Backward(BackwardArguments<double>(ForwardArguments<double>(q, k, v, o, lse, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+            Dispatch<double>.Backward(FusedKernelSupport.BackwardArguments<double>(FusedKernelSupport.ForwardArguments<double>(q, k, v, o, lse, mask, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), vectorBits);
         return (queryGradient, keyGradient, valueGradient);
     }
-
-    private static unsafe AttentionForwardArguments<T> ForwardArguments<T>(Tensor q, Tensor k, Tensor v, Tensor o, Tensor logSumExp, Tensor? mask)
-        where T : unmanaged, IFloatingPointIeee754<T> => new()
-        {
-            Batch = (int)q.shape[0],
-            Heads = (int)q.shape[1],
-            Queries = (int)q.shape[2],
-            Keys = (int)k.shape[2],
-            Query = TensorMemory.HeadRowsOf<T>(q),
-            Key = TensorMemory.HeadRowsOf<T>(k),
-            Value = TensorMemory.HeadRowsOf<T>(v),
-            Output = TensorMemory.HeadRowsOf<T>(o),
-            LogSumExp = TensorMemory.Pointer<T>(logSumExp),
-            KeyMask = mask is null ? null : TensorMemory.Pointer<byte>(mask),
-            Scale = T.One / T.Sqrt(T.CreateChecked(TKernel.HeadDim)),
-            Threads = KernelParallel.DefaultThreads,
-        };
-
-    private static AttentionBackwardArguments<T> BackwardArguments<T>(AttentionForwardArguments<T> forward, Tensor outputGradient,
-        Tensor queryGradient, Tensor keyGradient, Tensor valueGradient)
-        where T : unmanaged, IFloatingPointIeee754<T> => new()
-        {
-            Forward = forward,
-            OutputGradient = TensorMemory.HeadRowsOf<T>(outputGradient),
-            QueryGradient = TensorMemory.HeadRowsOf<T>(queryGradient),
-            KeyGradient = TensorMemory.HeadRowsOf<T>(keyGradient),
-            ValueGradient = TensorMemory.HeadRowsOf<T>(valueGradient),
-        };
 
     // The widest accelerated SIMD width unless a test forces one; the accelerated checks are JIT-time constants.
     private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -217,6 +189,40 @@ public static class FusedKernelSupport
 
     /// <summary>The SIMD width to run at: <paramref name="forced"/> (512, 256 or 128, for tests) or the widest accelerated.</summary>
     public static int VectorBits(int forced) => forced != 0 ? forced : SimdWidth.Use512 ? 512 : SimdWidth.Use256 ? 256 : 128;
+
+    /// <summary>
+    /// The arguments of a softmax attention kernel over <c>[batch, heads, rows, headDim]</c> tensors the kernel can read
+    /// in place (see <see cref="TensorMemory.Readable"/>), scaled by 1/√<paramref name="headDim"/>, on the default threads.
+    /// </summary>
+    public static unsafe AttentionForwardArguments<T> ForwardArguments<T>(Tensor query, Tensor key, Tensor value, Tensor output,
+        Tensor logSumExp, Tensor? keyMask, int headDim)
+        where T : unmanaged, IFloatingPointIeee754<T> => new()
+        {
+            Batch = (int)query.shape[0],
+            Heads = (int)query.shape[1],
+            Queries = (int)query.shape[2],
+            Keys = (int)key.shape[2],
+            Query = TensorMemory.HeadRowsOf<T>(query),
+            Key = TensorMemory.HeadRowsOf<T>(key),
+            Value = TensorMemory.HeadRowsOf<T>(value),
+            Output = TensorMemory.HeadRowsOf<T>(output),
+            LogSumExp = TensorMemory.Pointer<T>(logSumExp),
+            KeyMask = keyMask is null ? null : TensorMemory.Pointer<byte>(keyMask),
+            Scale = T.One / T.Sqrt(T.CreateChecked(headDim)),
+            Threads = KernelParallel.DefaultThreads,
+        };
+
+    /// <summary>The arguments of a softmax attention kernel's backward pass, from its forward arguments and the gradients.</summary>
+    public static AttentionBackwardArguments<T> BackwardArguments<T>(AttentionForwardArguments<T> forward, Tensor outputGradient,
+        Tensor queryGradient, Tensor keyGradient, Tensor valueGradient)
+        where T : unmanaged, IFloatingPointIeee754<T> => new()
+        {
+            Forward = forward,
+            OutputGradient = TensorMemory.HeadRowsOf<T>(outputGradient),
+            QueryGradient = TensorMemory.HeadRowsOf<T>(queryGradient),
+            KeyGradient = TensorMemory.HeadRowsOf<T>(keyGradient),
+            ValueGradient = TensorMemory.HeadRowsOf<T>(valueGradient),
+        };
 }
 
 /// <summary>

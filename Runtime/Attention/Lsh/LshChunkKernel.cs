@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
+using XformerDsl.Autograd;
 using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
@@ -222,9 +223,9 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
         using var scope = NewDisposeScope();
         var (q, k, v) = (query.contiguous(), key.contiguous(), value.contiguous());
         if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Forward(Forward<float>(q, k, v, output, logSumExp), Lsh(plan, q), vectorBits);
+            Dispatch<float>.Forward(FusedKernelSupport.ForwardArguments<float>(q, k, v, output, logSumExp, null, TKernel.HeadDim), Lsh(plan, q), vectorBits);
         else
-            Dispatch<double>.Forward(Forward<double>(q, k, v, output, logSumExp), Lsh(plan, q), vectorBits);
+            Dispatch<double>.Forward(FusedKernelSupport.ForwardArguments<double>(q, k, v, output, logSumExp, null, TKernel.HeadDim), Lsh(plan, q), vectorBits);
         return (output, logSumExp);
     }
 
@@ -239,9 +240,9 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
         var dO = outputGradient.contiguous();
         var dLse = logSumExpGradient.contiguous();
         if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Backward(Backward<float>(Forward<float>(q, k, v, o, lse), dO, queryGradient, keyGradient, valueGradient), Lsh(plan, q), TensorMemory.Pointer<float>(dLse), vectorBits);
+            Dispatch<float>.Backward(FusedKernelSupport.BackwardArguments<float>(FusedKernelSupport.ForwardArguments<float>(q, k, v, o, lse, null, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), Lsh(plan, q), TensorMemory.Pointer<float>(dLse), vectorBits);
         else
-            Dispatch<double>.Backward(Backward<double>(Forward<double>(q, k, v, o, lse), dO, queryGradient, keyGradient, valueGradient), Lsh(plan, q), TensorMemory.Pointer<double>(dLse), vectorBits);
+            Dispatch<double>.Backward(FusedKernelSupport.BackwardArguments<double>(FusedKernelSupport.ForwardArguments<double>(q, k, v, o, lse, null, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), Lsh(plan, q), TensorMemory.Pointer<double>(dLse), vectorBits);
         return (queryGradient, keyGradient, valueGradient);
     }
 
@@ -256,33 +257,6 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
         Heads = (int)query.shape[1],
         Causal = plan.Causal,
     };
-
-    private static unsafe AttentionForwardArguments<T> Forward<T>(Tensor q, Tensor k, Tensor v, Tensor o, Tensor logSumExp)
-        where T : unmanaged, IFloatingPointIeee754<T> => new()
-        {
-            Batch = (int)q.shape[0],
-            Heads = (int)q.shape[1],
-            Queries = (int)q.shape[2],
-            Keys = (int)k.shape[2],
-            Query = TensorMemory.HeadRowsOf<T>(q),
-            Key = TensorMemory.HeadRowsOf<T>(k),
-            Value = TensorMemory.HeadRowsOf<T>(v),
-            Output = TensorMemory.HeadRowsOf<T>(o),
-            LogSumExp = TensorMemory.Pointer<T>(logSumExp),
-            KeyMask = null,
-            Scale = T.One / T.Sqrt(T.CreateChecked(TKernel.HeadDim)),
-            Threads = KernelParallel.DefaultThreads,
-        };
-
-    private static AttentionBackwardArguments<T> Backward<T>(AttentionForwardArguments<T> forward, Tensor dO, Tensor dQ, Tensor dK, Tensor dV)
-        where T : unmanaged, IFloatingPointIeee754<T> => new()
-        {
-            Forward = forward,
-            OutputGradient = TensorMemory.HeadRowsOf<T>(dO),
-            QueryGradient = TensorMemory.HeadRowsOf<T>(dQ),
-            KeyGradient = TensorMemory.HeadRowsOf<T>(dK),
-            ValueGradient = TensorMemory.HeadRowsOf<T>(dV),
-        };
 
     private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
