@@ -209,6 +209,7 @@ namespace XformerDsl.Generator.Parsing
         {
             "Spec", "Card", "token_embedding", "position_embedding", "layers", "final_norm", "lm_head",
             "InitializeWeights", "Block", "SelfAttention", "FeedForwardNetwork", "AttentionOfLayer", "ReconstructInBackward",
+            "CreateState", "Step", "ConvertFrom",
         }.Concat(AttentionFamilies.All.Select(family => Emit.AttentionLayerEmitter.LayerClassName(family.AttributeName))).ToArray();
 
         private static void CheckNameClashes(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)

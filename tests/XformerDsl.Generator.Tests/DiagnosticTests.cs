@@ -164,6 +164,8 @@ public class DiagnosticTests
             "Class 'Block' already uses the name 'Block', which the generated module needs; rename the class" },
         { "XF0020", Usings + Transformer + Attention + "public partial class TinyGpt { private readonly int[] [|layers|] = new int[0]; public int Count => layers.Length; }",
             "Class 'TinyGpt' already uses the name 'layers', which the generated module needs; rename 'layers' in your declaration" },
+        { "XF0020", Usings + Transformer + Attention + "public partial class TinyGpt { public int [|Step|] => 0; }",
+            "Class 'TinyGpt' already uses the name 'Step', which the generated module needs; rename 'Step' in your declaration" },
         { "XF0020", Usings + Transformer + Attention + "public partial class TinyGpt { public [|TinyGpt|]() : base(null!) { } }",
             "Class 'TinyGpt' already uses the name 'TinyGpt()', which the generated module needs; remove the parameterless constructor, the generated one builds the layers" },
     };
