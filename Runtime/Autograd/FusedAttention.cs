@@ -187,6 +187,24 @@ public static class FusedKernelSupport
         return null;
     }
 
+    /// <summary>
+    /// Runs a fused kernel's backward step on the tensors its forward pass saved. Each call to
+    /// <c>get_saved_variables</c> unpacks fresh handles; they are released here rather than left to finalizers.
+    /// </summary>
+    public static List<Tensor> WithSavedTensors(torch.autograd.AutogradContext ctx, Func<List<Tensor>, List<Tensor>> backward)
+    {
+        var saved = ctx.get_saved_variables();
+        try
+        {
+            return backward(saved);
+        }
+        finally
+        {
+            foreach (var tensor in saved)
+                tensor?.Dispose();
+        }
+    }
+
     /// <summary>The SIMD width to run at: <paramref name="forced"/> (512, 256 or 128, for tests) or the widest accelerated.</summary>
     public static int VectorBits(int forced) => forced != 0 ? forced : SimdWidth.Use512 ? 512 : SimdWidth.Use256 ? 256 : 128;
 
@@ -251,17 +269,10 @@ public sealed class FusedAttentionFunction<TKernel> : torch.autograd.MultiTensor
     /// <summary>The gradients of query, key and value; none for the mask.</summary>
     public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
-        // Each call unpacks fresh handles to the saved tensors; release them here rather than leave them to finalizers.
-        var saved = ctx.get_saved_variables();
-        try
+        return FusedKernelSupport.WithSavedTensors(ctx, saved =>
         {
             var (query, key, value) = FusedAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], grad_outputs[0]);
             return [query, key, value, null!];
-        }
-        finally
-        {
-            foreach (var tensor in saved)
-                tensor?.Dispose();
-        }
+        });
     }
 }

@@ -204,16 +204,10 @@ public sealed class FusedLinearAttentionFunction<TKernel> : torch.autograd.Multi
     /// <summary>The gradients of φ(Q), φ(K) and V; none for the mask.</summary>
     public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
-        var saved = ctx.get_saved_variables();
-        try
+        return FusedKernelSupport.WithSavedTensors(ctx, saved =>
         {
             var (query, key, value) = FusedLinearAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], grad_outputs[0]);
             return [query, key, value, null!];
-        }
-        finally
-        {
-            foreach (var tensor in saved)
-                tensor?.Dispose();
-        }
+        });
     }
 }

@@ -289,7 +289,7 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
             TKernel.Backward<T, TVec, TOps>(args, lsh, delta);
         }
 
-        private static int Bits(int forced) => forced != 0 ? forced : SimdWidth.Use512 ? 512 : SimdWidth.Use256 ? 256 : 128;
+        private static int Bits(int forced) => FusedKernelSupport.VectorBits(forced);
     }
 }
 
@@ -315,16 +315,16 @@ public sealed class LshChunkAttentionFunction<TKernel> : torch.autograd.MultiTen
     public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
         var plan = (LshChunkAttention<TKernel>.Plan)ctx.get_data("plan");
-        var saved = ctx.get_saved_variables();
         try
         {
-            var (q, k, v) = LshChunkAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], grad_outputs[0], grad_outputs[1], plan);
-            return [null!, q, k, v];
+            return FusedKernelSupport.WithSavedTensors(ctx, saved =>
+            {
+                var (q, k, v) = LshChunkAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], grad_outputs[0], grad_outputs[1], plan);
+                return [null!, q, k, v];
+            });
         }
         finally
         {
-            foreach (var tensor in saved)
-                tensor?.Dispose();
             plan.Positions.Dispose();
             plan.ChunkOf.Dispose();
             plan.Valid.Dispose();
