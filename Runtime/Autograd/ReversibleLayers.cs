@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using TorchSharp;
+using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Autograd;
@@ -101,6 +102,11 @@ public static class ReversibleLayers
                 x2.Dispose();
             }
             (x1, x2) = (y1, y2);
+            // Each block allocates and frees its working set (tens of MiB at long sequences); without handing the
+            // freed pages back, the heap's fragments stay resident and the forward pass's footprint grows with depth
+            // although only the two streams are live. Only under the autograd node, where that is the point.
+            if (random is not null)
+                NativeHeap.ReturnFreePages();
         }
         return (x1, x2);
     }
@@ -133,28 +139,14 @@ public sealed class ReversibleLayersFunction : torch.autograd.MultiTensorFunctio
 
     // The gradients that custom autograd functions inside a block (fused attention, chunked feed-forward) hand to
     // the engine during the recomputation are TorchSharp wrappers that no dispose scope owns; their memory returns only
-    // when the wrappers are finalized. Collecting once per block keeps them from piling up with depth.
-    // On glibc, the block's freed working set is then handed back to the system, so the next block's allocations do not
-    // stack on top of a fragmented heap.
+    // when the wrappers are finalized. Collecting once per block keeps them from piling up with depth; the freed pages
+    // then go back to the system, as in the forward pass (see Run).
     private static void ReleaseUnreachableTensors()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        if (OperatingSystem.IsLinux())
-        {
-            try
-            {
-                malloc_trim(0);
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                // Not glibc (musl): nothing to trim.
-            }
-        }
+        NativeHeap.ReturnFreePages();
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
-    private static extern int malloc_trim(nuint pad);
 
     /// <summary>Reconstructs each block's inputs from its outputs, last block first, and collects the gradients.</summary>
     public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)

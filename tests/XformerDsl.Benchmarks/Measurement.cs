@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using XformerDsl.Kernels;
 
 namespace XformerDsl.Benchmarks;
 
@@ -55,7 +55,7 @@ internal static class Measurement
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        malloc_trim(0);
+        NativeHeap.ReturnFreePages();
         File.WriteAllText("/proc/self/clear_refs", "5");
         long before = StatusKilobytes("VmRSS:");
         run();
@@ -66,7 +66,4 @@ internal static class Measurement
     private static long StatusKilobytes(string key) =>
         long.Parse(File.ReadLines("/proc/self/status").First(line => line.StartsWith(key, StringComparison.Ordinal))
             [key.Length..].Trim().Split(' ')[0]);
-
-    [DllImport("libc", EntryPoint = "malloc_trim")]
-    private static extern int malloc_trim(nuint pad);
 }
