@@ -99,8 +99,8 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask, int vectorBits = 0)
     {
         long batch = query.shape[0], heads = query.shape[1], queries = query.shape[2];
-        var output = empty(new[] { batch, queries, heads, (long)TKernel.HeadDim }, query.dtype, query.device);
-        var logSumExp = empty(new[] { batch, heads, queries }, query.dtype, query.device);
+        var output = NativeHeap.Empty(new[] { batch, queries, heads, (long)TKernel.HeadDim }, query.dtype, query.device);
+        var logSumExp = NativeHeap.Empty(new[] { batch, heads, queries }, query.dtype, query.device);
         using var scope = NewDisposeScope();
         var q = TensorMemory.Readable(query);
         var k = TensorMemory.Readable(key);
@@ -118,9 +118,9 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     internal static (Tensor Query, Tensor Key, Tensor Value) RunBackward(Tensor query, Tensor key, Tensor value, Tensor output,
         Tensor logSumExp, Tensor? keyPaddingMask, Tensor outputGradient, int vectorBits = 0)
     {
-        var queryGradient = empty_like(query);
-        var keyGradient = empty_like(key);
-        var valueGradient = empty_like(value);
+        var queryGradient = NativeHeap.EmptyLike(query);
+        var keyGradient = NativeHeap.EmptyLike(key);
+        var valueGradient = NativeHeap.EmptyLike(value);
         using var scope = NewDisposeScope();
         var q = TensorMemory.Readable(query);
         var k = TensorMemory.Readable(key);

@@ -92,8 +92,8 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
     internal static (Tensor Output, Tensor Normaliser) RunForward(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor? keyPaddingMask, int vectorBits = 0)
     {
         long batch = value.shape[0], heads = value.shape[1], length = value.shape[2];
-        var output = empty(new[] { batch, heads, length, (long)TKernel.HeadDim }, value.dtype, value.device);
-        var normaliser = empty(new[] { batch, heads, length }, value.dtype, value.device);
+        var output = NativeHeap.Empty(new[] { batch, heads, length, (long)TKernel.HeadDim }, value.dtype, value.device);
+        var normaliser = NativeHeap.Empty(new[] { batch, heads, length }, value.dtype, value.device);
         using var scope = NewDisposeScope();
         var q = TensorMemory.Readable(featureQuery);
         var k = TensorMemory.Readable(featureKey);
@@ -110,9 +110,9 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
     internal static (Tensor FeatureQuery, Tensor FeatureKey, Tensor Value) RunBackward(Tensor featureQuery, Tensor featureKey, Tensor value,
         Tensor output, Tensor normaliser, Tensor? keyPaddingMask, Tensor outputGradient, int vectorBits = 0)
     {
-        var queryGradient = empty(featureQuery.shape, featureQuery.dtype, featureQuery.device);
-        var keyGradient = empty(featureKey.shape, featureKey.dtype, featureKey.device);
-        var valueGradient = empty(value.shape, value.dtype, value.device);
+        var queryGradient = NativeHeap.Empty(featureQuery.shape, featureQuery.dtype, featureQuery.device);
+        var keyGradient = NativeHeap.Empty(featureKey.shape, featureKey.dtype, featureKey.device);
+        var valueGradient = NativeHeap.Empty(value.shape, value.dtype, value.device);
         using var scope = NewDisposeScope();
         var q = TensorMemory.Readable(featureQuery);
         var k = TensorMemory.Readable(featureKey);

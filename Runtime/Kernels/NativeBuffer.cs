@@ -19,7 +19,11 @@ public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
         nuint bytes = (nuint)Math.Max(1, length) * (nuint)sizeof(T);
-        _data = (T*)NativeMemory.AlignedAlloc(bytes, 64);
+        // Large buffers start on a huge page and ask for huge pages before the first touch (see NativeHeap).
+        bool large = (long)bytes >= NativeHeap.HugePageThresholdBytes;
+        _data = (T*)NativeMemory.AlignedAlloc(bytes, large ? (nuint)NativeHeap.HugePageBytes : 64);
+        if (large)
+            NativeHeap.AdviseHugePages(_data, (long)bytes);
         NativeMemory.Clear(_data, bytes);
     }
 

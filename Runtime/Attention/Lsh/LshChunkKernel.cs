@@ -218,8 +218,8 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
 
     internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor query, Tensor key, Tensor value, Plan plan, int vectorBits = 0)
     {
-        var output = empty_like(query);
-        var logSumExp = empty(query.shape.Take(3).ToArray(), query.dtype, query.device);
+        var output = NativeHeap.EmptyLike(query);
+        var logSumExp = NativeHeap.Empty(query.shape.Take(3).ToArray(), query.dtype, query.device);
         using var scope = NewDisposeScope();
         var (q, k, v) = (query.contiguous(), key.contiguous(), value.contiguous());
         if (query.dtype == ScalarType.Float32)
@@ -232,9 +232,9 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
     internal static unsafe (Tensor Query, Tensor Key, Tensor Value) RunBackward(Tensor query, Tensor key, Tensor value, Tensor output,
         Tensor logSumExp, Tensor outputGradient, Tensor logSumExpGradient, Plan plan, int vectorBits = 0)
     {
-        var queryGradient = empty_like(query);
-        var keyGradient = empty_like(key);
-        var valueGradient = empty_like(value);
+        var queryGradient = NativeHeap.EmptyLike(query);
+        var keyGradient = NativeHeap.EmptyLike(key);
+        var valueGradient = NativeHeap.EmptyLike(value);
         using var scope = NewDisposeScope();
         var (q, k, v, o, lse) = (query.contiguous(), key.contiguous(), value.contiguous(), output.contiguous(), logSumExp.contiguous());
         var dO = outputGradient.contiguous();
