@@ -67,7 +67,11 @@ public static class LshHashing
         using var noGrad = no_grad();
         // [b, h, 1, length, d] · [1, h, rounds, d, buckets/2] → [b, h, rounds, length, buckets/2].
         var rotated = x.unsqueeze(2).matmul(rotations.permute(0, 2, 1, 3).unsqueeze(0).to(x.dtype));
-        return cat([rotated, rotated.neg()], -1).argmax(-1).MoveToOuterDisposeScope();
+        // argmax over [xR; −xR] without building it (at seq 16384 that concatenation alone is 256 MiB): the best of the
+        // second half is the most negative entry of xR. Ties go to the first half, as argmax takes the first maximum.
+        var (top, topIndex) = rotated.max(-1);
+        var (bottom, bottomIndex) = rotated.min(-1);
+        return where(top >= bottom.neg(), topIndex, bottomIndex + rotated.shape[^1]).MoveToOuterDisposeScope();
     }
 }
 

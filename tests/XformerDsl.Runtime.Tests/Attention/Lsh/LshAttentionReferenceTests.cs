@@ -107,4 +107,22 @@ public class LshAttentionReferenceTests
         Assert.True(buckets[.., .., .., 0].eq(buckets[.., .., .., 1]).all().item<bool>());
         Assert.False(buckets[.., .., .., 0].eq(buckets[.., .., .., 2]).any().item<bool>());
     }
+
+    [Fact]
+    public void Bucket_is_the_argmax_over_the_rotation_and_its_negation()
+    {
+        using var scope = NewDisposeScope();
+        var generator = new torch.Generator(3);
+        var vectors = randn(new[] { 2L, 3, 40, 8 }, dtype: float64, generator: generator);
+        var rotations = LshHashing.RandomRotations(40, 3, 8, rounds: 2, bucketSize: 4, seed: 5, CPU, float64);   // 10 buckets
+
+        var buckets = LshHashing.Buckets(vectors, rotations);
+
+        // The definition, written out: x·R per round, concatenated with its negation, argmax.
+        var rotated = einsum("bhld,hdrn->bhrln", vectors, rotations);
+        var expected = cat([rotated, rotated.neg()], -1).argmax(-1);
+        Assert.Equal(expected.shape, buckets.shape);
+        Assert.True(buckets.eq(expected).all().item<bool>());
+        Assert.True(buckets.max().item<long>() >= 5, "some vectors must land in the negated half for the test to cover it");
+    }
 }
