@@ -62,24 +62,49 @@ public static unsafe class LshChunkMask
         long* chunkOf = lsh.ChunkOf + (long)batchHead * rounds * length;
         byte* valid = lsh.Valid + (long)(batchHead / lsh.Heads) * length;
         T hidden = T.CreateChecked(LshAttentionReference.HiddenScore), self = T.CreateChecked(LshAttentionReference.SelfScore);
+
+        // Per key column, once per tile rather than once per (row, column): its position, whether it can be seen at
+        // all, and in each round its chunk and the chunk that looks back at it (the next one, wrapping around).
+        int pairs = rounds * keyCount;
+        Span<long> keyPositions = keyCount <= 256 ? stackalloc long[keyCount] : new long[keyCount];
+        Span<bool> keyVisible = keyCount <= 256 ? stackalloc bool[keyCount] : new bool[keyCount];
+        Span<long> keyChunk = pairs <= 1024 ? stackalloc long[pairs] : new long[pairs];
+        Span<long> keyNextChunk = pairs <= 1024 ? stackalloc long[pairs] : new long[pairs];
+        for (int c = 0; c < keyCount; c++)
+        {
+            long key = positions[keyStart + c];
+            keyPositions[c] = key;
+            keyVisible[c] = valid[key] != 0;
+            for (int round = 0; round < rounds; round++)
+            {
+                long chunk = chunkOf[(long)round * length + key];
+                keyChunk[round * keyCount + c] = chunk;
+                keyNextChunk[round * keyCount + c] = chunk + 1 == chunks ? 0 : chunk + 1;
+            }
+        }
+        Span<long> queryChunk = rounds <= 64 ? stackalloc long[rounds] : new long[rounds];
+
         for (int r = 0; r < rows; r++)
         {
             T* row = worker.Scores + (long)r * keyTile;
             long query = positions[queryStart + r];
+            for (int round = 0; round < rounds; round++)
+                queryChunk[round] = chunkOf[(long)round * length + query];
             for (int c = 0; c < keyCount; c++)
             {
-                long key = positions[keyStart + c];
-                if (valid[key] == 0 || (lsh.Causal && key > query))
+                long key = keyPositions[c];
+                if (!keyVisible[c] || (lsh.Causal && key > query))
                     row[c] = hidden;
                 else if (key == query)
                     row[c] = self;
                 else
                 {
+                    // The rounds whose window (own chunk or the previous one) holds this pair: at least this one.
                     int count = 0;
                     for (int round = 0; round < rounds; round++)
                     {
-                        long q = chunkOf[(long)round * length + query], k = chunkOf[(long)round * length + key];
-                        count += (q == k ? 1 : 0) + (q == (k + 1) % chunks ? 1 : 0);
+                        long q = queryChunk[round];
+                        count += (q == keyChunk[round * keyCount + c] ? 1 : 0) + (q == keyNextChunk[round * keyCount + c] ? 1 : 0);
                     }
                     if (count > 1)
                         row[c] -= T.Log(T.CreateChecked(count));

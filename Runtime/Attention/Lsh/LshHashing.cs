@@ -109,14 +109,21 @@ internal sealed class LshSorting
     public Tensor Gather(Tensor x)
     {
         long b = x.shape[0], h = x.shape[1], d = x.shape[3];
-        var index = Order.reshape(b, h, -1, 1).expand(b, h, -1, d);
-        return x.gather(2, index);
+        // Whole rows by index from the flattened [b·h·length, d] (a row copy each, and index_add rows in backward),
+        // rather than gather with an index expanded over d, which addresses every element on its own.
+        var rows = Order.reshape(b, h, -1) + RowOffsets(b * h, Length, x.device).view(b, h, 1);
+        return x.reshape(b * h * Length, d).index_select(0, rows.reshape(-1)).view(b, h, -1, d);
     }
 
     /// <summary><c>[b, h, rounds, length, d]</c> in sorted order → in position order.</summary>
     public Tensor Unsort(Tensor x)
     {
-        var index = Rank.unsqueeze(-1).expand(-1, -1, -1, -1, x.shape[4]);
-        return x.gather(3, index);
+        long b = x.shape[0], h = x.shape[1], rounds = x.shape[2], d = x.shape[4];
+        var rows = Rank + RowOffsets(b * h * rounds, Length, x.device).view(b, h, rounds, 1);
+        return x.reshape(b * h * rounds * Length, d).index_select(0, rows.reshape(-1)).view(b, h, rounds, Length, d);
     }
+
+    // The first row of each of `groups` consecutive blocks of `length` rows.
+    private static Tensor RowOffsets(long groups, long length, Device device) =>
+        arange(groups, ScalarType.Int64, device) * length;
 }
