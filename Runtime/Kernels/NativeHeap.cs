@@ -101,6 +101,29 @@ internal static class NativeHeap
     [DllImport("libc", EntryPoint = "madvise")]
     private static extern int madvise(nint address, nuint length, int advice);
 
+    /// <summary>
+    /// Sets glibc's mmap and trim thresholds to <paramref name="bytes"/> (<c>mallopt</c>); false where the C library is
+    /// not glibc or refuses the value. See <see cref="XformerDsl.Training.NativeMemoryPolicy"/>.
+    /// </summary>
+    public static bool KeepAllocationsInHeap(long bytes)
+    {
+        if (!OperatingSystem.IsLinux() || bytes <= 0 || bytes > int.MaxValue)
+            return false;
+        try
+        {
+            return mallopt(MallocMmapThreshold, (int)bytes) == 1 && mallopt(MallocTrimThreshold, (int)bytes) == 1;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private const int MallocTrimThreshold = -1, MallocMmapThreshold = -3;
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    private static extern int mallopt(int parameter, int value);
+
     [DllImport("libc", EntryPoint = "malloc_trim")]
     private static extern int malloc_trim(nuint pad);
 }
