@@ -7,9 +7,9 @@ namespace XformerDsl.Benchmarks;
 internal static class Measurement
 {
     /// <summary>
-    /// The median wall time in milliseconds of each operation. Operations run in rotation, one run of each per round,
-    /// so drift in the machine (a noisy neighbour, a frequency change) touches them all alike and the ratios between
-    /// them hold. Before timing, each runs at least <paramref name="warmup"/> times and for at least
+    /// The median wall time in milliseconds of each operation. Operations run in rotation, one untimed and one timed run
+    /// of each per round, so drift in the machine (a noisy neighbour, a frequency change) touches them all alike and
+    /// the ratios between them hold. Before timing, each runs at least <paramref name="warmup"/> times and for at least
     /// <paramref name="minimumWarmup"/>, so JIT tiering and libtorch's allocator and thread pool have settled. Rounds
     /// stop early once <paramref name="budget"/> is spent, so a slow baseline cannot stall a run; there is always at
     /// least one timed round.
@@ -28,6 +28,11 @@ internal static class Measurement
         {
             for (int i = 0; i < operations.Count; i++)
             {
+                // On this kind of shared VM the first call after a pause (or after seconds of another operation) runs
+                // up to 2x slower, and the pause is the other implementations' run time: at seq 16384, SDPA's 7 s. An
+                // untimed call right before each timed one makes every measurement start alike, whatever ran before.
+                if (operations.Count > 1)
+                    operations[i]();
                 var clock = Stopwatch.StartNew();
                 operations[i]();
                 times[i].Add(clock.Elapsed.TotalMilliseconds);
