@@ -79,7 +79,7 @@ foreach (var (name, model) in new (string, IRecurrentLanguageModel)[] { ("softma
 {
     Generate(model, 16);   // warm up
     double seconds = 0;
-    double? peak = PeakMemoryMebibytes(() => seconds = Generate(model, generatedTokens));
+    double? peak = ProcessMemory.PeakMebibytes(() => seconds = Generate(model, generatedTokens));
     Console.WriteLine($"  {name,-20} {generatedTokens / seconds,10:0.0} tokens/s   peak memory +{(peak is { } p ? p.ToString("0.0", CultureInfo.InvariantCulture) + " MiB" : "n/a (Linux only)")}");
 }
 return 0;
@@ -101,23 +101,3 @@ static double Generate(IRecurrentLanguageModel model, int tokens)
     next.Dispose();
     return clock.Elapsed.TotalSeconds;
 }
-
-// Resident memory the run adds at its peak (Linux: VmHWM after resetting it), a rough figure that includes allocator slack.
-static double? PeakMemoryMebibytes(Action run)
-{
-    if (!OperatingSystem.IsLinux())
-    {
-        run();
-        return null;
-    }
-    GC.Collect();
-    GC.WaitForPendingFinalizers();
-    File.WriteAllText("/proc/self/clear_refs", "5");
-    long before = StatusKilobytes("VmRSS:");
-    run();
-    return Math.Max(0, StatusKilobytes("VmHWM:") - before) / 1024.0;
-}
-
-static long StatusKilobytes(string key) =>
-    long.Parse(File.ReadLines("/proc/self/status").First(line => line.StartsWith(key, StringComparison.Ordinal))[key.Length..].Trim().Split(' ')[0],
-        CultureInfo.InvariantCulture);

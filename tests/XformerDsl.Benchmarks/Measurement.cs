@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using XformerDsl.Kernels;
 
 namespace XformerDsl.Benchmarks;
 
@@ -48,27 +47,6 @@ internal static class Measurement
         return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 
-    /// <summary>
-    /// How far the process's resident memory rises above where it stood while <paramref name="run"/> runs, in MiB: the
-    /// peak of everything the operation allocates (libtorch tensors and kernel scratch alike). Linux only (null
-    /// elsewhere): it returns freed heap pages to the system first, then resets the kernel's peak-RSS counter.
-    /// </summary>
-    public static double? PeakMemoryMebibytes(Action run)
-    {
-        if (!OperatingSystem.IsLinux())
-            return null;
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        NativeHeap.ReturnFreePages();
-        File.WriteAllText("/proc/self/clear_refs", "5");
-        long before = StatusKilobytes("VmRSS:");
-        run();
-        long peak = StatusKilobytes("VmHWM:");
-        return Math.Max(0, peak - before) / 1024.0;
-    }
-
-    private static long StatusKilobytes(string key) =>
-        long.Parse(File.ReadLines("/proc/self/status").First(line => line.StartsWith(key, StringComparison.Ordinal))
-            [key.Length..].Trim().Split(' ')[0]);
+    /// <summary>The peak memory a run adds, in MiB (see <see cref="XformerDsl.Training.ProcessMemory.PeakMebibytes"/>); null off Linux.</summary>
+    public static double? PeakMemoryMebibytes(Action run) => XformerDsl.Training.ProcessMemory.PeakMebibytes(run);
 }
