@@ -72,11 +72,17 @@ namespace XformerDsl.Generator
                 "SlidingWindowAttention",
                 "global::XformerDsl.Specs.SlidingWindowAttentionSpec",
                 arguments => (arguments.RequiredInt("Heads", SpecLimits.Heads), arguments.RequiredInt("Window", PatternLimits.Window)) is (int heads, int window)
-                    ? new SlidingWindowAttentionSpec(heads, window, arguments.OptionalInt("Dilation") ?? 1, arguments.OptionalInt("GlobalTokens") ?? 0)
+                    ? new SlidingWindowAttentionSpec(heads, window, arguments.OptionalInt("Dilation") ?? 1, arguments.OptionalInt("GlobalTokens") ?? 0,
+                        arguments.IntArray("Dilations"))
                     : null,
                 spec => spec is SlidingWindowAttentionSpec sliding
-                    ? ImmutableArray.Create(("Heads", SpecFormat.Int(sliding.Heads)), ("Window", SpecFormat.Int(sliding.Window)),
-                        ("Dilation", SpecFormat.Int(sliding.Dilation)), ("GlobalTokens", SpecFormat.Int(sliding.GlobalTokens)))
+                    ? sliding.Dilations is { } perHead
+                        // Dilations in place of Dilation when declared, so declarations without it read as before.
+                        ? ImmutableArray.Create(("Heads", SpecFormat.Int(sliding.Heads)), ("Window", SpecFormat.Int(sliding.Window)),
+                            ("GlobalTokens", SpecFormat.Int(sliding.GlobalTokens)),
+                            ("Dilations", "new[] { " + string.Join(", ", perHead.Select(d => SpecFormat.Int(d))) + " }"))
+                        : ImmutableArray.Create(("Heads", SpecFormat.Int(sliding.Heads)), ("Window", SpecFormat.Int(sliding.Window)),
+                            ("Dilation", SpecFormat.Int(sliding.Dilation)), ("GlobalTokens", SpecFormat.Int(sliding.GlobalTokens)))
                     : ImmutableArray<(string, string)>.Empty,
                 new SlidingWindowAttentionEmitter()),
             new AttentionFamily(

@@ -18,6 +18,12 @@ namespace XformerDsl.Specs
         /// <summary>The array with no elements.</summary>
         public static ImmutableEquatableArray<T> Empty { get; } = new ImmutableEquatableArray<T>(new T[0]);
 
+        /// <summary>
+        /// Copies <paramref name="items"/>, so an array literal can stand for a spec's list argument (null stays null):
+        /// <c>Dilations: new[] { 1, 2 }</c> reads the same in a spec literal as in the attribute it came from.
+        /// </summary>
+        public static implicit operator ImmutableEquatableArray<T>?(T[]? items) => items is null ? null : new ImmutableEquatableArray<T>(items);
+
         /// <summary>Copies <paramref name="items"/> into a new immutable array.</summary>
         public ImmutableEquatableArray(IEnumerable<T> items)
         {

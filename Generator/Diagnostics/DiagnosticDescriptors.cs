@@ -206,6 +206,14 @@ namespace XformerDsl.Generator.Diagnostics
             PatternRuleIds.AxialHeadsOdd, PatternRules.AxialHeadsOdd.Title, PatternRules.AxialHeadsOdd.MessageFormat,
             Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.AxialHeadsOdd + ".md");
 
+        public static readonly DiagnosticDescriptor DilationsPerHead = new DiagnosticDescriptor(
+            PatternRuleIds.DilationsPerHead, PatternRules.DilationsPerHead.Title, PatternRules.DilationsPerHead.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.DilationsPerHead + ".md");
+
+        public static readonly DiagnosticDescriptor DilationAndDilations = new DiagnosticDescriptor(
+            PatternRuleIds.DilationAndDilations, PatternRules.DilationAndDilations.Title, PatternRules.DilationAndDilations.MessageFormat,
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.DilationAndDilations + ".md");
+
         /// <summary>Every descriptor, in ID order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
             ModelNotPartial, ModelIsGeneric, ModelIsStatic, ContainingTypeNotPartial, ModelHasBaseClass, UnsupportedTypeKind,
@@ -214,7 +222,7 @@ namespace XformerDsl.Generator.Diagnostics
             UndefinedEnumValue, NameClash, LayerOutOfRange, EveryOutOfRange, LayersOverlap, LayersWithoutAttention, LayersAndEvery,
             RotaryNeedsOneHeadSize,
             BlockDoesNotDivideMaxLength, PatternExceedsSequence, FutureInCausalModel, GlobalTokensCoverSequence, TooManyRandomBlocks,
-            AxialGridMismatch, AxialHeadsOdd,
+            AxialGridMismatch, AxialHeadsOdd, DilationsPerHead, DilationAndDilations,
             LinearFeaturesOutOfRange, LinearFeaturesWithoutEffect, LinearNeedsRandomFeatures, LinearRedrawEveryNegative,
             ConversionSourceNotAModel, IncompatibleConversion,
             ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm, MaxLengthNotMultipleOfBucketSize, OddNumberOfBuckets);

@@ -23,6 +23,12 @@ namespace XformerDsl.Specs
 
         /// <summary>Axial attention with an odd number of heads.</summary>
         public const string AxialHeadsOdd = "XF0036";
+
+        /// <summary>A per-head dilation list whose length is not the number of heads.</summary>
+        public const string DilationsPerHead = "XF0037";
+
+        /// <summary>Both one dilation for every head and a per-head list.</summary>
+        public const string DilationAndDilations = "XF0038";
     }
 
     /// <summary>The rules of the pattern families, shared by the generator's diagnostics and run-time validation.</summary>
@@ -69,6 +75,18 @@ namespace XformerDsl.Specs
             PatternRuleIds.AxialHeadsOdd,
             "Axial attention needs an even number of heads",
             "Heads = {0} cannot be split evenly between rows and columns (half the heads attend along each axis); use an even number of heads that divides Dim, such as Heads = {1}");
+
+        /// <summary>XF0037: one dilation per head.</summary>
+        public static SpecRule DilationsPerHead { get; } = new SpecRule(
+            PatternRuleIds.DilationsPerHead,
+            "Dilations needs one entry per head",
+            "Dilations has {0} entries but there are Heads = {1}; give exactly {1} dilations, one per head in head order, or use Dilation for one dilation shared by every head");
+
+        /// <summary>XF0038: Dilation and Dilations are alternatives.</summary>
+        public static SpecRule DilationAndDilations { get; } = new SpecRule(
+            PatternRuleIds.DilationAndDilations,
+            "Dilation and Dilations are both set",
+            "Dilation = {0} and a per-head Dilations list are both set, so it is unclear which applies; remove Dilation (the list gives every head its own), or remove Dilations to share Dilation = {0} across heads");
     }
 
     /// <summary>The supported ranges of the pattern families' integer arguments.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace XformerDsl.Specs
 {
@@ -8,24 +9,63 @@ namespace XformerDsl.Specs
     /// <param name="Window">Keys in each query's window. See <see cref="SlidingWindowAttentionAttribute.Window"/>.</param>
     /// <param name="Dilation">Distance between the window's keys. See <see cref="SlidingWindowAttentionAttribute.Dilation"/>.</param>
     /// <param name="GlobalTokens">Leading global positions. See <see cref="SlidingWindowAttentionAttribute.GlobalTokens"/>.</param>
-    public sealed record SlidingWindowAttentionSpec(int Heads, int Window, int Dilation = 1, int GlobalTokens = 0) : PatternAttentionSpec(Heads)
+    /// <param name="Dilations">Null, or one dilation per head. See <see cref="SlidingWindowAttentionAttribute.Dilations"/>.</param>
+    public sealed record SlidingWindowAttentionSpec(int Heads, int Window, int Dilation = 1, int GlobalTokens = 0,
+        ImmutableEquatableArray<int>? Dilations = null) : PatternAttentionSpec(Heads)
     {
+        /// <summary>The dilation of head <paramref name="head"/>.</summary>
+        public int DilationOf(int head) => Dilations is { } perHead ? perHead[head] : Dilation;
+
+        /// <summary>
+        /// The heads as runs of consecutive heads with one dilation, each with the single-dilation pattern it attends
+        /// with: one run covering every head unless <see cref="Dilations"/> is set. The generated layer runs one kernel
+        /// per run, and the reference one dense mask per run.
+        /// </summary>
+        public IReadOnlyList<(int FirstHead, int Heads, SlidingWindowAttentionSpec Pattern)> HeadGroups()
+        {
+            var groups = new List<(int, int, SlidingWindowAttentionSpec)>();
+            if (Dilations is null)
+            {
+                groups.Add((0, Heads, this));
+                return groups;
+            }
+            int first = 0;
+            for (int head = 1; head <= Dilations.Count; head++)
+            {
+                if (head < Dilations.Count && Dilations[head] == Dilations[first])
+                    continue;
+                groups.Add((first, head - first, this with { Dilation = Dilations[first], Dilations = null }));
+                first = head;
+            }
+            return groups;
+        }
+
+        /// <summary>The widest dilation of any head: what the layer's reach is.</summary>
+        public int WidestDilation => Dilations is { Count: > 0 } perHead ? perHead.Max() : Dilation;
         /// <inheritdoc/>
         public override string AttributeName => "SlidingWindowAttention";
 
         /// <inheritdoc/>
         public override string Complexity =>
-            $"sliding-window softmax attention over {SpecFormat.Int(Window)} keys{(Dilation > 1 ? $" dilated by {SpecFormat.Int(Dilation)}" : "")}{(GlobalTokens > 0 ? $" and {SpecFormat.Int(GlobalTokens)} global" : "")}, linear: O(L·{SpecFormat.Int((long)Window + GlobalTokens)}·Dim) time per layer";
+            $"sliding-window softmax attention over {SpecFormat.Int(Window)} keys{DilationPhrase}{(GlobalTokens > 0 ? $" and {SpecFormat.Int(GlobalTokens)} global" : "")}, linear: O(L·{SpecFormat.Int((long)Window + GlobalTokens)}·Dim) time per layer";
+
+        /// <summary>" dilated by d", " dilated by 1, 1, 2, 4 per head", or nothing for contiguous windows.</summary>
+        public string DilationPhrase =>
+            Dilations is { } perHead ? $" dilated by {string.Join(", ", perHead.Select(d => SpecFormat.Int(d)))} per head"
+            : Dilation > 1 ? $" dilated by {SpecFormat.Int(Dilation)}" : "";
 
         /// <summary>Keys on each side of a bidirectional window: Window / 2, rounded down.</summary>
         public int HalfWindow => Window / 2;
 
         /// <summary>
         /// Causal: key = query − j·Dilation for j in 0 … Window − 1, or a global key. Bidirectional: |query − key| =
-        /// j·Dilation for j in 0 … Window / 2, or a global key, or a global query (which sees every key).
+        /// j·Dilation for j in 0 … Window / 2, or a global key, or a global query (which sees every key). With
+        /// <see cref="Dilations"/>, what any head sees (each head's own pattern is its group's, see <see cref="HeadGroups"/>).
         /// </summary>
         public override bool Sees(int query, int key, bool causal)
         {
+            if (Dilations is not null)
+                return HeadGroups().Any(group => group.Pattern.Sees(query, key, causal));
             if (causal && key > query)
                 return false;
             if (key < GlobalTokens || (!causal && query < GlobalTokens))
@@ -45,7 +85,7 @@ namespace XformerDsl.Specs
             }
             if (GlobalTokens > 0)
                 yield return Clip(0, GlobalTokens, length);
-            long reach = (long)(causal ? Window - 1 : HalfWindow) * Dilation;
+            long reach = (long)(causal ? Window - 1 : HalfWindow) * WidestDilation;
             yield return Clip(query - reach, causal ? query + 1L : query + reach + 1, length);
         }
 
@@ -64,8 +104,30 @@ namespace XformerDsl.Specs
             Add(PatternLimits.Check(PatternLimits.Window, Window, index));
             Add(PatternLimits.Check(PatternLimits.Dilation, Dilation, index));
             Add(PatternLimits.Check(PatternLimits.GlobalTokens, GlobalTokens, index));
+            if (Dilations is { } perHead)
+            {
+                if (Dilation != 1)
+                    problems.Add(Problem(PatternRules.DilationAndDilations, "Dilations", SpecFormat.Int(Dilation)));
+                if (perHead.Count != Heads)
+                    problems.Add(Problem(PatternRules.DilationsPerHead, "Dilations", SpecFormat.Int(perHead.Count), SpecFormat.Int(Heads)));
+                foreach (int dilation in perHead.Distinct())
+                {
+                    var outOfRange = PatternLimits.Check(PatternLimits.Dilation, dilation, index);
+                    if (outOfRange is not null)
+                        problems.Add(outOfRange with { Argument = "Dilations", MessageArguments = ImmutableEquatableArray.Create("Dilations", SpecFormat.Int(dilation), SpecFormat.Int(PatternLimits.Dilation.Min), SpecFormat.Int(PatternLimits.Dilation.Max), SpecFormat.Int(PatternLimits.Dilation.Example)) });
+                }
+            }
             if (problems.Count > 0 || !SpecLimits.MaxLength.Contains(model.MaxLength))
                 return problems;
+            if (Dilations is not null)
+            {
+                // Each head's pattern is checked as if declared alone, at the Dilations argument.
+                foreach (var group in HeadGroups().GroupBy(g => g.Pattern.Dilation).Select(g => g.First()))
+                    problems.AddRange(group.Pattern.Problems(model, index).Select(problem => problem.Argument == "Dilation"
+                        ? problem with { Argument = "Dilations", MessageArguments = ImmutableEquatableArray.Create(new[] { "Dilations" }.Concat(problem.MessageArguments.Skip(1)).ToArray()) }
+                        : problem));
+                return problems.Distinct().ToList();
+            }
 
             int length = model.MaxLength;
             bool causal = model.Causal;

@@ -55,13 +55,81 @@ namespace XformerDsl.Generator.Emit.Attention
         }
     }
 
-    /// <summary><c>[SlidingWindowAttention]</c>: a (dilated) window around each query, plus global tokens.</summary>
+    /// <summary>
+    /// <c>[SlidingWindowAttention]</c>: a (dilated) window around each query, plus global tokens. With a dilation per
+    /// head, the heads form runs of equal dilation: each distinct dilation gets its own kernel (its own compile-time
+    /// layout), the layer runs each run of heads through its kernel and puts the runs back together in head order.
+    /// </summary>
     internal sealed class SlidingWindowAttentionEmitter : PatternAttentionEmitter<SlidingWindowAttentionSpec>
     {
         protected override string Description(ModelSpec spec, SlidingWindowAttentionSpec pattern) =>
             $"{(spec.Causal ? "causal" : "bidirectional")} sliding-window attention over {Int(pattern.Window)} keys" +
-            (pattern.Dilation > 1 ? $" dilated by {Int(pattern.Dilation)}" : "") +
+            pattern.DilationPhrase +
             (pattern.GlobalTokens > 0 ? $" with {Int(pattern.GlobalTokens)} global token{(pattern.GlobalTokens == 1 ? "" : "s")}" : "");
+
+        /// <summary>The kernel class of the heads with dilation <paramref name="dilation"/>.</summary>
+        private static string KernelFor(int dilation) => $"Dilation{Int(dilation)}Kernel";
+
+        public override void EmitAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        {
+            var sliding = (SlidingWindowAttentionSpec)attention;
+            if (sliding.Dilations is null)
+            {
+                base.EmitAttend(writer, spec, attention);
+                return;
+            }
+            writer.WriteLine($"// Attend: softmax(q kᵀ / √{Int(spec.HeadDimOf(attention))}) v over {Description(spec, sliding)}; padded keys are hidden.");
+            writer.WriteLine("// Each run of heads with one dilation goes through that dilation's fused kernel (see Attend below).");
+            writer.WriteLine("var attended = Attend(q, k, v, keyPaddingMask);");
+        }
+
+        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        {
+            var sliding = (SlidingWindowAttentionSpec)attention;
+            if (sliding.Dilations is null)
+            {
+                base.EmitNestedTypes(writer, spec, attention, owner);
+                return;
+            }
+            var groups = sliding.HeadGroups();
+            EmitAttendMethod(writer, groups);
+            foreach (var group in groups.GroupBy(g => g.Pattern.Dilation).Select(g => g.First()))
+            {
+                int dilation = group.Pattern.Dilation;
+                writer.WriteLine();
+                writer.WriteLine($"// The kernel of the heads with dilation {Int(dilation)}: {string.Join(", ", groups.Where(g => g.Pattern.Dilation == dilation).Select(g => HeadRange(g.FirstHead, g.Heads)))}.");
+                SoftmaxKernelEmitter.Emit(writer, spec, group.Pattern, Schedule(spec, group.Pattern), $"{owner} dilation {Int(dilation)}", KernelFor(dilation));
+            }
+        }
+
+        private static void EmitAttendMethod(SourceWriter writer, IReadOnlyList<(int FirstHead, int Heads, SlidingWindowAttentionSpec Pattern)> groups)
+        {
+            string fused = Names.FusedAttention, tensor = Names.Tensor;
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>");
+            writer.WriteLine("/// The attention of split projections <c>[batch, Heads, seq, HeadDim]</c> with an optional bool <c>[batch, seq]</c>");
+            writer.WriteLine("/// key-padding mask, each head with its own dilation: " + string.Join("; ", groups.Select(g => $"{HeadRange(g.FirstHead, g.Heads)} dilation {Int(g.Pattern.Dilation)}")) + ".");
+            writer.WriteLine("/// </summary>");
+            writer.WriteLine($"public static {tensor} Attend({tensor} q, {tensor} k, {tensor} v, {tensor}? keyPaddingMask)");
+            writer.OpenBlock();
+            if (groups.Count == 1)
+            {
+                writer.WriteLine($"return {fused}<{KernelFor(groups[0].Pattern.Dilation)}>.Apply(q, k, v, keyPaddingMask);");
+                writer.CloseBlock();
+                return;
+            }
+            writer.WriteLine($"return {Names.Torch}.cat(new[]");
+            writer.OpenBlock();
+            foreach (var (first, heads, pattern) in groups)
+            {
+                string Slice(string x) => $"{x}.narrow(1, {Int(first)}, {Int(heads)})";
+                writer.WriteLine($"{fused}<{KernelFor(pattern.Dilation)}>.Apply({Slice("q")}, {Slice("k")}, {Slice("v")}, keyPaddingMask), // {HeadRange(first, heads)}");
+            }
+            writer.CloseBlock(", 1);");
+            writer.CloseBlock();
+        }
+
+        private static string HeadRange(int first, int count) => count == 1 ? $"head {Int(first)}" : $"heads {Int(first)}–{Int(first + count - 1)}";
 
         protected override IReadOnlyList<string> SeesStatements(ModelSpec spec, SlidingWindowAttentionSpec pattern)
         {
