@@ -214,6 +214,11 @@ namespace XformerDsl.Generator.Diagnostics
             PatternRuleIds.DilationAndDilations, PatternRules.DilationAndDilations.Title, PatternRules.DilationAndDilations.MessageFormat,
             Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + PatternRuleIds.DilationAndDilations + ".md");
 
+        public static readonly DiagnosticDescriptor LayoutTooLarge = new DiagnosticDescriptor(
+            "XF0039", "The block layout is too large to generate",
+            "[{0}] at MaxLength = {1} visits about {2} pairs of 64-position tiles, more than the {3} the generator writes into one kernel (the layout becomes constant arrays, each pair checked key by key at compile time); use a smaller MaxLength or a narrower pattern, or [FullAttention] if each query sees most of the sequence",
+            Specification, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "XF0039.md");
+
         /// <summary>Every descriptor, in ID order.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } = ImmutableArray.Create(
             ModelNotPartial, ModelIsGeneric, ModelIsStatic, ContainingTypeNotPartial, ModelHasBaseClass, UnsupportedTypeKind,
@@ -222,7 +227,7 @@ namespace XformerDsl.Generator.Diagnostics
             UndefinedEnumValue, NameClash, LayerOutOfRange, EveryOutOfRange, LayersOverlap, LayersWithoutAttention, LayersAndEvery,
             RotaryNeedsOneHeadSize,
             BlockDoesNotDivideMaxLength, PatternExceedsSequence, FutureInCausalModel, GlobalTokensCoverSequence, TooManyRandomBlocks,
-            AxialGridMismatch, AxialHeadsOdd, DilationsPerHead, DilationAndDilations,
+            AxialGridMismatch, AxialHeadsOdd, DilationsPerHead, DilationAndDilations, LayoutTooLarge,
             LinearFeaturesOutOfRange, LinearFeaturesWithoutEffect, LinearNeedsRandomFeatures, LinearRedrawEveryNegative,
             ConversionSourceNotAModel, IncompatibleConversion,
             ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm, MaxLengthNotMultipleOfBucketSize, OddNumberOfBuckets);

@@ -56,6 +56,8 @@ namespace XformerDsl.Generator.Parsing
                         : transformer.Location;
                     diagnostics.Add(new DiagnosticInfo(problem.Rule.Id, location, problem.MessageArguments));
                 }
+                if (diagnostics.Count == 0)
+                    CheckLayoutSizes(spec, attentionReaders, diagnostics);
                 if (positions is not null && positions.IsWritten("RotaryBase") && spec.Positions.Kind != PositionEncoding.Rotary)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentHasNoEffect, positions.LocationOf("RotaryBase"),
                         "RotaryBase", SpecFormat.Double(spec.Positions.RotaryBase), "Kind = " + SpecFormat.Enum(spec.Positions.Kind),
@@ -211,6 +213,24 @@ namespace XformerDsl.Generator.Parsing
             "InitializeWeights", "Block", "SelfAttention", "FeedForwardNetwork", "AttentionOfLayer", "ReconstructInBackward",
             "CreateState", "Step", "ConvertFrom",
         }.Concat(AttentionFamilies.All.Select(family => Emit.AttentionLayerEmitter.LayerClassName(family.AttributeName))).ToArray();
+
+        // XF0039: a pattern family's block layout is computed and written out at compile time; refuse one so large that
+        // computing it would stall the compiler, from a cheap estimate, before anything computes it.
+        private static void CheckLayoutSizes(ModelSpec spec, List<AttributeArguments> attentionReaders, List<DiagnosticInfo> diagnostics)
+        {
+            for (int index = 0; index < spec.Attention.Count && index < attentionReaders.Count; index++)
+            {
+                var attention = spec.Attention[index].Attention;
+                var patterns = attention is SlidingWindowAttentionSpec sliding
+                    ? sliding.HeadGroups().Select(group => (PatternAttentionSpec)group.Pattern).Distinct().ToList()
+                    : attention is PatternAttentionSpec pattern ? new List<PatternAttentionSpec> { pattern } : new List<PatternAttentionSpec>();
+                var tiling = Emit.Kernels.SoftmaxTiling.For(spec, attention);
+                long pairs = patterns.Sum(p => Emit.Kernels.BlockLayout.EstimatedPairs(p, spec.Causal, spec.MaxLength, tiling.QueryTile, tiling.KeyTile));
+                if (pairs > Emit.Kernels.BlockLayout.MaxPairs)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutTooLarge, attentionReaders[index].Location,
+                        attention.AttributeName, SpecFormat.Int(spec.MaxLength), SpecFormat.Int(pairs), SpecFormat.Int(Emit.Kernels.BlockLayout.MaxPairs)));
+            }
+        }
 
         private static void CheckNameClashes(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
         {

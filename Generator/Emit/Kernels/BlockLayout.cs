@@ -33,6 +33,29 @@ namespace XformerDsl.Generator.Emit.Kernels
         public int PartialPairs => ByQueryTile.Count(p => p.Partial);
 
         /// <summary>
+        /// The most (query tile, key tile) pairs the generator writes into one kernel. Each pair is an entry in each of
+        /// the layout's two constant arrays and is tested key by key at compile time, so a layout far beyond this makes
+        /// the generator slow and the generated file huge (XF0039). 131,072 pairs cover, for one, a 256-key window at
+        /// MaxLength 1,048,576 (about 82,000 pairs).
+        /// </summary>
+        public const int MaxPairs = 1 << 17;
+
+        /// <summary>
+        /// A cheap estimate of <see cref="Of"/>'s pair count, before computing it: for each query tile, the key tiles its
+        /// first query's <see cref="PatternAttentionSpec.KeyRanges"/> touch. Patterns are alike across the queries of a
+        /// tile, so this is close to the count; it costs one range query per tile instead of per query and per key.
+        /// </summary>
+        public static long EstimatedPairs(PatternAttentionSpec pattern, bool causal, int length, int queryTile, int keyTile)
+        {
+            long pairs = 0;
+            for (int firstQuery = 0; firstQuery < length; firstQuery += queryTile)
+                foreach (var (start, end) in pattern.KeyRanges(firstQuery, length, causal))
+                    if (end > start)
+                        pairs += (end - 1) / keyTile - start / keyTile + 1;
+            return pairs;
+        }
+
+        /// <summary>
         /// Scans each query's <see cref="PatternAttentionSpec.KeyRanges"/> for the key tiles it can touch, then tests
         /// every (query, key) of each touched tile pair with <see cref="PatternAttentionSpec.Sees"/> to drop empty pairs
         /// and tell full ones from partial ones.
