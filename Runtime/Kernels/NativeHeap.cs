@@ -3,11 +3,13 @@ using System.Runtime.InteropServices;
 namespace XformerDsl.Kernels;
 
 /// <summary>
-/// The process's native heap, where libtorch keeps tensor memory. Freed tensors return to the allocator, not to the
-/// operating system: tensors of a few MiB land in glibc's arenas, and blocks freed between others stay resident, so
-/// a loop that allocates and frees similar tensors step after step (the blocks of a reversible stack) grows the
-/// resident set with every step although little of it is live. Handing the free pages back between such steps keeps
-/// the resident set close to what is live.
+/// The process's native heap, where libtorch keeps tensor memory, and the three things the library does about its
+/// pages: on glibc, allocations of 32 MiB and more are fresh mappings whose every 4 KiB page faults on first touch, so
+/// kernel outputs, gradients and large scratch ask for transparent huge pages before they are written
+/// (<see cref="Empty"/>, <see cref="AdviseHugePages"/>); freed tensors of a few MiB stay resident in glibc's arenas, so a
+/// loop that allocates and frees similar tensors step after step (the blocks of a reversible stack) hands the free
+/// pages back between steps (<see cref="ReturnFreePages"/>); and an application may opt in to keeping large blocks in
+/// the heap for reuse (<see cref="KeepAllocationsInHeap"/>, through <see cref="XformerDsl.Training.NativeMemoryPolicy"/>).
 /// </summary>
 internal static class NativeHeap
 {
