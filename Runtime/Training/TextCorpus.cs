@@ -113,6 +113,19 @@ public sealed class TextCorpus
         FromDirectory(root, SourceTreeExtensions, validationFraction);
 
     /// <summary>
+    /// <see cref="FromSourceTree"/> of the repository this program runs in: the nearest ancestor of the program's own
+    /// directory, or else of the current directory, that holds <paramref name="marker"/>. What the examples train on.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">When neither is inside such a repository; the message says where it looked.</exception>
+    public static TextCorpus FromEnclosingRepository(string marker = "XformerDsl.sln", double validationFraction = DefaultValidationFraction)
+    {
+        var root = RepositoryLocator.FindAncestorContaining(marker, AppContext.BaseDirectory, Environment.CurrentDirectory)
+            ?? throw new DirectoryNotFoundException(
+                $"No {marker} above '{AppContext.BaseDirectory}' or '{Environment.CurrentDirectory}': run this from inside the repository, whose text it trains on.");
+        return FromSourceTree(root, validationFraction);
+    }
+
+    /// <summary>
     /// The files under <paramref name="root"/> that a directory corpus reads, as paths relative to it with '/'
     /// separators, in ordinal order: recursive, skipping <see cref="ExcludedDirectoryNames"/> and <c>*.received.*</c>
     /// files, and keeping only <paramref name="extensions"/> (case-insensitive) when given.

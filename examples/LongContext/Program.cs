@@ -26,14 +26,16 @@ if (seq < 2 || seq > WindowedByteModel.Spec.MaxLength || steps < 1 || !(minutes 
     return 2;
 }
 
-const string marker = "XformerDsl.sln";
-var root = RepositoryLocator.FindAncestorContaining(marker, AppContext.BaseDirectory, Environment.CurrentDirectory);
-if (root is null)
+TextCorpus corpus;
+try
 {
-    Console.Error.WriteLine($"No {marker} above this program: run it from the repository, whose text it trains on.");
+    corpus = TextCorpus.FromEnclosingRepository();
+}
+catch (DirectoryNotFoundException e)
+{
+    Console.Error.WriteLine(e.Message);
     return 1;
 }
-var corpus = TextCorpus.FromSourceTree(root);
 var train = ByteTokenizer.Encode(corpus.Train.Span);
 var validation = ByteTokenizer.Encode(corpus.Validation.Span);
 if (validation.Length < seq + 1)

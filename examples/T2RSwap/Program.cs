@@ -20,9 +20,7 @@ if (softmaxSteps < 1 || finetuneSteps < 1 || generatedTokens < 1 || generatedTok
 }
 
 // 1. The repository's own *.md and *.cs text, as bytes.
-var root = RepositoryLocator.FindAncestorContaining("XformerDsl.sln", AppContext.BaseDirectory, Environment.CurrentDirectory)
-    ?? throw new DirectoryNotFoundException("Run this example inside the XformerDsl repository: it trains on the repository's text.");
-var corpus = TextCorpus.FromSourceTree(root);
+var corpus = TextCorpus.FromEnclosingRepository();
 var train = ByteTokenizer.Encode(corpus.Train.Span);
 var validation = ByteTokenizer.Encode(corpus.Validation.Span);
 torch.set_num_threads(Environment.ProcessorCount);

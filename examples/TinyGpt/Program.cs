@@ -123,12 +123,14 @@ return 0;
 // The *.md and *.cs files of the repository this example is in, found from where it runs.
 TextCorpus RepositoryCorpus()
 {
-    const string marker = "XformerDsl.sln";
-    var root = RepositoryLocator.FindAncestorContaining(marker, AppContext.BaseDirectory, Environment.CurrentDirectory)
-        ?? throw new DirectoryNotFoundException(
-            $"No {marker} above '{AppContext.BaseDirectory}' or '{Environment.CurrentDirectory}', so there is no repository text to train on. " +
-            "Pass --data <file or directory> with text to train on.");
-    return TextCorpus.FromSourceTree(root);
+    try
+    {
+        return TextCorpus.FromEnclosingRepository();
+    }
+    catch (DirectoryNotFoundException e)
+    {
+        throw new DirectoryNotFoundException(e.Message + " Or pass --data <file or directory> with text to train on.", e);
+    }
 }
 
 static string Loss(double loss) => TrainingConsole.FormatLoss(loss);
