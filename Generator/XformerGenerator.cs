@@ -44,7 +44,7 @@ namespace XformerDsl.Generator
             });
 
             // An attention or frame attribute on a class without [Transformer] would otherwise do nothing, silently.
-            foreach (var companion in KnownAttributes.Companions)
+            foreach (var companion in KnownAttributes.RequiringTransformer)
             {
                 var orphans = context.SyntaxProvider
                     .ForAttributeWithMetadataName(

@@ -27,12 +27,6 @@ namespace XformerDsl.Specs
         /// <summary>Default of <see cref="FeedForwardAttribute.Chunks"/>: the whole sequence at once.</summary>
         public const int FeedForwardChunks = 1;
 
-        /// <summary>Default of <see cref="LshAttentionAttribute.BucketSize"/>: the Reformer paper's chunk length.</summary>
-        public const int LshBucketSize = 64;
-
-        /// <summary>Default of <see cref="LshAttentionAttribute.Rounds"/>.</summary>
-        public const int LshRounds = 2;
-
         /// <summary>Default of <see cref="PositionsAttribute.Kind"/>: a learned position table.</summary>
         public const PositionEncoding Positions = PositionEncoding.Learned;
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using XformerDsl.Generator.Families;
 using XformerDsl.Generator.Model;
 using XformerDsl.Specs;
 
@@ -31,12 +32,12 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine($"// Head size Dim / Heads = {SpecFormat.Int(spec.Dim)} / {SpecFormat.Int(attention.Heads)} = {SpecFormat.Int(spec.HeadDimOf(attention))}.");
                 return;
             }
-            var classes = AttentionLayerEmitter.ClassNames(spec);
+            var classes = AttentionClassEmitter.ClassNames(spec);
             writer.WriteLine("// Attention by layer:");
             for (int i = 0; i < spec.Attention.Count; i++)
             {
                 var attention = spec.Attention[i].Attention;
-                writer.WriteLine($"//     {classes[i]}: {AttentionLayerEmitter.LayersPhrase(spec, i)}; head size Dim / Heads = {SpecFormat.Int(spec.Dim)} / {SpecFormat.Int(attention.Heads)} = {SpecFormat.Int(spec.HeadDimOf(attention))}.");
+                writer.WriteLine($"//     {classes[i]}: {AttentionClassEmitter.LayersPhrase(spec, i)}; head size Dim / Heads = {SpecFormat.Int(spec.Dim)} / {SpecFormat.Int(attention.Heads)} = {SpecFormat.Int(spec.HeadDimOf(attention))}.");
             }
         }
 
@@ -55,7 +56,7 @@ namespace XformerDsl.Generator.Emit
             foreach (var declaration in spec.Attention)
             {
                 var family = AttentionFamilies.Of(declaration.Attention);
-                yield return Attribute(family.AttributeName, family.Arguments(declaration.Attention).Concat(declaration.Layers.Arguments()).ToArray());
+                yield return Attribute(family.AttributeName, family.Format(declaration.Attention).Concat(declaration.Layers.Arguments()).ToArray());
             }
             // Chunks is written only when set, so declarations that leave it out read as before.
             yield return spec.FeedForward.Chunks == SpecDefaults.FeedForwardChunks

@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
+using XformerDsl.Generator.Families;
 using XformerDsl.Generator.Model;
 using XformerDsl.Specs;
 
@@ -75,7 +76,7 @@ namespace XformerDsl.Generator.Emit
         internal static string AttentionLiteral(AttentionSpec attention)
         {
             var family = AttentionFamilies.Of(attention);
-            return $"new {family.SpecTypeName}({string.Join(", ", family.Arguments(attention).Select(a => a.Name + ": " + a.Literal))})";
+            return $"new {family.SpecTypeName}({string.Join(", ", family.Format(attention).Select(a => a.Name + ": " + a.Literal))})";
         }
 
         private static string SelectorLiteral(LayerSelector selector) =>

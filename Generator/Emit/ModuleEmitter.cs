@@ -7,7 +7,7 @@ namespace XformerDsl.Generator.Emit
     /// <summary>
     /// The TorchSharp module: fields whose names are the PyTorch-style parameter names, a constructor with explicit
     /// GPT-2 initialisation, <c>forward</c>, and the nested <c>Block</c> and <c>FeedForwardNetwork</c> modules, with
-    /// the attention modules from <see cref="AttentionLayerEmitter"/>. Written to read like nanoGPT's model.py:
+    /// the attention modules from <see cref="AttentionClassEmitter"/>. Written to read like nanoGPT's model.py:
     /// constants inlined, one comment per step.
     /// </summary>
     internal static class ModuleEmitter
@@ -33,7 +33,7 @@ namespace XformerDsl.Generator.Emit
             }
             EmitBlock(writer, spec);
             writer.WriteLine();
-            AttentionLayerEmitter.Emit(writer, model);
+            AttentionClassEmitter.Emit(writer, model);
             writer.WriteLine();
             EmitFeedForward(writer, spec);
         }
@@ -69,7 +69,7 @@ namespace XformerDsl.Generator.Emit
                 : $"// Depth = {Int(spec.Depth)} blocks, registered as layers.0 ... layers.{Int(spec.Depth - 1L)}, each with its layer's attention.");
             writer.WriteLine($"layers = new {Names.TorchModules}.ModuleList<Block>();");
             writer.WriteLine($"for (int i = 0; i < {Int(spec.Depth)}; i++)");
-            writer.Indented(() => writer.WriteLine($"layers.Add(new Block({AttentionLayerEmitter.CreateExpression(spec)}));"));
+            writer.Indented(() => writer.WriteLine($"layers.Add(new Block({AttentionClassEmitter.CreateExpression(spec)}));"));
             if (spec.HasFinalNorm)
             {
                 writer.WriteLine("// Pre-norm models normalise once more before the output head.");
@@ -83,7 +83,7 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine("RegisterComponents();");
             writer.WriteLine("InitializeWeights();");
             writer.CloseBlock();
-            AttentionLayerEmitter.EmitLayerChoice(writer, spec);
+            AttentionClassEmitter.EmitLayerChoice(writer, spec);
         }
 
         private static void EmitInitializeWeights(SourceWriter writer, ModelSpec spec)
@@ -218,12 +218,12 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine($"public sealed class Block : {Names.ModuleBase}");
             writer.OpenBlock();
             writer.WriteLine($"private readonly {NormType(spec)} attn_norm;");
-            writer.WriteLine($"private readonly {AttentionLayerEmitter.BaseClassName} attn;");
+            writer.WriteLine($"private readonly {AttentionClassEmitter.BaseClassName} attn;");
             writer.WriteLine($"private readonly {NormType(spec)} ffn_norm;");
             writer.WriteLine("private readonly FeedForwardNetwork ffn;");
             writer.WriteLine();
             writer.WriteLine("/// <summary>Creates the block's submodules around its attention; the model's constructor initialises them.</summary>");
-            writer.WriteLine($"public Block({AttentionLayerEmitter.BaseClassName} attention) : base(nameof(Block))");
+            writer.WriteLine($"public Block({AttentionClassEmitter.BaseClassName} attention) : base(nameof(Block))");
             writer.OpenBlock();
             writer.WriteLine($"attn_norm = {NormCreate(spec)};");
             writer.WriteLine("attn = attention;");

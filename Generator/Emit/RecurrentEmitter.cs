@@ -1,4 +1,5 @@
 using System.Linq;
+using XformerDsl.Generator.Families;
 using XformerDsl.Specs;
 
 namespace XformerDsl.Generator.Emit
@@ -19,7 +20,7 @@ namespace XformerDsl.Generator.Emit
         /// step yet: their blocks carry two streams, which the block step here does not.
         /// </summary>
         public static bool IsRecurrent(ModelSpec spec) =>
-            !spec.Reversible && spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).Emitter.IsRecurrent(spec, declaration.Attention));
+            !spec.Reversible && spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).IsRecurrent(spec, declaration.Attention));
 
         public static void EmitModelStep(SourceWriter writer, ModelSpec spec)
         {

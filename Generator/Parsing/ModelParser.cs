@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using XformerDsl.Generator.Diagnostics;
+using XformerDsl.Generator.Families;
 using XformerDsl.Generator.Model;
 using XformerDsl.Specs;
 
@@ -57,10 +58,10 @@ namespace XformerDsl.Generator.Parsing
                     diagnostics.Add(new DiagnosticInfo(problem.Rule.Id, location, problem.MessageArguments));
                 }
                 if (diagnostics.Count == 0)
-                    CheckLayoutSizes(spec, attentionReaders, diagnostics);
-                if (positions is not null && positions.IsWritten("RotaryBase") && spec.Positions.Kind != PositionEncoding.Rotary)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentHasNoEffect, positions.LocationOf("RotaryBase"),
-                        "RotaryBase", SpecFormat.Double(spec.Positions.RotaryBase), "Kind = " + SpecFormat.Enum(spec.Positions.Kind),
+                    CheckGenerationLimits(spec, attentionReaders, diagnostics);
+                if (positions is not null && positions.IsWritten(nameof(PositionsAttribute.RotaryBase)) && spec.Positions.Kind != PositionEncoding.Rotary)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentHasNoEffect, positions.LocationOf(nameof(PositionsAttribute.RotaryBase)),
+                        nameof(PositionsAttribute.RotaryBase), SpecFormat.Double(spec.Positions.RotaryBase), "Kind = " + SpecFormat.Enum(spec.Positions.Kind),
                         "set Kind = PositionEncoding.Rotary"));
             }
             var convertsFrom = spec is not null && !compilerReportsErrors && diagnostics.Count == 0
@@ -103,7 +104,7 @@ namespace XformerDsl.Generator.Parsing
             {
                 var reader = AttributeArguments.Read(attribute, family!.AttributeName, diagnostics, cancellationToken);
                 attentionReaders.Add(reader);
-                var selector = new LayerSelector(reader.IntArray("Layers"), reader.IsWritten("Every") ? reader.OptionalInt("Every") : null);
+                var selector = new LayerSelector(reader.IntArray(nameof(AttentionAttribute.Layers)), reader.IsWritten(nameof(AttentionAttribute.Every)) ? reader.OptionalInt(nameof(AttentionAttribute.Every)) : null);
                 if (family.Parse(reader) is { } attention)
                     declarations.Add(new LayerAttention(attention, selector));
             }
@@ -114,10 +115,10 @@ namespace XformerDsl.Generator.Parsing
             var normalization = ReadOptional(attributes, KnownAttributes.Normalization, "Normalization", readers, diagnostics, cancellationToken);
             var reversible = ReadOptional(attributes, KnownAttributes.Reversible, "Reversible", readers, diagnostics, cancellationToken);
 
-            int? vocab = transformer.RequiredInt("Vocab", SpecLimits.Vocab);
-            int? dim = transformer.RequiredInt("Dim", SpecLimits.Dim);
-            int? depth = transformer.RequiredInt("Depth", SpecLimits.Depth);
-            int? maxLength = transformer.RequiredInt("MaxLength", SpecLimits.MaxLength);
+            int? vocab = transformer.RequiredInt(nameof(TransformerAttribute.Vocab), SpecLimits.Vocab);
+            int? dim = transformer.RequiredInt(nameof(TransformerAttribute.Dim), SpecLimits.Dim);
+            int? depth = transformer.RequiredInt(nameof(TransformerAttribute.Depth), SpecLimits.Depth);
+            int? maxLength = transformer.RequiredInt(nameof(TransformerAttribute.MaxLength), SpecLimits.MaxLength);
 
             if (vocab is int v && dim is int d && depth is int n && maxLength is int l && attentionParsed)
             {
@@ -129,22 +130,22 @@ namespace XformerDsl.Generator.Parsing
                     Dim: d,
                     Depth: n,
                     MaxLength: l,
-                    Causal: transformer.Bool("Causal", SpecDefaults.Causal),
-                    Bias: transformer.Bool("Bias", SpecDefaults.Bias),
-                    TiedEmbeddings: transformer.Bool("TiedEmbeddings", SpecDefaults.TiedEmbeddings),
-                    Dropout: transformer.Double("Dropout", SpecDefaults.Dropout),
+                    Causal: transformer.Bool(nameof(TransformerAttribute.Causal), SpecDefaults.Causal),
+                    Bias: transformer.Bool(nameof(TransformerAttribute.Bias), SpecDefaults.Bias),
+                    TiedEmbeddings: transformer.Bool(nameof(TransformerAttribute.TiedEmbeddings), SpecDefaults.TiedEmbeddings),
+                    Dropout: transformer.Double(nameof(TransformerAttribute.Dropout), SpecDefaults.Dropout),
                     Attention: declarations.ToImmutableEquatableArray(),
                     FeedForward: new FeedForwardSpec(
-                        feedForward?.OptionalInt("Hidden") ?? defaultHidden,
-                        feedForward?.Enum("Activation", SpecDefaults.Activation) ?? SpecDefaults.Activation,
-                        feedForward?.OptionalInt("Chunks") ?? SpecDefaults.FeedForwardChunks),
+                        feedForward?.OptionalInt(nameof(FeedForwardAttribute.Hidden)) ?? defaultHidden,
+                        feedForward?.Enum(nameof(FeedForwardAttribute.Activation), SpecDefaults.Activation) ?? SpecDefaults.Activation,
+                        feedForward?.OptionalInt(nameof(FeedForwardAttribute.Chunks)) ?? SpecDefaults.FeedForwardChunks),
                     Positions: new PositionSpec(
-                        positions?.Enum("Kind", SpecDefaults.Positions) ?? SpecDefaults.Positions,
-                        positions?.Double("RotaryBase", SpecDefaults.RotaryBase) ?? SpecDefaults.RotaryBase),
+                        positions?.Enum(nameof(PositionsAttribute.Kind), SpecDefaults.Positions) ?? SpecDefaults.Positions,
+                        positions?.Double(nameof(PositionsAttribute.RotaryBase), SpecDefaults.RotaryBase) ?? SpecDefaults.RotaryBase),
                     Normalization: new NormSpec(
-                        normalization?.Enum("Kind", SpecDefaults.Norm) ?? SpecDefaults.Norm,
-                        normalization?.Enum("Placement", SpecDefaults.Placement) ?? SpecDefaults.Placement,
-                        normalization?.Double("Epsilon", SpecDefaults.Epsilon) ?? SpecDefaults.Epsilon),
+                        normalization?.Enum(nameof(NormalizationAttribute.Kind), SpecDefaults.Norm) ?? SpecDefaults.Norm,
+                        normalization?.Enum(nameof(NormalizationAttribute.Placement), SpecDefaults.Placement) ?? SpecDefaults.Placement,
+                        normalization?.Double(nameof(NormalizationAttribute.Epsilon), SpecDefaults.Epsilon) ?? SpecDefaults.Epsilon),
                     Reversible: reversible is not null);
             }
             return null;
@@ -212,23 +213,16 @@ namespace XformerDsl.Generator.Parsing
             "Spec", "Card", "token_embedding", "position_embedding", "layers", "final_norm", "lm_head",
             "InitializeWeights", "Block", "SelfAttention", "FeedForwardNetwork", "AttentionOfLayer", "ReconstructInBackward",
             "CreateState", "Step", "ConvertFrom",
-        }.Concat(AttentionFamilies.All.Select(family => Emit.AttentionLayerEmitter.LayerClassName(family.AttributeName))).ToArray();
+        }.Concat(AttentionFamilies.All.Select(family => family.LayerClassName)).ToArray();
 
-        // XF0039: a pattern family's block layout is computed and written out at compile time; refuse one so large that
-        // computing it would stall the compiler, from a cheap estimate, before anything computes it.
-        private static void CheckLayoutSizes(ModelSpec spec, List<AttributeArguments> attentionReaders, List<DiagnosticInfo> diagnostics)
+        // Each family refuses a declaration whose generation alone would stall the compiler (XF0039 for block layouts).
+        private static void CheckGenerationLimits(ModelSpec spec, List<AttributeArguments> attentionReaders, List<DiagnosticInfo> diagnostics)
         {
             for (int index = 0; index < spec.Attention.Count && index < attentionReaders.Count; index++)
             {
                 var attention = spec.Attention[index].Attention;
-                var patterns = attention is SlidingWindowAttentionSpec sliding
-                    ? sliding.HeadGroups().Select(group => (PatternAttentionSpec)group.Pattern).Distinct().ToList()
-                    : attention is PatternAttentionSpec pattern ? new List<PatternAttentionSpec> { pattern } : new List<PatternAttentionSpec>();
-                var tiling = Emit.Kernels.SoftmaxTiling.For(spec, attention);
-                long pairs = patterns.Sum(p => Emit.Kernels.BlockLayout.EstimatedPairs(p, spec.Causal, spec.MaxLength, tiling.QueryTile, tiling.KeyTile));
-                if (pairs > Emit.Kernels.BlockLayout.MaxPairs)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayoutTooLarge, attentionReaders[index].Location,
-                        attention.AttributeName, SpecFormat.Int(spec.MaxLength), SpecFormat.Int(pairs), SpecFormat.Int(Emit.Kernels.BlockLayout.MaxPairs)));
+                if (AttentionFamilies.Of(attention).GenerationProblem(spec, attention, attentionReaders[index].Location) is { } problem)
+                    diagnostics.Add(problem);
             }
         }
 

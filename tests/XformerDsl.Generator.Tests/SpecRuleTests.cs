@@ -50,7 +50,7 @@ public class SpecRuleTests
 
         var overlapping = hybrid with { Attention = hybrid.Attention.Concat([new LayerAttention(new FullAttentionSpec(2), LayerSelector.Of(3))]).ToImmutableEquatableArray() };
         var problem = Assert.Single(overlapping.Validate());
-        Assert.Equal(SpecRuleIds.LayersOverlap, problem.Rule.Id);
+        Assert.Equal(SpecRules.LayersOverlap, problem.Rule);
         Assert.Equal(2, problem.AttentionIndex);
         Assert.Equal("[FullAttention(Every = 2)] and [FullAttention(Layers = new[] { 3 })] both claim layer 3; give each layer exactly one attention", problem.Message);
     }
@@ -117,7 +117,7 @@ public class SpecRuleTests
     public void Heads_suggestions_are_divisors_near_the_request(int dim, int heads, string suggestion)
     {
         var spec = TinyGpt(heads: heads, dim: dim);
-        var problem = spec.Validate().Single(p => p.Rule.Id == SpecRuleIds.HeadsDoNotDivideDim);
+        var problem = spec.Validate().Single(p => p.Rule == SpecRules.HeadsDoNotDivideDim);
         Assert.EndsWith("such as " + suggestion, problem.Message);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using XformerDsl.Generator.Families;
 using XformerDsl.Specs;
 
 namespace XformerDsl.Generator.Emit.Kernels

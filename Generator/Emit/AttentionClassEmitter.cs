@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using XformerDsl.Generator.Families;
 using XformerDsl.Generator.Model;
 using XformerDsl.Specs;
 
@@ -12,12 +13,9 @@ namespace XformerDsl.Generator.Emit
     /// named after its attribute (<c>FullAttentionLayer</c>, …), with <c>AttentionOfLayer</c> choosing each layer's.
     /// Each class holds its projections, its forward pass, and the fused kernel of its family as a nested <c>Kernel</c>.
     /// </summary>
-    internal static class AttentionLayerEmitter
+    internal static class AttentionClassEmitter
     {
         public const string BaseClassName = "SelfAttention";
-
-        /// <summary>The class name of a declaration of the given family when layers mix families.</summary>
-        public static string LayerClassName(string attributeName) => attributeName + "Layer";
 
         /// <summary>The class of each declaration of <see cref="ModelSpec.Attention"/>, in order; repeats of a family are numbered.</summary>
         public static IReadOnlyList<string> ClassNames(ModelSpec spec)
@@ -27,10 +25,10 @@ namespace XformerDsl.Generator.Emit
             var names = new List<string>();
             for (int i = 0; i < spec.Attention.Count; i++)
             {
-                string family = spec.Attention[i].Attention.AttributeName;
-                int sameFamily = spec.Attention.Count(d => d.Attention.AttributeName == family);
-                int ordinal = spec.Attention.Take(i + 1).Count(d => d.Attention.AttributeName == family);
-                names.Add(LayerClassName(family) + (sameFamily > 1 ? ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture) : ""));
+                var family = AttentionFamilies.Of(spec.Attention[i].Attention);
+                int sameFamily = spec.Attention.Count(d => d.Attention.AttributeName == family.AttributeName);
+                int ordinal = spec.Attention.Take(i + 1).Count(d => d.Attention.AttributeName == family.AttributeName);
+                names.Add(family.LayerClassName + (sameFamily > 1 ? ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture) : ""));
             }
             return names;
         }
@@ -104,7 +102,7 @@ namespace XformerDsl.Generator.Emit
         {
             var spec = model.Spec;
             var attention = spec.Attention[index].Attention;
-            var family = AttentionFamilies.Of(attention).Emitter;
+            var family = AttentionFamilies.Of(attention);
             var projections = family.InputProjections.Concat(new[] { OutputProjection }).ToList();
             int headDim = spec.HeadDimOf(attention);
             bool rotary = spec.Positions.Kind == PositionEncoding.Rotary;
@@ -166,7 +164,7 @@ namespace XformerDsl.Generator.Emit
         }
 
         // The recurrent form of forward: the same projections and output, the family's step in place of its attend.
-        private static void EmitStep(SourceWriter writer, ModelSpec spec, AttentionSpec attention, Attention.AttentionEmitter family, int headDim, bool rotary)
+        private static void EmitStep(SourceWriter writer, ModelSpec spec, AttentionSpec attention, AttentionFamily family, int headDim, bool rotary)
         {
             writer.WriteLine();
             writer.WriteLine($"/// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, {Int(spec.Dim)}]</c> to <c>[batch, 1, {Int(spec.Dim)}]</c>.</summary>");
@@ -188,7 +186,7 @@ namespace XformerDsl.Generator.Emit
         }
 
         // The input projections split into heads, [batch, seq, Dim] -> [batch, Heads, seq, HeadDim], then rotated by position.
-        private static void EmitSplitHeads(SourceWriter writer, ModelSpec spec, AttentionSpec attention, Attention.AttentionEmitter family,
+        private static void EmitSplitHeads(SourceWriter writer, ModelSpec spec, AttentionSpec attention, AttentionFamily family,
             string seq, bool rotary, string rotaryComment, Func<string, string> rotate)
         {
             writer.WriteLine($"// Project and split the heads: [batch, {seq}, {Int(spec.Dim)}] -> [batch, {Int(attention.Heads)}, {seq}, {Int(spec.HeadDimOf(attention))}].");

@@ -31,13 +31,13 @@ namespace XformerDsl
         /// full-length sequence has an even number of buckets, MaxLength / BucketSize (shorter sequences are padded).
         /// Range 1 to 65,536.
         /// </summary>
-        public int BucketSize { get; set; } = SpecDefaults.LshBucketSize;
+        public int BucketSize { get; set; } = LshAttentionSpec.DefaultBucketSize;
 
         /// <summary>
         /// Hashing rounds (2 by default): more rounds make it less likely that similar vectors land in different buckets,
         /// at proportional cost. The paper reaches full attention's accuracy with 8. Range 1 to 64.
         /// </summary>
-        public int Rounds { get; set; } = SpecDefaults.LshRounds;
+        public int Rounds { get; set; } = LshAttentionSpec.DefaultRounds;
 
         /// <summary>Seed of the random rotations used in evaluation mode (training draws fresh ones every pass). 0 by default.</summary>
         public int Seed { get; set; }

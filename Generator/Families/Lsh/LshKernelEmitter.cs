@@ -1,6 +1,8 @@
+using XformerDsl.Generator.Emit;
+using XformerDsl.Generator.Emit.Kernels;
 using XformerDsl.Specs;
 
-namespace XformerDsl.Generator.Emit.Kernels
+namespace XformerDsl.Generator.Families
 {
     /// <summary>
     /// The fused bucketed chunk kernel of an <c>[LshAttention]</c> class: on the sorted rows of every hashing round,

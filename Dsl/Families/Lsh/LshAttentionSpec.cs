@@ -10,6 +10,12 @@ namespace XformerDsl.Specs
     /// <param name="Seed">Evaluation-mode hashing seed. See <see cref="LshAttentionAttribute.Seed"/>.</param>
     public sealed record LshAttentionSpec(int Heads, int BucketSize, int Rounds, int Seed) : AttentionSpec(Heads)
     {
+        /// <summary>The bucket size when a declaration leaves <c>BucketSize</c> out: the Reformer paper's chunk length.</summary>
+        public const int DefaultBucketSize = 64;
+
+        /// <summary>The hashing rounds when a declaration leaves <c>Rounds</c> out.</summary>
+        public const int DefaultRounds = 2;
+
         /// <inheritdoc/>
         public override string AttributeName => "LshAttention";
 
@@ -38,7 +44,7 @@ namespace XformerDsl.Specs
         public override IEnumerable<SpecProblem> Problems(ModelSpec model, int index)
         {
             bool sizesInRange = true;
-            foreach (var (limit, value) in new[] { (SpecLimits.BucketSize, BucketSize), (SpecLimits.Rounds, Rounds) })
+            foreach (var (limit, value) in new[] { (LshAttentionRules.BucketSize, BucketSize), (LshAttentionRules.Rounds, Rounds) })
             {
                 if (!limit.Contains(value))
                 {
@@ -51,13 +57,13 @@ namespace XformerDsl.Specs
             int maxLength = model.MaxLength;
             if (maxLength % BucketSize != 0)
             {
-                yield return new SpecProblem(SpecRules.MaxLengthNotMultipleOfBucketSize, AttributeName, "BucketSize",
+                yield return new SpecProblem(LshAttentionRules.MaxLengthNotMultipleOfBucketSize, AttributeName, "BucketSize",
                     ImmutableEquatableArray.Create(SpecFormat.Int(BucketSize), SpecFormat.Int(maxLength),
                         EvenBucketSizes(maxLength, BucketSize), SpecFormat.Int(RoundUp(maxLength, 2L * BucketSize)))) with { AttentionIndex = index };
             }
             else if (maxLength / BucketSize % 2 != 0)
             {
-                yield return new SpecProblem(SpecRules.OddNumberOfBuckets, AttributeName, "BucketSize",
+                yield return new SpecProblem(LshAttentionRules.OddNumberOfBuckets, AttributeName, "BucketSize",
                     ImmutableEquatableArray.Create(SpecFormat.Int(BucketSize), SpecFormat.Int(maxLength), SpecFormat.Int(maxLength / BucketSize),
                         EvenBucketSizes(maxLength, BucketSize), SpecFormat.Int(RoundUp(maxLength, 2L * BucketSize)))) with { AttentionIndex = index };
             }

@@ -1,42 +1,50 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
-using XformerDsl.Generator.Emit.Kernels;
+using XformerDsl.Generator.Emit;
+using XformerDsl.Generator.Parsing;
 using XformerDsl.Specs;
 
-namespace XformerDsl.Generator.Emit.Attention
+namespace XformerDsl.Generator.Families
 {
     /// <summary>
     /// <c>[LinearAttention]</c>: maps the split queries and keys through the feature map φ (with its random or learned
     /// parameters as fields), then attends with <c>φ(q) (φ(k)ᵀ v) / (φ(q) · Σ φ(k))</c>.
     /// </summary>
-    internal sealed class LinearAttentionEmitter : AttentionEmitter
+    internal sealed class LinearAttentionFamily : AttentionFamily<LinearAttentionSpec, LinearAttentionAttribute>
     {
         private const string Maps = "global::XformerDsl.Attention.Linear.LinearFeatureMaps";
         private const string Favor = "global::XformerDsl.Attention.Linear.FavorFeatures";
         private const string Fused = "global::XformerDsl.Autograd.FusedLinearAttention";
         private const string Parameter = Names.TorchModules + ".Parameter";
 
-        /// <summary>The declaration's arguments as C# literals: Features only when declared, RedrawEvery and Seed only for FAVOR+.</summary>
-        public static ImmutableArray<(string Name, string Literal)> Arguments(LinearAttentionSpec spec)
+        public override SpecRuleSet? Rules => LinearAttentionRules.All;
+
+        protected override LinearAttentionSpec? ParseSpec(AttributeArguments arguments) =>
+            arguments.RequiredInt(nameof(LinearAttentionAttribute.Heads), SpecLimits.Heads) is int heads
+                ? new LinearAttentionSpec(heads,
+                    arguments.Enum(nameof(LinearAttentionAttribute.Kernel), LinearAttentionSpec.DefaultKernel),
+                    arguments.OptionalInt(nameof(LinearAttentionAttribute.Features)),
+                    arguments.OptionalInt(nameof(LinearAttentionAttribute.RedrawEvery)) ?? 0,
+                    arguments.OptionalInt(nameof(LinearAttentionAttribute.Seed)) ?? 0)
+                : null;
+
+        /// <summary>The declaration's arguments: Features only when declared, RedrawEvery and Seed only for FAVOR+.</summary>
+        protected override IEnumerable<(string Name, string Literal)> FormatSpec(LinearAttentionSpec linear)
         {
-            var arguments = ImmutableArray.CreateBuilder<(string, string)>();
-            arguments.Add(("Heads", SpecFormat.Int(spec.Heads)));
-            arguments.Add(("Kernel", Names.Dsl + ".FeatureMap." + SpecFormat.Enum(spec.Kernel)));
-            if (spec.Features is int features)
-                arguments.Add(("Features", SpecFormat.Int(features)));
-            if (spec.HasRandomFeatures)
+            yield return Argument(nameof(LinearAttentionAttribute.Heads), linear.Heads);
+            yield return Argument(nameof(LinearAttentionAttribute.Kernel), linear.Kernel);
+            if (linear.Features is int features)
+                yield return Argument(nameof(LinearAttentionAttribute.Features), features);
+            if (linear.HasRandomFeatures)
             {
-                arguments.Add(("RedrawEvery", SpecFormat.Int(spec.RedrawEvery)));
-                arguments.Add(("Seed", SpecFormat.Int(spec.Seed)));
+                yield return Argument(nameof(LinearAttentionAttribute.RedrawEvery), linear.RedrawEvery);
+                yield return Argument(nameof(LinearAttentionAttribute.Seed), linear.Seed);
             }
-            return arguments.ToImmutable();
         }
 
-        public override void EmitFields(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        protected override void EmitFields(SourceWriter writer, ModelSpec spec, LinearAttentionSpec linear)
         {
-            var linear = (LinearAttentionSpec)attention;
-            int features = linear.FeatureCount(spec.HeadDimOf(attention));
+            int features = linear.FeatureCount(spec.HeadDimOf(linear));
             writer.WriteLine($"private const int Features = {Int(features)};");
             if (linear.HasRandomFeatures)
             {
@@ -59,9 +67,8 @@ namespace XformerDsl.Generator.Emit.Attention
             }
         }
 
-        public override void EmitConstruction(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        protected override void EmitConstruction(SourceWriter writer, ModelSpec spec, LinearAttentionSpec linear)
         {
-            var linear = (LinearAttentionSpec)attention;
             if (linear.HasRandomFeatures)
             {
                 writer.WriteLine("// Draw 0 of the random features, from Seed: every model built from this declaration starts from the same ω.");
@@ -76,20 +83,18 @@ namespace XformerDsl.Generator.Emit.Attention
             }
         }
 
-        public override void EmitInitialization(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        protected override void EmitInitialization(SourceWriter writer, ModelSpec spec, LinearAttentionSpec linear)
         {
-            var linear = (LinearAttentionSpec)attention;
             if (!linear.HasLearnedFeatures)
                 return;
-            int headDim = spec.HeadDimOf(attention);
+            int headDim = spec.HeadDimOf(linear);
             writer.WriteLine($"// T2R's feature map: W with std 1/√HeadDim = 1/√{Int(headDim)}, so W x has about the spread of x; b = 0.");
             writer.WriteLine($"{Names.Init}.normal_(feature_weight, 0.0, {SpecFormat.DoubleLiteral(1.0 / Math.Sqrt(headDim))});");
             writer.WriteLine($"{Names.Init}.zeros_(feature_bias);");
         }
 
-        public override void EmitAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        protected override void EmitAttend(SourceWriter writer, ModelSpec spec, LinearAttentionSpec linear)
         {
-            var linear = (LinearAttentionSpec)attention;
             if (linear.HasRandomFeatures && linear.RedrawEvery > 0)
             {
                 writer.WriteLine("// A training step: count it, and every RedrawEvery steps overwrite ω with the next draw from Seed.");
@@ -104,20 +109,20 @@ namespace XformerDsl.Generator.Emit.Attention
         }
 
         /// <summary>Causal linear attention is an RNN: its state is Features × HeadDim per head, whatever the position.</summary>
-        public override bool IsRecurrent(ModelSpec spec, AttentionSpec attention) => spec.Causal;
+        protected override bool IsRecurrent(ModelSpec spec, LinearAttentionSpec linear) => spec.Causal;
 
-        public override void EmitStepAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        protected override void EmitStepAttend(SourceWriter writer, ModelSpec spec, LinearAttentionSpec linear)
         {
-            foreach (var line in FeatureMapLines((LinearAttentionSpec)attention))
+            foreach (var line in FeatureMapLines(linear))
                 writer.WriteLine(line);
             writer.WriteLine("// Add the new key to this layer's state, S += φ(k) vᵀ and z += φ(k), then read φ(q)ᵀ S / φ(q)·z.");
             writer.WriteLine("var attended = state.Linear(layer, Heads, Features, HeadDim).Step(featureQuery, featureKey, v, state.Active);");
         }
 
-        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        protected override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, LinearAttentionSpec linear, string owner)
         {
             writer.WriteLine();
-            LinearKernelEmitter.Emit(writer, spec, (LinearAttentionSpec)attention, owner);
+            LinearKernelEmitter.Emit(writer, spec, linear, owner);
         }
 
         private static IEnumerable<string> FeatureMapLines(LinearAttentionSpec linear)
@@ -147,6 +152,5 @@ namespace XformerDsl.Generator.Emit.Attention
             }
         }
 
-        private static string Int(long value) => SpecFormat.Int(value);
     }
 }

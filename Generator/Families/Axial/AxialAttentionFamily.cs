@@ -1,7 +1,10 @@
+using System.Collections.Generic;
+using XformerDsl.Generator.Emit;
 using XformerDsl.Generator.Emit.Kernels;
+using XformerDsl.Generator.Parsing;
 using XformerDsl.Specs;
 
-namespace XformerDsl.Generator.Emit.Attention
+namespace XformerDsl.Generator.Families
 {
     /// <summary>
     /// <c>[AxialAttention]</c>: half the heads along rows, half along columns of the Rows × Columns grid. Both axes are
@@ -10,17 +13,31 @@ namespace XformerDsl.Generator.Emit.Attention
     /// family emits two local-attention kernels (<c>RowKernel</c>, <c>ColumnKernel</c>) and reorders the column heads'
     /// inputs around the second; no kernel code of its own.
     /// </summary>
-    internal sealed class AxialAttentionEmitter : AttentionEmitter
+    internal sealed class AxialAttentionFamily : AttentionFamily<AxialAttentionSpec, AxialAttentionAttribute>
     {
         private const string RowKernel = "RowKernel";
         private const string ColumnKernel = "ColumnKernel";
         private const string Grid = "global::XformerDsl.Attention.Axial.AxialGrid";
 
-        private static readonly LocalAttentionEmitter s_local = new LocalAttentionEmitter();
+        private static readonly LocalAttentionFamily s_local = new LocalAttentionFamily();
 
-        public override void EmitFields(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        public override SpecRuleSet? Rules => PatternRules.All;
+
+        protected override AxialAttentionSpec? ParseSpec(AttributeArguments arguments) =>
+            (arguments.RequiredInt(nameof(AxialAttentionAttribute.Heads), SpecLimits.Heads),
+             arguments.RequiredInt(nameof(AxialAttentionAttribute.Rows), PatternLimits.Rows),
+             arguments.RequiredInt(nameof(AxialAttentionAttribute.Columns), PatternLimits.Columns)) is (int heads, int rows, int columns)
+                ? new AxialAttentionSpec(heads, rows, columns)
+                : null;
+
+        protected override IEnumerable<(string Name, string Literal)> FormatSpec(AxialAttentionSpec axial) => new[]
         {
-            var axial = (AxialAttentionSpec)attention;
+            Argument(nameof(AxialAttentionAttribute.Heads), axial.Heads), Argument(nameof(AxialAttentionAttribute.Rows), axial.Rows),
+            Argument(nameof(AxialAttentionAttribute.Columns), axial.Columns),
+        };
+
+        protected override void EmitFields(SourceWriter writer, ModelSpec spec, AxialAttentionSpec axial)
+        {
             writer.WriteLine();
             writer.WriteLine($"// The grid: {Int(axial.Rows)} rows × {Int(axial.Columns)} columns = MaxLength, row-major; heads 0 to {Int(axial.RowHeads - 1)} attend along rows, the rest along columns.");
             writer.WriteLine($"private const int Rows = {Int(axial.Rows)};");
@@ -30,15 +47,14 @@ namespace XformerDsl.Generator.Emit.Attention
 
         public override bool HasOwnParameters => false;
 
-        public override void EmitAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        protected override void EmitAttend(SourceWriter writer, ModelSpec spec, AxialAttentionSpec axial)
         {
-            writer.WriteLine($"// Axial attention: softmax(q kᵀ / √{Int(spec.HeadDimOf(attention))}) v with the row heads seeing their row and the column heads their column{(spec.Causal ? ", neither seeing later keys" : "")}; padded keys are hidden.");
+            writer.WriteLine($"// Axial attention: softmax(q kᵀ / √{Int(spec.HeadDimOf(axial))}) v with the row heads seeing their row and the column heads their column{(spec.Causal ? ", neither seeing later keys" : "")}; padded keys are hidden.");
             writer.WriteLine("var attended = Attend(q, k, v, keyPaddingMask);");
         }
 
-        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        protected override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AxialAttentionSpec axial, string owner)
         {
-            var axial = (AxialAttentionSpec)attention;
             EmitAttendMethod(writer);
             var rows = new LocalAttentionSpec(axial.Heads, Block: axial.Columns);
             var columns = new LocalAttentionSpec(axial.Heads, Block: axial.Rows);
@@ -78,7 +94,5 @@ namespace XformerDsl.Generator.Emit.Attention
             writer.WriteLine($"return {Names.Torch}.cat(new[] {{ rows, columns }}, 1);");
             writer.CloseBlock();
         }
-
-        private static string Int(long value) => SpecFormat.Int(value);
     }
 }

@@ -1,7 +1,9 @@
 using System;
+using XformerDsl.Generator.Emit;
+using XformerDsl.Generator.Emit.Kernels;
 using XformerDsl.Specs;
 
-namespace XformerDsl.Generator.Emit.Kernels
+namespace XformerDsl.Generator.Families
 {
     /// <summary>
     /// Emits <c>Kernel</c>, the fused CPU kernel of a <c>[LinearAttention]</c> declaration, nested in its attention class

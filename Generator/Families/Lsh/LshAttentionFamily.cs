@@ -1,25 +1,41 @@
 using System.Collections.Generic;
-using XformerDsl.Generator.Emit.Kernels;
+using XformerDsl.Generator.Emit;
+using XformerDsl.Generator.Parsing;
 using XformerDsl.Specs;
 
-namespace XformerDsl.Generator.Emit.Attention
+namespace XformerDsl.Generator.Families
 {
     /// <summary>
     /// <c>[LshAttention]</c> (Reformer): one shared query-key projection <c>qk_proj</c> and a value projection; the
     /// attend step draws the hashing rotations (fresh in training, from Seed in evaluation) and calls LSH attention.
     /// </summary>
-    internal sealed class LshAttentionEmitter : AttentionEmitter
+    internal sealed class LshAttentionFamily : AttentionFamily<LshAttentionSpec, LshAttentionAttribute>
     {
         private static readonly IReadOnlyList<string> s_projections = new[] { "qk_proj", "v_proj" };
         private static readonly IReadOnlyList<string> s_rotated = new[] { "qk" };
+
+        public override SpecRuleSet? Rules => LshAttentionRules.All;
+
+        protected override LshAttentionSpec? ParseSpec(AttributeArguments arguments) =>
+            arguments.RequiredInt(nameof(LshAttentionAttribute.Heads), SpecLimits.Heads) is int heads
+                ? new LshAttentionSpec(heads,
+                    arguments.OptionalInt(nameof(LshAttentionAttribute.BucketSize)) ?? LshAttentionSpec.DefaultBucketSize,
+                    arguments.OptionalInt(nameof(LshAttentionAttribute.Rounds)) ?? LshAttentionSpec.DefaultRounds,
+                    arguments.OptionalInt(nameof(LshAttentionAttribute.Seed)) ?? 0)
+                : null;
+
+        protected override IEnumerable<(string Name, string Literal)> FormatSpec(LshAttentionSpec lsh) => new[]
+        {
+            Argument(nameof(LshAttentionAttribute.Heads), lsh.Heads), Argument(nameof(LshAttentionAttribute.BucketSize), lsh.BucketSize),
+            Argument(nameof(LshAttentionAttribute.Rounds), lsh.Rounds), Argument(nameof(LshAttentionAttribute.Seed), lsh.Seed),
+        };
 
         public override IReadOnlyList<string> InputProjections => s_projections;
 
         public override IReadOnlyList<string> RotatedProjections => s_rotated;
 
-        public override void EmitAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention)
+        protected override void EmitAttend(SourceWriter writer, ModelSpec spec, LshAttentionSpec lsh)
         {
-            var lsh = (LshAttentionSpec)attention;
             string rounds = SpecFormat.Int(lsh.Rounds), bucket = SpecFormat.Int(lsh.BucketSize);
             writer.WriteLine($"// Hashing: {rounds} random rotation{(lsh.Rounds == 1 ? "" : "s")} per head, drawn fresh in training (torch.manual_seed reproduces them) and from Seed = {SpecFormat.Int(lsh.Seed)} in evaluation.");
             writer.WriteLine($"var rotations = {Names.LshHashing}.RandomRotations(seq, Heads, HeadDim, rounds: {rounds}, bucketSize: {bucket}, seed: training ? null : {SpecFormat.Int(lsh.Seed)}L, qk.device, qk.dtype);");
@@ -29,10 +45,10 @@ namespace XformerDsl.Generator.Emit.Attention
             writer.WriteLine($"var attended = {Names.LshChunkAttention}<{LshKernelEmitter.ClassName}>.Attend(qk, v, rotations, causal: {SpecFormat.Bool(spec.Causal)}, keyPaddingMask);");
         }
 
-        public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner)
+        protected override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, LshAttentionSpec lsh, string owner)
         {
             writer.WriteLine();
-            LshKernelEmitter.Emit(writer, spec, (LshAttentionSpec)attention, owner);
+            LshKernelEmitter.Emit(writer, spec, lsh, owner);
         }
     }
 }

@@ -1,0 +1,62 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using XformerDsl.Generator.Diagnostics;
+using XformerDsl.Generator.Emit;
+using XformerDsl.Generator.Emit.Kernels;
+using XformerDsl.Generator.Model;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Families
+{
+    /// <summary>
+    /// A pattern family: a softmax family whose schedule is a <see cref="BlockLayoutSchedule"/> built from the
+    /// declaration's pattern. A family states its pattern twice, on purpose: as <see cref="PatternAttentionSpec.Sees"/>
+    /// (the layout and the run-time reference) and as the emitted <c>Pattern.Sees</c> statements here (the element masks
+    /// of the kernel), so the kernel tests compare two independent computations.
+    /// </summary>
+    internal abstract class PatternAttentionFamily<TSpec, TAttribute> : SoftmaxAttentionFamily<TSpec, TAttribute>
+        where TSpec : PatternAttentionSpec
+        where TAttribute : AttentionAttribute
+    {
+        public override SpecRuleSet? Rules => PatternRules.All;
+
+        public override IEnumerable<DiagnosticDescriptor> GeneratorDiagnostics => new[] { PatternDiagnostics.LayoutTooLarge };
+
+        /// <summary>
+        /// XF0039: the block layout is computed and written out at compile time; refuse one so large that computing it
+        /// would stall the compiler, from a cheap estimate, before anything computes it.
+        /// </summary>
+        protected sealed override DiagnosticInfo? GenerationProblem(ModelSpec spec, TSpec attention, LocationInfo? location)
+        {
+            var tiling = SoftmaxTiling.For(spec, attention);
+            long pairs = LaidOutPatterns(attention).Sum(pattern => BlockLayout.EstimatedPairs(pattern, spec.Causal, spec.MaxLength, tiling.QueryTile, tiling.KeyTile));
+            return pairs > BlockLayout.MaxPairs
+                ? DiagnosticInfo.Create(PatternDiagnostics.LayoutTooLarge, location,
+                    attention.AttributeName, SpecFormat.Int(spec.MaxLength), SpecFormat.Int(pairs), SpecFormat.Int(BlockLayout.MaxPairs))
+                : null;
+        }
+
+        /// <summary>The distinct patterns the declaration's kernels lay out: the declaration itself unless its heads differ.</summary>
+        protected virtual IEnumerable<PatternAttentionSpec> LaidOutPatterns(TSpec attention) => new[] { attention };
+
+        public sealed override SoftmaxSchedule Schedule(ModelSpec spec, TSpec attention) =>
+            new BlockLayoutSchedule(spec, attention, Description(spec, attention), SeesStatements(spec, attention), PatternMembers(spec, attention));
+
+        /// <summary>Members of the emitted <c>Pattern</c> struct that its Sees statements use; none by default.</summary>
+        protected virtual IReadOnlyList<string> PatternMembers(ModelSpec spec, TSpec pattern) => System.Array.Empty<string>();
+
+        protected sealed override string Explanation(ModelSpec spec, TSpec attention) =>
+            $"Attend: softmax(q kᵀ / √{SpecFormat.Int(spec.HeadDimOf(attention))}) v over {Description(spec, attention)}; padded keys are hidden.";
+
+        /// <summary>One phrase, e.g. <c>causal sliding-window attention over 256 keys</c>.</summary>
+        protected abstract string Description(ModelSpec spec, TSpec pattern);
+
+        /// <summary>The body of <c>static bool Sees(int query, int key)</c>.</summary>
+        protected abstract IReadOnlyList<string> SeesStatements(ModelSpec spec, TSpec pattern);
+
+        // The first statements of Sees: in a causal model no query sees a later key.
+        protected static List<string> CausalCheck(ModelSpec spec) =>
+            spec.Causal ? new List<string> { "// Causal: no later key.", "if (key > query)", "    return false;" } : new List<string>();
+    }
+}
