@@ -113,31 +113,4 @@ namespace XformerDsl.Specs
                 $"Model spec '{Name}' is invalid:" + string.Concat(problems.Select(p => "\n  " + p)));
         }
     }
-
-    /// <summary>The position-wise feed-forward network of every block.</summary>
-    /// <param name="Hidden">Hidden width. See <see cref="FeedForwardAttribute.Hidden"/>.</param>
-    /// <param name="Activation">Nonlinearity. See <see cref="XformerDsl.Activation"/>.</param>
-    /// <param name="Chunks">Pieces a MaxLength sequence runs in, forward and backward. See <see cref="FeedForwardAttribute.Chunks"/>.</param>
-    public sealed record FeedForwardSpec(int Hidden, Activation Activation, int Chunks = SpecDefaults.FeedForwardChunks)
-    {
-        /// <summary>
-        /// Positions per piece when chunked: MaxLength / Chunks (Chunks divides MaxLength, XF0070); 0 when the spec
-        /// breaks that rule or Chunks is not positive.
-        /// </summary>
-        public int ChunkLength(int maxLength) => Chunks > 0 && maxLength % Chunks == 0 ? maxLength / Chunks : 0;
-
-        /// <summary>Number of Dim × Hidden matrices: 3 for SwiGLU (gate, up, down), else 2 (up, down).</summary>
-        public int MatrixCount => Activation == Activation.SwiGlu ? 3 : 2;
-    }
-
-    /// <summary>How positions enter the model.</summary>
-    /// <param name="Kind">The encoding. See <see cref="PositionEncoding"/>.</param>
-    /// <param name="RotaryBase">Base of the rotary frequencies (used only when <paramref name="Kind"/> is Rotary). See <see cref="PositionsAttribute.RotaryBase"/>.</param>
-    public sealed record PositionSpec(PositionEncoding Kind, double RotaryBase);
-
-    /// <summary>The normalization layers of the model.</summary>
-    /// <param name="Kind">LayerNorm or RMSNorm. See <see cref="NormKind"/>.</param>
-    /// <param name="Placement">Pre- or post-norm. See <see cref="NormPlacement"/>.</param>
-    /// <param name="Epsilon">Stability ε. See <see cref="NormalizationAttribute.Epsilon"/>.</param>
-    public sealed record NormSpec(NormKind Kind, NormPlacement Placement, double Epsilon);
 }

@@ -1,6 +1,9 @@
 namespace XformerDsl.Generator.Emit
 {
-    /// <summary>The <c>global::</c>-qualified names the emitted code uses, so user code can never shadow them.</summary>
+    /// <summary>
+    /// The <c>global::</c>-qualified names the emitted code shares across families, so user code can never shadow them.
+    /// A name only one family uses lives in that family's class.
+    /// </summary>
     internal static class Names
     {
         public const string Torch = "global::TorchSharp.torch";
@@ -22,8 +25,6 @@ namespace XformerDsl.Generator.Emit
         public const string FullAttentionReference = "global::XformerDsl.Attention.Full.FullAttentionReference";
         public const string FusedAttention = "global::XformerDsl.Autograd.FusedAttention";
         public const string PatternAttentionReference = "global::XformerDsl.Attention.Patterns.PatternAttentionReference";
-        public const string LshHashing = "global::XformerDsl.Attention.Lsh.LshHashing";
-        public const string LshChunkAttention = "global::XformerDsl.Attention.Lsh.LshChunkAttention";
         public const string SequenceChunks = "global::XformerDsl.Autograd.SequenceChunks";
         public const string ReversibleBlock = "global::XformerDsl.Autograd.ReversibleBlock";
         public const string ReversibleLayers = "global::XformerDsl.Autograd.ReversibleLayers";

@@ -48,7 +48,7 @@ namespace XformerDsl.Generator.Parsing
             // The source's own problems are reported on its own declaration; a conversion from it has nothing to check.
             var readers = new Dictionary<string, AttributeArguments>();
             var attentionReaders = new List<AttributeArguments>();
-            var spec = ModelParser.ReadSpec(source, transformer, sourceAttributes, readers, attentionReaders, new List<DiagnosticInfo>(), cancellationToken);
+            var spec = SpecReader.Read(source, transformer, sourceAttributes, readers, attentionReaders, new List<DiagnosticInfo>(), cancellationToken);
             if (spec is null || readers.Values.Concat(attentionReaders).Any(r => r.IsBroken) || !spec.Validate().IsEmpty || source.TypeParameters.Length > 0)
                 return null;
 

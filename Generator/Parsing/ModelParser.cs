@@ -37,11 +37,11 @@ namespace XformerDsl.Generator.Parsing
                 return ParseResult.Nothing;
 
             var diagnostics = new List<DiagnosticInfo>();
-            bool shapeAllowsEmission = CheckTypeShape(type, declaration, context.SemanticModel, diagnostics, cancellationToken);
+            bool shapeAllowsEmission = ClassShapeChecks.Check(type, declaration, context.SemanticModel, diagnostics, cancellationToken);
 
             var readers = new Dictionary<string, AttributeArguments>();
             var attentionReaders = new List<AttributeArguments>();
-            var spec = ReadSpec(type, transformers[0], attributes, readers, attentionReaders, diagnostics, cancellationToken);
+            var spec = SpecReader.Read(type, transformers[0], attributes, readers, attentionReaders, diagnostics, cancellationToken);
             var transformer = readers["Transformer"];
             readers.TryGetValue("Positions", out var positions);
 
@@ -74,146 +74,10 @@ namespace XformerDsl.Generator.Parsing
 
             bool hasErrors = diagnostics.Any(diagnostic => DiagnosticDescriptors.ById(diagnostic.Id).DefaultSeverity == DiagnosticSeverity.Error);
             var model = spec is not null && shapeAllowsEmission && !compilerReportsErrors && !hasErrors
-                ? new ModelToGenerate(Shape(type), spec, DeclarationAsWritten(attributes, declaration, cancellationToken), convertsFrom)
+                ? new ModelToGenerate(ClassShapeChecks.Shape(type), spec, DeclarationAsWritten(attributes, declaration, cancellationToken), convertsFrom)
                 : null;
             return new ParseResult(model, diagnostics.ToImmutableEquatableArray());
         }
-
-        /// <summary>
-        /// Reads a <c>[Transformer]</c> class's attributes into its spec, every default resolved (not yet validated);
-        /// null when a required part is missing. Fills <paramref name="readers"/> (by attribute name) and
-        /// <paramref name="attentionReaders"/> (in declaration order) so problems can be located. Used for the model
-        /// being generated and, with a throwaway diagnostics list, for the source a <c>[ConvertsFrom]</c> names.
-        /// </summary>
-        internal static ModelSpec? ReadSpec(INamedTypeSymbol type, AttributeData transformerAttribute, IEnumerable<AttributeData> attributes,
-            Dictionary<string, AttributeArguments> readers, List<AttributeArguments> attentionReaders, List<DiagnosticInfo> diagnostics,
-            CancellationToken cancellationToken)
-        {
-            var transformer = AttributeArguments.Read(transformerAttribute, "Transformer", diagnostics, cancellationToken);
-            readers["Transformer"] = transformer;
-
-            // Attention: one or more attributes of any family, each applying to the layers its selector names.
-            var attentionAttributes = attributes
-                .Select(a => (Attribute: a, Family: a.AttributeClass is null ? null : AttentionFamilies.ByMetadataName(a.AttributeClass.ToDisplayString())))
-                .Where(x => x.Family is not null)
-                .ToList();
-            var declarations = new List<LayerAttention>();
-            if (attentionAttributes.Count == 0)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoAttention, transformer.Location, type.Name));
-            foreach (var (attribute, family) in attentionAttributes)
-            {
-                var reader = AttributeArguments.Read(attribute, family!.AttributeName, diagnostics, cancellationToken);
-                attentionReaders.Add(reader);
-                var selector = new LayerSelector(reader.IntArray(nameof(AttentionAttribute.Layers)), reader.IsWritten(nameof(AttentionAttribute.Every)) ? reader.OptionalInt(nameof(AttentionAttribute.Every)) : null);
-                if (family.Parse(reader) is { } attention)
-                    declarations.Add(new LayerAttention(attention, selector));
-            }
-            bool attentionParsed = attentionAttributes.Count > 0 && declarations.Count == attentionAttributes.Count;
-
-            var feedForward = ReadOptional(attributes, KnownAttributes.FeedForward, "FeedForward", readers, diagnostics, cancellationToken);
-            var positions = ReadOptional(attributes, KnownAttributes.Positions, "Positions", readers, diagnostics, cancellationToken);
-            var normalization = ReadOptional(attributes, KnownAttributes.Normalization, "Normalization", readers, diagnostics, cancellationToken);
-            var reversible = ReadOptional(attributes, KnownAttributes.Reversible, "Reversible", readers, diagnostics, cancellationToken);
-
-            int? vocab = transformer.RequiredInt(nameof(TransformerAttribute.Vocab), SpecLimits.Vocab);
-            int? dim = transformer.RequiredInt(nameof(TransformerAttribute.Dim), SpecLimits.Dim);
-            int? depth = transformer.RequiredInt(nameof(TransformerAttribute.Depth), SpecLimits.Depth);
-            int? maxLength = transformer.RequiredInt(nameof(TransformerAttribute.MaxLength), SpecLimits.MaxLength);
-
-            if (vocab is int v && dim is int d && depth is int n && maxLength is int l && attentionParsed)
-            {
-                // Hidden defaults to 4·Dim; with Dim itself out of range (reported below) use a harmless stand-in.
-                int defaultHidden = SpecDefaults.HiddenPerDim * (SpecLimits.Dim.Contains(d) ? d : SpecLimits.Dim.Example);
-                return new ModelSpec(
-                    Name: type.Name,
-                    Vocab: v,
-                    Dim: d,
-                    Depth: n,
-                    MaxLength: l,
-                    Causal: transformer.Bool(nameof(TransformerAttribute.Causal), SpecDefaults.Causal),
-                    Bias: transformer.Bool(nameof(TransformerAttribute.Bias), SpecDefaults.Bias),
-                    TiedEmbeddings: transformer.Bool(nameof(TransformerAttribute.TiedEmbeddings), SpecDefaults.TiedEmbeddings),
-                    Dropout: transformer.Double(nameof(TransformerAttribute.Dropout), SpecDefaults.Dropout),
-                    Attention: declarations.ToImmutableEquatableArray(),
-                    FeedForward: new FeedForwardSpec(
-                        feedForward?.OptionalInt(nameof(FeedForwardAttribute.Hidden)) ?? defaultHidden,
-                        feedForward?.Enum(nameof(FeedForwardAttribute.Activation), SpecDefaults.Activation) ?? SpecDefaults.Activation,
-                        feedForward?.OptionalInt(nameof(FeedForwardAttribute.Chunks)) ?? SpecDefaults.FeedForwardChunks),
-                    Positions: new PositionSpec(
-                        positions?.Enum(nameof(PositionsAttribute.Kind), SpecDefaults.Positions) ?? SpecDefaults.Positions,
-                        positions?.Double(nameof(PositionsAttribute.RotaryBase), SpecDefaults.RotaryBase) ?? SpecDefaults.RotaryBase),
-                    Normalization: new NormSpec(
-                        normalization?.Enum(nameof(NormalizationAttribute.Kind), SpecDefaults.Norm) ?? SpecDefaults.Norm,
-                        normalization?.Enum(nameof(NormalizationAttribute.Placement), SpecDefaults.Placement) ?? SpecDefaults.Placement,
-                        normalization?.Double(nameof(NormalizationAttribute.Epsilon), SpecDefaults.Epsilon) ?? SpecDefaults.Epsilon),
-                    Reversible: reversible is not null);
-            }
-            return null;
-        }
-
-        /// <summary>
-        /// Reports what keeps the class from being completed as a module. Returns false when the generator must not
-        /// emit, including silently when the compiler already reports the problem (an unresolvable base class).
-        /// </summary>
-        private static bool CheckTypeShape(INamedTypeSymbol type, TypeDeclarationSyntax declaration, SemanticModel semanticModel,
-            List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
-        {
-            int before = diagnostics.Count;
-            string name = type.Name;
-
-            if (declaration is RecordDeclarationSyntax record)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeKind, LocationInfo.From(record.Keyword), name, "a record"));
-            var file = declaration.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.FileKeyword));
-            if (file.IsKind(SyntaxKind.FileKeyword))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedTypeKind, LocationInfo.From(file), name, "a file-local type"));
-
-            if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelNotPartial, LocationInfo.From(declaration.Identifier), name));
-
-            if (type.TypeParameters.Length > 0)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelIsGeneric,
-                    LocationInfo.From((SyntaxNode?)declaration.TypeParameterList) ?? LocationInfo.From(declaration.Identifier),
-                    name, "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">"));
-
-            var @static = declaration.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.StaticKeyword));
-            if (type.IsStatic)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelIsStatic,
-                    @static.IsKind(SyntaxKind.StaticKeyword) ? LocationInfo.From(@static) : LocationInfo.From(declaration.Identifier), name));
-
-            for (var parent = declaration.Parent as TypeDeclarationSyntax; parent is not null; parent = parent.Parent as TypeDeclarationSyntax)
-            {
-                if (!parent.Modifiers.Any(SyntaxKind.PartialKeyword))
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial,
-                        LocationInfo.From(parent.Identifier), name, parent.Identifier.ValueText));
-            }
-
-            CheckNameClashes(type, diagnostics);
-
-            var baseType = type.BaseType;
-            if (baseType is not null && baseType.SpecialType != SpecialType.System_Object)
-            {
-                if (baseType.TypeKind == TypeKind.Error)
-                    return false;   // the compiler reports the unknown base type; completing the class would add a conflict
-                var baseSyntax = declaration.BaseList?.Types
-                    .FirstOrDefault(t => SymbolEqualityComparer.Default.Equals(semanticModel.GetTypeInfo(t.Type, cancellationToken).Type, baseType));
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ModelHasBaseClass,
-                    baseSyntax is not null ? LocationInfo.From(baseSyntax) : LocationInfo.From(declaration.Identifier),
-                    name, baseType.ToDisplayString()));
-            }
-
-            return diagnostics.Count == before;
-        }
-
-        /// <summary>
-        /// Members the emitted module declares in the class. A user member with one of these names (or a class named
-        /// like one of them) would make the generated code fail to compile, far from the cause.
-        /// </summary>
-        internal static readonly string[] GeneratedMemberNames = new[]
-        {
-            "Spec", "Card", "token_embedding", "position_embedding", "layers", "final_norm", "lm_head",
-            "InitializeWeights", "Block", "SelfAttention", "FeedForwardNetwork", "AttentionOfLayer", "ReconstructInBackward",
-            "CreateState", "Step", "ConvertFrom",
-        }.Concat(AttentionFamilies.All.Select(family => family.LayerClassName)).ToArray();
 
         // Each family refuses a declaration whose generation alone would stall the compiler (XF0039 for block layouts).
         private static void CheckGenerationLimits(ModelSpec spec, List<AttributeArguments> attentionReaders, List<DiagnosticInfo> diagnostics)
@@ -225,73 +89,6 @@ namespace XformerDsl.Generator.Parsing
                     diagnostics.Add(problem);
             }
         }
-
-        private static void CheckNameClashes(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
-        {
-            if (GeneratedMemberNames.Contains(type.Name) || type.Name == "forward")
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameClash, LocationInfo.From(type.Locations.FirstOrDefault()),
-                    type.Name, type.Name, "rename the class"));
-                return;
-            }
-            foreach (var member in type.GetMembers())
-            {
-                if (member.IsImplicitlyDeclared)
-                    continue;
-                bool clashes = member switch
-                {
-                    IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false, Parameters.Length: 0 } => true,
-                    IMethodSymbol { Name: "InitializeWeights", Parameters.Length: 0 } => true,
-                    IMethodSymbol { Name: "forward" } method => method.Parameters.Length is 1 or 2
-                        && method.Parameters.All(p => p.Type.ToDisplayString() is "TorchSharp.torch.Tensor" or "TorchSharp.torch.Tensor?"),
-                    IMethodSymbol => false,
-                    _ => GeneratedMemberNames.Contains(member.Name) || member.Name == "forward",
-                };
-                if (clashes)
-                {
-                    var shown = member is IMethodSymbol { MethodKind: MethodKind.Constructor } ? type.Name + "()" : member.Name;
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameClash, LocationInfo.From(member.Locations.FirstOrDefault()),
-                        type.Name, shown,
-                        member is IMethodSymbol { MethodKind: MethodKind.Constructor }
-                            ? "remove the parameterless constructor, the generated one builds the layers"
-                            : $"rename '{shown}' in your declaration"));
-                }
-            }
-        }
-
-        private static AttributeArguments? ReadOptional(IEnumerable<AttributeData> attributes, string metadataName, string attributeName,
-            Dictionary<string, AttributeArguments> readers, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
-        {
-            // A duplicate is the compiler's CS0579; the first application is the one that counts.
-            var attribute = attributes.FirstOrDefault(a => Is(a, metadataName));
-            if (attribute is null)
-                return null;
-            var reader = AttributeArguments.Read(attribute, attributeName, diagnostics, cancellationToken);
-            readers[attributeName] = reader;
-            return reader;
-        }
-
-        private static TypeShape Shape(INamedTypeSymbol type)
-        {
-            var containing = new List<ContainingType>();
-            for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-                containing.Insert(0, new ContainingType(Keyword(outer), NameWithTypeParameters(outer)));
-            var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-            return new TypeShape(ns, type.Name, containing.ToImmutableEquatableArray());
-        }
-
-        private static string Keyword(INamedTypeSymbol type) => type switch
-        {
-            { IsRecord: true, IsValueType: true } => "record struct",
-            { IsRecord: true } => "record",
-            { TypeKind: TypeKind.Struct, IsRefLikeType: true } => "ref struct",
-            { TypeKind: TypeKind.Struct } => "struct",
-            { TypeKind: TypeKind.Interface } => "interface",
-            _ => "class",
-        };
-
-        private static string NameWithTypeParameters(INamedTypeSymbol type) =>
-            type.TypeParameters.Length == 0 ? type.Name : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
 
         private static ImmutableEquatableArray<string> DeclarationAsWritten(IEnumerable<AttributeData> attributes, TypeDeclarationSyntax declaration,
             CancellationToken cancellationToken)

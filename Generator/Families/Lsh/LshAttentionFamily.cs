@@ -11,6 +11,9 @@ namespace XformerDsl.Generator.Families
     /// </summary>
     internal sealed class LshAttentionFamily : AttentionFamily<LshAttentionSpec, LshAttentionAttribute>
     {
+        private const string LshHashing = "global::XformerDsl.Attention.Lsh.LshHashing";
+        private const string LshChunkAttention = "global::XformerDsl.Attention.Lsh.LshChunkAttention";
+
         private static readonly IReadOnlyList<string> s_projections = new[] { "qk_proj", "v_proj" };
         private static readonly IReadOnlyList<string> s_rotated = new[] { "qk" };
 
@@ -38,11 +41,11 @@ namespace XformerDsl.Generator.Families
         {
             string rounds = SpecFormat.Int(lsh.Rounds), bucket = SpecFormat.Int(lsh.BucketSize);
             writer.WriteLine($"// Hashing: {rounds} random rotation{(lsh.Rounds == 1 ? "" : "s")} per head, drawn fresh in training (torch.manual_seed reproduces them) and from Seed = {SpecFormat.Int(lsh.Seed)} in evaluation.");
-            writer.WriteLine($"var rotations = {Names.LshHashing}.RandomRotations(seq, Heads, HeadDim, rounds: {rounds}, bucketSize: {bucket}, seed: training ? null : {SpecFormat.Int(lsh.Seed)}L, qk.device, qk.dtype);");
+            writer.WriteLine($"var rotations = {LshHashing}.RandomRotations(seq, Heads, HeadDim, rounds: {rounds}, bucketSize: {bucket}, seed: training ? null : {SpecFormat.Int(lsh.Seed)}L, qk.device, qk.dtype);");
             writer.WriteLine($"// Attend: per round, positions sorted by (bucket, position) in chunks of {bucket}, each attending to itself and the previous chunk;");
             writer.WriteLine($"// keys are the normalised queries, a token sees itself only without another target{(spec.Causal ? ", later positions are hidden" : "")}; rounds combined by log-sum-exp.");
             writer.WriteLine($"// Hashing, sorting and gathering are TorchSharp ops; the chunk attention runs on the fused {LshKernelEmitter.ClassName} below (other devices and dtypes take the reference).");
-            writer.WriteLine($"var attended = {Names.LshChunkAttention}<{LshKernelEmitter.ClassName}>.Attend(qk, v, rotations, causal: {SpecFormat.Bool(spec.Causal)}, keyPaddingMask);");
+            writer.WriteLine($"var attended = {LshChunkAttention}<{LshKernelEmitter.ClassName}>.Attend(qk, v, rotations, causal: {SpecFormat.Bool(spec.Causal)}, keyPaddingMask);");
         }
 
         protected override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, LshAttentionSpec lsh, string owner)

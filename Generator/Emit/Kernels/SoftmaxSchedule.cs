@@ -1,0 +1,49 @@
+using System;
+using XformerDsl.Generator.Model;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Emit.Kernels
+{
+    /// <summary>
+    /// Which (query tile, key tile) pairs a softmax family visits and which of them need masking: the only part of a
+    /// fused softmax kernel that differs between families. Each emits statements into the kernel's loops, in terms of
+    /// the loop variables the kernel declares (<c>queryStart</c>, <c>rows</c>, <c>keyStart</c>, <c>keyTiles</c>,
+    /// <c>queryTiles</c>, <c>tile</c>).
+    /// </summary>
+    internal abstract class SoftmaxSchedule
+    {
+        /// <summary>One phrase for comments and the kernel's description, e.g. <c>causal full attention</c>.</summary>
+        public abstract string Description { get; }
+
+        /// <summary>The call that computes the same attention from TorchSharp ops.</summary>
+        public abstract string ReferenceCall { get; }
+
+        /// <summary>Members of the kernel class the schedule's statements use, such as a block layout's constant arrays.</summary>
+        public virtual void EmitMembers(SourceWriter writer) { }
+
+        /// <summary>Declares what the key-tile loop of the query tile at <c>queryStart</c> needs (its range of key tiles).</summary>
+        public abstract void EmitKeyTileRange(SourceWriter writer);
+
+        /// <summary>Opens the loop over the query tile's key tiles; inside it, <c>keyTile</c> is the key tile's index.</summary>
+        public virtual void EmitKeyTileLoop(SourceWriter writer)
+        {
+            writer.WriteLine("for (int keyTile = firstKeyTile; keyTile <= lastKeyTile; keyTile++)");
+            writer.OpenBlock();
+        }
+
+        /// <summary>Declares what the query-tile loop of the key tile at <c>keyStart</c> needs (its range of query tiles).</summary>
+        public abstract void EmitQueryTileRange(SourceWriter writer);
+
+        /// <summary>Opens the loop over the key tile's query tiles; inside it, <c>queryTile</c> is the query tile's index.</summary>
+        public virtual void EmitQueryTileLoop(SourceWriter writer)
+        {
+            writer.WriteLine("for (int queryTile = firstQueryTile; queryTile <= lastQueryTile; queryTile++)");
+            writer.OpenBlock();
+        }
+
+        /// <summary>Masks the score tile of the current pair, beyond the key-padding mask every family applies.</summary>
+        /// <param name="writer">Where the statements go.</param>
+        /// <param name="backward">True inside the backward pass's loops, false inside the forward pass's.</param>
+        public abstract void EmitPatternMask(SourceWriter writer, bool backward);
+    }
+}
