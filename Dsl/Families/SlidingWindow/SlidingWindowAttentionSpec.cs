@@ -21,24 +21,10 @@ namespace XformerDsl.Specs
         /// with: one run covering every head unless <see cref="Dilations"/> is set. The generated layer runs one kernel
         /// per run, and the reference one dense mask per run.
         /// </summary>
-        public IReadOnlyList<(int FirstHead, int Heads, SlidingWindowAttentionSpec Pattern)> HeadGroups()
-        {
-            var groups = new List<(int, int, SlidingWindowAttentionSpec)>();
-            if (Dilations is null)
-            {
-                groups.Add((0, Heads, this));
-                return groups;
-            }
-            int first = 0;
-            for (int head = 1; head <= Dilations.Count; head++)
-            {
-                if (head < Dilations.Count && Dilations[head] == Dilations[first])
-                    continue;
-                groups.Add((first, head - first, this with { Dilation = Dilations[first], Dilations = null }));
-                first = head;
-            }
-            return groups;
-        }
+        public IReadOnlyList<HeadGroup<SlidingWindowAttentionSpec>> HeadGroups() =>
+            Dilations is null
+                ? new[] { new HeadGroup<SlidingWindowAttentionSpec>(0, Heads, this) }
+                : Specs.HeadGroups.Runs(Dilations.Select(dilation => this with { Dilation = dilation, Dilations = null }).ToList());
 
         /// <summary>The widest dilation of any head: what the layer's reach is.</summary>
         public int WidestDilation => Dilations is { Count: > 0 } perHead ? perHead.Max() : Dilation;
@@ -65,7 +51,7 @@ namespace XformerDsl.Specs
         public override bool Sees(int query, int key, bool causal)
         {
             if (Dilations is not null)
-                return HeadGroups().Any(group => group.Pattern.Sees(query, key, causal));
+                return HeadGroups().Any(group => group.Kind.Sees(query, key, causal));
             if (causal && key > query)
                 return false;
             if (key < GlobalTokens || (!causal && query < GlobalTokens))
@@ -122,8 +108,8 @@ namespace XformerDsl.Specs
             if (Dilations is not null)
             {
                 // Each head's pattern is checked as if declared alone, at the Dilations argument.
-                foreach (var group in HeadGroups().GroupBy(g => g.Pattern.Dilation).Select(g => g.First()))
-                    problems.AddRange(group.Pattern.Problems(model, index).Select(problem => problem.Argument == "Dilation"
+                foreach (var group in HeadGroups().GroupBy(g => g.Kind.Dilation).Select(g => g.First()))
+                    problems.AddRange(group.Kind.Problems(model, index).Select(problem => problem.Argument == "Dilation"
                         ? problem with { Argument = "Dilations", MessageArguments = ImmutableEquatableArray.Create(new[] { "Dilations" }.Concat(problem.MessageArguments.Skip(1)).ToArray()) }
                         : problem));
                 return problems.Distinct().ToList();

@@ -78,20 +78,22 @@ namespace XformerDsl.Generator.Families
             writer.OpenBlock();
             writer.WriteLine("long batch = q.shape[0], seq = q.shape[2], heads = q.shape[1];");
             writer.WriteLine("// Row heads: a row is a contiguous block of Columns positions, which RowKernel attends within.");
-            writer.WriteLine($"var rows = {fused}<{RowKernel}>.Apply(q.narrow(1, 0, RowHeads), k.narrow(1, 0, RowHeads), v.narrow(1, 0, RowHeads), keyPaddingMask);");
+            string RowSlice(string x) => HeadGroupSlices.Narrow(x, "0", "RowHeads");
+            string ColumnSlice(string x) => HeadGroupSlices.Narrow(x, "RowHeads", "heads - RowHeads");
+            writer.WriteLine($"var rows = {fused}<{RowKernel}>.Apply({RowSlice("q")}, {RowSlice("k")}, {RowSlice("v")}, keyPaddingMask);");
             writer.WriteLine("// Column heads: read the grid column by column (a shorter sequence padded to the whole grid, the padding hidden), so a");
             writer.WriteLine("// column is a contiguous block of Rows positions, which ColumnKernel attends within; then back to row-major order.");
             writer.WriteLine($"var columnMask = {Grid}.ColumnMajorMask(keyPaddingMask, batch, seq, Rows, Columns, q.device);");
             writer.WriteLine($"var columnsByColumn = {fused}<{ColumnKernel}>.Apply(");
             writer.Indented(() =>
             {
-                writer.WriteLine($"{Grid}.ToColumnMajor(q.narrow(1, RowHeads, heads - RowHeads), Rows, Columns),");
-                writer.WriteLine($"{Grid}.ToColumnMajor(k.narrow(1, RowHeads, heads - RowHeads), Rows, Columns),");
-                writer.WriteLine($"{Grid}.ToColumnMajor(v.narrow(1, RowHeads, heads - RowHeads), Rows, Columns),");
+                writer.WriteLine($"{Grid}.ToColumnMajor({ColumnSlice("q")}, Rows, Columns),");
+                writer.WriteLine($"{Grid}.ToColumnMajor({ColumnSlice("k")}, Rows, Columns),");
+                writer.WriteLine($"{Grid}.ToColumnMajor({ColumnSlice("v")}, Rows, Columns),");
                 writer.WriteLine("columnMask);");
             });
             writer.WriteLine($"var columns = {Grid}.FromColumnMajor(columnsByColumn, Rows, Columns, seq);");
-            writer.WriteLine($"return {Names.Torch}.cat(new[] {{ rows, columns }}, 1);");
+            writer.WriteLine($"return {HeadGroupSlices.Join(new[] { "rows", "columns" })};");
             writer.CloseBlock();
         }
     }

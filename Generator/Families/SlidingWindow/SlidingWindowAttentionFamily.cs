@@ -37,7 +37,7 @@ namespace XformerDsl.Generator.Families
 
         /// <summary>Each distinct dilation of the heads has its own kernel and layout.</summary>
         protected override IEnumerable<PatternAttentionSpec> LaidOutPatterns(SlidingWindowAttentionSpec sliding) =>
-            sliding.HeadGroups().Select(group => (PatternAttentionSpec)group.Pattern).Distinct();
+            sliding.HeadGroups().Select(group => (PatternAttentionSpec)group.Kind).Distinct();
 
         protected override string Description(ModelSpec spec, SlidingWindowAttentionSpec pattern) =>
             $"{(spec.Causal ? "causal" : "bidirectional")} sliding-window attention over {Int(pattern.Window)} keys" +
@@ -68,43 +68,38 @@ namespace XformerDsl.Generator.Families
             }
             var groups = sliding.HeadGroups();
             EmitAttendMethod(writer, groups);
-            foreach (var group in groups.GroupBy(g => g.Pattern.Dilation).Select(g => g.First()))
+            foreach (var group in groups.GroupBy(g => g.Kind.Dilation).Select(g => g.First()))
             {
-                int dilation = group.Pattern.Dilation;
+                int dilation = group.Kind.Dilation;
                 writer.WriteLine();
-                writer.WriteLine($"// The kernel of the heads with dilation {Int(dilation)}: {string.Join(", ", groups.Where(g => g.Pattern.Dilation == dilation).Select(g => HeadRange(g.FirstHead, g.Heads)))}.");
-                SoftmaxKernelEmitter.Emit(writer, spec, group.Pattern, Schedule(spec, group.Pattern), $"{owner} dilation {Int(dilation)}", KernelFor(dilation));
+                writer.WriteLine($"// The kernel of the heads with dilation {Int(dilation)}: {string.Join(", ", groups.Where(g => g.Kind.Dilation == dilation).Select(g => g.Range))}.");
+                SoftmaxKernelEmitter.Emit(writer, spec, group.Kind, Schedule(spec, group.Kind), $"{owner} dilation {Int(dilation)}", KernelFor(dilation));
             }
         }
 
-        private static void EmitAttendMethod(SourceWriter writer, IReadOnlyList<(int FirstHead, int Heads, SlidingWindowAttentionSpec Pattern)> groups)
+        private static void EmitAttendMethod(SourceWriter writer, IReadOnlyList<HeadGroup<SlidingWindowAttentionSpec>> groups)
         {
             string fused = Names.FusedAttention, tensor = Names.Tensor;
             writer.WriteLine();
             writer.WriteLine("/// <summary>");
             writer.WriteLine("/// The attention of split projections <c>[batch, Heads, seq, HeadDim]</c> with an optional bool <c>[batch, seq]</c>");
-            writer.WriteLine("/// key-padding mask, each head with its own dilation: " + string.Join("; ", groups.Select(g => $"{HeadRange(g.FirstHead, g.Heads)} dilation {Int(g.Pattern.Dilation)}")) + ".");
+            writer.WriteLine("/// key-padding mask, each head with its own dilation: " + string.Join("; ", groups.Select(g => $"{g.Range} dilation {Int(g.Kind.Dilation)}")) + ".");
             writer.WriteLine("/// </summary>");
             writer.WriteLine($"public static {tensor} Attend({tensor} q, {tensor} k, {tensor} v, {tensor}? keyPaddingMask)");
             writer.OpenBlock();
             if (groups.Count == 1)
             {
-                writer.WriteLine($"return {fused}<{KernelFor(groups[0].Pattern.Dilation)}>.Apply(q, k, v, keyPaddingMask);");
+                writer.WriteLine($"return {fused}<{KernelFor(groups[0].Kind.Dilation)}>.Apply(q, k, v, keyPaddingMask);");
                 writer.CloseBlock();
                 return;
             }
-            writer.WriteLine($"return {Names.Torch}.cat(new[]");
-            writer.OpenBlock();
-            foreach (var (first, heads, pattern) in groups)
+            HeadGroupSlices.EmitReturnJoined(writer, groups.Select(group =>
             {
-                string Slice(string x) => $"{x}.narrow(1, {Int(first)}, {Int(heads)})";
-                writer.WriteLine($"{fused}<{KernelFor(pattern.Dilation)}>.Apply({Slice("q")}, {Slice("k")}, {Slice("v")}, keyPaddingMask), // {HeadRange(first, heads)}");
-            }
-            writer.CloseBlock(", 1);");
+                string Slice(string x) => HeadGroupSlices.Narrow(x, Int(group.FirstHead), Int(group.Heads));
+                return ($"{fused}<{KernelFor(group.Kind.Dilation)}>.Apply({Slice("q")}, {Slice("k")}, {Slice("v")}, keyPaddingMask)", group.Range);
+            }));
             writer.CloseBlock();
         }
-
-        private static string HeadRange(int first, int count) => count == 1 ? $"head {Int(first)}" : $"heads {Int(first)}–{Int(first + count - 1)}";
 
         protected override IReadOnlyList<string> SeesStatements(ModelSpec spec, SlidingWindowAttentionSpec pattern)
         {
