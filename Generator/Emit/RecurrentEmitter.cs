@@ -66,7 +66,7 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine("// The blocks, each reading and updating its layer's part of the state.");
             writer.WriteLine("for (int i = 0; i < layers.Count; i++)");
             writer.Indented(() => writer.WriteLine("x = layers[i].Step(x, state, i);"));
-            ModuleEmitter.EmitOutputHead(writer, spec, "1");
+            Frame.ModelModuleEmitter.EmitOutputHead(writer, spec, "1");
             writer.WriteLine("// The active sequences move to their next position.");
             writer.WriteLine("state.EndStep();");
             writer.WriteLine("return logits.squeeze(1).MoveToOuterDisposeScope();");
