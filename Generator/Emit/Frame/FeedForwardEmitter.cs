@@ -5,13 +5,18 @@ namespace XformerDsl.Generator.Emit.Frame
     /// <summary>The nested <c>FeedForwardNetwork</c> module: the position-wise network of every block.</summary>
     internal static class FeedForwardEmitter
     {
+        public const string ClassName = "FeedForwardNetwork";
+
+        // With a frame feature that runs the network (chunked feed-forward), the computation's own method.
+        private const string ComputeMethod = "Compute";
+
         public static void Emit(SourceWriter writer, ModelSpec spec)
         {
             var ffn = spec.FeedForward;
             bool swiGlu = ffn.Activation == Activation.SwiGlu;
             string formula = swiGlu ? "down(silu(gate(x)) ⊙ up(x))" : $"down({(ffn.Activation == Activation.Relu ? "relu" : "gelu")}(up(x)))";
             writer.WriteLine($"/// <summary>The position-wise feed-forward network, {formula}, hidden width {Int(ffn.Hidden)}.</summary>");
-            writer.WriteLine($"public sealed class FeedForwardNetwork : {Names.ModuleBase}");
+            writer.WriteLine($"public sealed class {ClassName} : {Names.ModuleBase}");
             writer.OpenBlock();
             if (swiGlu)
                 writer.WriteLine($"private readonly {Names.Linear} gate_proj;");
@@ -19,7 +24,7 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine($"private readonly {Names.Linear} down_proj;");
             writer.WriteLine();
             writer.WriteLine("/// <summary>Creates the projections.</summary>");
-            writer.WriteLine("public FeedForwardNetwork() : base(nameof(FeedForwardNetwork))");
+            writer.WriteLine($"public {ClassName}() : base(nameof({ClassName}))");
             writer.OpenBlock();
             if (swiGlu)
                 writer.WriteLine($"gate_proj = {LayerFactories.LinearCreate(spec, spec.Dim, ffn.Hidden)};");
@@ -39,19 +44,10 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine();
             writer.WriteLine($"/// <summary>Maps <c>[batch, seq, {Int(spec.Dim)}]</c> to <c>[batch, seq, {Int(spec.Dim)}]</c>.</summary>");
             writer.WriteLine("/// <param name=\"x\">The normalised residual stream.</param>");
-            int chunkLength = ffn.ChunkLength(spec.MaxLength);
-            bool chunked = ffn.Chunks > 1;
-            if (chunked)
+            if (FrameFeatures.FeedForwardRunner(spec) is { } runner)
             {
-                writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} x)");
-                writer.OpenBlock();
-                writer.WriteLine($"// Chunks = {Int(ffn.Chunks)}: pieces of MaxLength / Chunks = {Int(chunkLength)} positions, forward and backward; the backward");
-                writer.WriteLine($"// pass recomputes each piece's [batch, {Int(chunkLength)}, {Int(ffn.Hidden)}] activations instead of storing them for the whole sequence.");
-                writer.WriteLine($"return {Names.SequenceChunks}.Apply(Compute, x, chunkLength: {Int(chunkLength)}, parameters());");
-                writer.CloseBlock();
-                writer.WriteLine();
-                writer.WriteLine("// The network on one piece of the sequence (every position independently).");
-                writer.WriteLine($"private {Names.Tensor} Compute({Names.Tensor} x)");
+                runner.EmitFeedForwardForward(writer, spec, ComputeMethod);
+                writer.WriteLine($"private {Names.Tensor} {ComputeMethod}({Names.Tensor} x)");
             }
             else
             {

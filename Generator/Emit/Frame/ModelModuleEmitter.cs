@@ -1,3 +1,4 @@
+using System.Linq;
 using XformerDsl.Generator.Model;
 using XformerDsl.Specs;
 
@@ -8,7 +9,8 @@ namespace XformerDsl.Generator.Emit.Frame
     /// explicit GPT-2 initialisation, <c>forward</c> with the output head, then the nested modules: <c>Block</c>
     /// (<see cref="BlockEmitter"/>), the attention layers (<see cref="AttentionLayerEmitter"/>) and
     /// <c>FeedForwardNetwork</c> (<see cref="FeedForwardEmitter"/>). Written to read like nanoGPT's model.py:
-    /// constants inlined, one comment per step.
+    /// constants inlined, one comment per step. What is not the plain frame (reversible blocks, chunked feed-forward,
+    /// …) comes from the model's <see cref="FrameFeatures"/> through their <see cref="FrameFeature"/> hooks.
     /// </summary>
     internal static class ModelModuleEmitter
     {
@@ -33,6 +35,8 @@ namespace XformerDsl.Generator.Emit.Frame
             AttentionLayerEmitter.Emit(writer, model);
             writer.WriteLine();
             FeedForwardEmitter.Emit(writer, spec);
+            foreach (var feature in FrameFeatures.Of(spec))
+                feature.EmitNestedTypes(writer, spec);
         }
 
         private static void EmitFields(SourceWriter writer, ModelSpec spec)
@@ -47,6 +51,8 @@ namespace XformerDsl.Generator.Emit.Frame
                 writer.WriteLine($"private readonly {LayerFactories.NormType(spec)} final_norm;");
             if (!spec.TiedEmbeddings)
                 writer.WriteLine($"private readonly {Names.Linear} lm_head;");
+            foreach (var feature in FrameFeatures.Of(spec))
+                feature.EmitFields(writer, spec);
         }
 
         private static void EmitConstructor(SourceWriter writer, ModelSpec spec)
@@ -77,6 +83,8 @@ namespace XformerDsl.Generator.Emit.Frame
                 writer.WriteLine($"// Output head: vector -> {Int(spec.Vocab)} logits.");
                 writer.WriteLine($"lm_head = {LayerFactories.LinearCreate(spec, spec.Dim, spec.Vocab)};");
             }
+            foreach (var feature in FrameFeatures.Of(spec))
+                feature.EmitConstruction(writer, spec);
             writer.WriteLine("RegisterComponents();");
             writer.WriteLine("InitializeWeights();");
             writer.CloseBlock();
@@ -97,32 +105,30 @@ namespace XformerDsl.Generator.Emit.Frame
                 LayerFactories.EmitNormInit(writer, spec, "final_norm");
             if (!spec.TiedEmbeddings)
                 LayerFactories.EmitLinearInit(writer, spec, "lm_head", LayerFactories.InitStd);
+            foreach (var feature in FrameFeatures.Of(spec))
+                feature.EmitInitialization(writer, spec);
             writer.CloseBlock();
         }
 
         private static void EmitForward(SourceWriter writer, ModelSpec spec)
         {
-            if (spec.Reversible)
-            {
-                writer.WriteLine("/// <summary>");
-                writer.WriteLine("/// True (default): training reconstructs each reversible block's inputs from its outputs in the backward pass, so");
-                writer.WriteLine("/// activation memory does not grow with Depth. False: the blocks store their activations as a plain network does;");
-                writer.WriteLine("/// the same function and gradients with more memory, for checking and measuring.");
-                writer.WriteLine("/// </summary>");
-                writer.WriteLine("public bool ReconstructInBackward { get; set; } = true;");
-                writer.WriteLine();
-            }
+            foreach (var feature in FrameFeatures.Of(spec))
+                feature.EmitMembers(writer, spec);
+            // The inputs after the tokens: the padding mask, then what the frame features add.
+            var parameters = new[] { new FrameParameter($"{Names.Tensor}?", "keyPaddingMask", "Null, or bool <c>[batch, seq]</c>: true for real tokens, false for padding, which no position attends to.") }
+                .Concat(FrameFeatures.Of(spec).SelectMany(feature => feature.ForwardParameters(spec)))
+                .ToList();
             string seqRange = $"1 ≤ seq ≤ {Int(spec.MaxLength)}";
             writer.WriteLine($"/// <summary>Logits <c>[batch, seq, {Int(spec.Vocab)}]</c> for token ids <c>[batch, seq]</c> (int64 or int32, ids in [0, {Int(spec.Vocab)}), {seqRange}).</summary>");
             writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
             writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">When <paramref name=\"tokens\"/> has the wrong rank, dtype, length or ids.</exception>");
-            writer.WriteLine($"public override {Names.Tensor} forward({Names.Tensor} tokens) => forward(tokens, null);");
+            writer.WriteLine($"public override {Names.Tensor} forward({Names.Tensor} tokens) => forward(tokens, {string.Join(", ", parameters.Select(_ => "null"))});");
             writer.WriteLine();
             writer.WriteLine($"/// <summary>Logits <c>[batch, seq, {Int(spec.Vocab)}]</c> for token ids <c>[batch, seq]</c>, with padded keys hidden from every query.</summary>");
             writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
-            writer.WriteLine("/// <param name=\"keyPaddingMask\">Null, or bool <c>[batch, seq]</c>: true for real tokens, false for padding, which no position attends to.</param>");
+            FrameParameter.EmitDocumentation(writer, parameters);
             writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">When <paramref name=\"tokens\"/> or <paramref name=\"keyPaddingMask\"/> has the wrong shape or dtype.</exception>");
-            writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} tokens, {Names.Tensor}? keyPaddingMask)");
+            writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} tokens, {FrameParameter.Declarations(parameters)})");
             writer.OpenBlock();
             writer.WriteLine("// Check the inputs first, so a wrong shape fails here with the shapes and the fix, not deep inside a layer.");
             writer.WriteLine($"{Names.ModelInputs}.Check(tokens, keyPaddingMask, vocab: {Int(spec.Vocab)}, maxLength: {Int(spec.MaxLength)}, model: nameof({spec.Name}));");
@@ -157,28 +163,16 @@ namespace XformerDsl.Generator.Emit.Frame
                 writer.WriteLine($"var rotary = {Names.RotaryEmbedding}.Tables(seq, headDim: {Int(headDim)}, rotaryBase: {Dbl(spec.Positions.RotaryBase)}, x.device, x.dtype);");
             }
             writer.WriteLine();
-            if (spec.Reversible)
+            string blockArguments = FrameParameter.Arguments(BlockEmitter.ForwardParameters(spec));
+            if (FrameFeatures.StackRunner(spec) is { } runner)
             {
-                writer.WriteLine("// Reversible blocks (Reformer): two streams, both starting as the embedding; each block adds attention of the");
-                writer.WriteLine("// second stream to the first and feed-forward of the new first stream to the second. The backward pass");
-                writer.WriteLine("// reconstructs each block's inputs from its outputs instead of storing them. The streams are averaged at the end.");
-                writer.WriteLine($"var blocks = new {Names.ReversibleBlock}[{Int(spec.Depth)}];");
-                writer.WriteLine($"for (int i = 0; i < {Int(spec.Depth)}; i++)");
-                writer.Indented(() => writer.WriteLine(spec.Positions.Kind == PositionEncoding.Rotary
-                    ? "blocks[i] = layers[i].Reversible(keyPaddingMask, rotary);"
-                    : "blocks[i] = layers[i].Reversible(keyPaddingMask);"));
-                writer.WriteLine(spec.Positions.Kind == PositionEncoding.Rotary
-                    ? $"var (x1, x2) = {Names.ReversibleLayers}.Apply(x, x, blocks, storeActivations: !ReconstructInBackward, shared: new[] {{ rotary.Cos, rotary.Sin }});"
-                    : $"var (x1, x2) = {Names.ReversibleLayers}.Apply(x, x, blocks, storeActivations: !ReconstructInBackward);");
-                writer.WriteLine("x = (x1 + x2) * 0.5;");
+                runner.EmitStack(writer, spec, blockArguments);
             }
             else
             {
                 writer.WriteLine("// The blocks, each adding attention and then feed-forward to the residual stream.");
                 writer.WriteLine("foreach (var layer in layers)");
-                writer.Indented(() => writer.WriteLine(spec.Positions.Kind == PositionEncoding.Rotary
-                    ? "x = layer.forward(x, keyPaddingMask, rotary);"
-                    : "x = layer.forward(x, keyPaddingMask);"));
+                writer.Indented(() => writer.WriteLine($"x = layer.forward(x, {blockArguments});"));
             }
             writer.WriteLine();
             EmitOutputHead(writer, spec, "seq");
