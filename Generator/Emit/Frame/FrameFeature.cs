@@ -35,7 +35,7 @@ namespace XformerDsl.Generator.Emit.Frame
         {
         }
 
-        /// <summary>Statements of the model's <c>InitializeWeights</c> for those fields, after the blocks'. Coming: as <see cref="EmitFields"/>.</summary>
+        /// <summary>Statements of the model's <c>InitializeWeights</c> for those fields, at its end. Coming: as <see cref="EmitFields"/>.</summary>
         public virtual void EmitInitialization(SourceWriter writer, ModelSpec spec)
         {
         }
