@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using XformerDsl.Generator.Emit.Frame;
 using XformerDsl.Generator.Families;
 using XformerDsl.Generator.Model;
 using XformerDsl.Specs;
@@ -122,7 +123,7 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine($"public {name}() : base(nameof({name}))");
             writer.OpenBlock();
             foreach (var projection in projections)
-                writer.WriteLine($"{projection} = {ModuleEmitter.LinearCreate(spec, spec.Dim, spec.Dim)};");
+                writer.WriteLine($"{projection} = {LayerFactories.LinearCreate(spec, spec.Dim, spec.Dim)};");
             family.EmitConstruction(writer, spec, attention);
             writer.WriteLine("RegisterComponents();");
             writer.CloseBlock();
@@ -130,9 +131,9 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine(isOverride ? "internal override void InitializeWeights()" : "internal void InitializeWeights()");
             writer.OpenBlock();
             foreach (var projection in family.InputProjections)
-                ModuleEmitter.EmitLinearInit(writer, spec, projection, ModuleEmitter.InitStd);
+                LayerFactories.EmitLinearInit(writer, spec, projection, LayerFactories.InitStd);
             writer.WriteLine($"// The output projection feeds the residual stream: std 0.02 / √(2·Depth) = 0.02 / √{Int(2L * spec.Depth)} (GPT-2).");
-            ModuleEmitter.EmitLinearInit(writer, spec, OutputProjection, ModuleEmitter.ResidualStd(spec));
+            LayerFactories.EmitLinearInit(writer, spec, OutputProjection, LayerFactories.ResidualStd(spec));
             family.EmitInitialization(writer, spec, attention);
             writer.CloseBlock();
             writer.WriteLine();

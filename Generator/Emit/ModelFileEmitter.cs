@@ -34,7 +34,7 @@ namespace XformerDsl.Generator.Emit
             writer.OpenBlock();
             ModelCardEmitter.EmitStaticMembers(writer, model);
             writer.WriteLine();
-            ModuleEmitter.Emit(writer, model);
+            Frame.ModelModuleEmitter.Emit(writer, model);
             if (model.ConvertsFrom is { } source)
             {
                 writer.WriteLine();

@@ -1,4 +1,5 @@
 using System.Linq;
+using XformerDsl.Generator.Emit.Frame;
 using XformerDsl.Generator.Families;
 using XformerDsl.Specs;
 
@@ -16,11 +17,11 @@ namespace XformerDsl.Generator.Emit
         public const string State = "global::XformerDsl.Modules.RecurrentState";
 
         /// <summary>
-        /// True when every attention declaration of the model can step one token at a time. Reversible models do not
-        /// step yet: their blocks carry two streams, which the block step here does not.
+        /// True when every attention declaration of the model can step one token at a time and no frame feature rules
+        /// stepping out (reversible blocks carry two streams, which the block step here does not).
         /// </summary>
         public static bool IsRecurrent(ModelSpec spec) =>
-            !spec.Reversible && spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).IsRecurrent(spec, declaration.Attention));
+            !FrameFeatures.DisableStepping(spec) && spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).IsRecurrent(spec, declaration.Attention));
 
         public static void EmitModelStep(SourceWriter writer, ModelSpec spec)
         {
@@ -67,7 +68,7 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine("// The blocks, each reading and updating its layer's part of the state.");
             writer.WriteLine("for (int i = 0; i < layers.Count; i++)");
             writer.Indented(() => writer.WriteLine("x = layers[i].Step(x, state, i);"));
-            ModuleEmitter.EmitOutputHead(writer, spec, "1");
+            ModelModuleEmitter.EmitOutputHead(writer, spec, "1");
             writer.WriteLine("// The active sequences move to their next position.");
             writer.WriteLine("state.EndStep();");
             writer.WriteLine("return logits.squeeze(1).MoveToOuterDisposeScope();");

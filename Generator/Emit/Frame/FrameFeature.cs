@@ -1,0 +1,138 @@
+using System.Collections.Generic;
+using System.Linq;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Emit.Frame
+{
+    /// <summary>
+    /// Something that changes the model's frame rather than one attention layer: the model's members and inputs, the
+    /// block's sublayers, how the stack of blocks runs, the feed-forward network's forward. A feature overrides only
+    /// the hooks it needs; the frame emitters (<see cref="ModelModuleEmitter"/>, <see cref="BlockEmitter"/>,
+    /// <see cref="FeedForwardEmitter"/>) call the hooks of every feature in <see cref="FrameFeatures.All"/> that
+    /// <see cref="AppliesTo"/> the spec, in that order. A new feature is a subclass here and one line in that list.
+    /// Each hook exists because a current feature (reversible blocks, chunked feed-forward) or a named coming one
+    /// (cross-attention, segment memory) needs it; its summary says which. Hooks emit into the one
+    /// <see cref="SourceWriter"/>, at the indentation of the place they are called from.
+    /// </summary>
+    internal abstract class FrameFeature
+    {
+        /// <summary>True when the model of <paramref name="spec"/> has this feature; the hooks are called only then.</summary>
+        public abstract bool AppliesTo(ModelSpec spec);
+
+        // ---- The model class ----
+
+        /// <summary>
+        /// Submodule fields of the model, after the standard ones. Coming: segment memory (Transformer-XL's
+        /// relative-position embedding and the two biases every layer shares), cross-attention (a projection of the
+        /// encoder's memory when its width is not Dim).
+        /// </summary>
+        public virtual void EmitFields(SourceWriter writer, ModelSpec spec)
+        {
+        }
+
+        /// <summary>Statements of the model's constructor that create those fields, before <c>RegisterComponents()</c>. Coming: as <see cref="EmitFields"/>.</summary>
+        public virtual void EmitConstruction(SourceWriter writer, ModelSpec spec)
+        {
+        }
+
+        /// <summary>Statements of the model's <c>InitializeWeights</c> for those fields, at its end. Coming: as <see cref="EmitFields"/>.</summary>
+        public virtual void EmitInitialization(SourceWriter writer, ModelSpec spec)
+        {
+        }
+
+        /// <summary>
+        /// Members of the model before <c>forward</c>, each followed by a blank line. Reversible blocks: the
+        /// <c>ReconstructInBackward</c> switch. Coming: segment memory (<c>CreateMemory(batch)</c>, the empty memory of a
+        /// first segment).
+        /// </summary>
+        public virtual void EmitMembers(SourceWriter writer, ModelSpec spec)
+        {
+        }
+
+        /// <summary>
+        /// Parameters of the model's full <c>forward</c> after <c>keyPaddingMask</c>. The one-argument <c>forward</c>
+        /// passes <c>null</c> for each, so each is nullable, null meaning none. The plain loop of blocks passes the blocks'
+        /// <see cref="BlockParameters"/> by name, so a block parameter named like a forward parameter receives it. Coming:
+        /// cross-attention (<c>memory</c>, the encoder's output, and its padding mask), segment memory (<c>memory</c>,
+        /// the previous segment's, updated in place).
+        /// </summary>
+        public virtual IEnumerable<FrameParameter> ForwardParameters(ModelSpec spec) => Enumerable.Empty<FrameParameter>();
+
+        /// <summary>
+        /// True when this feature runs the stack of blocks (<see cref="EmitStack"/>) in place of the plain loop
+        /// <c>foreach (var layer in layers) x = layer.forward(x, …);</c>. At most one feature of a model may (a spec rule
+        /// must refuse the combination; <see cref="FrameFeatures"/> checks it too). Reversible blocks: two streams
+        /// through <c>ReversibleLayers.Apply</c>. Coming: segment memory (a loop that hands each layer its memory and
+        /// keeps its input as the next segment's).
+        /// </summary>
+        public virtual bool RunsTheStack => false;
+
+        /// <summary>
+        /// When <see cref="RunsTheStack"/>: the statements that take the embedded residual stream <c>x</c> through every
+        /// block and leave the result in <c>x</c>. <paramref name="blockArguments"/> is what the plain loop passes each
+        /// block after <c>x</c> (<c>keyPaddingMask, rotary</c>, …).
+        /// </summary>
+        public virtual void EmitStack(SourceWriter writer, ModelSpec spec, string blockArguments)
+        {
+        }
+
+        /// <summary>
+        /// True when the model with this feature gets no recurrent stepping API (<see cref="RecurrentEmitter"/>), whose
+        /// block step carries one stream and no extra inputs. Reversible blocks (two streams). Coming: cross-attention
+        /// and segment memory, until their step exists.
+        /// </summary>
+        public virtual bool DisablesStepping => false;
+
+        /// <summary>
+        /// Nested types of the model after <c>FeedForwardNetwork</c>, each preceded by a blank line. Coming:
+        /// cross-attention (the <c>CrossAttention</c> module, queries from the stream, keys and values from the memory).
+        /// </summary>
+        public virtual void EmitNestedTypes(SourceWriter writer, ModelSpec spec)
+        {
+        }
+
+        // ---- The block ----
+
+        /// <summary>
+        /// Parameters of <c>Block.forward</c> after <c>keyPaddingMask</c> (and <c>rotary</c>). Coming: cross-attention
+        /// (<c>memory</c> and its padding mask, for the cross-attention sublayer), segment memory (the layer's memory,
+        /// for its attention).
+        /// </summary>
+        public virtual IEnumerable<FrameParameter> BlockParameters(ModelSpec spec) => Enumerable.Empty<FrameParameter>();
+
+        /// <summary>
+        /// Adds sublayers to the block's ordered list (attention, feed-forward), or replaces one with more arguments.
+        /// Coming: cross-attention (a sublayer between attention and feed-forward), segment memory (the attention
+        /// sublayer also given the layer's memory).
+        /// </summary>
+        public virtual void ArrangeSublayers(ModelSpec spec, IList<Sublayer> sublayers)
+        {
+        }
+
+        /// <summary>
+        /// Members of <c>Block</c> after its <c>forward</c>, each preceded by a blank line. <paramref name="parameters"/>
+        /// and <paramref name="arguments"/> are the block's forward parameters after <c>x</c>, declared and passed on.
+        /// Reversible blocks: <c>Reversible(…)</c>, the block's two sublayers as the residual functions of a reversible layer.
+        /// </summary>
+        public virtual void EmitBlockMembers(SourceWriter writer, ModelSpec spec, IReadOnlyList<Sublayer> sublayers, string parameters, string arguments)
+        {
+        }
+
+        // ---- The feed-forward network ----
+
+        /// <summary>
+        /// True when this feature writes <c>FeedForwardNetwork.forward</c> (<see cref="EmitFeedForwardForward"/>) around
+        /// the network's computation, which then becomes a private method. At most one feature of a model may, as with <see cref="RunsTheStack"/>.
+        /// Chunked feed-forward (pieces of the sequence, recomputed in the backward pass); no coming feature yet.
+        /// </summary>
+        public virtual bool RunsTheFeedForward => false;
+
+        /// <summary>
+        /// When <see cref="RunsTheFeedForward"/>: the public <c>forward(x)</c>, which calls the private method
+        /// <paramref name="compute"/> holding the computation, then a blank line and the comment that introduces that method.
+        /// </summary>
+        public virtual void EmitFeedForwardForward(SourceWriter writer, ModelSpec spec, string compute)
+        {
+        }
+    }
+}
