@@ -7,14 +7,15 @@ using DiagnosticDescriptors = generator::XformerDsl.Generator.Diagnostics.Diagno
 namespace XformerDsl.Generator.Tests;
 
 /// <summary>
-/// Every diagnostic fires at the offending syntax (the argument when there is one, else the attribute or the class)
-/// with a message that names the value and the fix; valid declarations yield none.
+/// Every diagnostic of the frame fires at the offending syntax (the argument when there is one, else the attribute or
+/// the class) with a message that names the value and the fix; valid declarations yield none. Each attention family
+/// has its own cases beside its other tests, in <c>Families/&lt;Family&gt;/</c>.
 /// </summary>
 public class DiagnosticTests
 {
-    private const string Usings = "using XformerDsl;\n";
-    private const string Transformer = "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024)]\n";
-    private const string Attention = "[FullAttention(Heads = 4)]\n";
+    private const string Usings = DiagnosticCases.Usings;
+    private const string Transformer = DiagnosticCases.Transformer;
+    private const string Attention = DiagnosticCases.Attention;
 
     public static TheoryData<string, string, string> Cases() => new()
     {
@@ -88,70 +89,6 @@ public class DiagnosticTests
             "[FullAttention(Layers = new[] { 0 }, Every = 2)] gives both Layers and Every; keep one of them" },
         { "XF0026", Usings + Transformer + Attention + "[FullAttention([|Heads = 8|], Every = 2)]\n[Positions(Kind = PositionEncoding.Rotary)]\npublic partial class TinyGpt;",
             "Kind = Rotary shares one rotation table across layers, so every attention needs the same head size, but [FullAttention] has 64 and [FullAttention(Every = 2)] has 32; give them the same Heads, or use Kind = Learned or Sinusoidal" },
-        { "XF0010", Usings + Transformer + "[[|SlidingWindowAttention(Heads = 4)|]]\npublic partial class TinyGpt;",
-            "[SlidingWindowAttention] needs Window; add an argument such as 'Window = 256'" },
-        { "XF0013", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, [|Window = 0|])]\npublic partial class TinyGpt;",
-            "Window = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Window = 256" },
-        { "XF0013", Usings + Transformer + "[LocalAttention(Heads = 4, Block = 64, [|Before = -1|])]\npublic partial class TinyGpt;",
-            "Before = -1 is outside the supported range 0 to 1048576; use a value in that range, for example Before = 1" },
-        { "XF0030", Usings + Transformer + "[LocalAttention(Heads = 4, [|Block = 100|], Before = 1)]\npublic partial class TinyGpt;",
-            "Block = 100 does not divide MaxLength = 1024, so the last block would be cut short; use a Block that divides 1024, such as 64, or make MaxLength a multiple of 100, such as 1100" },
-        { "XF0031", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, [|Window = 2000|])]\npublic partial class TinyGpt;",
-            "Window = 2000 makes each query's pattern span 2000 positions, more than MaxLength = 1024; use Window = 1024 or less, or [FullAttention] if every query should see the whole sequence" },
-        { "XF0031", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 256, [|Dilation = 8|])]\npublic partial class TinyGpt;",
-            "Dilation = 8 makes each query's pattern span 2041 positions (window 256, dilation 8), more than MaxLength = 1024; use Dilation = 4 or less, or [FullAttention] if every query should see the whole sequence" },
-        { "XF0031", Usings + Transformer + "[LocalAttention(Heads = 4, Block = 256, [|Before = 4|])]\npublic partial class TinyGpt;",
-            "Before = 4 makes each query's pattern span (Before + 1)·Block = 1280 positions, more than MaxLength = 1024; use Before = 3 or less, or [FullAttention] if every query should see the whole sequence" },
-        { "XF0032", Usings + Transformer + "[LocalAttention(Heads = 4, Block = 64, [|After = 1|])]\npublic partial class TinyGpt;",
-            "After = 1 names a block after the query's own, which a causal model hides (they are its future); remove After, or set Causal = false on [Transformer]" },
-        { "XF0033", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, Causal = false)]\n[SlidingWindowAttention(Heads = 4, Window = 64, [|GlobalTokens = 1024|])]\npublic partial class TinyGpt;",
-            "GlobalTokens = 1024 makes every one of the MaxLength = 1024 positions global (1024 positions), which is full attention; use fewer, such as GlobalTokens = 16, or [FullAttention]" },
-        { "XF0033", Usings + Transformer + "[BigBirdAttention(Heads = 4, Block = 256, [|GlobalBlocks = 4|], RandomBlocks = 0, WindowBlocks = 1)]\npublic partial class TinyGpt;",
-            "GlobalBlocks = 4 makes every one of the MaxLength = 1024 positions global (4·256 positions), which is full attention; use fewer, such as GlobalBlocks = 2, or [FullAttention]" },
-        { "XF0034", Usings + Transformer + "[BigBirdAttention(Heads = 4, Block = 64, [|RandomBlocks = 20|])]\npublic partial class TinyGpt;",
-            "RandomBlocks = 20 asks for more random blocks than exist: of the 16 blocks, 2 are global and the last query block's window takes 3, leaving 11 to draw from; use RandomBlocks = 11 or fewer, or a smaller Block" },
-        { "XF0030", Usings + Transformer + "[BigBirdAttention(Heads = 4, [|Block = 96|])]\npublic partial class TinyGpt;",
-            "Block = 96 does not divide MaxLength = 1024, so the last block would be cut short; use a Block that divides 1024, such as 64, or make MaxLength a multiple of 96, such as 1056" },
-        { "XF0030", Usings + Transformer + "[SparseAttention(Heads = 4, [|Stride = 100|], Mode = SparsePattern.Fixed)]\npublic partial class TinyGpt;",
-            "Stride = 100 does not divide MaxLength = 1024, so the last block would be cut short; use a Stride that divides 1024, such as 64, or make MaxLength a multiple of 100, such as 1100" },
-        { "XF0031", Usings + Transformer + "[SparseAttention(Heads = 4, [|Stride = 2000|])]\npublic partial class TinyGpt;",
-            "Stride = 2000 makes each query's pattern span a period of 2000 positions, more than MaxLength = 1024; use Stride = 1024 or less, or [FullAttention] if every query should see the whole sequence" },
-        { "XF0019", Usings + Transformer + "[SparseAttention(Heads = 4, Stride = 32, [|Mode = (SparsePattern)7|])]\npublic partial class TinyGpt;",
-            "Mode = 7 is not a defined SparsePattern; use one of SparsePattern.Strided, SparsePattern.Fixed" },
-        { "XF0013", Usings + Transformer + "[SparseAttention(Heads = 4, Stride = 32, Mode = SparsePattern.Fixed, [|Summary = 40|])]\npublic partial class TinyGpt;",
-            "Summary = 40 is outside the supported range 1 to 32; use a value in that range, for example Summary = 2" },
-        { "XF0035", Usings + Transformer + "[AxialAttention(Heads = 4, [|Rows = 30|], Columns = 32)]\npublic partial class TinyGpt;",
-            "Rows = 30 × Columns = 32 = 960 cells, but the grid must hold the MaxLength = 1024 positions; use Rows = 32, so that Rows · Columns = MaxLength" },
-        { "XF0036", Usings + Transformer + "[AxialAttention([|Heads = 1|], Rows = 32, Columns = 32)]\npublic partial class TinyGpt;",
-            "Heads = 1 cannot be split evenly between rows and columns (half the heads attend along each axis); use an even number of heads that divides Dim, such as Heads = 2" },
-        { "XF0037", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 128, [|Dilations = new[] { 1, 2 }|])]\npublic partial class TinyGpt;",
-            "Dilations has 2 entries but there are Heads = 4; give exactly 4 dilations, one per head in head order, or use Dilation for one dilation shared by every head" },
-        { "XF0038", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 128, Dilation = 2, [|Dilations = new[] { 1, 1, 2, 2 }|])]\npublic partial class TinyGpt;",
-            "Dilation = 2 and a per-head Dilations list are both set, so it is unclear which applies; remove Dilation (the list gives every head its own), or remove Dilations to share Dilation = 2 across heads" },
-        { "XF0013", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 128, [|Dilations = new[] { 1, 0, 2, 2 }|])]\npublic partial class TinyGpt;",
-            "Dilations = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Dilations = 1" },
-        { "XF0031", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 128, [|Dilations = new[] { 1, 1, 2, 16 }|])]\npublic partial class TinyGpt;",
-            "Dilations = 16 makes each query's pattern span 2033 positions (window 128, dilation 16), more than MaxLength = 1024; use Dilations = 8 or less, or [FullAttention] if every query should see the whole sequence" },
-        { "XF0039", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 262144)]\n[[|SlidingWindowAttention(Heads = 4, Window = 65536)|]]\npublic partial class TinyGpt;",
-            "[SlidingWindowAttention] at MaxLength = 262144 visits about 3673600 pairs of 64-position tiles, more than the 131072 the generator writes into one kernel (the layout becomes constant arrays, each pair checked key by key at compile time); use a smaller MaxLength or a narrower pattern, or [FullAttention] if each query sees most of the sequence" },
-        { "XF0010", Usings + Transformer + "[[|AxialAttention(Heads = 4, Rows = 32)|]]\npublic partial class TinyGpt;",
-            "[AxialAttention] needs Columns; add an argument such as 'Columns = 64'" },
-        { "XF0019", Usings + Transformer + "[LinearAttention(Heads = 4, [|Kernel = (FeatureMap)9|])]\npublic partial class TinyGpt;",
-            "Kernel = 9 is not a defined FeatureMap; use one of FeatureMap.Elu, FeatureMap.Relu, FeatureMap.Favor, FeatureMap.LearnedRelu" },
-        { "XF0050", Usings + Transformer + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, [|Features = 0|])]\npublic partial class TinyGpt;",
-            "Features = 0 is outside the supported range 1 to 4096 features per head; use a value in that range, for example Features = 64 (the head size), or leave Features out" },
-        { "XF0050", Usings + Transformer + "[LinearAttention(Heads = 4, Kernel = FeatureMap.LearnedRelu, [|Features = 100000|])]\npublic partial class TinyGpt;",
-            "Features = 100000 is outside the supported range 1 to 4096 features per head; use a value in that range, for example Features = 64 (the head size), or leave Features out" },
-        { "XF0051", Usings + Transformer + "[LinearAttention(Heads = 4, [|Features = 32|])]\npublic partial class TinyGpt;",
-            "Features = 32 has no meaning for Kernel = FeatureMap.Elu, whose features are the head's 64 dimensions; remove Features, or use Kernel = FeatureMap.Favor or FeatureMap.LearnedRelu to choose a feature count" },
-        { "XF0052", Usings + Transformer + "[LinearAttention(Heads = 4, Kernel = FeatureMap.LearnedRelu, [|RedrawEvery = 100|])]\npublic partial class TinyGpt;",
-            "RedrawEvery = 100 applies to random features, but Kernel = FeatureMap.LearnedRelu draws none; remove RedrawEvery, or use Kernel = FeatureMap.Favor" },
-        { "XF0052", Usings + Transformer + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Relu, [|Seed = 3|])]\npublic partial class TinyGpt;",
-            "Seed = 3 applies to random features, but Kernel = FeatureMap.Relu draws none; remove Seed, or use Kernel = FeatureMap.Favor" },
-        { "XF0053", Usings + Transformer + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, [|RedrawEvery = -5|])]\npublic partial class TinyGpt;",
-            "RedrawEvery = -5 must not be negative; use a number of training steps such as RedrawEvery = 1000, or 0 to keep one draw" },
-        { "XF0014", Usings + Transformer + "[LinearAttention([|Heads = 3|], Kernel = FeatureMap.Favor)]\npublic partial class TinyGpt;",
-            "Heads = 3 does not divide Dim = 256; use a divisor of 256 such as 4 or 8" },
         { "XF0013", Usings + Transformer + Attention + "[FeedForward([|Chunks = 0|])]\npublic partial class TinyGpt;",
             "Chunks = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Chunks = 8" },
         { "XF0070", Usings + Transformer + Attention + "[FeedForward(Hidden = 1024, [|Chunks = 6|])]\npublic partial class TinyGpt;",
@@ -160,14 +97,6 @@ public class DiagnosticTests
             "Chunks = 300 does not divide MaxLength = 100, so the feed-forward pieces would not have one length; use a divisor of 100 such as 100" },
         { "XF0071", Usings + Transformer + Attention + "[Normalization(Placement = NormPlacement.Post)]\n[[|Reversible|]]\npublic partial class TinyGpt;",
             "[Reversible] reconstructs each block's inputs by subtracting its sublayers' outputs, which a norm after the residual sum (Placement = Post) makes impossible; use Placement = NormPlacement.Pre, or remove [Reversible]" },
-        { "XF0013", Usings + Transformer + "[LshAttention(Heads = 4, [|BucketSize = 0|])]\npublic partial class TinyGpt;",
-            "BucketSize = 0 is outside the supported range 1 to 65536; use a value in that range, for example BucketSize = 64" },
-        { "XF0013", Usings + Transformer + "[LshAttention(Heads = 4, [|Rounds = -1|])]\npublic partial class TinyGpt;",
-            "Rounds = -1 is outside the supported range 1 to 64; use a value in that range, for example Rounds = 2" },
-        { "XF0072", Usings + Transformer + "[LshAttention(Heads = 4, [|BucketSize = 48|])]\npublic partial class TinyGpt;",
-            "BucketSize = 48 does not divide MaxLength = 1024, so a full-length sequence cannot be cut into buckets of 48 positions; use BucketSize = 32 or 64, or MaxLength = 1056" },
-        { "XF0073", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 192)]\n[LshAttention(Heads = 4, [|BucketSize = 64|])]\npublic partial class TinyGpt;",
-            "MaxLength / BucketSize = 192 / 64 = 3 buckets, but hashing to argmax over [x·R; −x·R] makes an even number; use BucketSize = 48 or 96, or MaxLength = 256" },
         { "XF0009", Usings + "[[|Reversible|]]\npublic partial class NotAModel;",
             "[Reversible] on 'NotAModel' has no effect without [Transformer]; add [Transformer(Vocab = ..., Dim = ..., Depth = ..., MaxLength = ...)] to 'NotAModel' or remove [Reversible]" },
         { "XF0020", Usings + Transformer + Attention + "public partial class [|Block|];",
@@ -182,33 +111,13 @@ public class DiagnosticTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Diagnostic_points_at_the_offending_syntax_with_a_message_naming_value_and_fix(string id, string markedSource, string message)
-    {
-        var markup = Markup.Parse(markedSource);
-
-        var run = GeneratorHarness.Run(markup.Source);
-
-        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal("/src/Model.cs", diagnostic.Location.GetLineSpan().Path);
-        Assert.Equal(markup.Text, markup.Source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
-        Assert.Equal(markup.Span, diagnostic.Location.SourceSpan);
-        Assert.Equal($"https://github.com/xformerdsl/xformerdsl/blob/main/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
-    }
+    public void Diagnostic_points_at_the_offending_syntax_with_a_message_naming_value_and_fix(string id, string markedSource, string message) =>
+        DiagnosticCases.AssertReportedAtMarkedSyntax(id, markedSource, message);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void A_declaration_with_an_error_generates_no_source(string id, string markedSource, string message)
-    {
-        _ = message;
-        var run = GeneratorHarness.Run(Markup.Parse(markedSource).Source);
-
-        if (DiagnosticDescriptors.ById(id).DefaultSeverity == DiagnosticSeverity.Error)
-            Assert.Empty(run.Sources);
-        else
-            Assert.Single(run.Sources);
-    }
+    public void A_declaration_with_an_error_generates_no_source(string id, string markedSource, string message) =>
+        DiagnosticCases.AssertNoSourceOnError(id, markedSource, message);
 
     [Fact]
     public void Missing_runtime_reference_is_reported_at_the_transformer_attribute()
@@ -242,24 +151,10 @@ public class DiagnosticTests
     [InlineData("[FullAttention(Heads = 4)] [FullAttention(Heads = 8, Every = 2)] [Positions(Kind = PositionEncoding.Learned)]")]
     [InlineData("[FullAttention(Heads = 4, Layers = new[] { 0, 1 })] [FullAttention(Heads = 8, Layers = new[] { 3, 2 })]")]
     [InlineData("[FullAttention(Heads = 4, Every = 1)]")]
-    [InlineData("[SlidingWindowAttention(Heads = 4, Window = 256, Dilation = 4, GlobalTokens = 2)]")]
-    [InlineData("[LocalAttention(Heads = 4, Block = 128, Before = 7)]")]
-    [InlineData("[SparseAttention(Heads = 4, Stride = 32, Mode = SparsePattern.Fixed, Summary = 4)]")]
-    [InlineData("[BigBirdAttention(Heads = 4, Block = 64, Seed = 1)]")]
-    [InlineData("[AxialAttention(Heads = 4, Rows = 32, Columns = 32)]")]
-    [InlineData("[SlidingWindowAttention(Heads = 4, Window = 128)] [FullAttention(Heads = 4, Every = 4)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Chunks = 1024)] [Reversible]")]
-    [InlineData("[LshAttention(Heads = 4)] [FeedForward(Chunks = 8)] [Reversible]")]
-    [InlineData("[LshAttention(Heads = 4, BucketSize = 32, Rounds = 8, Seed = 7)] [FullAttention(Heads = 4, Every = 2)] [Positions(Kind = PositionEncoding.Rotary)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Hidden = 64, Chunks = 8)] [Reversible] [Normalization(Kind = NormKind.RmsNorm)]")]
     [InlineData("[FullAttention(Heads = 4)] [FeedForward(Hidden = 64, Activation = Activation.SwiGlu)] [Positions(Kind = PositionEncoding.Rotary, RotaryBase = 1e6)] [Normalization(Kind = NormKind.RmsNorm, Placement = NormPlacement.Post, Epsilon = 1e-6)]")]
-    public void Valid_declaration_yields_no_diagnostic(string attributes)
-    {
-        var run = GeneratorHarness.Run(Usings + Transformer + attributes + "\npublic partial class TinyGpt;");
-
-        Assert.Empty(run.GeneratorDiagnostics);
-        Assert.Single(run.Sources);
-    }
+    public void Valid_declaration_yields_no_diagnostic(string attributes) => DiagnosticCases.AssertValid(attributes);
 
     [Fact]
     public void Every_descriptor_has_a_help_page_and_a_release_tracking_entry()

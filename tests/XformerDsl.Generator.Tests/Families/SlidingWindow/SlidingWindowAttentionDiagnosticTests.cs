@@ -1,0 +1,50 @@
+using XformerDsl.Generator.Tests.Infrastructure;
+using Xunit;
+
+namespace XformerDsl.Generator.Tests.Families;
+
+/// <summary>The diagnostics of <c>[SlidingWindowAttention]</c> at the offending argument, and declarations of it that yield none.</summary>
+public class SlidingWindowAttentionDiagnosticTests
+{
+    private const string Usings = DiagnosticCases.Usings;
+    private const string Transformer = DiagnosticCases.Transformer;
+
+    public static TheoryData<string, string, string> Cases() => new()
+    {
+        { "XF0010", Usings + Transformer + "[[|SlidingWindowAttention(Heads = 4)|]]\npublic partial class TinyGpt;",
+            "[SlidingWindowAttention] needs Window; add an argument such as 'Window = 256'" },
+        { "XF0013", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, [|Window = 0|])]\npublic partial class TinyGpt;",
+            "Window = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Window = 256" },
+        { "XF0031", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, [|Window = 2000|])]\npublic partial class TinyGpt;",
+            "Window = 2000 makes each query's pattern span 2000 positions, more than MaxLength = 1024; use Window = 1024 or less, or [FullAttention] if every query should see the whole sequence" },
+        { "XF0031", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 256, [|Dilation = 8|])]\npublic partial class TinyGpt;",
+            "Dilation = 8 makes each query's pattern span 2041 positions (window 256, dilation 8), more than MaxLength = 1024; use Dilation = 4 or less, or [FullAttention] if every query should see the whole sequence" },
+        { "XF0033", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, Causal = false)]\n[SlidingWindowAttention(Heads = 4, Window = 64, [|GlobalTokens = 1024|])]\npublic partial class TinyGpt;",
+            "GlobalTokens = 1024 makes every one of the MaxLength = 1024 positions global (1024 positions), which is full attention; use fewer, such as GlobalTokens = 16, or [FullAttention]" },
+        { "XF0037", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 128, [|Dilations = new[] { 1, 2 }|])]\npublic partial class TinyGpt;",
+            "Dilations has 2 entries but there are Heads = 4; give exactly 4 dilations, one per head in head order, or use Dilation for one dilation shared by every head" },
+        { "XF0038", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 128, Dilation = 2, [|Dilations = new[] { 1, 1, 2, 2 }|])]\npublic partial class TinyGpt;",
+            "Dilation = 2 and a per-head Dilations list are both set, so it is unclear which applies; remove Dilation (the list gives every head its own), or remove Dilations to share Dilation = 2 across heads" },
+        { "XF0013", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 128, [|Dilations = new[] { 1, 0, 2, 2 }|])]\npublic partial class TinyGpt;",
+            "Dilations = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Dilations = 1" },
+        { "XF0031", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 128, [|Dilations = new[] { 1, 1, 2, 16 }|])]\npublic partial class TinyGpt;",
+            "Dilations = 16 makes each query's pattern span 2033 positions (window 128, dilation 16), more than MaxLength = 1024; use Dilations = 8 or less, or [FullAttention] if every query should see the whole sequence" },
+        { "XF0039", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 262144)]\n[[|SlidingWindowAttention(Heads = 4, Window = 65536)|]]\npublic partial class TinyGpt;",
+            "[SlidingWindowAttention] at MaxLength = 262144 visits about 3673600 pairs of 64-position tiles, more than the 131072 the generator writes into one kernel (the layout becomes constant arrays, each pair checked key by key at compile time); use a smaller MaxLength or a narrower pattern, or [FullAttention] if each query sees most of the sequence" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Diagnostic_points_at_the_offending_syntax_with_a_message_naming_value_and_fix(string id, string markedSource, string message) =>
+        DiagnosticCases.AssertReportedAtMarkedSyntax(id, markedSource, message);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_declaration_with_an_error_generates_no_source(string id, string markedSource, string message) =>
+        DiagnosticCases.AssertNoSourceOnError(id, markedSource, message);
+
+    [Theory]
+    [InlineData("[SlidingWindowAttention(Heads = 4, Window = 256, Dilation = 4, GlobalTokens = 2)]")]
+    [InlineData("[SlidingWindowAttention(Heads = 4, Window = 128)] [FullAttention(Heads = 4, Every = 4)]")]
+    public void Valid_declaration_yields_no_diagnostic(string attributes) => DiagnosticCases.AssertValid(attributes);
+}
