@@ -7,13 +7,14 @@ namespace XformerDsl.Generator.Tests;
 /// <summary>
 /// The generator is total: for declarations that are broken in every way we could think of, it never throws
 /// (no CS8785 "generator failed", no AD0001), reports only XF diagnostics, and generates source only for a valid
-/// declaration. Where the compiler already reports the error (wrong types, syntax), the generator stays quiet.
+/// declaration. Where the compiler already reports the error (wrong types, syntax), the generator stays quiet. Each
+/// attention family has its own malformed declarations beside its diagnostic cases, in <c>Families/&lt;Family&gt;/</c>.
 /// </summary>
 public class MalformedDeclarationTests
 {
-    private const string U = "using XformerDsl;\n";
-    private const string T = "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024)]\n";
-    private const string A = "[FullAttention(Heads = 4)]\n";
+    private const string U = DiagnosticCases.Usings;
+    private const string T = DiagnosticCases.Transformer;
+    private const string A = DiagnosticCases.Attention;
 
     public static TheoryData<string, string> Inputs() => new()
     {
@@ -51,10 +52,6 @@ public class MalformedDeclarationTests
         { "duplicate Transformer", U + T + T + A + "public partial class M;" },
         { "duplicate frame attributes", U + T + A + "[FeedForward(Hidden = 64)] [FeedForward(Hidden = 128)] public partial class M;" },
         { "unknown attribute", U + T + A + "[NoSuchAttribute] public partial class M;" },
-        { "LshAttention without Heads", U + T + "[LshAttention(BucketSize = 64)] public partial class M;" },
-        { "LshAttention with wrong types", U + T + "[LshAttention(Heads = 4, BucketSize = 6.5, Rounds = true)] public partial class M;" },
-        { "LshAttention with all sizes broken", U + T + "[LshAttention(Heads = 0, BucketSize = int.MinValue, Rounds = int.MaxValue)] public partial class M;" },
-        { "LshAttention positional argument", U + T + "[LshAttention(4)] public partial class M;" },
         { "Reversible with arguments", U + T + A + "[Reversible(3)] public partial class M;" },
         { "Reversible with a named argument", U + T + A + "[Reversible(Depth = 2)] public partial class M;" },
         { "duplicate Reversible", U + T + A + "[Reversible] [Reversible] public partial class M;" },
@@ -77,9 +74,6 @@ public class MalformedDeclarationTests
         { "pattern sizes at int extremes", U + T + "[LocalAttention(Heads = 4, Block = int.MaxValue, Before = int.MaxValue, After = int.MinValue)] [SlidingWindowAttention(Heads = 4, Window = int.MaxValue, Dilation = int.MaxValue, GlobalTokens = int.MaxValue, Every = 2)] public partial class M;" },
         { "pattern sizes zero and negative", U + T + "[LocalAttention(Heads = 4, Block = 0, Before = -1)] [SlidingWindowAttention(Heads = 4, Window = -5, Dilation = 0, GlobalTokens = -1, Every = 2)] public partial class M;" },
         { "pattern with MaxLength 1", U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1, Causal = false)] [SlidingWindowAttention(Heads = 4, Window = 1, GlobalTokens = 1)] [LocalAttention(Heads = 4, Block = 1, After = 1, Every = 2)] public partial class M;" },
-        { "pattern with a string window", U + T + "[SlidingWindowAttention(Heads = 4, Window = \"256\")] public partial class M;" },
-        { "per-head dilations broken", U + T + "[SlidingWindowAttention(Heads = 4, Window = 8, Dilations = new[] { int.MaxValue, int.MinValue, 0, -1, 5 })] public partial class M;" },
-        { "per-head dilations empty, null or of strings", U + T + "[SlidingWindowAttention(Heads = 4, Window = 8, Dilations = new int[0])] [SlidingWindowAttention(Heads = 4, Window = 8, Dilations = null, Every = 2)] [SlidingWindowAttention(Heads = 4, Window = 8, Dilations = new[] { \"1\" }, Layers = new[] { 1 })] public partial class M;" },
         { "sparse, BigBird and axial without arguments", U + T + "[SparseAttention] [BigBirdAttention(Every = 2)] [AxialAttention(Layers = new[] { 1 })] public partial class M;" },
         { "sparse, BigBird and axial at int extremes", U + T + "[SparseAttention(Heads = 4, Stride = int.MaxValue, Summary = int.MinValue, Mode = (SparsePattern)(-1))] [BigBirdAttention(Heads = 4, Block = int.MaxValue, WindowBlocks = int.MaxValue, GlobalBlocks = int.MaxValue, RandomBlocks = int.MaxValue, Seed = int.MinValue, Every = 2)] [AxialAttention(Heads = 4, Rows = int.MaxValue, Columns = int.MaxValue, Layers = new[] { 1 })] public partial class M;" },
         { "sparse, BigBird and axial zero and negative", U + T + "[SparseAttention(Heads = 4, Stride = 0, Mode = SparsePattern.Fixed, Summary = 0)] [BigBirdAttention(Heads = 4, Block = -64, WindowBlocks = 0, GlobalBlocks = -1, RandomBlocks = -3, Every = 2)] [AxialAttention(Heads = 3, Rows = 0, Columns = -1, Layers = new[] { 1 })] public partial class M;" },
@@ -93,33 +87,14 @@ public class MalformedDeclarationTests
         { "ConvertsFrom a generic model", U + T + A + "public partial class G<X>; " + T + A + "[ConvertsFrom(typeof(G<int>))] public partial class M;" },
         { "ConvertsFrom a broken model", U + "[Transformer(Vocab = 256)] [FullAttention(Heads = 4.5)] public partial class S; " + T + A + "[ConvertsFrom(typeof(S))] public partial class M;" },
         { "ConvertsFrom without Transformer", U + "[ConvertsFrom(typeof(int))] public class M { }" },
-        { "linear: no arguments", U + T + "[LinearAttention] public partial class M;" },
-        { "linear: int for kernel", U + T + "[LinearAttention(Heads = 4, Kernel = 2)] public partial class M;" },
-        { "linear: enum of the wrong type", U + T + "[LinearAttention(Heads = 4, Kernel = Activation.Relu)] public partial class M;" },
-        { "linear: unknown kernel", U + T + "[LinearAttention(Heads = 4, Kernel = (FeatureMap)(-1), Features = -3, RedrawEvery = int.MinValue, Seed = int.MaxValue)] public partial class M;" },
-        { "linear: string for features", U + T + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, Features = \"64\")] public partial class M;" },
-        { "linear: extreme values", U + T + "[LinearAttention(Heads = int.MaxValue, Kernel = FeatureMap.LearnedRelu, Features = int.MaxValue, RedrawEvery = int.MaxValue)] public partial class M;" },
-        { "linear: every problem at once", U + T + "[LinearAttention(Heads = 0, Kernel = FeatureMap.Elu, Features = 0, RedrawEvery = -1, Seed = 5)] public partial class M;" },
-        { "linear beside full attention", U + T + A + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, Every = 2)] public partial class M;" },
-        { "linear: misspelled kernel argument", U + T + "[LinearAttention(Heads = 4, FeatureMap = FeatureMap.Favor)] public partial class M;" },
         { "empty file", "" },
         { "only attributes", U + T + A },
     };
 
     [Theory]
     [MemberData(nameof(Inputs))]
-    public void Generator_never_throws_and_reports_only_its_own_diagnostics(string name, string source)
-    {
-        _ = name;
-        var run = GeneratorHarness.Run(source);
-
-        Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
-        Assert.DoesNotContain(run.DriverDiagnostics, d => d.Id is "CS8785" or "AD0001");
-        Assert.All(run.GeneratorDiagnostics, d => Assert.StartsWith("XF", d.Id));
-        // Generated code never adds compile errors of its own: any error in the output is in the user's file.
-        Assert.All(run.OutputCompilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error),
-            d => Assert.True(d.Location.SourceTree?.FilePath == "/src/Model.cs", $"error in generated code: {d}"));
-    }
+    public void Generator_never_throws_and_reports_only_its_own_diagnostics(string name, string source) =>
+        DiagnosticCases.AssertGeneratorIsTotal(name, source);
 
     [Fact]
     public void Partial_class_split_across_two_files_is_generated_once()

@@ -51,4 +51,21 @@ public static class DiagnosticCases
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Single(run.Sources);
     }
+
+    /// <summary>
+    /// The generator is total on <paramref name="source"/>: no exception (CS8785, AD0001), only XF diagnostics, and no
+    /// compile error inside generated code.
+    /// </summary>
+    public static void AssertGeneratorIsTotal(string name, string source)
+    {
+        _ = name;
+        var run = GeneratorHarness.Run(source);
+
+        Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
+        Assert.DoesNotContain(run.DriverDiagnostics, d => d.Id is "CS8785" or "AD0001");
+        Assert.All(run.GeneratorDiagnostics, d => Assert.StartsWith("XF", d.Id));
+        // Generated code never adds compile errors of its own: any error in the output is in the user's file.
+        Assert.All(run.OutputCompilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error),
+            d => Assert.True(d.Location.SourceTree?.FilePath == "/src/Model.cs", $"error in generated code: {d}"));
+    }
 }

@@ -8,6 +8,9 @@ public class LinearAttentionDiagnosticTests
 {
     private const string Usings = DiagnosticCases.Usings;
     private const string Transformer = DiagnosticCases.Transformer;
+    private const string U = DiagnosticCases.Usings;
+    private const string T = DiagnosticCases.Transformer;
+    private const string A = DiagnosticCases.Attention;
 
     public static TheoryData<string, string, string> Cases() => new()
     {
@@ -38,4 +41,23 @@ public class LinearAttentionDiagnosticTests
     [MemberData(nameof(Cases))]
     public void A_declaration_with_an_error_generates_no_source(string id, string markedSource, string message) =>
         DiagnosticCases.AssertNoSourceOnError(id, markedSource, message);
+
+    /// <summary>Broken declarations of the family: the generator never throws and reports only XF diagnostics.</summary>
+    public static TheoryData<string, string> Malformed() => new()
+    {
+        { "linear: no arguments", U + T + "[LinearAttention] public partial class M;" },
+        { "linear: int for kernel", U + T + "[LinearAttention(Heads = 4, Kernel = 2)] public partial class M;" },
+        { "linear: enum of the wrong type", U + T + "[LinearAttention(Heads = 4, Kernel = Activation.Relu)] public partial class M;" },
+        { "linear: unknown kernel", U + T + "[LinearAttention(Heads = 4, Kernel = (FeatureMap)(-1), Features = -3, RedrawEvery = int.MinValue, Seed = int.MaxValue)] public partial class M;" },
+        { "linear: string for features", U + T + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, Features = \"64\")] public partial class M;" },
+        { "linear: extreme values", U + T + "[LinearAttention(Heads = int.MaxValue, Kernel = FeatureMap.LearnedRelu, Features = int.MaxValue, RedrawEvery = int.MaxValue)] public partial class M;" },
+        { "linear: every problem at once", U + T + "[LinearAttention(Heads = 0, Kernel = FeatureMap.Elu, Features = 0, RedrawEvery = -1, Seed = 5)] public partial class M;" },
+        { "linear beside full attention", U + T + A + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, Every = 2)] public partial class M;" },
+        { "linear: misspelled kernel argument", U + T + "[LinearAttention(Heads = 4, FeatureMap = FeatureMap.Favor)] public partial class M;" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void Generator_never_throws_and_reports_only_its_own_diagnostics(string name, string source) =>
+        DiagnosticCases.AssertGeneratorIsTotal(name, source);
 }

@@ -8,6 +8,9 @@ public class LshAttentionDiagnosticTests
 {
     private const string Usings = DiagnosticCases.Usings;
     private const string Transformer = DiagnosticCases.Transformer;
+    private const string U = DiagnosticCases.Usings;
+    private const string T = DiagnosticCases.Transformer;
+    private const string A = DiagnosticCases.Attention;
 
     public static TheoryData<string, string, string> Cases() => new()
     {
@@ -35,4 +38,18 @@ public class LshAttentionDiagnosticTests
     [InlineData("[LshAttention(Heads = 4)] [FeedForward(Chunks = 8)] [Reversible]")]
     [InlineData("[LshAttention(Heads = 4, BucketSize = 32, Rounds = 8, Seed = 7)] [FullAttention(Heads = 4, Every = 2)] [Positions(Kind = PositionEncoding.Rotary)]")]
     public void Valid_declaration_yields_no_diagnostic(string attributes) => DiagnosticCases.AssertValid(attributes);
+
+    /// <summary>Broken declarations of the family: the generator never throws and reports only XF diagnostics.</summary>
+    public static TheoryData<string, string> Malformed() => new()
+    {
+        { "LshAttention without Heads", U + T + "[LshAttention(BucketSize = 64)] public partial class M;" },
+        { "LshAttention with wrong types", U + T + "[LshAttention(Heads = 4, BucketSize = 6.5, Rounds = true)] public partial class M;" },
+        { "LshAttention with all sizes broken", U + T + "[LshAttention(Heads = 0, BucketSize = int.MinValue, Rounds = int.MaxValue)] public partial class M;" },
+        { "LshAttention positional argument", U + T + "[LshAttention(4)] public partial class M;" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void Generator_never_throws_and_reports_only_its_own_diagnostics(string name, string source) =>
+        DiagnosticCases.AssertGeneratorIsTotal(name, source);
 }

@@ -8,6 +8,9 @@ public class SlidingWindowAttentionDiagnosticTests
 {
     private const string Usings = DiagnosticCases.Usings;
     private const string Transformer = DiagnosticCases.Transformer;
+    private const string U = DiagnosticCases.Usings;
+    private const string T = DiagnosticCases.Transformer;
+    private const string A = DiagnosticCases.Attention;
 
     public static TheoryData<string, string, string> Cases() => new()
     {
@@ -47,4 +50,17 @@ public class SlidingWindowAttentionDiagnosticTests
     [InlineData("[SlidingWindowAttention(Heads = 4, Window = 256, Dilation = 4, GlobalTokens = 2)]")]
     [InlineData("[SlidingWindowAttention(Heads = 4, Window = 128)] [FullAttention(Heads = 4, Every = 4)]")]
     public void Valid_declaration_yields_no_diagnostic(string attributes) => DiagnosticCases.AssertValid(attributes);
+
+    /// <summary>Broken declarations of the family: the generator never throws and reports only XF diagnostics.</summary>
+    public static TheoryData<string, string> Malformed() => new()
+    {
+        { "pattern with a string window", U + T + "[SlidingWindowAttention(Heads = 4, Window = \"256\")] public partial class M;" },
+        { "per-head dilations broken", U + T + "[SlidingWindowAttention(Heads = 4, Window = 8, Dilations = new[] { int.MaxValue, int.MinValue, 0, -1, 5 })] public partial class M;" },
+        { "per-head dilations empty, null or of strings", U + T + "[SlidingWindowAttention(Heads = 4, Window = 8, Dilations = new int[0])] [SlidingWindowAttention(Heads = 4, Window = 8, Dilations = null, Every = 2)] [SlidingWindowAttention(Heads = 4, Window = 8, Dilations = new[] { \"1\" }, Layers = new[] { 1 })] public partial class M;" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void Generator_never_throws_and_reports_only_its_own_diagnostics(string name, string source) =>
+        DiagnosticCases.AssertGeneratorIsTotal(name, source);
 }
