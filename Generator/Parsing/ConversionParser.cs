@@ -75,24 +75,24 @@ namespace XformerDsl.Generator.Parsing
 
             var differences = new List<(string, string)?>
             {
-                Compare("Vocab", target.Vocab, source.Vocab, n => SpecFormat.Int(n)),
-                Compare("Dim", target.Dim, source.Dim, n => SpecFormat.Int(n)),
-                Compare("Depth", target.Depth, source.Depth, n => SpecFormat.Int(n)),
+                Compare(nameof(TransformerAttribute.Vocab), target.Vocab, source.Vocab, n => SpecFormat.Int(n)),
+                Compare(nameof(TransformerAttribute.Dim), target.Dim, source.Dim, n => SpecFormat.Int(n)),
+                Compare(nameof(TransformerAttribute.Depth), target.Depth, source.Depth, n => SpecFormat.Int(n)),
                 target.Positions.Kind == PositionEncoding.Learned || source.Positions.Kind == PositionEncoding.Learned
-                    ? Compare("MaxLength", target.MaxLength, source.MaxLength, n => SpecFormat.Int(n)) : null,
-                Compare("Causal", target.Causal, source.Causal, SpecFormat.Bool),
-                Compare("Bias", target.Bias, source.Bias, SpecFormat.Bool),
-                Compare("TiedEmbeddings", target.TiedEmbeddings, source.TiedEmbeddings, SpecFormat.Bool),
-                Compare("Kind", target.Positions.Kind, source.Positions.Kind, k => "PositionEncoding." + SpecFormat.Enum(k), "Positions"),
+                    ? Compare(nameof(TransformerAttribute.MaxLength), target.MaxLength, source.MaxLength, n => SpecFormat.Int(n)) : null,
+                Compare(nameof(TransformerAttribute.Causal), target.Causal, source.Causal, SpecFormat.Bool),
+                Compare(nameof(TransformerAttribute.Bias), target.Bias, source.Bias, SpecFormat.Bool),
+                Compare(nameof(TransformerAttribute.TiedEmbeddings), target.TiedEmbeddings, source.TiedEmbeddings, SpecFormat.Bool),
+                Compare(nameof(PositionsAttribute.Kind), target.Positions.Kind, source.Positions.Kind, k => "PositionEncoding." + SpecFormat.Enum(k), "Positions"),
                 target.Positions.Kind == PositionEncoding.Rotary && source.Positions.Kind == PositionEncoding.Rotary
-                    ? Compare("RotaryBase", target.Positions.RotaryBase, source.Positions.RotaryBase, SpecFormat.Double, "Positions") : null,
-                Compare("Kind", target.Normalization.Kind, source.Normalization.Kind, k => "NormKind." + SpecFormat.Enum(k), "Normalization"),
-                Compare("Placement", target.Normalization.Placement, source.Normalization.Placement, p => "NormPlacement." + SpecFormat.Enum(p), "Normalization"),
-                Compare("Epsilon", target.Normalization.Epsilon, source.Normalization.Epsilon, SpecFormat.Double, "Normalization"),
+                    ? Compare(nameof(PositionsAttribute.RotaryBase), target.Positions.RotaryBase, source.Positions.RotaryBase, SpecFormat.Double, "Positions") : null,
+                Compare(nameof(NormalizationAttribute.Kind), target.Normalization.Kind, source.Normalization.Kind, k => "NormKind." + SpecFormat.Enum(k), "Normalization"),
+                Compare(nameof(NormalizationAttribute.Placement), target.Normalization.Placement, source.Normalization.Placement, p => "NormPlacement." + SpecFormat.Enum(p), "Normalization"),
+                Compare(nameof(NormalizationAttribute.Epsilon), target.Normalization.Epsilon, source.Normalization.Epsilon, SpecFormat.Double, "Normalization"),
                 // Hidden defaults to 4·Dim: when it only follows a Dim that differs, the Dim difference names the fix.
                 (long)target.FeedForward.Hidden * source.Dim == (long)source.FeedForward.Hidden * target.Dim && target.Dim != source.Dim ? null
-                    : Compare("Hidden", target.FeedForward.Hidden, source.FeedForward.Hidden, n => SpecFormat.Int(n), "FeedForward"),
-                Compare("Activation", target.FeedForward.Activation, source.FeedForward.Activation, a => "Activation." + SpecFormat.Enum(a), "FeedForward"),
+                    : Compare(nameof(FeedForwardAttribute.Hidden), target.FeedForward.Hidden, source.FeedForward.Hidden, n => SpecFormat.Int(n), "FeedForward"),
+                Compare(nameof(FeedForwardAttribute.Activation), target.FeedForward.Activation, source.FeedForward.Activation, a => "Activation." + SpecFormat.Enum(a), "FeedForward"),
                 target.Reversible == source.Reversible ? null
                     : (target.Reversible ? "[Reversible]" : "no [Reversible]", source.Reversible ? "[Reversible]" : "no [Reversible]"),
             };

@@ -42,8 +42,8 @@ namespace XformerDsl.Generator.Parsing
             var readers = new Dictionary<string, AttributeArguments>();
             var attentionReaders = new List<AttributeArguments>();
             var spec = SpecReader.Read(type, transformers[0], attributes, readers, attentionReaders, diagnostics, cancellationToken);
-            var transformer = readers["Transformer"];
-            readers.TryGetValue("Positions", out var positions);
+            var transformer = readers[KnownAttributes.ShortName(KnownAttributes.Transformer)];
+            readers.TryGetValue(KnownAttributes.ShortName(KnownAttributes.Positions), out var positions);
 
             // The compiler already reports every broken attribute; adding rule violations computed from values it
             // rejected would only repeat or contradict it.

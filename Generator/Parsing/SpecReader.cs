@@ -28,8 +28,8 @@ namespace XformerDsl.Generator.Parsing
             Dictionary<string, AttributeArguments> readers, List<AttributeArguments> attentionReaders, List<DiagnosticInfo> diagnostics,
             CancellationToken cancellationToken)
         {
-            var transformer = AttributeArguments.Read(transformerAttribute, "Transformer", diagnostics, cancellationToken);
-            readers["Transformer"] = transformer;
+            var transformer = AttributeArguments.Read(transformerAttribute, KnownAttributes.ShortName(KnownAttributes.Transformer), diagnostics, cancellationToken);
+            readers[transformer.AttributeName] = transformer;
 
             // Attention: one or more attributes of any family, each applying to the layers its selector names.
             var attentionAttributes = attributes
@@ -49,10 +49,10 @@ namespace XformerDsl.Generator.Parsing
             }
             bool attentionParsed = attentionAttributes.Count > 0 && declarations.Count == attentionAttributes.Count;
 
-            var feedForward = ReadOptional(attributes, KnownAttributes.FeedForward, "FeedForward", readers, diagnostics, cancellationToken);
-            var positions = ReadOptional(attributes, KnownAttributes.Positions, "Positions", readers, diagnostics, cancellationToken);
-            var normalization = ReadOptional(attributes, KnownAttributes.Normalization, "Normalization", readers, diagnostics, cancellationToken);
-            var reversible = ReadOptional(attributes, KnownAttributes.Reversible, "Reversible", readers, diagnostics, cancellationToken);
+            var feedForward = ReadOptional(attributes, KnownAttributes.FeedForward, readers, diagnostics, cancellationToken);
+            var positions = ReadOptional(attributes, KnownAttributes.Positions, readers, diagnostics, cancellationToken);
+            var normalization = ReadOptional(attributes, KnownAttributes.Normalization, readers, diagnostics, cancellationToken);
+            var reversible = ReadOptional(attributes, KnownAttributes.Reversible, readers, diagnostics, cancellationToken);
 
             int? vocab = transformer.RequiredInt(nameof(TransformerAttribute.Vocab), SpecLimits.Vocab);
             int? dim = transformer.RequiredInt(nameof(TransformerAttribute.Dim), SpecLimits.Dim);
@@ -90,13 +90,14 @@ namespace XformerDsl.Generator.Parsing
             return null;
         }
 
-        private static AttributeArguments? ReadOptional(IEnumerable<AttributeData> attributes, string metadataName, string attributeName,
+        private static AttributeArguments? ReadOptional(IEnumerable<AttributeData> attributes, string metadataName,
             Dictionary<string, AttributeArguments> readers, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
             // A duplicate is the compiler's CS0579; the first application is the one that counts.
             var attribute = attributes.FirstOrDefault(a => ModelParser.Is(a, metadataName));
             if (attribute is null)
                 return null;
+            var attributeName = KnownAttributes.ShortName(metadataName);
             var reader = AttributeArguments.Read(attribute, attributeName, diagnostics, cancellationToken);
             readers[attributeName] = reader;
             return reader;
