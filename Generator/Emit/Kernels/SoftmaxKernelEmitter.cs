@@ -14,16 +14,8 @@ namespace XformerDsl.Generator.Emit.Kernels
     {
         public const string ClassName = "Kernel";
 
-        private const string Worker = "global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>";
-        private const string Kernels = "global::XformerDsl.Kernels";
-        private const string TypeParameterConstraints =
-            "where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>\n" +
-            "where TVec : struct\n" +
-            "where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>";
-
-        // Kernels are compiled fully optimised on first use: tiered compilation would run a training job's first steps
-        // through unoptimised code.
-        private const string Optimized = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+        private const string Worker = KernelCode.TileWorker;
+        private const string Kernels = KernelCode.Kernels;
 
         /// <param name="writer">Where the nested class goes.</param>
         /// <param name="spec">The model.</param>
@@ -75,7 +67,7 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine();
             writer.WriteLine("// Each thread's scratch and tile steps.");
             writer.WriteLine($"private static {Worker} NewWorker<T, TVec, TOps>()");
-            writer.Indented(() => writer.WriteLine(TypeParameterConstraints));
+            KernelCode.EmitSimdConstraints(writer);
             writer.Indented(() => writer.WriteLine("=> new(QueryTile, KeyTile, HeadDim, PaddedHeadDim);"));
             writer.CloseBlock();
         }
@@ -86,9 +78,9 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("/// Forward: one task per (batch·head, query tile). Each sweeps its key tiles with an online softmax and writes its");
             writer.WriteLine("/// output rows and their log-sum-exp, which the backward pass rebuilds the probabilities from.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine(Optimized);
+            writer.WriteLine(KernelCode.AggressiveOptimization);
             writer.WriteLine($"public static void Forward<T, TVec, TOps>(in {Kernels}.AttentionForwardArguments<T> args)");
-            writer.Indented(() => writer.WriteLine(TypeParameterConstraints));
+            KernelCode.EmitSimdConstraints(writer);
             writer.OpenBlock();
             writer.WriteLine("var a = args;");
             writer.WriteLine("int heads = a.Heads;");
@@ -128,9 +120,9 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("/// its query tiles, rebuilding the probabilities from the saved log-sum-exp. Key and value gradients stay in the");
             writer.WriteLine("/// worker until the key tile is done; query gradients go to the group's partial sums, added up at the end.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine(Optimized);
+            writer.WriteLine(KernelCode.AggressiveOptimization);
             writer.WriteLine($"public static void Backward<T, TVec, TOps>(in {Kernels}.AttentionBackwardArguments<T> args)");
-            writer.Indented(() => writer.WriteLine(TypeParameterConstraints));
+            KernelCode.EmitSimdConstraints(writer);
             writer.OpenBlock();
             writer.WriteLine("var g = args;");
             writer.WriteLine("var a = g.Forward;");

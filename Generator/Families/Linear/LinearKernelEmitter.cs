@@ -16,15 +16,9 @@ namespace XformerDsl.Generator.Families
         public const string ClassName = "Kernel";
 
         private const int PreferredChunk = 64;
-        private const string Kernels = "global::XformerDsl.Kernels";
+        private const string Kernels = KernelCode.Kernels;
         private const string Tiles = "global::XformerDsl.Attention.Linear.LinearAttentionTiles<T, TVec, TOps>";
         private const string Interface = "global::XformerDsl.Autograd.IFusedLinearAttentionKernel";
-        private const string TypeParameterConstraints =
-            "where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>\n" +
-            "where TVec : struct\n" +
-            "where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>";
-        private const string Optimized = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
-
         /// <summary>Positions per chunk: 64, or MaxLength rounded up to 16 when shorter.</summary>
         public static int Chunk(ModelSpec spec) => Math.Min(PreferredChunk, (spec.MaxLength + 15) / 16 * 16);
 
@@ -73,15 +67,15 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("private static readonly global::XformerDsl.Attention.Linear.LinearAttentionLayout Layout = new(Features, HeadDim, Chunk);");
             writer.WriteLine();
             writer.WriteLine("/// <summary>Forward: one task per (batch, head), writing the output and each query's normaliser.</summary>");
-            writer.WriteLine(Optimized);
+            writer.WriteLine(KernelCode.AggressiveOptimization);
             writer.WriteLine($"public static void Forward<T, TVec, TOps>(in {Kernels}.LinearAttentionForwardArguments<T> args)");
-            writer.Indented(() => writer.WriteLine(TypeParameterConstraints));
+            KernelCode.EmitSimdConstraints(writer);
             writer.Indented(() => writer.WriteLine($"=> {Tiles}.Forward(args, Layout, Causal);"));
             writer.WriteLine();
             writer.WriteLine("/// <summary>Backward: one task per (batch, head), writing the gradients of φ(q), φ(k) and v.</summary>");
-            writer.WriteLine(Optimized);
+            writer.WriteLine(KernelCode.AggressiveOptimization);
             writer.WriteLine($"public static void Backward<T, TVec, TOps>(in {Kernels}.LinearAttentionBackwardArguments<T> args)");
-            writer.Indented(() => writer.WriteLine(TypeParameterConstraints));
+            KernelCode.EmitSimdConstraints(writer);
             writer.Indented(() => writer.WriteLine($"=> {Tiles}.Backward(args, Layout, Causal);"));
             writer.CloseBlock();
         }

@@ -20,13 +20,9 @@ namespace XformerDsl.Generator.Families
             int headDim = spec.HeadDimOf(lsh);
             int padded = (headDim + 15) / 16 * 16;
             int keyTile = (lsh.BucketSize + 15) / 16 * 16;
-            string worker = "global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>";
-            string kernels = "global::XformerDsl.Kernels";
+            string worker = KernelCode.TileWorker;
+            string kernels = KernelCode.Kernels;
             string mask = "global::XformerDsl.Attention.Lsh.LshChunkMask";
-            string constraints1 = "where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>";
-            string constraints2 = "where TVec : struct";
-            string constraints3 = $"where TOps : {kernels}.ISimdOps<TVec, T>";
-            string aggressive = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
             writer.WriteLine("/// <summary>");
             writer.WriteLine($"/// The fused bucketed chunk attention of this layer's LSH attention: chunks of {SpecFormat.Int(lsh.BucketSize)} sorted rows, each attending to the");
@@ -58,9 +54,9 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("/// Forward: one task per (batch·head, chunk of any round). It visits the previous chunk of its round (the round's last");
             writer.WriteLine("/// for its first) and itself with an online softmax, and writes its rows and their log-sum-exp.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine(aggressive);
+            writer.WriteLine(KernelCode.AggressiveOptimization);
             writer.WriteLine($"public static void Forward<T, TVec, TOps>(in {kernels}.AttentionForwardArguments<T> args, in global::XformerDsl.Attention.Lsh.LshChunkArguments lsh)");
-            writer.Indented(() => { writer.WriteLine(constraints1); writer.WriteLine(constraints2); writer.WriteLine(constraints3); });
+            KernelCode.EmitSimdConstraints(writer);
             writer.OpenBlock();
             writer.WriteLine("var a = args;");
             writer.WriteLine("var l = lsh;");
@@ -93,9 +89,9 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("/// Backward: one task per (batch·head, round), so the chunks a task touches are its own. Each key chunk packs its keys");
             writer.WriteLine("/// and values once, then serves the two query chunks whose windows hold it: itself and the next chunk of the round.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine(aggressive);
+            writer.WriteLine(KernelCode.AggressiveOptimization);
             writer.WriteLine($"public static void Backward<T, TVec, TOps>(in {kernels}.AttentionBackwardArguments<T> args, in global::XformerDsl.Attention.Lsh.LshChunkArguments lsh, {kernels}.QueryScalars<T> delta)");
-            writer.Indented(() => { writer.WriteLine(constraints1); writer.WriteLine(constraints2); writer.WriteLine(constraints3); });
+            KernelCode.EmitSimdConstraints(writer);
             writer.OpenBlock();
             writer.WriteLine("var g = args;");
             writer.WriteLine("var a = g.Forward;");
@@ -135,9 +131,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"private static {worker} NewWorker<T, TVec, TOps>()");
             writer.Indented(() =>
             {
-                writer.WriteLine(constraints1);
-                writer.WriteLine(constraints2);
-                writer.WriteLine(constraints3);
+                writer.WriteLine(KernelCode.SimdTypeParameterConstraints);
                 writer.WriteLine("=> new(BucketSize, KeyTile, HeadDim, PaddedHeadDim);");
             });
             writer.CloseBlock();
