@@ -8,7 +8,7 @@ using GeneratorSpecs = generator::XformerDsl.Specs;
 using ModelToGenerate = generator::XformerDsl.Generator.Model.ModelToGenerate;
 using TrackingNames = generator::XformerDsl.Generator.TrackingNames;
 
-namespace XformerDsl.Generator.Tests;
+namespace XformerDsl.Generator.Tests.Families;
 
 /// <summary>
 /// What used to be kept by hand when a family was added: the registry, the attributes, the spec records, the rules'

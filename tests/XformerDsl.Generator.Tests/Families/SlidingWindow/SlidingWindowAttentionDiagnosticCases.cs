@@ -1,18 +1,14 @@
-using XformerDsl.Generator.Tests.Infrastructure;
 using Xunit;
 
 namespace XformerDsl.Generator.Tests.Families;
 
-/// <summary>The diagnostics of <c>[SlidingWindowAttention]</c> at the offending argument, and declarations of it that yield none.</summary>
-public class SlidingWindowAttentionDiagnosticTests
+/// <summary>
+/// <c>[SlidingWindowAttention]</c>: its diagnostics at the offending argument, declarations of it that yield none, and broken ones the
+/// generator must survive. <see cref="FamilyDiagnosticTests"/> runs them.
+/// </summary>
+internal sealed class SlidingWindowAttentionDiagnosticCases : FamilyDiagnosticCases
 {
-    private const string Usings = DiagnosticCases.Usings;
-    private const string Transformer = DiagnosticCases.Transformer;
-    private const string U = DiagnosticCases.Usings;
-    private const string T = DiagnosticCases.Transformer;
-    private const string A = DiagnosticCases.Attention;
-
-    public static TheoryData<string, string, string> Cases() => new()
+    public override TheoryData<string, string, string> Cases => new()
     {
         { "XF0010", Usings + Transformer + "[[|SlidingWindowAttention(Heads = 4)|]]\npublic partial class TinyGpt;",
             "[SlidingWindowAttention] needs Window; add an argument such as 'Window = 256'" },
@@ -36,31 +32,16 @@ public class SlidingWindowAttentionDiagnosticTests
             "[SlidingWindowAttention] at MaxLength = 262144 visits about 3673600 pairs of 64-position tiles, more than the 131072 the generator writes into one kernel (the layout becomes constant arrays, each pair checked key by key at compile time); use a smaller MaxLength or a narrower pattern, or [FullAttention] if each query sees most of the sequence" },
     };
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void Diagnostic_points_at_the_offending_syntax_with_a_message_naming_value_and_fix(string id, string markedSource, string message) =>
-        DiagnosticCases.AssertReportedAtMarkedSyntax(id, markedSource, message);
+    public override IEnumerable<string> Valid => new[]
+    {
+        "[SlidingWindowAttention(Heads = 4, Window = 256, Dilation = 4, GlobalTokens = 2)]",
+        "[SlidingWindowAttention(Heads = 4, Window = 128)] [FullAttention(Heads = 4, Every = 4)]",
+    };
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void A_declaration_with_an_error_generates_no_source(string id, string markedSource, string message) =>
-        DiagnosticCases.AssertNoSourceOnError(id, markedSource, message);
-
-    [Theory]
-    [InlineData("[SlidingWindowAttention(Heads = 4, Window = 256, Dilation = 4, GlobalTokens = 2)]")]
-    [InlineData("[SlidingWindowAttention(Heads = 4, Window = 128)] [FullAttention(Heads = 4, Every = 4)]")]
-    public void Valid_declaration_yields_no_diagnostic(string attributes) => DiagnosticCases.AssertValid(attributes);
-
-    /// <summary>Broken declarations of the family: the generator never throws and reports only XF diagnostics.</summary>
-    public static TheoryData<string, string> Malformed() => new()
+    public override TheoryData<string, string> Malformed => new()
     {
         { "pattern with a string window", U + T + "[SlidingWindowAttention(Heads = 4, Window = \"256\")] public partial class M;" },
         { "per-head dilations broken", U + T + "[SlidingWindowAttention(Heads = 4, Window = 8, Dilations = new[] { int.MaxValue, int.MinValue, 0, -1, 5 })] public partial class M;" },
         { "per-head dilations empty, null or of strings", U + T + "[SlidingWindowAttention(Heads = 4, Window = 8, Dilations = new int[0])] [SlidingWindowAttention(Heads = 4, Window = 8, Dilations = null, Every = 2)] [SlidingWindowAttention(Heads = 4, Window = 8, Dilations = new[] { \"1\" }, Layers = new[] { 1 })] public partial class M;" },
     };
-
-    [Theory]
-    [MemberData(nameof(Malformed))]
-    public void Generator_never_throws_and_reports_only_its_own_diagnostics(string name, string source) =>
-        DiagnosticCases.AssertGeneratorIsTotal(name, source);
 }

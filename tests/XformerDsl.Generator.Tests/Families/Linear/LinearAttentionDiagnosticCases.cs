@@ -1,18 +1,14 @@
-using XformerDsl.Generator.Tests.Infrastructure;
 using Xunit;
 
 namespace XformerDsl.Generator.Tests.Families;
 
-/// <summary>The diagnostics of <c>[LinearAttention]</c> at the offending argument, and declarations of it that yield none.</summary>
-public class LinearAttentionDiagnosticTests
+/// <summary>
+/// <c>[LinearAttention]</c>: its diagnostics at the offending argument, declarations of it that yield none, and broken ones the
+/// generator must survive. <see cref="FamilyDiagnosticTests"/> runs them.
+/// </summary>
+internal sealed class LinearAttentionDiagnosticCases : FamilyDiagnosticCases
 {
-    private const string Usings = DiagnosticCases.Usings;
-    private const string Transformer = DiagnosticCases.Transformer;
-    private const string U = DiagnosticCases.Usings;
-    private const string T = DiagnosticCases.Transformer;
-    private const string A = DiagnosticCases.Attention;
-
-    public static TheoryData<string, string, string> Cases() => new()
+    public override TheoryData<string, string, string> Cases => new()
     {
         { "XF0019", Usings + Transformer + "[LinearAttention(Heads = 4, [|Kernel = (FeatureMap)9|])]\npublic partial class TinyGpt;",
             "Kernel = 9 is not a defined FeatureMap; use one of FeatureMap.Elu, FeatureMap.Relu, FeatureMap.Favor, FeatureMap.LearnedRelu" },
@@ -32,18 +28,7 @@ public class LinearAttentionDiagnosticTests
             "Heads = 3 does not divide Dim = 256; use a divisor of 256 such as 4 or 8" },
     };
 
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void Diagnostic_points_at_the_offending_syntax_with_a_message_naming_value_and_fix(string id, string markedSource, string message) =>
-        DiagnosticCases.AssertReportedAtMarkedSyntax(id, markedSource, message);
-
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void A_declaration_with_an_error_generates_no_source(string id, string markedSource, string message) =>
-        DiagnosticCases.AssertNoSourceOnError(id, markedSource, message);
-
-    /// <summary>Broken declarations of the family: the generator never throws and reports only XF diagnostics.</summary>
-    public static TheoryData<string, string> Malformed() => new()
+    public override TheoryData<string, string> Malformed => new()
     {
         { "linear: no arguments", U + T + "[LinearAttention] public partial class M;" },
         { "linear: int for kernel", U + T + "[LinearAttention(Heads = 4, Kernel = 2)] public partial class M;" },
@@ -55,9 +40,4 @@ public class LinearAttentionDiagnosticTests
         { "linear beside full attention", U + T + A + "[LinearAttention(Heads = 4, Kernel = FeatureMap.Favor, Every = 2)] public partial class M;" },
         { "linear: misspelled kernel argument", U + T + "[LinearAttention(Heads = 4, FeatureMap = FeatureMap.Favor)] public partial class M;" },
     };
-
-    [Theory]
-    [MemberData(nameof(Malformed))]
-    public void Generator_never_throws_and_reports_only_its_own_diagnostics(string name, string source) =>
-        DiagnosticCases.AssertGeneratorIsTotal(name, source);
 }
