@@ -16,6 +16,9 @@ internal interface IAttentionBenchmarkFamily
     /// <summary>The <c>--family</c> value, e.g. <c>full</c>.</summary>
     string Name { get; }
 
+    /// <summary>What the family measures and the option values it declares kernels for: its line in the usage text.</summary>
+    string Help { get; }
+
     /// <summary>The implementations to compare, named generated, reference and sdpa, for these options.</summary>
     IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions options);
 }
@@ -32,14 +35,25 @@ internal sealed record AttentionImplementation(string Name, Func<Tensor, Tensor,
 /// </summary>
 internal static class AttentionSuite
 {
-    /// <summary>Every family the suite can measure; a family adds its class under Families/ and a line here.</summary>
+    /// <summary>The suite's line in the usage text.</summary>
+    public const string Help =
+        "forward and forward+backward time and peak memory of one attention call, per implementation: generated (the " +
+        "fused kernel the generator emits), reference (composed from TorchSharp ops, run while its [seq x seq] matrices " +
+        "fit the reference budget) and sdpa (libtorch's scaled_dot_product_attention)";
+
+    /// <summary>
+    /// Every family the suite can measure, in the order the usage text lists them; a family adds its benchmark class and
+    /// model declarations under Families/&lt;Family&gt;/ (as Runtime/Attention/&lt;Family&gt;/) and one line here. The usage
+    /// text and the unknown-family error are built from this list.
+    /// </summary>
     public static IReadOnlyList<IAttentionBenchmarkFamily> Families { get; } =
     [
         new FullAttentionBenchmark(),
         .. PatternAttentionBenchmark.Families,
-        new LinearAttentionBenchmark("linear", XformerDsl.FeatureMap.Elu),
-        new LinearAttentionBenchmark("performer", XformerDsl.FeatureMap.Favor),
-        new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu),
+        AxialAttentionBenchmark.Family,
+        new LinearAttentionBenchmark("linear", XformerDsl.FeatureMap.Elu, "[LinearAttention], elu + 1 feature map; head size 64"),
+        new LinearAttentionBenchmark("performer", XformerDsl.FeatureMap.Favor, "[LinearAttention], FAVOR+ with 64 random features; head size 64"),
+        new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu, "[LinearAttention], T2R with 32 learned features; head size 64"),
         new LshAttentionBenchmark(),
     ];
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace XformerDsl.Benchmarks;
 
@@ -24,44 +25,73 @@ internal sealed record BenchmarkOptions
     public string? Json { get; init; }
 }
 
+/// <summary>
+/// The command line: the options (one table that both parses and documents them) and the usage text, which is built
+/// from the option table, the suites (<see cref="BenchmarkSuite.All"/>) and the attention families
+/// (<see cref="AttentionSuite.Families"/>), so a new family or suite shows up in <c>--help</c> without editing it.
+/// </summary>
 internal static class CommandLine
 {
-    public const string Usage = """
-        Measures generated kernels against baselines in the same run: a table on the console and, with --json, a JSON array.
+    /// <summary>An option: its name (other tools pass it, keep it), its value's shape, its help line, and how it sets the options.</summary>
+    private sealed record Option(string Name, string Value, string Help, Func<BenchmarkOptions, string, BenchmarkOptions> Apply);
 
-        Usage: dotnet run -c Release --project tests/XformerDsl.Benchmarks -- <suite> [options]
+    private static readonly BenchmarkOptions s_defaults = new();
 
-        Suites:
-          attention   forward and forward+backward time and peak memory of one attention call, per implementation:
-                      generated (the fused kernel the generator emits), reference (composed from TorchSharp ops, run while
-                      its [seq x seq] matrices fit the reference budget) and sdpa (libtorch's scaled_dot_product_attention)
-          memory      peak memory and time of one training step (forward + backward) of a whole model with full attention
-                      and chunked feed-forward, at depth 2 and 12, with plain and with reversible blocks (default seq 8192)
-          generate    tokens per second and peak memory of greedy generation of --seq tokens, one Step at a time: a model of
-                      --family linear, performer or t2r (impl recurrent) against the same frame with full attention (impl
-                      kv-cache); --batch sequences at once
+    private static readonly Option[] s_options =
+    [
+        new("--family", "<name>", $"attention family, one of the families below; generate: {OneOf(GenerateSuite.Families.Select(f => f.Family))} (default {s_defaults.Family})",
+            (o, v) => o with { Family = v }),
+        new("--window", "<n>", $"keys in each query's window, for the families that take one (default {s_defaults.Window})",
+            (o, v) => o with { Window = Positive(v) }),
+        new("--block", "<n>", $"block size or stride, for the families that take one (default {s_defaults.Block})",
+            (o, v) => o with { Block = Positive(v) }),
+        new("--seq", "<n,n,...>", $"sequence lengths, or tokens to generate (default {Join(s_defaults.Seq)}; memory: {Join(MemorySuite.DefaultSeq)})",
+            (o, v) => o with { Seq = v.Split(',').Select(Positive).ToArray(), SeqGiven = true }),
+        new("--depth", "<n,n,...>", $"memory: only the models of these depths (default {Join(s_defaults.Depth)})",
+            (o, v) => o with { Depth = v.Split(',').Select(Positive).ToArray() }),
+        new("--batch", "<n>", $"batch size (default {s_defaults.Batch})", (o, v) => o with { Batch = Positive(v) }),
+        new("--heads", "<n>", $"heads (default {s_defaults.Heads})", (o, v) => o with { Heads = Positive(v) }),
+        new("--head-dim", "<n>", $"head size, among those the family declares kernels for (default {s_defaults.HeadDim})",
+            (o, v) => o with { HeadDim = Positive(v) }),
+        new("--causal", "<bool>", $"causal or bidirectional (default {(s_defaults.Causal ? "true" : "false")})",
+            (o, v) => o with { Causal = bool.Parse(v) }),
+        new("--impl", "<a,b,...>", "only these implementations (default all)", (o, v) => o with { Impl = v.Split(',') }),
+        new("--threads", "<n>", "threads for libtorch and the kernels (default: all cores)", (o, v) => o with { Threads = Positive(v) }),
+        new("--warmup", "<n>", $"untimed runs before timing (default {s_defaults.Warmup})",
+            (o, v) => o with { Warmup = int.Parse(v, CultureInfo.InvariantCulture) }),
+        new("--repetitions", "<n>", $"timed runs; the median is reported (default {s_defaults.Repetitions})",
+            (o, v) => o with { Repetitions = Positive(v) }),
+        new("--max-seconds", "<x>", $"stop repeating a measurement after this long (default {Number(s_defaults.MaxSecondsPerMeasurement)})",
+            (o, v) => o with { MaxSecondsPerMeasurement = double.Parse(v, CultureInfo.InvariantCulture) }),
+        new("--reference-budget-gb", "<x>", $"skip the reference where its estimated memory exceeds this (default {Number(s_defaults.ReferenceBudgetGb)})",
+            (o, v) => o with { ReferenceBudgetGb = double.Parse(v, CultureInfo.InvariantCulture) }),
+        new("--json", "<file>", "also write the results as a JSON array to this file", (o, v) => o with { Json = v }),
+    ];
 
-        Options:
-          --family <name>       attention family: full, local, sliding, strided, fixed, bigbird, axial, linear, performer,
-                                t2r or lsh (default full; lsh: chunks of 64, 2 rounds, its sdpa row is full attention)
-          --window <n>          sliding: keys in each query's window, 128, 256 or 512 (default 256)
-          --block <n>           local: tokens per block, 64, 128 or 256; each query sees its block and the previous one,
-                                and the next one when bidirectional; strided, fixed: the stride, 64 (MaxLength 4096);
-                                bigbird: the block, 64 (default 64). axial: a 128 x 128 grid (MaxLength 16384)
-          --seq <n,n,...>       sequence lengths, or tokens to generate (default 1024,2048,4096; memory: 8192)
-          --depth <n,n,...>     memory: only the models of these depths, 2 and/or 12 (default 2,12)
-          --batch <n>           batch size (default 1)
-          --heads <n>           heads (default 8)
-          --head-dim <n>        head size: 32, 64 or 128 (default 64)
-          --causal <bool>       causal or bidirectional (default true)
-          --impl <a,b,...>      only these implementations (default all)
-          --threads <n>         threads for libtorch and the kernels (default: all cores)
-          --warmup <n>          untimed runs before timing (default 2)
-          --repetitions <n>     timed runs; the median is reported (default 5)
-          --max-seconds <x>     stop repeating a measurement after this long (default 20)
-          --reference-budget-gb <x>  skip the reference where its estimated memory exceeds this (default 12)
-          --json <file>         also write the results as a JSON array to this file
-        """;
+    /// <summary>The help text: the suites, the options and the attention families, from their registries.</summary>
+    public static string Usage
+    {
+        get
+        {
+            var text = new StringBuilder();
+            text.AppendLine("Measures generated kernels against baselines in the same run: a table on the console and, with --json, a JSON array.");
+            text.AppendLine();
+            text.AppendLine("Usage: dotnet run -c Release --project tests/XformerDsl.Benchmarks -- <suite> [options]");
+            text.AppendLine();
+            text.AppendLine("Suites:");
+            foreach (var suite in BenchmarkSuite.All)
+                AppendEntry(text, suite.Name, suite.Help, 12);
+            text.AppendLine();
+            text.AppendLine("Options:");
+            foreach (var option in s_options)
+                AppendEntry(text, $"{option.Name} {option.Value}", option.Help, 24);
+            text.AppendLine();
+            text.AppendLine("Families (--family, attention suite):");
+            foreach (var family in AttentionSuite.Families)
+                AppendEntry(text, family.Name, family.Help, 12);
+            return text.ToString().TrimEnd();
+        }
+    }
 
     public static (string? Suite, BenchmarkOptions? Options, string? Error) Parse(string[] args)
     {
@@ -76,26 +106,8 @@ internal static class CommandLine
             string value = args[++i];
             try
             {
-                options = name switch
-                {
-                    "--family" => options with { Family = value },
-                    "--seq" => options with { Seq = value.Split(',').Select(Positive).ToArray(), SeqGiven = true },
-                    "--depth" => options with { Depth = value.Split(',').Select(Positive).ToArray() },
-                    "--batch" => options with { Batch = Positive(value) },
-                    "--heads" => options with { Heads = Positive(value) },
-                    "--head-dim" => options with { HeadDim = Positive(value) },
-                    "--causal" => options with { Causal = bool.Parse(value) },
-                    "--window" => options with { Window = Positive(value) },
-                    "--block" => options with { Block = Positive(value) },
-                    "--impl" => options with { Impl = value.Split(',') },
-                    "--threads" => options with { Threads = Positive(value) },
-                    "--warmup" => options with { Warmup = int.Parse(value, CultureInfo.InvariantCulture) },
-                    "--repetitions" => options with { Repetitions = Positive(value) },
-                    "--max-seconds" => options with { MaxSecondsPerMeasurement = double.Parse(value, CultureInfo.InvariantCulture) },
-                    "--reference-budget-gb" => options with { ReferenceBudgetGb = double.Parse(value, CultureInfo.InvariantCulture) },
-                    "--json" => options with { Json = value },
-                    _ => throw new ArgumentException($"Unknown option '{name}'."),
-                };
+                var option = s_options.FirstOrDefault(o => o.Name == name) ?? throw new ArgumentException($"Unknown option '{name}'.");
+                options = option.Apply(options, value);
             }
             catch (FormatException)
             {
@@ -108,6 +120,46 @@ internal static class CommandLine
         }
         return (args[0], options, null);
     }
+
+    /// <summary>"a", "a or b", "a, b or c".</summary>
+    public static string OneOf(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        return list.Count <= 1 ? string.Join("", list) : string.Join(", ", list.Take(list.Count - 1)) + " or " + list[^1];
+    }
+
+    // "  name        help", the help wrapped at 120 columns and indented under itself.
+    private static void AppendEntry(StringBuilder text, string name, string help, int nameWidth)
+    {
+        const int Width = 120;
+        string indent = new(' ', 2 + nameWidth);
+        var line = new StringBuilder(name.Length < nameWidth ? "  " + name.PadRight(nameWidth) : "  " + name + "  ");
+        int lineLength = line.Length;
+        bool atStart = true;
+        foreach (var word in help.Split(' '))
+        {
+            if (!atStart && lineLength + 1 + word.Length > Width)
+            {
+                text.AppendLine(line.ToString());
+                line.Clear().Append(indent);
+                lineLength = indent.Length;
+                atStart = true;
+            }
+            if (!atStart)
+            {
+                line.Append(' ');
+                lineLength++;
+            }
+            line.Append(word);
+            lineLength += word.Length;
+            atStart = false;
+        }
+        text.AppendLine(line.ToString());
+    }
+
+    private static string Join(IEnumerable<int> values) => string.Join(",", values);
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static int Positive(string text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0

@@ -17,17 +17,26 @@ internal sealed record GenerateResult(string Suite, string Family, string Impl, 
 /// </summary>
 internal static class GenerateSuite
 {
+    /// <summary>The <c>--family</c> values the suite generates with (impl <c>recurrent</c>), and their models (GenerationModels.cs).</summary>
+    public static IReadOnlyList<(string Family, Func<nn.Module<Tensor, Tensor>> Create)> Families { get; } =
+    [
+        ("linear", () => new GenerateLinear()),
+        ("performer", () => new GeneratePerformer()),
+        ("t2r", () => new GenerateT2R()),
+    ];
+
+    /// <summary>The suite's line in the usage text.</summary>
+    public static string Help { get; } =
+        $"tokens per second and peak memory of greedy generation of --seq tokens, one Step at a time: a model of --family " +
+        $"{CommandLine.OneOf(Families.Select(f => f.Family))} (impl recurrent) against the same frame with full attention " +
+        $"(impl kv-cache); --batch sequences at once";
+
     public static List<GenerateResult> Run(BenchmarkOptions o)
     {
         var candidates = new List<(string Family, string Impl, Func<nn.Module<Tensor, Tensor>> Create)>
         {
-            (o.Family, "recurrent", o.Family switch
-            {
-                "linear" => () => new GenerateLinear(),
-                "performer" => () => new GeneratePerformer(),
-                "t2r" => () => new GenerateT2R(),
-                _ => throw new ArgumentException($"--family {o.Family}: the generate suite measures linear, performer or t2r against full attention with a key-value cache."),
-            }),
+            (o.Family, "recurrent", Families.FirstOrDefault(f => f.Family == o.Family).Create
+                ?? throw new ArgumentException($"--family {o.Family}: the generate suite measures {CommandLine.OneOf(Families.Select(f => f.Family))} against full attention with a key-value cache.")),
             ("full", "kv-cache", () => new GenerateFull()),
         };
         var results = new List<GenerateResult>();

@@ -11,7 +11,7 @@ internal sealed record MemoryResult(
 
 /// <summary>
 /// The memory suite: the peak memory and median time of one training step (forward, cross-entropy, backward) of a
-/// whole generated model, at depth 2 and 12, with plain and with reversible blocks (see Families/MemoryModels.cs).
+/// whole generated model, at depth 2 and 12, with plain and with reversible blocks (see MemoryModels.cs).
 /// Reversible blocks should make the peak nearly independent of depth.
 /// </summary>
 internal static class MemorySuite
@@ -28,6 +28,13 @@ internal static class MemorySuite
 
     /// <summary>Sequence lengths when --seq is not given.</summary>
     public static readonly int[] DefaultSeq = [8192];
+
+    /// <summary>The suite's line in the usage text.</summary>
+    public static string Help { get; } =
+        "peak memory and time of one training step (forward + backward) of a whole model with full attention and " +
+        $"chunked feed-forward, at depth {string.Join(" and ", s_models.Select(m => m.Depth).Distinct())}, with plain and with " +
+        "reversible blocks (default seq " +
+        $"{string.Join(",", DefaultSeq)})";
 
     public static List<MemoryResult> Run(BenchmarkOptions o)
     {

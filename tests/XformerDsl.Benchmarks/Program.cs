@@ -19,28 +19,16 @@ AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite!)}[/] on {Environment.Proces
 
 try
 {
-    switch (suite)
+    var chosen = BenchmarkSuite.All.FirstOrDefault(s => s.Name == suite);
+    if (chosen is null)
     {
-        case "attention":
-            var results = AttentionSuite.Run(options);
-            AnsiConsole.Write(AttentionSuite.Table(results));
-            Write(results, options.Json);
-            break;
-        case "memory":
-            var memory = MemorySuite.Run(options);
-            AnsiConsole.Write(MemorySuite.Table(memory));
-            Write(memory, options.Json);
-            break;
-        case "generate":
-            var generated = GenerateSuite.Run(options);
-            AnsiConsole.Write(GenerateSuite.Table(generated));
-            Write(generated, options.Json);
-            break;
-        default:
-            Console.Error.WriteLine($"Unknown suite '{suite}'.");
-            Console.WriteLine(CommandLine.Usage);
-            return 2;
+        Console.Error.WriteLine($"Unknown suite '{suite}'.");
+        Console.WriteLine(CommandLine.Usage);
+        return 2;
     }
+    var (table, results) = chosen.Run(options);
+    AnsiConsole.Write(table);
+    Write(results, options.Json);
 }
 catch (ArgumentException e)
 {
@@ -49,11 +37,12 @@ catch (ArgumentException e)
 }
 return 0;
 
-static void Write<T>(IReadOnlyList<T> results, string? path)
+// The rows as a JSON array, serialised as their runtime type (a list of the suite's result records).
+static void Write(object results, string? path)
 {
     if (path is null)
         return;
-    var json = JsonSerializer.Serialize(results, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true });
+    var json = JsonSerializer.Serialize(results, results.GetType(), new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true });
     var directory = Path.GetDirectoryName(Path.GetFullPath(path));
     if (directory is not null)
         Directory.CreateDirectory(directory);

@@ -9,6 +9,8 @@ internal sealed class FullAttentionBenchmark : IAttentionBenchmarkFamily
 {
     public string Name => "full";
 
+    public string Help => "[FullAttention]; head size 32, 64 or 128";
+
     public IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o)
     {
         bool causal = o.Causal;

@@ -13,13 +13,16 @@ internal sealed class LinearAttentionBenchmark : IAttentionBenchmarkFamily
 {
     private readonly FeatureMap _map;
 
-    public LinearAttentionBenchmark(string name, FeatureMap map)
+    public LinearAttentionBenchmark(string name, FeatureMap map, string help)
     {
         Name = name;
         _map = map;
+        Help = help;
     }
 
     public string Name { get; }
+
+    public string Help { get; }
 
     public IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o)
     {

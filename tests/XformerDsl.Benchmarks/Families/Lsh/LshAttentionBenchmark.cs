@@ -14,6 +14,8 @@ internal sealed class LshAttentionBenchmark : IAttentionBenchmarkFamily
 
     public string Name => "lsh";
 
+    public string Help => "[LshAttention], chunks of 64, 2 rounds; its sdpa row is full attention; head size 32, 64 or 128";
+
     public IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o)
     {
         bool causal = o.Causal;

@@ -73,7 +73,7 @@ public partial class CausalFixed64;
 [SparseAttention(Heads = 8, Stride = 64, Mode = SparsePattern.Fixed, Summary = 8)]
 public partial class BidirectionalFixed64;
 
-// BigBird with blocks of 64 (BigBird's defaults otherwise) and axial attention over a 128 × 128 grid, at MaxLength 16384.
+// BigBird with blocks of 64 (BigBird's defaults otherwise), at MaxLength 16384.
 
 [Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 16384)]
 [BigBirdAttention(Heads = 8, Block = 64, Seed = 1)]
@@ -82,11 +82,3 @@ public partial class CausalBigBird64;
 [Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 16384, Causal = false)]
 [BigBirdAttention(Heads = 8, Block = 64, Seed = 1)]
 public partial class BidirectionalBigBird64;
-
-[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 16384)]
-[AxialAttention(Heads = 8, Rows = 128, Columns = 128)]
-public partial class CausalAxial128;
-
-[Transformer(Vocab = 256, Dim = 512, Depth = 1, MaxLength = 16384, Causal = false)]
-[AxialAttention(Heads = 8, Rows = 128, Columns = 128)]
-public partial class BidirectionalAxial128;
