@@ -157,25 +157,6 @@ public class DiagnosticTests
     public void Valid_declaration_yields_no_diagnostic(string attributes) => DiagnosticCases.AssertValid(attributes);
 
     [Fact]
-    public void Every_descriptor_has_a_help_page_and_a_release_tracking_entry()
-    {
-        var repository = RepositoryRoot();
-        var unshipped = File.ReadAllLines(Path.Combine(repository, "Generator", "AnalyzerReleases.Unshipped.md"))
-            .Where(line => line.StartsWith("XF", StringComparison.Ordinal))
-            .Select(line => line.Split('|').Select(cell => cell.Trim()).ToArray())
-            .ToDictionary(cells => cells[0]);
-
-        Assert.Equal(DiagnosticDescriptors.All.Select(d => d.Id), unshipped.Keys);
-        foreach (var descriptor in DiagnosticDescriptors.All)
-        {
-            Assert.True(File.Exists(Path.Combine(repository, "docs", "diagnostics", descriptor.Id + ".md")), $"docs/diagnostics/{descriptor.Id}.md is missing");
-            Assert.EndsWith($"/docs/diagnostics/{descriptor.Id}.md", descriptor.HelpLinkUri);
-            Assert.Equal(descriptor.Category, unshipped[descriptor.Id][1]);
-            Assert.Equal(descriptor.DefaultSeverity.ToString(), unshipped[descriptor.Id][2]);
-        }
-    }
-
-    [Fact]
     public void Descriptor_ids_are_unique_well_formed_and_in_ascending_order()
     {
         // Attention families take IDs from ranges of their own, so the sequence may have gaps; an ID never changes.
@@ -183,7 +164,4 @@ public class DiagnosticTests
         Assert.All(ids, id => Assert.Matches("^XF[0-9]{4}$", id));
         Assert.Equal(ids.Distinct().Order(StringComparer.Ordinal), ids);
     }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", ".."));
 }
