@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
 using TorchSharp;
 using XformerDsl.Attention;
 using XformerDsl.Kernels;
@@ -107,10 +106,7 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         var v = TensorMemory.Readable(value);
         var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
         var o = output.transpose(1, 2);
-        if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Forward(FusedKernelSupport.ForwardArguments<float>(q, k, v, o, logSumExp, mask, TKernel.HeadDim), vectorBits);
-        else
-            Dispatch<double>.Forward(FusedKernelSupport.ForwardArguments<double>(q, k, v, o, logSumExp, mask, TKernel.HeadDim), vectorBits);
+        SimdDispatch.Run(query.dtype, new ForwardCall(q, k, v, o, logSumExp, mask), vectorBits);
         return (output, logSumExp);
     }
 
@@ -129,37 +125,30 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         var dO = TensorMemory.Readable(outputGradient.transpose(1, 2));
         var lse = logSumExp.contiguous();
         var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
-        if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Backward(FusedKernelSupport.BackwardArguments<float>(FusedKernelSupport.ForwardArguments<float>(q, k, v, o, lse, mask, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), vectorBits);
-        else
-            Dispatch<double>.Backward(FusedKernelSupport.BackwardArguments<double>(FusedKernelSupport.ForwardArguments<double>(q, k, v, o, lse, mask, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+        SimdDispatch.Run(query.dtype, new BackwardCall(new ForwardCall(q, k, v, o, lse, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
         return (queryGradient, keyGradient, valueGradient);
     }
 
-    // The widest accelerated SIMD width unless a test forces one; the accelerated checks are JIT-time constants.
-    private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    // The kernel's tensors; the typed arguments are built once the dtype is known.
+    private readonly struct ForwardCall(Tensor query, Tensor key, Tensor value, Tensor output, Tensor logSumExp, Tensor? keyMask) : ISimdCall
     {
-        public static void Forward(in AttentionForwardArguments<T> args, int vectorBits)
-        {
-            switch (Bits(vectorBits))
-            {
-                case 512: TKernel.Forward<T, Vector512<T>, Simd512<T>>(args); break;
-                case 256: TKernel.Forward<T, Vector256<T>, Simd256<T>>(args); break;
-                default: TKernel.Forward<T, Vector128<T>, Simd128<T>>(args); break;
-            }
-        }
+        public void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T> =>
+            TKernel.Forward<T, TVec, TOps>(Arguments<T>());
 
-        public static void Backward(in AttentionBackwardArguments<T> args, int vectorBits)
-        {
-            switch (Bits(vectorBits))
-            {
-                case 512: TKernel.Backward<T, Vector512<T>, Simd512<T>>(args); break;
-                case 256: TKernel.Backward<T, Vector256<T>, Simd256<T>>(args); break;
-                default: TKernel.Backward<T, Vector128<T>, Simd128<T>>(args); break;
-            }
-        }
+        public AttentionForwardArguments<T> Arguments<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            FusedKernelSupport.ForwardArguments<T>(query, key, value, output, logSumExp, keyMask, TKernel.HeadDim);
+    }
 
-        private static int Bits(int forced) => FusedKernelSupport.VectorBits(forced);
+    private readonly struct BackwardCall(ForwardCall forward, Tensor outputGradient, Tensor queryGradient, Tensor keyGradient, Tensor valueGradient) : ISimdCall
+    {
+        public void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T> =>
+            TKernel.Backward<T, TVec, TOps>(FusedKernelSupport.BackwardArguments(forward.Arguments<T>(), outputGradient, queryGradient, keyGradient, valueGradient));
     }
 }
 
@@ -206,7 +195,7 @@ public static class FusedKernelSupport
     }
 
     /// <summary>The SIMD width to run at: <paramref name="forced"/> (512, 256 or 128, for tests) or the widest accelerated.</summary>
-    public static int VectorBits(int forced) => forced != 0 ? forced : SimdWidth.Use512 ? 512 : SimdWidth.Use256 ? 256 : 128;
+    public static int VectorBits(int forced) => SimdDispatch.VectorBits(forced);
 
     /// <summary>
     /// The arguments of a softmax attention kernel over <c>[batch, heads, rows, headDim]</c> tensors the kernel can read

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
 using TorchSharp;
 using XformerDsl.Attention;
 using XformerDsl.Attention.Linear;
@@ -99,10 +98,7 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
         var k = TensorMemory.Readable(featureKey);
         var v = TensorMemory.Readable(value);
         var mask = keyPaddingMask?.to(ScalarType.Bool).contiguous();
-        if (value.dtype == ScalarType.Float32)
-            Dispatch<float>.Forward(ForwardArguments<float>(q, k, v, output, normaliser, mask), vectorBits);
-        else
-            Dispatch<double>.Forward(ForwardArguments<double>(q, k, v, output, normaliser, mask), vectorBits);
+        SimdDispatch.Run(value.dtype, new ForwardCall(q, k, v, output, normaliser, mask), vectorBits);
         return (output, normaliser);
     }
 
@@ -120,10 +116,7 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
         var dO = TensorMemory.Readable(outputGradient);
         var n = normaliser.contiguous();
         var mask = keyPaddingMask?.to(ScalarType.Bool).contiguous();
-        if (value.dtype == ScalarType.Float32)
-            Dispatch<float>.Backward(BackwardArguments(ForwardArguments<float>(q, k, v, output, n, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
-        else
-            Dispatch<double>.Backward(BackwardArguments(ForwardArguments<double>(q, k, v, output, n, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+        SimdDispatch.Run(value.dtype, new BackwardCall(new ForwardCall(q, k, v, output, n, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
         return (queryGradient, keyGradient, valueGradient);
     }
 
@@ -153,28 +146,26 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
             ValueGradient = TensorMemory.HeadRowsOf<T>(valueGradient),
         };
 
-    // The widest accelerated SIMD width unless a test forces one.
-    private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    // The kernel's tensors; the typed arguments are built once the dtype is known.
+    private readonly struct ForwardCall(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor output, Tensor normaliser, Tensor? keyMask) : ISimdCall
     {
-        public static void Forward(in LinearAttentionForwardArguments<T> args, int vectorBits)
-        {
-            switch (FusedKernelSupport.VectorBits(vectorBits))
-            {
-                case 512: TKernel.Forward<T, Vector512<T>, Simd512<T>>(args); break;
-                case 256: TKernel.Forward<T, Vector256<T>, Simd256<T>>(args); break;
-                default: TKernel.Forward<T, Vector128<T>, Simd128<T>>(args); break;
-            }
-        }
+        public void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T> =>
+            TKernel.Forward<T, TVec, TOps>(Arguments<T>());
 
-        public static void Backward(in LinearAttentionBackwardArguments<T> args, int vectorBits)
-        {
-            switch (FusedKernelSupport.VectorBits(vectorBits))
-            {
-                case 512: TKernel.Backward<T, Vector512<T>, Simd512<T>>(args); break;
-                case 256: TKernel.Backward<T, Vector256<T>, Simd256<T>>(args); break;
-                default: TKernel.Backward<T, Vector128<T>, Simd128<T>>(args); break;
-            }
-        }
+        public LinearAttentionForwardArguments<T> Arguments<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            ForwardArguments<T>(featureQuery, featureKey, value, output, normaliser, keyMask);
+    }
+
+    private readonly struct BackwardCall(ForwardCall forward, Tensor outputGradient, Tensor queryGradient, Tensor keyGradient, Tensor valueGradient) : ISimdCall
+    {
+        public void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T> =>
+            TKernel.Backward<T, TVec, TOps>(BackwardArguments(forward.Arguments<T>(), outputGradient, queryGradient, keyGradient, valueGradient));
     }
 }
 

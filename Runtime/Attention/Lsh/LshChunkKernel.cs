@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using TorchSharp;
 using XformerDsl.Autograd;
 using XformerDsl.Kernels;
@@ -247,14 +246,11 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
         var logSumExp = NativeHeap.Empty(query.shape.Take(3).ToArray(), query.dtype, query.device);
         using var scope = NewDisposeScope();
         var (q, k, v) = (query.contiguous(), key.contiguous(), value.contiguous());
-        if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Forward(FusedKernelSupport.ForwardArguments<float>(q, k, v, output, logSumExp, null, TKernel.HeadDim), Lsh(plan, q), vectorBits);
-        else
-            Dispatch<double>.Forward(FusedKernelSupport.ForwardArguments<double>(q, k, v, output, logSumExp, null, TKernel.HeadDim), Lsh(plan, q), vectorBits);
+        SimdDispatch.Run(query.dtype, new ForwardCall(q, k, v, output, logSumExp, Lsh(plan, q)), vectorBits);
         return (output, logSumExp);
     }
 
-    internal static unsafe (Tensor Query, Tensor Key, Tensor Value) RunBackward(Tensor query, Tensor key, Tensor value, Tensor output,
+    internal static (Tensor Query, Tensor Key, Tensor Value) RunBackward(Tensor query, Tensor key, Tensor value, Tensor output,
         Tensor logSumExp, Tensor outputGradient, Tensor logSumExpGradient, Plan plan, int vectorBits = 0)
     {
         var queryGradient = NativeHeap.EmptyLike(query);
@@ -264,10 +260,7 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
         var (q, k, v, o, lse) = (query.contiguous(), key.contiguous(), value.contiguous(), output.contiguous(), logSumExp.contiguous());
         var dO = outputGradient.contiguous();
         var dLse = logSumExpGradient.contiguous();
-        if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Backward(FusedKernelSupport.BackwardArguments<float>(FusedKernelSupport.ForwardArguments<float>(q, k, v, o, lse, null, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), Lsh(plan, q), TensorMemory.Pointer<float>(dLse), vectorBits);
-        else
-            Dispatch<double>.Backward(FusedKernelSupport.BackwardArguments<double>(FusedKernelSupport.ForwardArguments<double>(q, k, v, o, lse, null, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), Lsh(plan, q), TensorMemory.Pointer<double>(dLse), vectorBits);
+        SimdDispatch.Run(query.dtype, new BackwardCall(new ForwardCall(q, k, v, o, lse, Lsh(plan, q)), dO, dLse, queryGradient, keyGradient, valueGradient), vectorBits);
         return (queryGradient, keyGradient, valueGradient);
     }
 
@@ -283,38 +276,34 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
         Causal = plan.Causal,
     };
 
-    private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    // The kernel's tensors; the typed arguments are built once the dtype is known.
+    private readonly struct ForwardCall(Tensor query, Tensor key, Tensor value, Tensor output, Tensor logSumExp, LshChunkArguments lsh) : ISimdCall
     {
-        public static void Forward(in AttentionForwardArguments<T> args, in LshChunkArguments lsh, int vectorBits)
-        {
-            switch (Bits(vectorBits))
-            {
-                case 512: TKernel.Forward<T, Vector512<T>, Simd512<T>>(args, lsh); break;
-                case 256: TKernel.Forward<T, Vector256<T>, Simd256<T>>(args, lsh); break;
-                default: TKernel.Forward<T, Vector128<T>, Simd128<T>>(args, lsh); break;
-            }
-        }
+        public LshChunkArguments Lsh => lsh;
 
-        public static unsafe void Backward(in AttentionBackwardArguments<T> args, in LshChunkArguments lsh, T* logSumExpGradient, int vectorBits)
-        {
-            switch (Bits(vectorBits))
-            {
-                case 512: BackwardAt<Vector512<T>, Simd512<T>>(args, lsh, logSumExpGradient); break;
-                case 256: BackwardAt<Vector256<T>, Simd256<T>>(args, lsh, logSumExpGradient); break;
-                default: BackwardAt<Vector128<T>, Simd128<T>>(args, lsh, logSumExpGradient); break;
-            }
-        }
+        public void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T> =>
+            TKernel.Forward<T, TVec, TOps>(Arguments<T>(), lsh);
 
-        private static unsafe void BackwardAt<TVec, TOps>(in AttentionBackwardArguments<T> args, in LshChunkArguments lsh, T* logSumExpGradient)
+        public AttentionForwardArguments<T> Arguments<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            FusedKernelSupport.ForwardArguments<T>(query, key, value, output, logSumExp, null, TKernel.HeadDim);
+    }
+
+    private readonly struct BackwardCall(ForwardCall forward, Tensor outputGradient, Tensor logSumExpGradient,
+        Tensor queryGradient, Tensor keyGradient, Tensor valueGradient) : ISimdCall
+    {
+        public unsafe void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
             where TVec : struct
             where TOps : ISimdOps<TVec, T>
         {
+            var args = FusedKernelSupport.BackwardArguments(forward.Arguments<T>(), outputGradient, queryGradient, keyGradient, valueGradient);
             using var delta = SoftmaxTileWorker<T, TVec, TOps>.OutputDotGradient(args, TKernel.HeadDim);
-            LshChunkMask.SubtractLogSumExpGradient(delta, logSumExpGradient, args.Forward.BatchHeads, args.Forward.Queries);
-            TKernel.Backward<T, TVec, TOps>(args, lsh, delta);
+            LshChunkMask.SubtractLogSumExpGradient(delta, TensorMemory.Pointer<T>(logSumExpGradient), args.Forward.BatchHeads, args.Forward.Queries);
+            TKernel.Backward<T, TVec, TOps>(args, forward.Lsh, delta);
         }
-
-        private static int Bits(int forced) => FusedKernelSupport.VectorBits(forced);
     }
 }
 
