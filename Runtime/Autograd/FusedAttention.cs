@@ -69,16 +69,7 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
                 $"cut the sequence to {TKernel.MaxLength} tokens, or declare a larger MaxLength.");
         if (WhyNotFused(query, key, value, keyPaddingMask) is not null)
             return TKernel.Reference(query, key, value, keyPaddingMask);
-
-        bool needsGradient = is_grad_enabled() && (query.requires_grad || key.requires_grad || value.requires_grad);
-        if (!needsGradient)
-        {
-            var (output, logSumExp) = RunForward(query, key, value, keyPaddingMask);
-            logSumExp.Dispose();
-            return output.transpose(1, 2);
-        }
-        var outputs = FusedAttentionFunction<TKernel>.apply(query, key, value, keyPaddingMask);
-        return outputs[0].transpose(1, 2);
+        return FusedAttentionFunction<TKernel>.Run(query, key, value, keyPaddingMask)[0].transpose(1, 2);
     }
 
     /// <summary>
@@ -237,31 +228,24 @@ public static class FusedKernelSupport
 /// extra memory, no score matrix); backward runs the generated backward kernel.
 /// </summary>
 /// <typeparam name="TKernel">The generated kernel.</typeparam>
-public sealed class FusedAttentionFunction<TKernel> : torch.autograd.MultiTensorFunction<FusedAttentionFunction<TKernel>>
+public sealed class FusedAttentionFunction<TKernel> : FusedKernelFunction<FusedAttentionFunction<TKernel>>
     where TKernel : IFusedAttentionKernel
 {
     /// <inheritdoc/>
     public override string Name => "FusedAttention";
 
-    /// <summary>Inputs: query, key, value, key padding mask (or null). Output: <c>[batch, queries, heads, headDim]</c>.</summary>
-    public override List<Tensor> forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    /// <summary>Inputs: query, key, value, key padding mask (or null). Output: <c>[batch, queries, heads, headDim]</c>; residual: the log-sum-exp.</summary>
+    protected override (List<Tensor> Outputs, List<Tensor> Residuals) Forward(object?[] inputs)
     {
-        var query = (Tensor)vars[0];
-        var key = (Tensor)vars[1];
-        var value = (Tensor)vars[2];
-        var mask = vars[3] as Tensor;
-        var (output, logSumExp) = FusedAttention<TKernel>.RunForward(query, key, value, mask);
-        ctx.save_for_backward([query, key, value, output, logSumExp, mask!]);
-        return [output];
+        var (output, logSumExp) = FusedAttention<TKernel>.RunForward((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!, inputs[3] as Tensor);
+        return ([output], [logSumExp]);
     }
 
     /// <summary>The gradients of query, key and value; none for the mask.</summary>
-    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    protected override List<Tensor> Backward(object?[] inputs, List<Tensor> outputs, List<Tensor> residuals, List<Tensor> outputGradients)
     {
-        return FusedKernelSupport.WithSavedTensors(ctx, saved =>
-        {
-            var (query, key, value) = FusedAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], grad_outputs[0]);
-            return [query, key, value, null!];
-        });
+        var (query, key, value) = FusedAttention<TKernel>.RunBackward((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!,
+            outputs[0], residuals[0], inputs[3] as Tensor, outputGradients[0]);
+        return [query, key, value, null!];
     }
 }

@@ -64,14 +64,7 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
         if (WhyNotFused(featureQuery, featureKey, value, keyPaddingMask) is not null)
             return LinearAttentionReference.Forward(featureQuery, featureKey, value, TKernel.Causal, keyPaddingMask);
 
-        bool needsGradient = is_grad_enabled() && (featureQuery.requires_grad || featureKey.requires_grad || value.requires_grad);
-        if (!needsGradient)
-        {
-            var (output, normaliser) = RunForward(featureQuery, featureKey, value, keyPaddingMask);
-            normaliser.Dispose();
-            return output;
-        }
-        return FusedLinearAttentionFunction<TKernel>.apply(featureQuery, featureKey, value, keyPaddingMask)[0];
+        return FusedLinearAttentionFunction<TKernel>.Run(featureQuery, featureKey, value, keyPaddingMask)[0];
     }
 
     /// <summary>
@@ -174,31 +167,24 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
 /// (O(seq) extra memory); backward runs the generated backward kernel.
 /// </summary>
 /// <typeparam name="TKernel">The generated kernel.</typeparam>
-public sealed class FusedLinearAttentionFunction<TKernel> : torch.autograd.MultiTensorFunction<FusedLinearAttentionFunction<TKernel>>
+public sealed class FusedLinearAttentionFunction<TKernel> : FusedKernelFunction<FusedLinearAttentionFunction<TKernel>>
     where TKernel : IFusedLinearAttentionKernel
 {
     /// <inheritdoc/>
     public override string Name => "FusedLinearAttention";
 
-    /// <summary>Inputs: φ(Q), φ(K), V, key padding mask (or null). Output: <c>[batch, heads, seq, headDim]</c>.</summary>
-    public override List<Tensor> forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    /// <summary>Inputs: φ(Q), φ(K), V, key padding mask (or null). Output: <c>[batch, heads, seq, headDim]</c>; residual: the normalisers.</summary>
+    protected override (List<Tensor> Outputs, List<Tensor> Residuals) Forward(object?[] inputs)
     {
-        var featureQuery = (Tensor)vars[0];
-        var featureKey = (Tensor)vars[1];
-        var value = (Tensor)vars[2];
-        var mask = vars[3] as Tensor;
-        var (output, normaliser) = FusedLinearAttention<TKernel>.RunForward(featureQuery, featureKey, value, mask);
-        ctx.save_for_backward([featureQuery, featureKey, value, output, normaliser, mask!]);
-        return [output];
+        var (output, normaliser) = FusedLinearAttention<TKernel>.RunForward((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!, inputs[3] as Tensor);
+        return ([output], [normaliser]);
     }
 
     /// <summary>The gradients of φ(Q), φ(K) and V; none for the mask.</summary>
-    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    protected override List<Tensor> Backward(object?[] inputs, List<Tensor> outputs, List<Tensor> residuals, List<Tensor> outputGradients)
     {
-        return FusedKernelSupport.WithSavedTensors(ctx, saved =>
-        {
-            var (query, key, value) = FusedLinearAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], grad_outputs[0]);
-            return [query, key, value, null!];
-        });
+        var (query, key, value) = FusedLinearAttention<TKernel>.RunBackward((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!,
+            outputs[0], residuals[0], inputs[3] as Tensor, outputGradients[0]);
+        return [query, key, value, null!];
     }
 }

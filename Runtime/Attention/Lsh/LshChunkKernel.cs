@@ -191,21 +191,12 @@ public interface ILshChunkKernel
 public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
 {
     /// <summary>
-    /// Null when the kernel serves these tensors; otherwise why not: a device other than the CPU, a dtype other than
-    /// float32 and float64, a tensor over 2 GiB, no SIMD acceleration.
+    /// Null when the kernel serves these tensors; otherwise why not: what <see cref="FusedKernelSupport.WhyNotFused"/>
+    /// rules out (the shared query-keys serve as queries and keys), or sorted rounds over 2 GiB.
     /// </summary>
-    public static string? WhyNotFused(Tensor queryKey)
-    {
-        if (queryKey.device_type != DeviceType.CPU)
-            return $"the fused kernel runs on the CPU; these tensors are on {queryKey.device}";
-        if (queryKey.dtype is not (ScalarType.Float32 or ScalarType.Float64))
-            return $"the fused kernel runs on float32 and float64; these tensors are {queryKey.dtype}";
-        if (queryKey.numel() * queryKey.ElementSize * 4 > TensorMemory.MaxBytes)
-            return "the sorted rounds are larger than 2 GiB";
-        if (!SimdWidth.Any)
-            return "this machine has no SIMD acceleration";
-        return null;
-    }
+    public static string? WhyNotFused(Tensor queryKey) =>
+        FusedKernelSupport.WhyNotFused(queryKey, queryKey, queryKey, null)
+        ?? (queryKey.numel() * queryKey.ElementSize * 4 > TensorMemory.MaxBytes ? "the sorted rounds are larger than 2 GiB" : null);
 
     /// <summary>
     /// The chunk attention of sorted rows <c>[batch, heads, rounds · length, headDim]</c>: output of that shape and
@@ -214,18 +205,11 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
     /// </summary>
     public static (Tensor Output, Tensor LogSumExp) Apply(Tensor query, Tensor key, Tensor value, Tensor positions, Tensor chunkOf, Tensor valid, bool causal)
     {
-        bool needsGradient = is_grad_enabled() && (query.requires_grad || key.requires_grad || value.requires_grad);
-        if (!needsGradient)
-        {
-            using var scope = NewDisposeScope();
-            var (output, logSumExp) = RunForward(query, key, value, new Plan(positions.contiguous(), chunkOf.contiguous(), valid.to(ScalarType.Bool).contiguous(), causal));
-            return (output.MoveToOuterDisposeScope(), logSumExp.MoveToOuterDisposeScope());
-        }
-        // The node keeps its own handles to the index tensors until its backward pass has run, whatever scope made them.
-        Tensor Own(Tensor t) => t.detach().contiguous().DetachFromDisposeScope();
-        var plan = new Plan(Own(positions), Own(chunkOf), Own(valid.to(ScalarType.Bool)), causal);
-        var outputs = LshChunkAttentionFunction<TKernel>.apply(plan, query, key, value);
-        return (outputs[0], outputs[1]);
+        using var scope = NewDisposeScope();
+        // The autograd node saves the index tensors with the rest, so they live until its backward pass has run.
+        var outputs = LshChunkAttentionFunction<TKernel>.Run(query, key, value,
+            positions.contiguous(), chunkOf.contiguous(), valid.to(ScalarType.Bool).contiguous(), causal);
+        return (outputs[0].MoveToOuterDisposeScope(), outputs[1].MoveToOuterDisposeScope());
     }
 
     /// <summary>
@@ -238,6 +222,7 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
                 (q, k, v, positions, chunkOf, valid, _, c) => Apply(q, k, v, positions, chunkOf, valid, c))
             : LshAttentionReference.Forward(queryKey, value, rotations, TKernel.BucketSize, causal, keyPaddingMask);
 
+    /// <summary>The index tensors of a call: contiguous, bool for <paramref name="Valid"/>.</summary>
     internal sealed record Plan(Tensor Positions, Tensor ChunkOf, Tensor Valid, bool Causal);
 
     internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor query, Tensor key, Tensor value, Plan plan, int vectorBits = 0)
@@ -307,41 +292,31 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
     }
 }
 
-/// <summary>The autograd node of <see cref="LshChunkAttention{TKernel}"/>: saves the sorted rows, output and log-sum-exp.</summary>
-public sealed class LshChunkAttentionFunction<TKernel> : torch.autograd.MultiTensorFunction<LshChunkAttentionFunction<TKernel>>
+/// <summary>The autograd node of <see cref="LshChunkAttention{TKernel}"/>: saves the sorted rows, the index tensors, output and log-sum-exp.</summary>
+public sealed class LshChunkAttentionFunction<TKernel> : FusedKernelFunction<LshChunkAttentionFunction<TKernel>>
     where TKernel : ILshChunkKernel
 {
     /// <inheritdoc/>
     public override string Name => "LshChunkAttention";
 
-    /// <summary>Inputs: the plan, sorted query, key, value. Outputs: attended rows, log-sum-exp.</summary>
-    public override List<Tensor> forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    /// <summary>
+    /// Inputs: sorted query, key, value, then positions, chunkOf, valid (contiguous; valid bool) and causal.
+    /// Outputs: attended rows, log-sum-exp.
+    /// </summary>
+    protected override (List<Tensor> Outputs, List<Tensor> Residuals) Forward(object?[] inputs)
     {
-        var plan = (LshChunkAttention<TKernel>.Plan)vars[0];
-        var (query, key, value) = ((Tensor)vars[1], (Tensor)vars[2], (Tensor)vars[3]);
-        var (output, logSumExp) = LshChunkAttention<TKernel>.RunForward(query, key, value, plan);
-        ctx.save_data("plan", plan);
-        ctx.save_for_backward([query, key, value, output, logSumExp]);
-        return [output, logSumExp];
+        var (output, logSumExp) = LshChunkAttention<TKernel>.RunForward((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!, PlanOf(inputs));
+        return ([output, logSumExp], []);
     }
 
-    /// <summary>The gradients of the sorted query, key and value.</summary>
-    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    /// <summary>The gradients of the sorted query, key and value; none for the index tensors.</summary>
+    protected override List<Tensor> Backward(object?[] inputs, List<Tensor> outputs, List<Tensor> residuals, List<Tensor> outputGradients)
     {
-        var plan = (LshChunkAttention<TKernel>.Plan)ctx.get_data("plan");
-        try
-        {
-            return FusedKernelSupport.WithSavedTensors(ctx, saved =>
-            {
-                var (q, k, v) = LshChunkAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], grad_outputs[0], grad_outputs[1], plan);
-                return [null!, q, k, v];
-            });
-        }
-        finally
-        {
-            plan.Positions.Dispose();
-            plan.ChunkOf.Dispose();
-            plan.Valid.Dispose();
-        }
+        var (query, key, value) = LshChunkAttention<TKernel>.RunBackward((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!,
+            outputs[0], outputs[1], outputGradients[0], outputGradients[1], PlanOf(inputs));
+        return [query, key, value, null!, null!, null!, null!];
     }
+
+    private static LshChunkAttention<TKernel>.Plan PlanOf(object?[] inputs) =>
+        new((Tensor)inputs[3]!, (Tensor)inputs[4]!, (Tensor)inputs[5]!, (bool)inputs[6]!);
 }
