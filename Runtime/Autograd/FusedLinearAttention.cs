@@ -1,44 +1,10 @@
 using System.Numerics;
-using TorchSharp;
 using XformerDsl.Attention;
 using XformerDsl.Attention.Linear;
 using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Autograd;
-
-/// <summary>
-/// A fused linear attention kernel as the generator emits it for one declaration: the feature count, head size, chunk
-/// and causality are constants; forward and backward over φ(Q), φ(K) and V. The feature map itself stays outside the
-/// kernel, so TorchSharp autograd differentiates it (T2R's W and b, elu + 1, FAVOR+'s exponentials).
-/// <see cref="FusedLinearAttention{TKernel}"/> wires any implementation into autograd.
-/// </summary>
-public interface IFusedLinearAttentionKernel
-{
-    /// <summary>Values per head.</summary>
-    static abstract int HeadDim { get; }
-
-    /// <summary>m, features per head.</summary>
-    static abstract int Features { get; }
-
-    /// <summary>True when query i sees keys 0..i only.</summary>
-    static abstract bool Causal { get; }
-
-    /// <summary>What the kernel computes, for messages.</summary>
-    static abstract string Description { get; }
-
-    /// <summary>Writes the output and each query's normaliser.</summary>
-    static abstract void Forward<T, TVec, TOps>(in LinearAttentionForwardArguments<T> args)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TVec : struct
-        where TOps : ISimdOps<TVec, T>;
-
-    /// <summary>Writes the gradients of φ(Q), φ(K) and V.</summary>
-    static abstract void Backward<T, TVec, TOps>(in LinearAttentionBackwardArguments<T> args)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TVec : struct
-        where TOps : ISimdOps<TVec, T>;
-}
 
 /// <summary>
 /// Runs a generated linear attention kernel from TorchSharp: checks the tensors, takes
@@ -159,32 +125,5 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
             where TVec : struct
             where TOps : ISimdOps<TVec, T> =>
             TKernel.Backward<T, TVec, TOps>(BackwardArguments(forward.Arguments<T>(), outputGradient, queryGradient, keyGradient, valueGradient));
-    }
-}
-
-/// <summary>
-/// The autograd node of a fused linear attention kernel: forward saves the inputs, the output and the normalisers
-/// (O(seq) extra memory); backward runs the generated backward kernel.
-/// </summary>
-/// <typeparam name="TKernel">The generated kernel.</typeparam>
-public sealed class FusedLinearAttentionFunction<TKernel> : FusedKernelFunction<FusedLinearAttentionFunction<TKernel>>
-    where TKernel : IFusedLinearAttentionKernel
-{
-    /// <inheritdoc/>
-    public override string Name => "FusedLinearAttention";
-
-    /// <summary>Inputs: φ(Q), φ(K), V, key padding mask (or null). Output: <c>[batch, heads, seq, headDim]</c>; residual: the normalisers.</summary>
-    protected override (List<Tensor> Outputs, List<Tensor> Residuals) Forward(object?[] inputs)
-    {
-        var (output, normaliser) = FusedLinearAttention<TKernel>.RunForward((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!, inputs[3] as Tensor);
-        return ([output], [normaliser]);
-    }
-
-    /// <summary>The gradients of φ(Q), φ(K) and V; none for the mask.</summary>
-    protected override List<Tensor> Backward(object?[] inputs, List<Tensor> outputs, List<Tensor> residuals, List<Tensor> outputGradients)
-    {
-        var (query, key, value) = FusedLinearAttention<TKernel>.RunBackward((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!,
-            outputs[0], residuals[0], inputs[3] as Tensor, outputGradients[0]);
-        return [query, key, value, null!];
     }
 }
