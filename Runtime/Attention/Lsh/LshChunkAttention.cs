@@ -1,4 +1,5 @@
 using System.Numerics;
+using XformerDsl.Attention.Sorted;
 using XformerDsl.Autograd;
 using XformerDsl.Kernels;
 using static TorchSharp.torch;
@@ -28,8 +29,9 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
     {
         using var scope = NewDisposeScope();
         // The autograd node saves the index tensors with the rest, so they live until its backward pass has run.
+        var chunks = SortedChunkPlan.Of(positions, chunkOf, TKernel.BucketSize);
         var outputs = LshChunkAttentionFunction<TKernel>.Run(query, key, value,
-            positions.contiguous(), chunkOf.contiguous(), valid.to(ScalarType.Bool).contiguous(), causal);
+            chunks.Positions, chunks.ChunkOf, valid.to(ScalarType.Bool).contiguous(), causal);
         return (outputs[0].MoveToOuterDisposeScope(), outputs[1].MoveToOuterDisposeScope());
     }
 
@@ -43,8 +45,8 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
                 (q, k, v, positions, chunkOf, valid, _, c) => Apply(q, k, v, positions, chunkOf, valid, c))
             : LshAttentionReference.Forward(queryKey, value, rotations, TKernel.BucketSize, causal, keyPaddingMask);
 
-    /// <summary>The index tensors of a call: contiguous, bool for <paramref name="Valid"/>.</summary>
-    internal sealed record Plan(Tensor Positions, Tensor ChunkOf, Tensor Valid, bool Causal);
+    /// <summary>What the kernel reads besides the rows: the sorting, and LSH's mask inputs (contiguous bool <paramref name="Valid"/>).</summary>
+    internal sealed record Plan(SortedChunkPlan Chunks, Tensor Valid, bool Causal);
 
     internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor query, Tensor key, Tensor value, Plan plan, int vectorBits = 0)
     {
@@ -72,12 +74,12 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
 
     private static unsafe LshChunkArguments Lsh(Plan plan, Tensor query) => new()
     {
-        Positions = TensorMemory.Pointer<long>(plan.Positions),
-        ChunkOf = TensorMemory.Pointer<long>(plan.ChunkOf),
+        Positions = TensorMemory.Pointer<long>(plan.Chunks.Positions),
+        ChunkOf = TensorMemory.Pointer<long>(plan.Chunks.ChunkOf),
         Valid = TensorMemory.Pointer<byte>(plan.Valid),
-        Rounds = (int)plan.ChunkOf.shape[2],
-        Length = (int)plan.ChunkOf.shape[3],
-        ChunksPerRound = (int)(plan.ChunkOf.shape[3] / TKernel.BucketSize),
+        Rounds = plan.Chunks.Rounds,
+        Length = plan.Chunks.Length,
+        ChunksPerRound = plan.Chunks.ChunksPerRound,
         Heads = (int)query.shape[1],
         Causal = plan.Causal,
     };

@@ -1,3 +1,4 @@
+using XformerDsl.Attention.Sorted;
 using XformerDsl.Autograd;
 using static TorchSharp.torch;
 
@@ -29,5 +30,5 @@ public sealed class LshChunkAttentionFunction<TKernel> : FusedKernelFunction<Lsh
     }
 
     private static LshChunkAttention<TKernel>.Plan PlanOf(object?[] inputs) =>
-        new((Tensor)inputs[3]!, (Tensor)inputs[4]!, (Tensor)inputs[5]!, (bool)inputs[6]!);
+        new(new SortedChunkPlan((Tensor)inputs[3]!, (Tensor)inputs[4]!, TKernel.BucketSize), (Tensor)inputs[5]!, (bool)inputs[6]!);
 }
