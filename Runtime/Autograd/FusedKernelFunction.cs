@@ -59,13 +59,20 @@ public abstract class FusedKernelFunction<TSelf> : torch.autograd.MultiTensorFun
     public sealed override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
         var kept = (SavedInputs)ctx.get_data(InputsKey);
-        return FusedKernelSupport.WithSavedTensors(ctx, saved =>
+        // Each call to get_saved_variables unpacks fresh handles; they are released here rather than left to finalizers.
+        var saved = ctx.get_saved_variables();
+        try
         {
             int inputCount = kept.NonTensors.Length, outputCount = kept.OutputCount;
             var inputs = kept.NonTensors.Select((input, i) => input ?? saved[i]).ToArray();
             return Backward(inputs, saved.GetRange(inputCount, outputCount),
                 saved.GetRange(inputCount + outputCount, saved.Count - inputCount - outputCount), grad_outputs);
-        });
+        }
+        finally
+        {
+            foreach (var tensor in saved)
+                tensor?.Dispose();
+        }
     }
 
     // The inputs that are not tensors (null where the input is a tensor or absent), and how many outputs were saved after the inputs.

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace XformerDsl.Autograd;
 
-/// <summary>What every fused attention kernel (softmax or linear) needs of its tensors, and which SIMD width it runs at.</summary>
+/// <summary>What every fused attention kernel (softmax or linear) needs of its tensors, and the softmax kernels' arguments.</summary>
 public static class FusedKernelSupport
 {
     /// <summary>
@@ -28,27 +28,6 @@ public static class FusedKernelSupport
             return "this machine has no SIMD acceleration";
         return null;
     }
-
-    /// <summary>
-    /// Runs a fused kernel's backward step on the tensors its forward pass saved. Each call to
-    /// <c>get_saved_variables</c> unpacks fresh handles; they are released here rather than left to finalizers.
-    /// </summary>
-    public static List<Tensor> WithSavedTensors(torch.autograd.AutogradContext ctx, Func<List<Tensor>, List<Tensor>> backward)
-    {
-        var saved = ctx.get_saved_variables();
-        try
-        {
-            return backward(saved);
-        }
-        finally
-        {
-            foreach (var tensor in saved)
-                tensor?.Dispose();
-        }
-    }
-
-    /// <summary>The SIMD width to run at: <paramref name="forced"/> (512, 256 or 128, for tests) or the widest accelerated.</summary>
-    public static int VectorBits(int forced) => SimdDispatch.VectorBits(forced);
 
     /// <summary>
     /// The arguments of a softmax attention kernel over <c>[batch, heads, rows, headDim]</c> tensors the kernel can read
