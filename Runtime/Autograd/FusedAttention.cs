@@ -1,46 +1,9 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
-using TorchSharp;
 using XformerDsl.Attention;
 using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Autograd;
-
-/// <summary>
-/// A fused attention kernel as the generator emits it for one model: forward and backward over raw memory, specialised
-/// at compile time (head size, pattern, tile sizes are constants), plus the reference composition that serves the
-/// tensors the kernel does not. <see cref="FusedAttention{TKernel}"/> wires any implementation into TorchSharp autograd.
-/// </summary>
-public interface IFusedAttentionKernel
-{
-    /// <summary>The head size the kernel is compiled for.</summary>
-    static abstract int HeadDim { get; }
-
-    /// <summary>
-    /// The longest sequence the kernel serves: a pattern family's block layout is computed for the model's MaxLength.
-    /// Unlimited by default.
-    /// </summary>
-    static virtual int MaxLength => int.MaxValue;
-
-    /// <summary>What the kernel computes, for messages, e.g. <c>TinyGpt: causal full attention, head size 64</c>.</summary>
-    static abstract string Description { get; }
-
-    /// <summary>The same attention composed from TorchSharp ops: any device, any dtype.</summary>
-    static abstract Tensor Reference(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask);
-
-    /// <summary>Writes the output and the log-sum-exp of every query.</summary>
-    static abstract void Forward<T, TVec, TOps>(in AttentionForwardArguments<T> args)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TVec : struct
-        where TOps : ISimdOps<TVec, T>;
-
-    /// <summary>Writes the query, key and value gradients.</summary>
-    static abstract void Backward<T, TVec, TOps>(in AttentionBackwardArguments<T> args)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TVec : struct
-        where TOps : ISimdOps<TVec, T>;
-}
 
 /// <summary>
 /// Runs a generated attention kernel from TorchSharp: checks the tensors, takes the reference path for tensors the
@@ -70,16 +33,7 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
                 $"cut the sequence to {TKernel.MaxLength} tokens, or declare a larger MaxLength.");
         if (WhyNotFused(query, key, value, keyPaddingMask) is not null)
             return TKernel.Reference(query, key, value, keyPaddingMask);
-
-        bool needsGradient = is_grad_enabled() && (query.requires_grad || key.requires_grad || value.requires_grad);
-        if (!needsGradient)
-        {
-            var (output, logSumExp) = RunForward(query, key, value, keyPaddingMask);
-            logSumExp.Dispose();
-            return output.transpose(1, 2);
-        }
-        var outputs = FusedAttentionFunction<TKernel>.apply(query, key, value, keyPaddingMask);
-        return outputs[0].transpose(1, 2);
+        return FusedAttentionFunction<TKernel>.Run(query, key, value, keyPaddingMask)[0].transpose(1, 2);
     }
 
     /// <summary>
@@ -107,10 +61,7 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         var v = TensorMemory.Readable(value);
         var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
         var o = output.transpose(1, 2);
-        if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Forward(FusedKernelSupport.ForwardArguments<float>(q, k, v, o, logSumExp, mask, TKernel.HeadDim), vectorBits);
-        else
-            Dispatch<double>.Forward(FusedKernelSupport.ForwardArguments<double>(q, k, v, o, logSumExp, mask, TKernel.HeadDim), vectorBits);
+        SimdDispatch.Run(query.dtype, new ForwardCall(q, k, v, o, logSumExp, mask), vectorBits);
         return (output, logSumExp);
     }
 
@@ -129,150 +80,29 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         var dO = TensorMemory.Readable(outputGradient.transpose(1, 2));
         var lse = logSumExp.contiguous();
         var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
-        if (query.dtype == ScalarType.Float32)
-            Dispatch<float>.Backward(FusedKernelSupport.BackwardArguments<float>(FusedKernelSupport.ForwardArguments<float>(q, k, v, o, lse, mask, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), vectorBits);
-        else
-            Dispatch<double>.Backward(FusedKernelSupport.BackwardArguments<double>(FusedKernelSupport.ForwardArguments<double>(q, k, v, o, lse, mask, TKernel.HeadDim), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+        SimdDispatch.Run(query.dtype, new BackwardCall(new ForwardCall(q, k, v, o, lse, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
         return (queryGradient, keyGradient, valueGradient);
     }
 
-    // The widest accelerated SIMD width unless a test forces one; the accelerated checks are JIT-time constants.
-    private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    // The kernel's tensors; the typed arguments are built once the dtype is known.
+    private readonly struct ForwardCall(Tensor query, Tensor key, Tensor value, Tensor output, Tensor logSumExp, Tensor? keyMask) : ISimdCall
     {
-        public static void Forward(in AttentionForwardArguments<T> args, int vectorBits)
-        {
-            switch (Bits(vectorBits))
-            {
-                case 512: TKernel.Forward<T, Vector512<T>, Simd512<T>>(args); break;
-                case 256: TKernel.Forward<T, Vector256<T>, Simd256<T>>(args); break;
-                default: TKernel.Forward<T, Vector128<T>, Simd128<T>>(args); break;
-            }
-        }
+        public void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T> =>
+            TKernel.Forward<T, TVec, TOps>(Arguments<T>());
 
-        public static void Backward(in AttentionBackwardArguments<T> args, int vectorBits)
-        {
-            switch (Bits(vectorBits))
-            {
-                case 512: TKernel.Backward<T, Vector512<T>, Simd512<T>>(args); break;
-                case 256: TKernel.Backward<T, Vector256<T>, Simd256<T>>(args); break;
-                default: TKernel.Backward<T, Vector128<T>, Simd128<T>>(args); break;
-            }
-        }
-
-        private static int Bits(int forced) => FusedKernelSupport.VectorBits(forced);
-    }
-}
-
-/// <summary>What every fused attention kernel (softmax or linear) needs of its tensors, and which SIMD width it runs at.</summary>
-public static class FusedKernelSupport
-{
-    /// <summary>
-    /// Null when a fused CPU kernel can read these tensors (the first is the query, whose dtype is checked); otherwise why
-    /// not: a device other than the CPU, a dtype other than float32 and float64, empty tensors, a tensor over 2 GiB, or a
-    /// machine without SIMD acceleration.
-    /// </summary>
-    public static string? WhyNotFused(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask)
-    {
-        Tensor?[] all = [query, key, value, keyPaddingMask];
-        if (all.Any(t => t is not null && t.device_type != DeviceType.CPU))
-            return $"the fused kernel runs on the CPU; these tensors are on {query.device}";
-        if (query.dtype is not (ScalarType.Float32 or ScalarType.Float64))
-            return $"the fused kernel runs on float32 and float64; these tensors are {query.dtype}";
-        if (query.numel() == 0 || key.numel() == 0)
-            return "the tensors are empty";
-        if (all.Any(t => t is not null && t.numel() * t.ElementSize > TensorMemory.MaxBytes))
-            return "a tensor is larger than 2 GiB";
-        if (!SimdWidth.Any)
-            return "this machine has no SIMD acceleration";
-        return null;
+        public AttentionForwardArguments<T> Arguments<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            FusedKernelSupport.ForwardArguments<T>(query, key, value, output, logSumExp, keyMask, TKernel.HeadDim);
     }
 
-    /// <summary>
-    /// Runs a fused kernel's backward step on the tensors its forward pass saved. Each call to
-    /// <c>get_saved_variables</c> unpacks fresh handles; they are released here rather than left to finalizers.
-    /// </summary>
-    public static List<Tensor> WithSavedTensors(torch.autograd.AutogradContext ctx, Func<List<Tensor>, List<Tensor>> backward)
+    private readonly struct BackwardCall(ForwardCall forward, Tensor outputGradient, Tensor queryGradient, Tensor keyGradient, Tensor valueGradient) : ISimdCall
     {
-        var saved = ctx.get_saved_variables();
-        try
-        {
-            return backward(saved);
-        }
-        finally
-        {
-            foreach (var tensor in saved)
-                tensor?.Dispose();
-        }
-    }
-
-    /// <summary>The SIMD width to run at: <paramref name="forced"/> (512, 256 or 128, for tests) or the widest accelerated.</summary>
-    public static int VectorBits(int forced) => forced != 0 ? forced : SimdWidth.Use512 ? 512 : SimdWidth.Use256 ? 256 : 128;
-
-    /// <summary>
-    /// The arguments of a softmax attention kernel over <c>[batch, heads, rows, headDim]</c> tensors the kernel can read
-    /// in place (see <see cref="TensorMemory.Readable"/>), scaled by 1/√<paramref name="headDim"/>, on the default threads.
-    /// </summary>
-    public static unsafe AttentionForwardArguments<T> ForwardArguments<T>(Tensor query, Tensor key, Tensor value, Tensor output,
-        Tensor logSumExp, Tensor? keyMask, int headDim)
-        where T : unmanaged, IFloatingPointIeee754<T> => new()
-        {
-            Batch = (int)query.shape[0],
-            Heads = (int)query.shape[1],
-            Queries = (int)query.shape[2],
-            Keys = (int)key.shape[2],
-            Query = TensorMemory.HeadRowsOf<T>(query),
-            Key = TensorMemory.HeadRowsOf<T>(key),
-            Value = TensorMemory.HeadRowsOf<T>(value),
-            Output = TensorMemory.HeadRowsOf<T>(output),
-            LogSumExp = TensorMemory.Pointer<T>(logSumExp),
-            KeyMask = keyMask is null ? null : TensorMemory.Pointer<byte>(keyMask),
-            Scale = T.One / T.Sqrt(T.CreateChecked(headDim)),
-            Threads = KernelParallel.DefaultThreads,
-        };
-
-    /// <summary>The arguments of a softmax attention kernel's backward pass, from its forward arguments and the gradients.</summary>
-    public static AttentionBackwardArguments<T> BackwardArguments<T>(AttentionForwardArguments<T> forward, Tensor outputGradient,
-        Tensor queryGradient, Tensor keyGradient, Tensor valueGradient)
-        where T : unmanaged, IFloatingPointIeee754<T> => new()
-        {
-            Forward = forward,
-            OutputGradient = TensorMemory.HeadRowsOf<T>(outputGradient),
-            QueryGradient = TensorMemory.HeadRowsOf<T>(queryGradient),
-            KeyGradient = TensorMemory.HeadRowsOf<T>(keyGradient),
-            ValueGradient = TensorMemory.HeadRowsOf<T>(valueGradient),
-        };
-}
-
-/// <summary>
-/// The autograd node of a fused attention kernel: forward saves the inputs, the output and the log-sum-exp (O(seq)
-/// extra memory, no score matrix); backward runs the generated backward kernel.
-/// </summary>
-/// <typeparam name="TKernel">The generated kernel.</typeparam>
-public sealed class FusedAttentionFunction<TKernel> : torch.autograd.MultiTensorFunction<FusedAttentionFunction<TKernel>>
-    where TKernel : IFusedAttentionKernel
-{
-    /// <inheritdoc/>
-    public override string Name => "FusedAttention";
-
-    /// <summary>Inputs: query, key, value, key padding mask (or null). Output: <c>[batch, queries, heads, headDim]</c>.</summary>
-    public override List<Tensor> forward(torch.autograd.AutogradContext ctx, params object[] vars)
-    {
-        var query = (Tensor)vars[0];
-        var key = (Tensor)vars[1];
-        var value = (Tensor)vars[2];
-        var mask = vars[3] as Tensor;
-        var (output, logSumExp) = FusedAttention<TKernel>.RunForward(query, key, value, mask);
-        ctx.save_for_backward([query, key, value, output, logSumExp, mask!]);
-        return [output];
-    }
-
-    /// <summary>The gradients of query, key and value; none for the mask.</summary>
-    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
-    {
-        return FusedKernelSupport.WithSavedTensors(ctx, saved =>
-        {
-            var (query, key, value) = FusedAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], grad_outputs[0]);
-            return [query, key, value, null!];
-        });
+        public void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T> =>
+            TKernel.Backward<T, TVec, TOps>(FusedKernelSupport.BackwardArguments(forward.Arguments<T>(), outputGradient, queryGradient, keyGradient, valueGradient));
     }
 }

@@ -1,45 +1,10 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
-using TorchSharp;
 using XformerDsl.Attention;
 using XformerDsl.Attention.Linear;
 using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Autograd;
-
-/// <summary>
-/// A fused linear attention kernel as the generator emits it for one declaration: the feature count, head size, chunk
-/// and causality are constants; forward and backward over φ(Q), φ(K) and V. The feature map itself stays outside the
-/// kernel, so TorchSharp autograd differentiates it (T2R's W and b, elu + 1, FAVOR+'s exponentials).
-/// <see cref="FusedLinearAttention{TKernel}"/> wires any implementation into autograd.
-/// </summary>
-public interface IFusedLinearAttentionKernel
-{
-    /// <summary>Values per head.</summary>
-    static abstract int HeadDim { get; }
-
-    /// <summary>m, features per head.</summary>
-    static abstract int Features { get; }
-
-    /// <summary>True when query i sees keys 0..i only.</summary>
-    static abstract bool Causal { get; }
-
-    /// <summary>What the kernel computes, for messages.</summary>
-    static abstract string Description { get; }
-
-    /// <summary>Writes the output and each query's normaliser.</summary>
-    static abstract void Forward<T, TVec, TOps>(in LinearAttentionForwardArguments<T> args)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TVec : struct
-        where TOps : ISimdOps<TVec, T>;
-
-    /// <summary>Writes the gradients of φ(Q), φ(K) and V.</summary>
-    static abstract void Backward<T, TVec, TOps>(in LinearAttentionBackwardArguments<T> args)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TVec : struct
-        where TOps : ISimdOps<TVec, T>;
-}
 
 /// <summary>
 /// Runs a generated linear attention kernel from TorchSharp: checks the tensors, takes
@@ -65,14 +30,7 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
         if (WhyNotFused(featureQuery, featureKey, value, keyPaddingMask) is not null)
             return LinearAttentionReference.Forward(featureQuery, featureKey, value, TKernel.Causal, keyPaddingMask);
 
-        bool needsGradient = is_grad_enabled() && (featureQuery.requires_grad || featureKey.requires_grad || value.requires_grad);
-        if (!needsGradient)
-        {
-            var (output, normaliser) = RunForward(featureQuery, featureKey, value, keyPaddingMask);
-            normaliser.Dispose();
-            return output;
-        }
-        return FusedLinearAttentionFunction<TKernel>.apply(featureQuery, featureKey, value, keyPaddingMask)[0];
+        return FusedLinearAttentionFunction<TKernel>.Run(featureQuery, featureKey, value, keyPaddingMask)[0];
     }
 
     /// <summary>
@@ -99,10 +57,7 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
         var k = TensorMemory.Readable(featureKey);
         var v = TensorMemory.Readable(value);
         var mask = keyPaddingMask?.to(ScalarType.Bool).contiguous();
-        if (value.dtype == ScalarType.Float32)
-            Dispatch<float>.Forward(ForwardArguments<float>(q, k, v, output, normaliser, mask), vectorBits);
-        else
-            Dispatch<double>.Forward(ForwardArguments<double>(q, k, v, output, normaliser, mask), vectorBits);
+        SimdDispatch.Run(value.dtype, new ForwardCall(q, k, v, output, normaliser, mask), vectorBits);
         return (output, normaliser);
     }
 
@@ -120,10 +75,7 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
         var dO = TensorMemory.Readable(outputGradient);
         var n = normaliser.contiguous();
         var mask = keyPaddingMask?.to(ScalarType.Bool).contiguous();
-        if (value.dtype == ScalarType.Float32)
-            Dispatch<float>.Backward(BackwardArguments(ForwardArguments<float>(q, k, v, output, n, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
-        else
-            Dispatch<double>.Backward(BackwardArguments(ForwardArguments<double>(q, k, v, output, n, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
+        SimdDispatch.Run(value.dtype, new BackwardCall(new ForwardCall(q, k, v, output, n, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
         return (queryGradient, keyGradient, valueGradient);
     }
 
@@ -153,61 +105,25 @@ public static class FusedLinearAttention<TKernel> where TKernel : IFusedLinearAt
             ValueGradient = TensorMemory.HeadRowsOf<T>(valueGradient),
         };
 
-    // The widest accelerated SIMD width unless a test forces one.
-    private static class Dispatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+    // The kernel's tensors; the typed arguments are built once the dtype is known.
+    private readonly struct ForwardCall(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor output, Tensor normaliser, Tensor? keyMask) : ISimdCall
     {
-        public static void Forward(in LinearAttentionForwardArguments<T> args, int vectorBits)
-        {
-            switch (FusedKernelSupport.VectorBits(vectorBits))
-            {
-                case 512: TKernel.Forward<T, Vector512<T>, Simd512<T>>(args); break;
-                case 256: TKernel.Forward<T, Vector256<T>, Simd256<T>>(args); break;
-                default: TKernel.Forward<T, Vector128<T>, Simd128<T>>(args); break;
-            }
-        }
+        public void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T> =>
+            TKernel.Forward<T, TVec, TOps>(Arguments<T>());
 
-        public static void Backward(in LinearAttentionBackwardArguments<T> args, int vectorBits)
-        {
-            switch (FusedKernelSupport.VectorBits(vectorBits))
-            {
-                case 512: TKernel.Backward<T, Vector512<T>, Simd512<T>>(args); break;
-                case 256: TKernel.Backward<T, Vector256<T>, Simd256<T>>(args); break;
-                default: TKernel.Backward<T, Vector128<T>, Simd128<T>>(args); break;
-            }
-        }
-    }
-}
-
-/// <summary>
-/// The autograd node of a fused linear attention kernel: forward saves the inputs, the output and the normalisers
-/// (O(seq) extra memory); backward runs the generated backward kernel.
-/// </summary>
-/// <typeparam name="TKernel">The generated kernel.</typeparam>
-public sealed class FusedLinearAttentionFunction<TKernel> : torch.autograd.MultiTensorFunction<FusedLinearAttentionFunction<TKernel>>
-    where TKernel : IFusedLinearAttentionKernel
-{
-    /// <inheritdoc/>
-    public override string Name => "FusedLinearAttention";
-
-    /// <summary>Inputs: φ(Q), φ(K), V, key padding mask (or null). Output: <c>[batch, heads, seq, headDim]</c>.</summary>
-    public override List<Tensor> forward(torch.autograd.AutogradContext ctx, params object[] vars)
-    {
-        var featureQuery = (Tensor)vars[0];
-        var featureKey = (Tensor)vars[1];
-        var value = (Tensor)vars[2];
-        var mask = vars[3] as Tensor;
-        var (output, normaliser) = FusedLinearAttention<TKernel>.RunForward(featureQuery, featureKey, value, mask);
-        ctx.save_for_backward([featureQuery, featureKey, value, output, normaliser, mask!]);
-        return [output];
+        public LinearAttentionForwardArguments<T> Arguments<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+            ForwardArguments<T>(featureQuery, featureKey, value, output, normaliser, keyMask);
     }
 
-    /// <summary>The gradients of φ(Q), φ(K) and V; none for the mask.</summary>
-    public override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    private readonly struct BackwardCall(ForwardCall forward, Tensor outputGradient, Tensor queryGradient, Tensor keyGradient, Tensor valueGradient) : ISimdCall
     {
-        return FusedKernelSupport.WithSavedTensors(ctx, saved =>
-        {
-            var (query, key, value) = FusedLinearAttention<TKernel>.RunBackward(saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], grad_outputs[0]);
-            return [query, key, value, null!];
-        });
+        public void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T> =>
+            TKernel.Backward<T, TVec, TOps>(BackwardArguments(forward.Arguments<T>(), outputGradient, queryGradient, keyGradient, valueGradient));
     }
 }

@@ -1,4 +1,4 @@
-using TorchSharp;
+using XformerDsl.Attention.Sorted;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Attention.Lsh;
@@ -19,6 +19,8 @@ namespace XformerDsl.Attention.Lsh;
 /// of rounds whose window holds the pair. Rounds are combined by their log-sum-exp, which makes the result the
 /// softmax over the union of the rounds' windows.</item>
 /// </list>
+/// Sorting, gathering, the chunk windows, unsorting and the log-sum-exp combination are the shared
+/// <see cref="SortedChunks"/> pipeline; hashing, the shared-QK keys and the score rule (self-mask, duplicates, hidden keys) are LSH's.
 /// Unlike trax and reformer-pytorch, the look-back wraps within a round rather than into the previous round, so the
 /// duplicate count is exact: with one bucket covering the whole sequence this is exactly full attention with shared
 /// QK and the self-mask.
@@ -58,43 +60,25 @@ public static class LshAttentionReference
     {
         using var scope = NewDisposeScope();
         var layout = LshLayout.Of(queryKey, value, rotations, bucketSize, keyPaddingMask);
-        long batch = layout.Batch, heads = layout.Heads, rounds = layout.Rounds, length = layout.Length;
-        long headDim = queryKey.shape[3];
         var (qk, v, valid) = layout.Pad(queryKey, value, keyPaddingMask);
-        var sorting = LshSorting.Of(qk, rotations, bucketSize);
+        var sorted = SortedChunks.Of(LshHashing.Buckets(qk, rotations), bucketSize);
 
-        var q = sorting.Gather(qk);
+        var q = sorted.Gather(qk);
         var k = nn.functional.normalize(q, p: 2, dim: -1);
-        var positions = sorting.Order.reshape(batch, heads, -1);
-        var (attended, logSumExp) = chunkAttention(q, k, sorting.Gather(v), positions, sorting.ChunkOf(bucketSize), valid, bucketSize, causal);
-
-        // Back to positions, then combine the rounds by their log-sum-exp: softmax over the union of the windows.
-        var output = sorting.Unsort(attended.view(batch, heads, rounds, length, headDim));
-        var roundLogSumExp = sorting.Unsort(logSumExp.view(batch, heads, rounds, length, 1));
-        var weights = roundLogSumExp.softmax(2);
-        var combined = (output * weights).sum(2);
-        return combined.narrow(2, 0, queryKey.shape[2]).MoveToOuterDisposeScope();
+        var (attended, logSumExp) = chunkAttention(q, k, sorted.Gather(v), sorted.Positions, sorted.ChunkOf, valid, bucketSize, causal);
+        return sorted.CombineRounds(attended, logSumExp).narrow(2, 0, queryKey.shape[2]).MoveToOuterDisposeScope();
     }
 
     /// <summary>The chunk attention composed from TorchSharp ops (see <see cref="SortedChunkAttention"/>): the oracle of the fused kernel.</summary>
     public static (Tensor Output, Tensor LogSumExp) ChunkAttention(Tensor query, Tensor key, Tensor value,
-        Tensor positions, Tensor chunkOf, Tensor valid, int bucketSize, bool causal)
+        Tensor positions, Tensor chunkOf, Tensor valid, int bucketSize, bool causal) =>
+        SortedChunkAttentionReference.Compose(query, key, value, positions, chunkOf.shape[2], bucketSize,
+            (scores, queryPositions, keyPositions) => ScoreRule(scores, queryPositions, keyPositions, chunkOf, valid, causal));
+
+    // LSH's part of the chunk scores: duplicates across rounds, the self-mask, hidden keys.
+    private static Tensor ScoreRule(Tensor scores, Tensor queryPositions, Tensor keyPositions, Tensor chunkOf, Tensor valid, bool causal)
     {
-        using var scope = NewDisposeScope();
-        long batch = query.shape[0], heads = query.shape[1], headDim = query.shape[3];
-        long rounds = chunkOf.shape[2], length = chunkOf.shape[3], chunks = length / bucketSize;
-        var q = query.view(batch, heads, rounds, chunks, bucketSize, headDim);
-        var k = key.view(batch, heads, rounds, chunks, bucketSize, headDim);
-        var vs = value.view(batch, heads, rounds, chunks, bucketSize, headDim);
-        var queryPositions = positions.view(batch, heads, rounds, chunks, bucketSize);
-
-        // Each chunk's window: the previous chunk of the same round, then the chunk itself (2 · bucket keys).
-        Tensor Window(Tensor x, int dim) => cat([x.roll(1, dim), x], dim + 1);
-        var keys = Window(k, 3).view(batch, heads, rounds, chunks, 2 * bucketSize, headDim);
-        var values = Window(vs, 3).view(batch, heads, rounds, chunks, 2 * bucketSize, headDim);
-        var keyPositions = Window(queryPositions, 3).view(batch, heads, rounds, chunks, 2 * bucketSize);
-
-        var scores = q.matmul(keys.transpose(-2, -1)) / Math.Sqrt(headDim);   // [b, h, r, c, bucket, 2·bucket]
+        long batch = scores.shape[0], heads = scores.shape[1], chunks = chunkOf.shape[3] / queryPositions.shape[^1];
         var qPos = queryPositions.unsqueeze(-1);
         var kPos = keyPositions.unsqueeze(-2);
 
@@ -111,12 +95,7 @@ public static class LshAttentionReference
         var hidden = GatherValid(valid, keyPositions, batch, heads).unsqueeze(-2).logical_not();
         if (causal)
             hidden = hidden.logical_or(kPos.gt(qPos));
-        scores = scores.masked_fill(hidden, HiddenScore);
-
-        var logSumExp = scores.logsumexp(-1, keepdim: true);
-        var attended = (scores - logSumExp).exp().matmul(values);   // [b, h, r, c, bucket, headDim]
-        return (attended.view(batch, heads, rounds * length, headDim).MoveToOuterDisposeScope(),
-            logSumExp.view(batch, heads, rounds * length).MoveToOuterDisposeScope());
+        return scores.masked_fill(hidden, HiddenScore);
     }
 
     // x[b, h, rounds, length] indexed by positions [b, h, r, c, n] → [b, h, r, c, n, rounds].

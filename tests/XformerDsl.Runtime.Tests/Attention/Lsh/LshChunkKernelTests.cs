@@ -1,5 +1,6 @@
 using TorchSharp;
 using XformerDsl.Attention.Lsh;
+using XformerDsl.Attention.Sorted;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -75,6 +76,40 @@ public class LshChunkKernelTests
         AssertClose(expected, actual, "output");
         AssertClose(expectedGrads[0], actualGrads[0], "query-key gradient");
         AssertClose(expectedGrads[1], actualGrads[1], "value gradient");
+    }
+
+    [Theory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(128)]
+    public void Every_simd_width_computes_the_same_chunk_attention(int vectorBits)
+    {
+        using var scope = NewDisposeScope();
+        const int bucket = 16, headDim = 32, rounds = 2;
+        long batch = 2, heads = 2, length = 4L * bucket, rows = rounds * length;
+        var generator = new torch.Generator(13);
+        var q = randn(new[] { batch, heads, rows, (long)headDim }, dtype: float64, generator: generator).requires_grad_(true);
+        var k = randn(new[] { batch, heads, rows, (long)headDim }, dtype: float64, generator: generator).requires_grad_(true);
+        var v = randn(new[] { batch, heads, rows, (long)headDim }, dtype: float64, generator: generator).requires_grad_(true);
+        var order = rand(new[] { batch, heads, (long)rounds, length }, dtype: float64, generator: generator).argsort(-1);
+        var chunkOf = order.argsort(-1).div(bucket, rounding_mode: RoundingMode.floor);
+        var positions = order.reshape(batch, heads, rows);
+        var valid = rand(new[] { batch, length }, dtype: float64, generator: generator).gt(0.2);
+        var dO = randn(new[] { batch, heads, rows, (long)headDim }, dtype: float64, generator: generator);
+        var dLse = randn(new[] { batch, heads, rows }, dtype: float64, generator: generator);
+
+        var (expected, expectedLse) = LshAttentionReference.ChunkAttention(q, k, v, positions, chunkOf, valid, bucket, causal: true);
+        var expectedGrads = torch.autograd.grad([expected, expectedLse], [q, k, v], [dO, dLse]);
+        using var noGrad = no_grad();
+        var plan = new LshChunkAttention<LshKernel16.SelfAttention.Kernel>.Plan(SortedChunkPlan.Of(positions, chunkOf, bucket), valid.contiguous(), Causal: true);
+        var (actual, actualLse) = LshChunkAttention<LshKernel16.SelfAttention.Kernel>.RunForward(q, k, v, plan, vectorBits);
+        var (dq, dk, dv) = LshChunkAttention<LshKernel16.SelfAttention.Kernel>.RunBackward(q, k, v, actual, actualLse, dO, dLse, plan, vectorBits);
+
+        AssertClose(expected, actual, "output");
+        AssertClose(expectedLse, actualLse, "log-sum-exp");
+        AssertClose(expectedGrads[0], dq, "query gradient");
+        AssertClose(expectedGrads[1], dk, "key gradient");
+        AssertClose(expectedGrads[2], dv, "value gradient");
     }
 
     [Fact]

@@ -1,0 +1,80 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Autograd;
+
+/// <summary>
+/// The autograd node every fused kernel shares. A kernel supplies <see cref="Forward"/> (outputs, and the residuals its
+/// backward pass reads, such as the log-sum-exp) and <see cref="Backward"/>; this class saves the tensor inputs, outputs
+/// and residuals, keeps non-tensor inputs (flags) as data, and releases the saved handles after the backward pass.
+/// <see cref="Run"/> is the entry point: through autograd when a gradient is needed, otherwise the plain forward pass,
+/// whose residuals are released at once.
+/// </summary>
+/// <typeparam name="TSelf">The kernel's node.</typeparam>
+public abstract class FusedKernelFunction<TSelf> : torch.autograd.MultiTensorFunction<TSelf>
+    where TSelf : FusedKernelFunction<TSelf>, new()
+{
+    private const string InputsKey = "inputs";
+
+    /// <summary>
+    /// Runs the kernel on <paramref name="inputs"/> (tensors, null for an absent optional tensor, or flags): through
+    /// <c>MultiTensorFunction.apply</c> when gradients are enabled and some input requires one, directly otherwise.
+    /// </summary>
+    /// <returns>The kernel's outputs.</returns>
+    public static List<Tensor> Run(params object?[] inputs)
+    {
+        bool needsGradient = is_grad_enabled() && inputs.Any(input => input is Tensor { requires_grad: true });
+        if (needsGradient)
+            return apply(inputs!);
+        var (outputs, residuals) = new TSelf().Forward(inputs);
+        foreach (var residual in residuals)
+            residual.Dispose();
+        return outputs;
+    }
+
+    /// <summary>Runs the forward kernel.</summary>
+    /// <param name="inputs">As passed to <see cref="Run"/>.</param>
+    /// <returns>The outputs, and the tensors besides inputs and outputs that <see cref="Backward"/> reads.</returns>
+    protected abstract (List<Tensor> Outputs, List<Tensor> Residuals) Forward(object?[] inputs);
+
+    /// <summary>Runs the backward kernel.</summary>
+    /// <param name="inputs">As passed to <see cref="Run"/>, the tensors restored from the saved ones.</param>
+    /// <param name="outputs">What <see cref="Forward"/> returned as outputs.</param>
+    /// <param name="residuals">What <see cref="Forward"/> returned as residuals.</param>
+    /// <param name="outputGradients">The gradient of each output.</param>
+    /// <returns>The gradient of each input, null for the inputs without one.</returns>
+    protected abstract List<Tensor> Backward(object?[] inputs, List<Tensor> outputs, List<Tensor> residuals, List<Tensor> outputGradients);
+
+    /// <summary>Runs <see cref="Forward"/> and saves what <see cref="Backward"/> needs.</summary>
+    public sealed override List<Tensor> forward(torch.autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (outputs, residuals) = Forward(vars);
+        // Tensors go to the autograd context, which keeps them alive with the graph; other inputs are kept as they are.
+        ctx.save_for_backward([.. vars.Select(input => (input as Tensor)!), .. outputs, .. residuals]);
+        ctx.save_data(InputsKey, new SavedInputs(vars.Select(input => input is Tensor ? null : input).ToArray(), outputs.Count));
+        return outputs;
+    }
+
+    /// <summary>Runs <see cref="Backward"/> on the saved tensors.</summary>
+    public sealed override List<Tensor> backward(torch.autograd.AutogradContext ctx, List<Tensor> grad_outputs)
+    {
+        var kept = (SavedInputs)ctx.get_data(InputsKey);
+        // Each call to get_saved_variables unpacks fresh handles; they are released here rather than left to finalizers.
+        var saved = ctx.get_saved_variables();
+        try
+        {
+            int inputCount = kept.NonTensors.Length, outputCount = kept.OutputCount;
+            var inputs = kept.NonTensors.Select((input, i) => input ?? saved[i]).ToArray();
+            return Backward(inputs, saved.GetRange(inputCount, outputCount),
+                saved.GetRange(inputCount + outputCount, saved.Count - inputCount - outputCount), grad_outputs);
+        }
+        finally
+        {
+            foreach (var tensor in saved)
+                tensor?.Dispose();
+        }
+    }
+
+    // The inputs that are not tensors (null where the input is a tensor or absent), and how many outputs were saved after the inputs.
+    private sealed record SavedInputs(object?[] NonTensors, int OutputCount);
+}

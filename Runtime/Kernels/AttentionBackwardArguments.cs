@@ -1,0 +1,24 @@
+using System.Numerics;
+
+namespace XformerDsl.Kernels;
+
+/// <summary>What a fused attention kernel's backward pass reads and writes.</summary>
+/// <typeparam name="T">float or double.</typeparam>
+public readonly unsafe struct AttentionBackwardArguments<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The forward pass's arguments, with <see cref="AttentionForwardArguments{T}.Output"/> and
+    /// <see cref="AttentionForwardArguments{T}.LogSumExp"/> holding what it wrote.</summary>
+    public required AttentionForwardArguments<T> Forward { get; init; }
+
+    /// <summary>The gradient of the loss with respect to the output, <c>[batch, heads, queries, headDim]</c>.</summary>
+    public required HeadRows<T> OutputGradient { get; init; }
+
+    /// <summary>Where the query gradient goes.</summary>
+    public required HeadRows<T> QueryGradient { get; init; }
+
+    /// <summary>Where the key gradient goes.</summary>
+    public required HeadRows<T> KeyGradient { get; init; }
+
+    /// <summary>Where the value gradient goes.</summary>
+    public required HeadRows<T> ValueGradient { get; init; }
+}
