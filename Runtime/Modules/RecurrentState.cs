@@ -5,45 +5,15 @@ using static TorchSharp.torch;
 namespace XformerDsl.Modules;
 
 /// <summary>
-/// A generated language model that generates token by token from a state: every causal model whose layers use
-/// <c>[LinearAttention]</c> (a state of fixed size) or <c>[FullAttention]</c> (a key-value cache that grows with the
-/// position). <see cref="Step"/> equals the parallel forward pass at each position.
-/// </summary>
-public interface IRecurrentLanguageModel
-{
-    /// <summary>A state for <paramref name="batch"/> sequences, each at position 0, on the model's device and dtype.</summary>
-    RecurrentState CreateState(long batch);
-
-    /// <summary>
-    /// Feeds one token per sequence and returns the logits <c>[batch, vocab]</c> for the next one. Sequences whose
-    /// <paramref name="active"/> entry is false keep their state and position (their logits are meaningless), so a batch
-    /// can hold sequences of different lengths. For inference: applies no dropout and records no gradients.
-    /// </summary>
-    /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
-    /// <param name="tokens">Token ids, <c>[batch]</c>, int64 or int32.</param>
-    /// <param name="active">Null (every sequence advances), or bool <c>[batch]</c>.</param>
-    Tensor Step(RecurrentState state, Tensor tokens, Tensor? active = null);
-}
-
-/// <summary>An attention layer that can attend one new token per sequence from a recurrent state.</summary>
-public interface IRecurrentAttention
-{
-    /// <summary>Maps <c>[batch, 1, dim]</c> (the normalised residual stream at the new token) to <c>[batch, 1, dim]</c>.</summary>
-    /// <param name="x">The new token's input.</param>
-    /// <param name="state">The model's state.</param>
-    /// <param name="layer">This layer's number, which picks its part of the state.</param>
-    Tensor Step(Tensor x, RecurrentState state, int layer);
-}
-
-/// <summary>
 /// The state of <see cref="IRecurrentLanguageModel.Step"/>: each sequence's next position and each layer's attention
-/// state, plus position tables computed once. A linear attention layer keeps an m × headDim matrix and an m-vector per
-/// head, fixed when the first step has run; a full attention layer keeps a key-value cache that grows with the position.
+/// state, plus position tables computed once. Each attention family keeps its own kind of layer state (an
+/// <see cref="ILayerState"/>) through <see cref="Layer{TState}"/>: a linear attention layer an m × headDim matrix and an
+/// m-vector per head, fixed when the first step has run; a full attention layer a key-value cache that grows with the
+/// position. A new family's generated step asks <see cref="Layer{TState}"/> for its own state; nothing here changes.
 /// </summary>
 public sealed class RecurrentState : IDisposable
 {
-    private readonly Dictionary<int, LinearAttentionState> _linear = new();
-    private readonly Dictionary<int, KeyValueCache> _keyValues = new();
+    private readonly Dictionary<int, ILayerState> _layers = new();
     private Tensor? _rotaryCos, _rotarySin, _sinusoidal;
 
     /// <summary>A state for <paramref name="batch"/> sequences at position 0.</summary>
@@ -132,34 +102,38 @@ public sealed class RecurrentState : IDisposable
         return RotaryEmbedding.Apply(x.permute(2, 1, 0, 3), rows).permute(2, 1, 0, 3);
     }
 
-    /// <summary>The linear attention state of <paramref name="layer"/>, created at zero on first use.</summary>
-    public LinearAttentionState Linear(int layer, int heads, int features, int headDim)
+    /// <summary>
+    /// The state of attention layer <paramref name="layer"/>, made by <paramref name="create"/> (from this state's batch,
+    /// MaxLength, device and dtype) on first use and kept until <see cref="Dispose"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When the layer already holds a state of another kind.</exception>
+    public TState Layer<TState>(int layer, Func<RecurrentState, TState> create) where TState : class, ILayerState
     {
-        if (!_linear.TryGetValue(layer, out var state))
-            _linear[layer] = state = new LinearAttentionState(Batch, heads, features, headDim, Device, DType);
-        return state;
+        ArgumentNullException.ThrowIfNull(create);
+        if (!_layers.TryGetValue(layer, out var state))
+            _layers[layer] = state = create(this);
+        return state as TState
+            ?? throw new InvalidOperationException($"Layer {layer} of this recurrent state holds a {state.GetType().Name}, not a {typeof(TState).Name}; each layer keeps one kind of state, so use a state made by this model's CreateState.");
     }
+
+    /// <summary>The linear attention state of <paramref name="layer"/>, created at zero on first use.</summary>
+    public LinearAttentionState Linear(int layer, int heads, int features, int headDim) =>
+        Layer(layer, state => new LinearAttentionState(state.Batch, heads, features, headDim, state.Device, state.DType));
 
     /// <summary>The key-value cache of full attention layer <paramref name="layer"/>, created empty on first use.</summary>
-    public KeyValueCache KeyValues(int layer, int heads, int headDim)
-    {
-        if (!_keyValues.TryGetValue(layer, out var cache))
-            _keyValues[layer] = cache = new KeyValueCache(Batch, heads, headDim, MaxLength, Device, DType);
-        return cache;
-    }
+    public KeyValueCache KeyValues(int layer, int heads, int headDim) =>
+        Layer(layer, state => new KeyValueCache(state.Batch, heads, headDim, state.MaxLength, state.Device, state.DType));
 
     /// <summary>Elements held by the state: fixed for linear attention, growing with the position in a key-value cache.</summary>
-    public long Elements => Positions.numel() + _linear.Values.Sum(s => s.Elements) + _keyValues.Values.Sum(c => c.Elements)
+    public long Elements => Positions.numel() + _layers.Values.Sum(s => s.Elements)
         + (_rotaryCos?.numel() ?? 0) + (_rotarySin?.numel() ?? 0) + (_sinusoidal?.numel() ?? 0);
 
     /// <summary>Frees the tensors.</summary>
     public void Dispose()
     {
         Positions.Dispose();
-        foreach (var state in _linear.Values)
+        foreach (var state in _layers.Values)
             state.Dispose();
-        foreach (var cache in _keyValues.Values)
-            cache.Dispose();
         _rotaryCos?.Dispose();
         _rotarySin?.Dispose();
         _sinusoidal?.Dispose();

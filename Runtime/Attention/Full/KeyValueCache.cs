@@ -8,7 +8,7 @@ namespace XformerDsl.Attention.Full;
 /// writes its key and value at its sequence's position and its query attends keys 0..position, through
 /// <see cref="FullAttentionReference"/>. Memory grows with the position, unlike linear attention's state.
 /// </summary>
-public sealed class KeyValueCache : IDisposable
+public sealed class KeyValueCache : XformerDsl.Modules.ILayerState
 {
     private Tensor _keys, _values;
 

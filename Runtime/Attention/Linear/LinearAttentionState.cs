@@ -7,7 +7,7 @@ namespace XformerDsl.Attention.Linear;
 /// S = Σ φ(k_j) v_jᵀ (m × headDim) and z = Σ φ(k_j) (m) over the keys so far. A new token adds its key, then its query
 /// reads <c>φ(q)ᵀ S / φ(q)·z</c>, which equals the parallel causal attention at that position. Memory is fixed.
 /// </summary>
-public sealed class LinearAttentionState : IDisposable
+public sealed class LinearAttentionState : XformerDsl.Modules.ILayerState
 {
     /// <summary>A zero state for <paramref name="batch"/> sequences.</summary>
     public LinearAttentionState(long batch, int heads, int features, int headDim, Device device, ScalarType dtype)
