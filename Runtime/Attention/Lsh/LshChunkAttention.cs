@@ -14,11 +14,18 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
 {
     /// <summary>
     /// Null when the kernel serves these tensors; otherwise why not: what <see cref="FusedKernelSupport.WhyNotFused"/>
-    /// rules out (the shared query-keys serve as queries and keys), or sorted rounds over 2 GiB.
+    /// rules out (the shared query-keys serve as queries and keys), or sorted rounds (every round of the padded sequence,
+    /// gathered in bucket order) over 2 GiB.
     /// </summary>
-    public static string? WhyNotFused(Tensor queryKey) =>
-        FusedKernelSupport.WhyNotFused(queryKey, queryKey, queryKey, null)
-        ?? (queryKey.numel() * queryKey.ElementSize * 4 > TensorMemory.MaxBytes ? "the sorted rounds are larger than 2 GiB" : null);
+    public static string? WhyNotFused(Tensor queryKey, Tensor rotations)
+    {
+        if (FusedKernelSupport.WhyNotFused(queryKey, queryKey, queryKey, null) is { } reason)
+            return reason;
+        long rounds = rotations.dim() == 4 ? rotations.shape[2] : 1;
+        long sortedBytes = LshLayout.SortedRoundsBytes(queryKey.shape[0], queryKey.shape[1], queryKey.shape[2], queryKey.shape[3],
+            rounds, TKernel.BucketSize, queryKey.ElementSize);
+        return sortedBytes > TensorMemory.MaxBytes ? "the sorted rounds are larger than 2 GiB" : null;
+    }
 
     /// <summary>
     /// The chunk attention of sorted rows <c>[batch, heads, rounds · length, headDim]</c>: output of that shape and
@@ -40,7 +47,7 @@ public static class LshChunkAttention<TKernel> where TKernel : ILshChunkKernel
     /// reference for tensors the kernel does not serve (<see cref="WhyNotFused"/>).
     /// </summary>
     public static Tensor Attend(Tensor queryKey, Tensor value, Tensor rotations, bool causal, Tensor? keyPaddingMask) =>
-        WhyNotFused(queryKey) is null
+        WhyNotFused(queryKey, rotations) is null
             ? LshAttentionReference.Attend(queryKey, value, rotations, TKernel.BucketSize, causal, keyPaddingMask,
                 (q, k, v, positions, chunkOf, valid, _, c) => Apply(q, k, v, positions, chunkOf, valid, c))
             : LshAttentionReference.Forward(queryKey, value, rotations, TKernel.BucketSize, causal, keyPaddingMask);

@@ -11,12 +11,21 @@ public sealed record LshLayout(long Batch, long Heads, long Sequence, long Lengt
     /// <summary>The padded length: <paramref name="sequence"/> rounded up to a multiple of 2·<paramref name="bucketSize"/>.</summary>
     public static long PaddedLength(long sequence, int bucketSize) => (sequence + 2L * bucketSize - 1) / (2L * bucketSize) * 2L * bucketSize;
 
+    /// <summary>
+    /// Bytes of one sorted copy of <c>[batch, heads, seq, headDim]</c> rows over every hashing round: each round gathers
+    /// the whole padded sequence in bucket order.
+    /// </summary>
+    public static long SortedRoundsBytes(long batch, long heads, long sequence, long headDim, long rounds, int bucketSize, long elementSize) =>
+        batch * heads * rounds * PaddedLength(sequence, bucketSize) * headDim * elementSize;
+
     /// <summary>Checks the shapes and works out the layout.</summary>
     /// <exception cref="ArgumentException">When the shapes disagree, naming them and the fix.</exception>
     public static LshLayout Of(Tensor queryKey, Tensor value, Tensor rotations, int bucketSize, Tensor? keyPaddingMask)
     {
         if (queryKey.dim() != 4 || !queryKey.shape.SequenceEqual(value.shape))
             throw new ArgumentException($"LSH attention expects shared query-keys and values as [batch, heads, seq, headDim] of one shape, but got {Shape(queryKey)} and {Shape(value)}.");
+        if (queryKey.dtype != value.dtype || rotations.dtype != queryKey.dtype)
+            throw new ArgumentException($"LSH attention expects query-keys, values and rotations of one dtype, but got {queryKey.dtype}, {value.dtype} and {rotations.dtype}; convert them to one (the model's dtype).");
         long batch = queryKey.shape[0], heads = queryKey.shape[1], seq = queryKey.shape[2], headDim = queryKey.shape[3];
         long length = PaddedLength(seq, bucketSize), buckets = length / bucketSize;
         if (rotations.dim() != 4 || rotations.shape[0] != heads || rotations.shape[1] != headDim || rotations.shape[3] != buckets / 2)

@@ -125,4 +125,25 @@ public class LshAttentionReferenceTests
         Assert.True(buckets.eq(expected).all().item<bool>());
         Assert.True(buckets.max().item<long>() >= 5, "some vectors must land in the negated half for the test to cover it");
     }
+
+    [Fact]
+    public void Query_keys_values_and_rotations_of_different_dtypes_are_refused_with_the_dtypes_named()
+    {
+        using var scope = NewDisposeScope();
+        var qk = randn(new[] { 1L, 2, 16, 8 }, dtype: float32);
+        var v = randn(new[] { 1L, 2, 16, 8 }, dtype: float64);
+        var rotations = LshHashing.RandomRotations(16, heads: 2, headDim: 8, rounds: 2, bucketSize: 4, seed: 1, CPU, float32);
+
+        var error = Assert.Throws<ArgumentException>(() => LshAttentionReference.Forward(qk, v, rotations, bucketSize: 4, causal: true, null));
+        Assert.Contains("Float32", error.Message);
+        Assert.Contains("Float64", error.Message);
+    }
+
+    [Fact]
+    public void Sorted_rounds_are_counted_over_every_round_of_the_padded_sequence()
+    {
+        // 8 rounds of a sequence padded from 1000 to 1024 (a multiple of 2 · 64): the fused path's size check reads this.
+        long bytes = LshLayout.SortedRoundsBytes(batch: 2, heads: 4, sequence: 1000, headDim: 64, rounds: 8, bucketSize: 64, elementSize: 4);
+        Assert.Equal(2L * 4 * 8 * 1024 * 64 * 4, bytes);
+    }
 }
