@@ -7,10 +7,14 @@ namespace XformerDsl.Generator.Diagnostics
     /// no descriptors itself, so the tables that call it (<see cref="DiagnosticDescriptors"/>, a family's own) can be
     /// initialised in any order.
     /// </summary>
-    internal static class DescriptorFactory
+    /// <remarks>
+    /// The help-link base, <c>HelpLinkBase</c>, is not written here: it is the MSBuild property
+    /// <c>XformerDslDiagnosticsHelpBase</c>, by default <c>$(XformerDslRepositoryUrl)/blob/main/docs/diagnostics/</c>
+    /// (Directory.Build.props), which the generator's project compiles in as a constant. The pages are the repository's
+    /// <c>docs/diagnostics/XF*.md</c>; the XformerDsl package carries the same pages under <c>docs/diagnostics/</c>.
+    /// </remarks>
+    internal static partial class DescriptorFactory
     {
-        /// <summary>Help pages live beside the code; the ID and <c>.md</c> are appended.</summary>
-        private const string HelpLinkBase = "https://github.com/xformerdsl/xformerdsl/blob/main/docs/diagnostics/";
 
         /// <summary>The category of diagnostics about the class and its attributes as written.</summary>
         internal const string Declaration = "XformerDsl.Declaration";

@@ -28,7 +28,7 @@ public static class DiagnosticCases
         Assert.Equal("/src/Model.cs", diagnostic.Location.GetLineSpan().Path);
         Assert.Equal(markup.Text, markup.Source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
         Assert.Equal(markup.Span, diagnostic.Location.SourceSpan);
-        Assert.Equal($"https://github.com/xformerdsl/xformerdsl/blob/main/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Equal($"{(generator::XformerDsl.Generator.Diagnostics.DescriptorFactory.HelpLinkBase)}{id}.md", diagnostic.Descriptor.HelpLinkUri);
     }
 
     /// <summary>An error leaves the model ungenerated; a warning does not.</summary>
