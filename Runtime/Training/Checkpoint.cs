@@ -84,9 +84,10 @@ public sealed record CheckpointMetadata(
 /// of the same type reproduces its outputs exactly.
 /// </summary>
 /// <remarks>
-/// Every file is written under a unique temporary name, flushed to disk and renamed over the real name, so an interrupted
-/// save leaves the previous checkpoint (or none), never a partial file. The sidecar is written last and holds the checksum
-/// of the weights it describes, so weights and sidecar from different saves are detected on load.
+/// Every file of a save is written under a unique temporary name (<c>&lt;path&gt;.&lt;guid&gt;.tmp</c>) and flushed to disk before
+/// any is renamed over its real name, the sidecar last; a save that fails while writing leaves the previous checkpoint whole
+/// and no temporary files. The sidecar holds the length and checksum of the files it describes, so weights and sidecar of
+/// different saves (a crash between the renames) are refused on load, never mixed.
 /// </remarks>
 public static class Checkpoint
 {
@@ -120,29 +121,59 @@ public static class Checkpoint
     /// checksum), creating the directory if needed.
     /// </summary>
     /// <returns>The full path of the weights.</returns>
-    public static string Save(nn.Module model, string weightsPath, CheckpointMetadata metadata)
+    public static string Save(nn.Module model, string weightsPath, CheckpointMetadata metadata) => SaveWith(model, weightsPath, metadata, companion: null);
+
+    /// <summary>
+    /// <see cref="Save"/> with a <paramref name="companion"/> file beside the weights (the
+    /// optimizer state) whose length and checksum <c>Complete</c> adds to the metadata. All files are written and flushed under
+    /// temporary names before any is renamed, the sidecar last, so a failure while writing leaves the previous checkpoint whole.
+    /// </summary>
+    internal static string SaveWith(nn.Module model, string weightsPath, CheckpointMetadata metadata,
+        (string Path, Action<Stream> Write, Func<CheckpointMetadata, long, string, CheckpointMetadata> Complete)? companion)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(metadata);
         var full = Path.GetFullPath(weightsPath);
         var format = FormatOf(full);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var (bytes, checksum) = WriteAtomically(full, stream =>
+        var written = new List<(string Temporary, string Final)>();
+        try
         {
-            if (format == CheckpointFormat.Safetensors)
-                model.save_safetensors(stream, leaveOpen: true);
-            else
-                model.save_py(stream, leaveOpen: true);
-        });
-        var complete = metadata with
+            var weights = WriteTemporary(full, written, stream =>
+            {
+                if (format == CheckpointFormat.Safetensors)
+                    model.save_safetensors(stream, leaveOpen: true);
+                else
+                    model.save_py(stream, leaveOpen: true);
+            });
+            var complete = metadata with
+            {
+                Format = format,
+                Spec = SpecJson.SpecOf(model) is { } spec ? SpecJson.ToJson(spec) : null,
+                WeightsBytes = weights.Bytes,
+                WeightsChecksum = weights.Checksum,
+            };
+            if (companion is { } extra)
+            {
+                var file = WriteTemporary(Path.GetFullPath(extra.Path), written, extra.Write);
+                complete = extra.Complete(complete, file.Bytes, file.Checksum);
+            }
+            WriteTemporary(MetadataPath(full), written, stream => JsonSerializer.Serialize(stream, complete, JsonOptions));
+            for (int i = 0; i < written.Count; i++)
+            {
+                File.Move(written[i].Temporary, written[i].Final, overwrite: true);
+                written[i] = (written[i].Final, written[i].Final);
+            }
+            return full;
+        }
+        finally
         {
-            Format = format,
-            Spec = SpecJson.SpecOf(model) is { } spec ? SpecJson.ToJson(spec) : null,
-            WeightsBytes = bytes,
-            WeightsChecksum = checksum,
-        };
-        WriteMetadata(full, complete);
-        return full;
+            foreach (var (temporary, final) in written)
+            {
+                if (temporary != final)
+                    TryDelete(temporary);
+            }
+        }
     }
 
     /// <summary>Reads the sidecar of the weights at <paramref name="weightsPath"/>.</summary>
@@ -265,35 +296,27 @@ public static class Checkpoint
         return "xxh128:" + Convert.ToHexStringLower(hash.GetCurrentHash());
     }
 
-    /// <summary>Writes the sidecar atomically.</summary>
-    internal static void WriteMetadata(string weightsFull, CheckpointMetadata metadata) =>
-        WriteAtomically(MetadataPath(weightsFull), stream => JsonSerializer.Serialize(stream, metadata, JsonOptions));
-
     /// <summary>
-    /// Writes <paramref name="path"/> through <paramref name="write"/> to <c>&lt;path&gt;.&lt;guid&gt;.tmp</c>, flushes it to disk and
-    /// renames it over <paramref name="path"/>; on failure deletes the temporary file and leaves <paramref name="path"/> as it was.
+    /// Writes <c>&lt;path&gt;.&lt;guid&gt;.tmp</c> through <paramref name="write"/> and flushes it to disk, adding it to
+    /// <paramref name="written"/> (to be renamed over <paramref name="path"/>, or deleted); deletes it if writing fails.
     /// </summary>
     /// <returns>The file's length and checksum.</returns>
-    internal static (long Bytes, string Checksum) WriteAtomically(string path, Action<Stream> write)
+    private static (long Bytes, string Checksum) WriteTemporary(string path, List<(string Temporary, string Final)> written, Action<Stream> write)
     {
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
+        written.Add((temporary, path));
+        using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
-            {
-                var stream = WriteStreamWrapper?.Invoke(file) ?? file;
-                write(stream);
-                stream.Flush();
-                file.Flush(flushToDisk: true);
-            }
-            var result = (new FileInfo(temporary).Length, ChecksumOf(temporary));
-            File.Move(temporary, path, overwrite: true);
-            return result;
+            var stream = WriteStreamWrapper?.Invoke(file) ?? file;
+            write(stream);
+            stream.Flush();
+            file.Flush(flushToDisk: true);
         }
-        catch
-        {
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        return (new FileInfo(temporary).Length, ChecksumOf(temporary));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -120,13 +120,12 @@ public static class Trainer
             var directory = Path.GetDirectoryName(checkpointPath)!;
             Directory.CreateDirectory(directory);
             var optimizerFile = Path.GetFileNameWithoutExtension(checkpointPath) + ".optimizer.pt";
-            var (optimizerBytes, optimizerChecksum) = Checkpoint.WriteAtomically(Path.Combine(directory, optimizerFile), stream => optimizer.save_py(stream, leaveOpen: true));
             using var randomState = torch.random.get_rng_state();
             var resume = new ResumeState
             {
                 OptimizerFile = optimizerFile,
-                OptimizerBytes = optimizerBytes,
-                OptimizerChecksum = optimizerChecksum,
+                OptimizerBytes = 0,        // completed once the file is written
+                OptimizerChecksum = "",
                 SamplerPosition = sampler.Position,
                 TorchRandomState = Convert.ToBase64String(randomState.data<byte>().ToArray()),
                 TrainTokens = trainTokens.Length,
@@ -143,7 +142,9 @@ public static class Trainer
                 InitialValidationLoss = initialValidationLoss,
                 Evaluations = evaluations.ToImmutable(),
             };
-            Checkpoint.Save(model, checkpointPath!, CheckpointMetadata.For(model, Report(StopReason.MaxSteps), options) with { Resume = resume });
+            Checkpoint.SaveWith(model, checkpointPath!, CheckpointMetadata.For(model, Report(StopReason.MaxSteps), options) with { Resume = resume },
+                companion: (Path.Combine(directory, optimizerFile), stream => optimizer.save_py(stream, leaveOpen: true),
+                    (metadata, bytes, checksum) => metadata with { Resume = metadata.Resume! with { OptimizerBytes = bytes, OptimizerChecksum = checksum } }));
         }
 
         void Evaluate()

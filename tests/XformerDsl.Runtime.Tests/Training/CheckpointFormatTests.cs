@@ -168,31 +168,6 @@ public sealed class CheckpointFormatTests : IDisposable
         Assert.Contains(path, withoutSidecar.Message);
     }
 
-    /// <summary>Passes writes through until a byte budget is spent, then fails as a full disk would.</summary>
-    private sealed class FailingStream(Stream inner, long budget) : Stream
-    {
-        private long _written;
-        public override bool CanRead => inner.CanRead;
-        public override bool CanSeek => inner.CanSeek;
-        public override bool CanWrite => true;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => inner.Position = value; }
-        public override void Flush() => inner.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
-        public override void SetLength(long value) => inner.SetLength(value);
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            if (_written + count > budget)
-            {
-                inner.Write(buffer, offset, (int)(budget - _written));
-                throw new IOException("No space left on device (simulated).");
-            }
-            inner.Write(buffer, offset, count);
-            _written += count;
-        }
-    }
-
     [Theory]
     [InlineData("m.safetensors")]
     [InlineData("m.pt")]
@@ -228,5 +203,30 @@ public sealed class CheckpointFormatTests : IDisposable
         using var model = new TinyGpt2();
         var error = Assert.Throws<ArgumentException>(() => Checkpoint.Save(model, Path.Combine(_directory, "m.weights"), CheckpointMetadata.For(model)));
         Assert.Contains(".safetensors", error.Message);
+    }
+}
+
+/// <summary>Passes writes through until a byte budget is spent, then fails as a full disk would.</summary>
+internal sealed class FailingStream(Stream inner, long budget) : Stream
+{
+    private long _written;
+    public override bool CanRead => inner.CanRead;
+    public override bool CanSeek => inner.CanSeek;
+    public override bool CanWrite => true;
+    public override long Length => inner.Length;
+    public override long Position { get => inner.Position; set => inner.Position = value; }
+    public override void Flush() => inner.Flush();
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+    public override void SetLength(long value) => inner.SetLength(value);
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        if (_written + count > budget)
+        {
+            inner.Write(buffer, offset, (int)(budget - _written));
+            throw new IOException("No space left on device (simulated).");
+        }
+        inner.Write(buffer, offset, count);
+        _written += count;
     }
 }

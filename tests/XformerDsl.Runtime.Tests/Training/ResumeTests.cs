@@ -137,4 +137,29 @@ public sealed class ResumeTests : IDisposable
         Assert.Equal(2, report.Steps);
         Assert.True(File.Exists(Path.Combine(_directory, "new.safetensors")));
     }
+
+    [Fact]
+    public void A_save_that_fails_while_writing_the_optimizer_state_leaves_the_previous_checkpoint_whole_and_resumable()
+    {
+        var train = Tokens(Text.Train);
+        var path = Path.Combine(_directory, "gpt.safetensors");
+        using var model = new Gpt();
+        int files = 0;
+        // The save at step 3 writes weights, optimizer state and sidecar; the one at step 6 fails in its optimizer state.
+        Checkpoint.WriteStreamWrapper = stream => files++ == 4 ? new FailingStream(stream, 100) : stream;
+        try
+        {
+            Assert.Throws<IOException>(() => Trainer.Train(model, train, default, Options, new Recorder(), new CheckpointOptions { Path = path, Interval = 3 }));
+        }
+        finally
+        {
+            Checkpoint.WriteStreamWrapper = null;
+        }
+
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+        Assert.Equal(3, Checkpoint.ReadMetadata(path).Step);
+        using var fresh = new Gpt();
+        var report = Trainer.Train(fresh, train, default, Options, new Recorder(), new CheckpointOptions { Path = path, Resume = true });
+        Assert.Equal(Options.MaxSteps, report.Steps);
+    }
 }
