@@ -53,6 +53,27 @@ public sealed class BatchSampler
     /// <summary>Tokens per window.</summary>
     public int SequenceLength { get; }
 
+    /// <summary>
+    /// Windows drawn so far: the sampler's position in its sequence of batches. A new sampler over the same tokens with the
+    /// same seed and batch shape, moved to this position with <see cref="Seek"/>, draws the batches this one would draw next.
+    /// </summary>
+    public long Position { get; private set; }
+
+    /// <summary>
+    /// Moves a sampler that has drawn nothing yet to <paramref name="position"/> (a <see cref="Position"/> of another
+    /// sampler with the same tokens, seed and batch shape) by drawing and discarding that many windows.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This sampler has drawn windows already.</exception>
+    public void Seek(long position)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        if (Position != 0)
+            throw new InvalidOperationException($"Seek moves a fresh sampler; this one has drawn {Position} windows already.");
+        for (long i = 0; i < position; i++)
+            _random.Next(WindowCount);
+        Position = position;
+    }
+
     /// <summary>How many distinct window offsets the stream has.</summary>
     public int WindowCount => _tokens.Length - SequenceLength;
 
@@ -62,6 +83,7 @@ public sealed class BatchSampler
         var offsets = new int[BatchSize];
         for (int b = 0; b < offsets.Length; b++)
             offsets[b] = _random.Next(WindowCount);
+        Position += offsets.Length;
         return offsets;
     }
 

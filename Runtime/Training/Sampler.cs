@@ -23,8 +23,18 @@ public sealed record SamplingOptions
     /// <summary>Sample only among the this many most likely tokens; null or 0 means all of them.</summary>
     public int? TopK { get; init; } = 40;
 
-    /// <summary>Seed of the draws: the same model, prompt, options and seed give the same continuation.</summary>
+    /// <summary>
+    /// Seed of the draws: the same model, prompt, options and seed give the same continuation. Several samples should not
+    /// share one seed (they would all take the same draws and look alike): give each its own with <see cref="ForSample"/>.
+    /// </summary>
     public int Seed { get; init; }
+
+    /// <summary>
+    /// These options for the sample with zero-based index <paramref name="index"/> of a series: the seed is
+    /// <see cref="Sampler.SampleSeed"/>(<see cref="Seed"/>, <paramref name="index"/>), so each sample gets its own draws
+    /// and the series is reproducible from the one base seed.
+    /// </summary>
+    public SamplingOptions ForSample(int index) => this with { Seed = Sampler.SampleSeed(Seed, index) };
 }
 
 /// <summary>
@@ -128,6 +138,21 @@ public static class Sampler
             model.train(wasTraining);
         }
         return generated;
+    }
+
+    /// <summary>
+    /// The seed of sample <paramref name="index"/> in a series drawn from <paramref name="baseSeed"/>: a SplitMix64 mix of
+    /// the pair, so neighbouring indices give unrelated seeds (two indices collide only as rarely as two random 32-bit seeds
+    /// do), and the same on every run and platform.
+    /// </summary>
+    public static int SampleSeed(int baseSeed, int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ulong z = ((ulong)(uint)baseSeed << 32 | (uint)index) + 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (int)(z ^ (z >> 32));
     }
 
     /// <summary>

@@ -62,6 +62,18 @@ public sealed record TrainingOptions
     /// <summary>Intra-op threads for torch; null means one per logical core.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>
+    /// A validation cadence for a run of <paramref name="maxSteps"/> steps: about six passes per run, at most every 100 steps,
+    /// and never more often than every 10 steps, so a short run (<c>--steps 5</c>) is validated before its first and after its
+    /// last step only rather than after every step. Use it for <see cref="EvaluationInterval"/> when the step count is a
+    /// command-line choice.
+    /// </summary>
+    public static int EvaluationIntervalFor(int maxSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSteps);
+        return Math.Clamp((maxSteps + 5) / 6, 10, 100);
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option out of range.</summary>
     public void Validate()
     {

@@ -5,7 +5,10 @@ namespace XformerDsl.Training;
 /// <param name="MaxSteps">The step limit.</param>
 /// <param name="Fraction">Fraction of the run done, in [0, 1]: the larger of steps and time used, each over its limit.</param>
 /// <param name="Loss">The last step's training loss.</param>
-/// <param name="SmoothedLoss">An exponential moving average of the training loss (about the last 20 steps).</param>
+/// <param name="SmoothedLoss">
+/// The mean training loss of the last <see cref="TrainingReport.FinalLossWindow"/> steps (fewer at the start): what the log
+/// and the live table show, and after the last step exactly <see cref="TrainingReport.FinalTrainLoss"/>.
+/// </param>
 /// <param name="ValidationLoss">The latest validation loss, if any pass has run.</param>
 /// <param name="LearningRate">The learning rate of the last step.</param>
 /// <param name="GradientNorm">The global gradient L2 norm of the last step, before clipping (NaN when clipping is off).</param>

@@ -25,10 +25,16 @@ public sealed record EvaluationPoint(int Step, double ValidationLoss, double? Tr
 /// <param name="Steps">Optimizer steps taken.</param>
 /// <param name="TokensTrained">Tokens in all training batches (steps × batch × sequence length).</param>
 /// <param name="InitialLoss">Loss on the first training batch, before any update.</param>
-/// <param name="FinalTrainLoss">Mean training loss over the last <see cref="TrainingReport.FinalLossWindow"/> steps (fewer if the run was shorter).</param>
+/// <param name="FinalTrainLoss">
+/// Mean training loss over the last <see cref="TrainingReport.FinalLossWindow"/> steps (fewer if the run was shorter): the
+/// <see cref="TrainingProgress.SmoothedLoss"/> of the last step, so the summary agrees with the last logged line.
+/// </param>
 /// <param name="InitialValidationLoss">Validation loss before the first step; null without validation text.</param>
 /// <param name="FinalValidationLoss">Validation loss after the last step; null without validation text.</param>
-/// <param name="TokensPerSecond">Training tokens per second of step time (validation passes excluded).</param>
+/// <param name="TokensPerSecond">
+/// Training tokens per second of step time: validation passes, checkpoints and the first (warm-up) step of each session are
+/// excluded, the warm-up step only when it is not the only one.
+/// </param>
 /// <param name="Elapsed">Wall time of the whole run, validation passes included.</param>
 /// <param name="StoppedBy">Which limit ended the run.</param>
 /// <param name="Evaluations">Every validation pass, in order.</param>

@@ -101,3 +101,30 @@ public class SamplerTests
         Assert.Throws<ArgumentException>(() => Sampler.Generate(model, [], new SamplingOptions { ContextLength = 4 }));
     }
 }
+
+/// <summary>Samples in a series each get their own seed, derived from one base seed.</summary>
+public class SampleSeedTests
+{
+    [Fact]
+    public void Prompts_sampled_with_one_seed_take_the_same_draws_and_ForSample_gives_each_its_own()
+    {
+        // A model that ignores its context: only the draws decide what it writes, as in a barely trained model.
+        torch.manual_seed(4);
+        using var model = new BigramLanguageModel(16);
+        using (torch.no_grad())
+        {
+            foreach (var p in model.parameters()) p.copy_(p[0].expand_as(p));
+        }
+        var options = new SamplingOptions { ContextLength = 8, MaxNewTokens = 24, Temperature = 1.0, TopK = null, Seed = 1337 };
+
+        // The symptom: one seed for every prompt, so every continuation is the same.
+        Assert.Equal(Sampler.Generate(model, [1], options), Sampler.Generate(model, [2, 3], options));
+
+        var first = Sampler.Generate(model, [1], options.ForSample(0));
+        var second = Sampler.Generate(model, [2, 3], options.ForSample(1));
+        Assert.NotEqual(first, second);
+        Assert.Equal(first, Sampler.Generate(model, [1], options.ForSample(0)));
+        Assert.Equal(Enumerable.Range(0, 1000).Count(), Enumerable.Range(0, 1000).Select(i => Sampler.SampleSeed(1337, i)).Distinct().Count());
+        Assert.NotEqual(Sampler.SampleSeed(1337, 0), Sampler.SampleSeed(1338, 0));
+    }
+}
