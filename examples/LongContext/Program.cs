@@ -1,6 +1,7 @@
 // Trains a byte-level model over long contexts twice, with the same budget: once with sliding-window attention (full
 // attention every fourth layer) and once with full attention in every layer, on this repository's text, and prints the
-// comparison. Usage: dotnet run -c Release --project examples/LongContext -- [--seq 8192] [--steps 30] [--minutes 4]
+// comparison, and plots each model's loss in runs/longcontext/.
+// Usage: dotnet run -c Release --project examples/LongContext -- [--seq 8192] [--steps 30] [--minutes 4]; --help lists them.
 using System.Globalization;
 using LongContextExample;
 using Spectre.Console;
@@ -8,23 +9,10 @@ using TorchSharp;
 using XformerDsl.Training;
 using static TorchSharp.torch;
 
-int seq = 8192, steps = 30;
-double minutes = 4;
-for (int i = 0; i + 1 < args.Length; i += 2)
-{
-    switch (args[i])
-    {
-        case "--seq": seq = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-        case "--steps": steps = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-        case "--minutes": minutes = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; the options are --seq, --steps and --minutes."); return 2;
-    }
-}
-if (seq < 2 || seq > WindowedByteModel.Spec.MaxLength || steps < 1 || !(minutes > 0))
-{
-    Console.Error.WriteLine($"--seq must be 2 to {WindowedByteModel.Spec.MaxLength}, --steps and --minutes positive.");
-    return 2;
-}
+var (settings, exitCode) = CommandLine.Parse(args);
+if (settings is null)
+    return exitCode;
+var (seq, steps, minutes) = (settings.Seq, settings.Steps, settings.Minutes);
 
 TextCorpus corpus;
 try
@@ -80,4 +68,10 @@ foreach (var (name, _, report) in runs)
 AnsiConsole.Write(table);
 var (windowed, full) = (runs[0].Report, runs[1].Report);
 AnsiConsole.MarkupLine($"Sliding-window training runs {(windowed.TokensPerSecond / full.TokensPerSecond).ToString("0.0", CultureInfo.InvariantCulture)}× the tokens per second of full attention at {seq:N0} bytes of context.");
+foreach (var (name, _, report) in runs)
+{
+    var plot = LossPlot.Save(report, (long)options.BatchSize * options.SequenceLength, Path.Combine("runs", "longcontext", $"{name}-loss.png"),
+        name == "windowed" ? WindowedByteModel.Spec.Name : FullByteModel.Spec.Name);
+    AnsiConsole.MarkupLine($"loss plot: [link]{Markup.Escape(plot)}[/]");
+}
 return 0;

@@ -1,7 +1,8 @@
 // Trains a Reformer (LSH attention, reversible blocks, chunked feed-forward) on 16,384-byte contexts of this
 // repository's text, then measures one training step of it and of the same model under full attention, and prints
-// what full attention's standard composition would need at this length next to this machine's memory.
-// Usage: dotnet run -c Release --project examples/Reformer -- [--seq 16384] [--steps 40] [--minutes 3] [--no-full-step]
+// what full attention's standard composition would need at this length next to this machine's memory; plots the loss in
+// runs/reformer/loss.png.
+// Usage: dotnet run -c Release --project examples/Reformer -- [--seq 16384] [--steps 40] [--minutes 3] [--no-full-step]; --help lists them.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -11,26 +12,10 @@ using TorchSharp;
 using XformerDsl.Training;
 using static TorchSharp.torch;
 
-int seq = ByteReformer.Spec.MaxLength, steps = 40;
-double minutes = 3;
-bool measureFull = true;
-for (int i = 0; i < args.Length; i++)
-{
-    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-    switch (args[i])
-    {
-        case "--seq": seq = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-        case "--steps": steps = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-        case "--minutes": minutes = double.Parse(Value(), CultureInfo.InvariantCulture); break;
-        case "--no-full-step": measureFull = false; break;
-        default: Console.Error.WriteLine($"Unknown option {args[i]}; the options are --seq, --steps, --minutes and --no-full-step."); return 2;
-    }
-}
-if (seq < 2 || seq > ByteReformer.Spec.MaxLength || steps < 1 || !(minutes > 0))
-{
-    Console.Error.WriteLine($"--seq must be 2 to {ByteReformer.Spec.MaxLength}, --steps and --minutes positive.");
-    return 2;
-}
+var (settings, exitCode) = CommandLine.Parse(args);
+if (settings is null)
+    return exitCode;
+var (seq, steps, minutes, measureFull) = (settings.Seq, settings.Steps, settings.Minutes, settings.MeasureFull);
 
 TextCorpus corpus;
 try
@@ -157,4 +142,6 @@ Sampler.Generate(model, prompt, new SamplingOptions { ContextLength = 1024, MaxN
     if (count > 0) Console.Out.Write(characters, 0, count);
 });
 Console.Out.WriteLine();
+var lossPlot = LossPlot.Save(report, (long)options.BatchSize * options.SequenceLength, Path.Combine("runs", "reformer", "loss.png"), ByteReformer.Spec.Name);
+AnsiConsole.MarkupLine($"loss plot: [link]{Markup.Escape(lossPlot)}[/]");
 return 0;

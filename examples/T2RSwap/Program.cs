@@ -1,7 +1,8 @@
 // Swap-then-finetune (Kasai et al., 2021, T2R): train a softmax model briefly, convert it to learned-feature linear
 // attention with the generated ConvertFrom, finetune, and compare validation perplexity at each stage and generation
 // speed and memory of the recurrent Step against the softmax model's key-value cache.
-// `dotnet run -c Release --project examples/T2RSwap -- [softmaxSteps] [finetuneSteps] [generatedTokens]`.
+// Plots both trainings' losses in runs/t2rswap/.
+// `dotnet run -c Release --project examples/T2RSwap -- [softmaxSteps] [finetuneSteps] [tokens]`; --help describes them.
 using System.Diagnostics;
 using System.Globalization;
 using T2RSwapExample;
@@ -10,14 +11,10 @@ using XformerDsl.Modules;
 using XformerDsl.Training;
 using static TorchSharp.torch;
 
-int softmaxSteps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
-int finetuneSteps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
-int generatedTokens = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 256;
-if (softmaxSteps < 1 || finetuneSteps < 1 || generatedTokens < 1 || generatedTokens > SoftmaxGpt.Spec.MaxLength)
-{
-    Console.Error.WriteLine($"Steps must be positive and generated tokens from 1 to {SoftmaxGpt.Spec.MaxLength} (MaxLength).");
-    return 2;
-}
+var (settings, exitCode) = CommandLine.Parse(args);
+if (settings is null)
+    return exitCode;
+var (softmaxSteps, finetuneSteps, generatedTokens) = (settings.SoftmaxSteps, settings.FinetuneSteps, settings.GeneratedTokens);
 
 // 1. The repository's own *.md and *.cs text, as bytes.
 var corpus = TextCorpus.FromEnclosingRepository();
@@ -44,7 +41,7 @@ double Perplexity(nn.Module<Tensor, Tensor> model) => Math.Exp(Trainer.Validatio
 // 2. Train the softmax model.
 Console.WriteLine($"Training SoftmaxGpt for {softmaxSteps} steps (batch 8 × seq 128) on {corpus.Description}");
 using var softmax = new SoftmaxGpt();
-Trainer.Train(softmax, train, validation, Options(softmaxSteps), ProgressDisplay.Lines);
+var softmaxReport = Trainer.Train(softmax, train, validation, Options(softmaxSteps), ProgressDisplay.Lines);
 double softmaxPerplexity = Perplexity(softmax);
 
 // 3. Convert: every shared weight is copied; the T2R feature maps are new.
@@ -59,7 +56,7 @@ double convertedPerplexity = Perplexity(linear);
 // 4. Finetune the converted model.
 Console.WriteLine();
 Console.WriteLine($"Finetuning LinearGpt for {finetuneSteps} steps");
-Trainer.Train(linear, train, validation, Options(finetuneSteps), ProgressDisplay.Lines);
+var finetuneReport = Trainer.Train(linear, train, validation, Options(finetuneSteps), ProgressDisplay.Lines);
 double finetunedPerplexity = Perplexity(linear);
 
 Console.WriteLine();
@@ -80,6 +77,12 @@ foreach (var (name, model) in new (string, IRecurrentLanguageModel)[] { ("softma
     double? peak = ProcessMemory.PeakMebibytes(() => seconds = Generate(model, generatedTokens));
     Console.WriteLine($"  {name,-20} {generatedTokens / seconds,10:0.0} tokens/s   peak memory +{(peak is { } p ? p.ToString("0.0", CultureInfo.InvariantCulture) + " MiB" : "n/a (Linux only)")}");
 }
+
+// 6. The two trainings' losses against the tokens each trained on.
+Console.WriteLine();
+long tokensPerStep = (long)Options(1).BatchSize * Options(1).SequenceLength;
+Console.WriteLine($"loss plots: {LossPlot.Save(softmaxReport, tokensPerStep, Path.Combine("runs", "t2rswap", "softmax-loss.png"), SoftmaxGpt.Spec.Name)}, " +
+    $"{LossPlot.Save(finetuneReport, tokensPerStep, Path.Combine("runs", "t2rswap", "finetune-loss.png"), LinearGpt.Spec.Name + " (finetuning)")}");
 return 0;
 
 // Feeds token 0, then each most likely next token; returns the seconds it took.

@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace TinyGptExample;
@@ -17,100 +20,117 @@ internal sealed record Settings
     public double Temperature { get; init; } = 0.8;
     public int TopK { get; init; } = 40;
     public string Progress { get; init; } = "auto";
-    public bool Help { get; init; }
 }
 
-/// <summary>Parses <c>--name value</c> and <c>--name=value</c> options into <see cref="Settings"/>.</summary>
+/// <summary>
+/// The options, on System.CommandLine: <c>--name value</c> or <c>--name=value</c>; <c>--help</c>, <c>-h</c> or <c>-?</c>
+/// prints them with their defaults.
+/// </summary>
 internal static class CommandLine
 {
-    public const string Usage = """
-        Trains TinyGpt (declared in TinyGpt.cs with XformerDsl attributes) as a byte-level language model, saves a
-        checkpoint and prints samples.
-
-        Usage: dotnet run -c Release --project examples/TinyGpt -- [options]
-
-        Options:
-          --minutes <m>        Wall-time budget for training, validation included (default 3)
-          --steps <n>          Maximum optimizer steps (default 600); training stops at whichever limit comes first
-          --batch <n>          Windows per batch (default 16)
-          --seq <n>            Tokens per window, at most the model's MaxLength (default 128)
-          --lr <x>             Peak learning rate of AdamW, reached after warm-up, then cosine decay (default 2e-3)
-          --data <path>        A text file or a directory of text files to train on
-                               (default: the *.md and *.cs files of this repository)
-          --seed <n>           Seed of the weights, the batches and the samples (default 1337)
-          --out <dir>          Where the checkpoint goes (default runs/tinygpt)
-          --sample-tokens <n>  Bytes to generate per prompt (default 200; 0 skips sampling)
-          --temperature <x>    Sampling temperature; 0 is greedy (default 0.8)
-          --top-k <n>          Sample among the k most likely bytes; 0 means all (default 40)
-          --progress <mode>    auto | live | lines | none (default auto: live in a terminal, lines when redirected)
-          --help               Show this help
-        """;
-
-    /// <summary>The settings, or an error message naming the offending option.</summary>
-    public static (Settings? Settings, string? Error) Parse(IReadOnlyList<string> args)
+    /// <summary>
+    /// The settings, or null and the exit code: 0 after printing the help, 2 after printing an error that names the
+    /// offending option or value.
+    /// </summary>
+    public static (Settings? Settings, int ExitCode) Parse(string[] args)
     {
-        var settings = new Settings();
-        for (int i = 0; i < args.Count; i++)
+        var d = new Settings();
+        var minutes = Number("--minutes", "m", d.Minutes, "Wall-time budget for training, validation included", positive: true);
+        var steps = Integer("--steps", d.Steps, "Maximum optimizer steps; training stops at whichever limit comes first", minimum: 1);
+        var batch = Integer("--batch", d.Batch, "Windows per batch", minimum: 1);
+        var seq = Integer("--seq", d.Seq, "Tokens per window, at most the model's MaxLength", minimum: 1);
+        var lr = Number("--lr", "x", d.LearningRate, "Peak learning rate of AdamW, reached after warm-up, then cosine decay", positive: true);
+        var data = new Option<string?>("--data")
         {
-            var arg = args[i];
-            if (arg is "--help" or "-h" or "-?")
-                return (settings with { Help = true }, null);
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
-                return (null, $"Unexpected argument '{arg}'.");
-            string name = arg, value;
-            int equals = arg.IndexOf('=');
-            if (equals > 0)
-            {
-                name = arg[..equals];
-                value = arg[(equals + 1)..];
-            }
-            else if (i + 1 < args.Count)
-            {
-                value = args[++i];
-            }
-            else
-            {
-                return (null, $"{arg} needs a value.");
-            }
+            HelpName = "path",
+            Description = "A text file or a directory of text files to train on (default: the *.md and *.cs files of this repository)",
+        };
+        var seed = Integer("--seed", d.Seed, "Seed of the weights, the batches and the samples", minimum: int.MinValue);
+        var output = new Option<string>("--out") { HelpName = "dir", Description = "Where the checkpoint and loss.png go", DefaultValueFactory = _ => d.Out };
+        var sampleTokens = Integer("--sample-tokens", d.SampleTokens, "Bytes to generate per prompt; 0 skips sampling", minimum: 0);
+        var temperature = Number("--temperature", "x", d.Temperature, "Sampling temperature; 0 is greedy", positive: false);
+        var topK = Integer("--top-k", d.TopK, "Sample among the k most likely bytes; 0 means all", minimum: 0);
+        var progress = new Option<string>("--progress")
+        {
+            HelpName = "mode",
+            Description = "auto | live | lines | none (auto: live in a terminal, lines when redirected)",
+            DefaultValueFactory = _ => d.Progress,
+            CustomParser = result => Parse(result, "--progress", text =>
+                text is "auto" or "live" or "lines" or "none" ? (text, null) : (text, "expected auto, live, lines or none")),
+        };
 
-            try
-            {
-                settings = name switch
-                {
-                    "--minutes" => settings with { Minutes = Positive(Double(value)) },
-                    "--steps" => settings with { Steps = (int)Positive(Int(value)) },
-                    "--batch" => settings with { Batch = (int)Positive(Int(value)) },
-                    "--seq" => settings with { Seq = (int)Positive(Int(value)) },
-                    "--lr" => settings with { LearningRate = Positive(Double(value)) },
-                    "--data" => settings with { Data = value },
-                    "--seed" => settings with { Seed = Int(value) },
-                    "--out" => settings with { Out = value },
-                    "--sample-tokens" => settings with { SampleTokens = (int)NotNegative(Int(value)) },
-                    "--temperature" => settings with { Temperature = NotNegative(Double(value)) },
-                    "--top-k" => settings with { TopK = (int)NotNegative(Int(value)) },
-                    "--progress" => settings with { Progress = value is "auto" or "live" or "lines" or "none" ? value : throw new FormatException("expected auto, live, lines or none") },
-                    _ => throw new ArgumentException($"Unknown option '{name}'."),
-                };
-            }
-            catch (FormatException e)
-            {
-                return (null, $"{name} {value}: {e.Message}.");
-            }
-            catch (ArgumentException e)
-            {
-                return (null, e.Message);
-            }
-        }
-        return (settings, null);
+        var root = new RootCommand(
+            "Trains TinyGpt (declared in TinyGpt.cs with XformerDsl attributes) as a byte-level language model, saves a " +
+            "checkpoint and a plot of its loss, and prints samples.\n" +
+            "Run: dotnet run -c Release --project examples/TinyGpt -- [options]")
+        {
+            minutes, steps, batch, seq, lr, data, seed, output, sampleTokens, temperature, topK, progress,
+        };
+        Settings? settings = null;
+        root.SetAction(result => settings = new Settings
+        {
+            Minutes = result.GetValue(minutes),
+            Steps = result.GetValue(steps),
+            Batch = result.GetValue(batch),
+            Seq = result.GetValue(seq),
+            LearningRate = result.GetValue(lr),
+            Data = result.GetValue(data),
+            Seed = result.GetValue(seed),
+            Out = result.GetValue(output)!,
+            SampleTokens = result.GetValue(sampleTokens),
+            Temperature = result.GetValue(temperature),
+            TopK = result.GetValue(topK),
+            Progress = result.GetValue(progress)!,
+        });
+        return Invoke(root, args, () => settings);
     }
 
-    private static int Int(string text) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : throw new FormatException("expected an integer");
+    // --help prints the help and exits 0; a parse error is printed with a pointer to --help, exit code 2 (as the
+    // benchmarks do); otherwise the root action builds the settings.
+    private static (Settings?, int) Invoke(RootCommand root, string[] args, Func<Settings?> settings)
+    {
+        var result = root.Parse(args);
+        if (result.Action is not HelpAction && result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors)
+                Console.Error.WriteLine(error.Message);
+            Console.Error.WriteLine("Run with --help for the options.");
+            return (null, 2);
+        }
+        int exitCode = result.Invoke();
+        return (settings(), exitCode);
+    }
 
-    private static double Double(string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : throw new FormatException("expected a number");
+    private static Option<int> Integer(string name, int defaultValue, string description, int minimum) => new(name)
+    {
+        HelpName = "n",
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => Parse(result, name, text =>
+            !int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? (0, "expected an integer")
+            : value < minimum ? (0, minimum == 1 ? "must be positive" : "must not be negative")
+            : (value, null)),
+    };
 
-    private static double Positive(double value) => value > 0 ? value : throw new FormatException("must be positive");
+    private static Option<double> Number(string name, string helpName, double defaultValue, string description, bool positive) => new(name)
+    {
+        HelpName = helpName,
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => Parse<double>(result, name, text =>
+            !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) ? (0, "expected a number")
+            : positive && value <= 0 ? (0, "must be positive")
+            : value < 0 ? (0, "must not be negative")
+            : (value, null)),
+    };
 
-    private static double NotNegative(double value) => value >= 0 ? value : throw new FormatException("must not be negative");
+    // "--steps x: expected an integer." names the option and the value, as the hand-written parser did.
+    private static T Parse<T>(ArgumentResult result, string name, Func<string, (T Value, string? Error)> parse)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        var (value, error) = parse(text);
+        if (error is not null)
+            result.AddError($"{name} {text}: {error}.");
+        return value;
+    }
 }

@@ -1,5 +1,6 @@
 // Trains TinyGpt (TinyGpt.cs) as a byte-level language model on this repository's own prose and code, shows progress,
-// saves a checkpoint and prints samples. `dotnet run -c Release --project examples/TinyGpt -- --help` lists the options.
+// saves a checkpoint and a plot of its loss (loss.png, next to it) and prints samples.
+// `dotnet run -c Release --project examples/TinyGpt -- --help` lists the options (CommandLine.cs).
 using System.Globalization;
 using System.Text;
 using Spectre.Console;
@@ -7,18 +8,9 @@ using TinyGptExample;
 using TorchSharp;
 using XformerDsl.Training;
 
-var (settings, error) = CommandLine.Parse(args);
+var (settings, exitCode) = CommandLine.Parse(args);
 if (settings is null)
-{
-    Console.Error.WriteLine(error);
-    Console.Error.WriteLine("Run with --help for the options.");
-    return 2;
-}
-if (settings.Help)
-{
-    Console.WriteLine(CommandLine.Usage);
-    return 0;
-}
+    return exitCode;
 if (settings.Seq > TinyGpt.Spec.MaxLength)
 {
     Console.Error.WriteLine($"--seq {settings.Seq} is longer than TinyGpt's MaxLength ({TinyGpt.Spec.MaxLength}).");
@@ -88,6 +80,7 @@ AnsiConsole.Write(new Panel(results).Header("result"));
 // 4. Checkpoint.
 var checkpoint = Checkpoint.Save(model, Path.Combine(settings.Out, "tinygpt.ckpt"), CheckpointMetadata.For(model, report, options));
 AnsiConsole.MarkupLine($"checkpoint: [link]{Markup.Escape(checkpoint)}[/] (+ {Markup.Escape(Path.GetFileName(Checkpoint.MetadataPath(checkpoint)))})");
+var lossPlot = LossPlot.Save(report, (long)options.BatchSize * options.SequenceLength, Path.Combine(settings.Out, "loss.png"), TinyGpt.Spec.Name);
 
 // 5. Samples. Learned positions past the training length are untrained, so the context is cropped to it.
 if (settings.SampleTokens > 0)
@@ -118,6 +111,8 @@ if (settings.SampleTokens > 0)
         Console.Out.WriteLine();
     }
 }
+AnsiConsole.WriteLine();
+AnsiConsole.MarkupLine($"loss plot: [link]{Markup.Escape(lossPlot)}[/]");
 return 0;
 
 // The *.md and *.cs files of the repository this example is in, found from where it runs.

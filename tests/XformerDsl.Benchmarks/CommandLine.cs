@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text;
 
@@ -23,49 +26,98 @@ internal sealed record BenchmarkOptions
     public double MaxSecondsPerMeasurement { get; init; } = 20;
     public double ReferenceBudgetGb { get; init; } = 12;
     public string? Json { get; init; }
+
+    /// <summary>The PNG to draw: after a suite, its results; for the plot command, the JSON files' (<see cref="BenchmarkPlot"/>).</summary>
+    public string? Plot { get; init; }
+
+    /// <summary>The plot command's JSON files, as written by <c>--json</c>.</summary>
+    public string[] PlotInputs { get; init; } = [];
 }
 
 /// <summary>
-/// The command line: the options (one table that both parses and documents them) and the usage text, which is built
-/// from the option table, the suites (<see cref="BenchmarkSuite.All"/>) and the attention families
-/// (<see cref="AttentionSuite.Families"/>), so a new family or suite shows up in <c>--help</c> without editing it.
+/// The command line, parsed by System.CommandLine: a command per suite (<see cref="BenchmarkSuite.All"/>) taking the
+/// options below, and the plot command. The options live in one table that both defines and documents them; the usage
+/// text is built from it, the suites and the attention families (<see cref="AttentionSuite.Families"/>), so a new family
+/// or suite shows up in <c>--help</c> without editing it.
 /// </summary>
 internal static class CommandLine
 {
-    /// <summary>An option: its name (other tools pass it, keep it), its value's shape, its help line, and how it sets the options.</summary>
-    private sealed record Option(string Name, string Value, string Help, Func<BenchmarkOptions, string, BenchmarkOptions> Apply);
+    /// <summary>The command that draws JSON results (not a suite: it measures nothing).</summary>
+    public const string PlotCommand = "plot";
 
     private static readonly BenchmarkOptions s_defaults = new();
 
-    private static readonly Option[] s_options =
+    /// <summary>An option: its name (other tools pass it, keep it), its value's shape and help line, and how it is read and applied.</summary>
+    private abstract record Entry(string Name, string Value, string Help)
+    {
+        /// <summary>A new System.CommandLine option for this entry (one per command that takes it).</summary>
+        public abstract Option CreateOption();
+
+        /// <summary>The options with this entry's value applied, if the command line gave one.</summary>
+        public abstract BenchmarkOptions Apply(ParseResult result, Option option, BenchmarkOptions options);
+    }
+
+    /// <summary>
+    /// An entry whose text converts to a <typeparamref name="T"/>; a <see cref="FormatException"/> is the error
+    /// "--name value: not a valid value.". System.CommandLine reads the text (an option of string, so that a bare
+    /// <c>--causal</c> is not read as true, as it would be for an option of bool) and reports the error.
+    /// </summary>
+    private sealed record Entry<T>(string Name, string Value, string Help, Func<string, T> Convert, Func<BenchmarkOptions, T, BenchmarkOptions> Set)
+        : Entry(Name, Value, Help)
+    {
+        public override Option CreateOption() => new Option<string>(Name)
+        {
+            HelpName = Value.Trim('<', '>'),
+            Description = Help,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+                try
+                {
+                    Convert(text);
+                }
+                catch (Exception e) when (e is FormatException or OverflowException)
+                {
+                    result.AddError($"{Name} {text}: not a valid value.");
+                }
+                return text;
+            },
+        };
+
+        public override BenchmarkOptions Apply(ParseResult result, Option option, BenchmarkOptions options) =>
+            result.GetValue((Option<string>)option) is { } text ? Set(options, Convert(text)) : options;
+    }
+
+    private static readonly Entry[] s_options =
     [
-        new("--family", "<name>", $"attention family, one of the families below; generate: {OneOf(GenerateSuite.Families.Select(f => f.Family))} (default {s_defaults.Family})",
-            (o, v) => o with { Family = v }),
-        new("--window", "<n>", $"keys in each query's window, for the families that take one (default {s_defaults.Window})",
-            (o, v) => o with { Window = Positive(v) }),
-        new("--block", "<n>", $"block size or stride, for the families that take one (default {s_defaults.Block})",
-            (o, v) => o with { Block = Positive(v) }),
-        new("--seq", "<n,n,...>", $"sequence lengths, or tokens to generate (default {Join(s_defaults.Seq)}; memory: {Join(MemorySuite.DefaultSeq)})",
-            (o, v) => o with { Seq = v.Split(',').Select(Positive).ToArray(), SeqGiven = true }),
-        new("--depth", "<n,n,...>", $"memory: only the models of these depths (default {Join(s_defaults.Depth)})",
-            (o, v) => o with { Depth = v.Split(',').Select(Positive).ToArray() }),
-        new("--batch", "<n>", $"batch size (default {s_defaults.Batch})", (o, v) => o with { Batch = Positive(v) }),
-        new("--heads", "<n>", $"heads (default {s_defaults.Heads})", (o, v) => o with { Heads = Positive(v) }),
-        new("--head-dim", "<n>", $"head size, among those the family declares kernels for (default {s_defaults.HeadDim})",
-            (o, v) => o with { HeadDim = Positive(v) }),
-        new("--causal", "<bool>", $"causal or bidirectional (default {(s_defaults.Causal ? "true" : "false")})",
-            (o, v) => o with { Causal = bool.Parse(v) }),
-        new("--impl", "<a,b,...>", "only these implementations (default all)", (o, v) => o with { Impl = v.Split(',') }),
-        new("--threads", "<n>", "threads for libtorch and the kernels (default: all cores)", (o, v) => o with { Threads = Positive(v) }),
-        new("--warmup", "<n>", $"untimed runs before timing (default {s_defaults.Warmup})",
-            (o, v) => o with { Warmup = int.Parse(v, CultureInfo.InvariantCulture) }),
-        new("--repetitions", "<n>", $"timed runs; the median is reported (default {s_defaults.Repetitions})",
-            (o, v) => o with { Repetitions = Positive(v) }),
-        new("--max-seconds", "<x>", $"stop repeating a measurement after this long (default {Number(s_defaults.MaxSecondsPerMeasurement)})",
-            (o, v) => o with { MaxSecondsPerMeasurement = double.Parse(v, CultureInfo.InvariantCulture) }),
-        new("--reference-budget-gb", "<x>", $"skip the reference where its estimated memory exceeds this (default {Number(s_defaults.ReferenceBudgetGb)})",
-            (o, v) => o with { ReferenceBudgetGb = double.Parse(v, CultureInfo.InvariantCulture) }),
-        new("--json", "<file>", "also write the results as a JSON array to this file", (o, v) => o with { Json = v }),
+        new Entry<string>("--family", "<name>", $"attention family, one of the families below; generate: {OneOf(GenerateSuite.Families.Select(f => f.Family))} (default {s_defaults.Family})",
+            v => v, (o, v) => o with { Family = v }),
+        new Entry<int>("--window", "<n>", $"keys in each query's window, for the families that take one (default {s_defaults.Window})",
+            Positive, (o, v) => o with { Window = v }),
+        new Entry<int>("--block", "<n>", $"block size or stride, for the families that take one (default {s_defaults.Block})",
+            Positive, (o, v) => o with { Block = v }),
+        new Entry<int[]>("--seq", "<n,n,...>", $"sequence lengths, or tokens to generate (default {Join(s_defaults.Seq)}; memory: {Join(MemorySuite.DefaultSeq)})",
+            v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Seq = v, SeqGiven = true }),
+        new Entry<int[]>("--depth", "<n,n,...>", $"memory: only the models of these depths (default {Join(s_defaults.Depth)})",
+            v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Depth = v }),
+        new Entry<int>("--batch", "<n>", $"batch size (default {s_defaults.Batch})", Positive, (o, v) => o with { Batch = v }),
+        new Entry<int>("--heads", "<n>", $"heads (default {s_defaults.Heads})", Positive, (o, v) => o with { Heads = v }),
+        new Entry<int>("--head-dim", "<n>", $"head size, among those the family declares kernels for (default {s_defaults.HeadDim})",
+            Positive, (o, v) => o with { HeadDim = v }),
+        new Entry<bool>("--causal", "<bool>", $"causal or bidirectional (default {(s_defaults.Causal ? "true" : "false")})",
+            bool.Parse, (o, v) => o with { Causal = v }),
+        new Entry<string[]>("--impl", "<a,b,...>", "only these implementations (default all)", v => v.Split(','), (o, v) => o with { Impl = v }),
+        new Entry<int>("--threads", "<n>", "threads for libtorch and the kernels (default: all cores)", Positive, (o, v) => o with { Threads = v }),
+        new Entry<int>("--warmup", "<n>", $"untimed runs before timing (default {s_defaults.Warmup})",
+            v => int.Parse(v, CultureInfo.InvariantCulture), (o, v) => o with { Warmup = v }),
+        new Entry<int>("--repetitions", "<n>", $"timed runs; the median is reported (default {s_defaults.Repetitions})",
+            Positive, (o, v) => o with { Repetitions = v }),
+        new Entry<double>("--max-seconds", "<x>", $"stop repeating a measurement after this long (default {Number(s_defaults.MaxSecondsPerMeasurement)})",
+            v => double.Parse(v, CultureInfo.InvariantCulture), (o, v) => o with { MaxSecondsPerMeasurement = v }),
+        new Entry<double>("--reference-budget-gb", "<x>", $"skip the reference where its estimated memory exceeds this (default {Number(s_defaults.ReferenceBudgetGb)})",
+            v => double.Parse(v, CultureInfo.InvariantCulture), (o, v) => o with { ReferenceBudgetGb = v }),
+        new Entry<string>("--json", "<file>", "also write the results as a JSON array to this file", v => v, (o, v) => o with { Json = v }),
+        new Entry<string>("--plot", "<png>", $"also draw the results as a PNG (as the {PlotCommand} command does)", v => v, (o, v) => o with { Plot = v }),
     ];
 
     /// <summary>The help text: the suites, the options and the attention families, from their registries.</summary>
@@ -77,6 +129,7 @@ internal static class CommandLine
             text.AppendLine("Measures generated kernels against baselines in the same run: a table on the console and, with --json, a JSON array.");
             text.AppendLine();
             text.AppendLine("Usage: dotnet run -c Release --project tests/XformerDsl.Benchmarks -- <suite> [options]");
+            text.AppendLine($"       dotnet run -c Release --project tests/XformerDsl.Benchmarks -- {PlotCommand} <file.json>... [--plot <png>]");
             text.AppendLine();
             text.AppendLine("Suites:");
             foreach (var suite in BenchmarkSuite.All)
@@ -85,6 +138,10 @@ internal static class CommandLine
             text.AppendLine("Options:");
             foreach (var option in s_options)
                 AppendEntry(text, $"{option.Name} {option.Value}", option.Help, 24);
+            AppendEntry(text, "-h, --help", "show this help", 24);
+            text.AppendLine();
+            text.AppendLine("Plot:");
+            AppendEntry(text, PlotCommand, BenchmarkPlot.Help, 12);
             text.AppendLine();
             text.AppendLine("Families (--family, attention suite):");
             foreach (var family in AttentionSuite.Families)
@@ -93,32 +150,56 @@ internal static class CommandLine
         }
     }
 
+    /// <summary>
+    /// The suite (or <see cref="PlotCommand"/>) and its options; all null for help (no arguments, <c>help</c>,
+    /// <c>--help</c> or <c>-h</c>); or the suite and an error naming the offending argument.
+    /// </summary>
     public static (string? Suite, BenchmarkOptions? Options, string? Error) Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        if (args.Length == 0 || args[0] == "help")
             return (null, null, null);
-        var options = new BenchmarkOptions();
-        for (int i = 1; i < args.Length; i++)
+        if (!args[0].StartsWith('-') && args[0] != PlotCommand && BenchmarkSuite.All.All(s => s.Name != args[0]))
+            return (args[0], null, $"Unknown suite '{args[0]}'.");
+
+        var root = new RootCommand(Usage);
+        var options = new List<(Entry Entry, Option Option)>();
+        foreach (var suite in BenchmarkSuite.All)
         {
-            string name = args[i];
-            if (!name.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-                return (args[0], null, $"Expected '--option value' at '{name}'.");
-            string value = args[++i];
-            try
+            var command = new Command(suite.Name, suite.Help);
+            foreach (var entry in s_options)
             {
-                var option = s_options.FirstOrDefault(o => o.Name == name) ?? throw new ArgumentException($"Unknown option '{name}'.");
-                options = option.Apply(options, value);
+                var option = entry.CreateOption();
+                command.Add(option);
+                options.Add((entry, option));
             }
-            catch (FormatException)
-            {
-                return (args[0], null, $"{name} {value}: not a valid value.");
-            }
-            catch (ArgumentException e)
-            {
-                return (args[0], null, e.Message);
-            }
+            root.Add(command);
         }
-        return (args[0], options, null);
+        var plot = new Command(PlotCommand, BenchmarkPlot.Help);
+        var inputs = new Argument<string[]>("file.json") { Arity = ArgumentArity.OneOrMore };
+        var plotPath = s_options.Single(o => o.Name == "--plot");
+        var plotOption = plotPath.CreateOption();
+        plot.Add(inputs);
+        plot.Add(plotOption);
+        options.Add((plotPath, plotOption));
+        root.Add(plot);
+
+        var result = root.Parse(args);
+        if (result.Action is HelpAction)
+            return (null, null, null);
+        var name = result.CommandResult.Command == root ? null : result.CommandResult.Command.Name;
+        if (result.Errors.Count > 0)
+            return (name ?? args[0], null, string.Join(Environment.NewLine, result.Errors.Select(e => e.Message)));
+        if (name is null)
+            return (args[0], null, $"Expected a suite first ({OneOf(BenchmarkSuite.All.Select(s => s.Name))}) or {PlotCommand}.");
+
+        var parsed = new BenchmarkOptions();
+        foreach (var (entry, option) in options)
+            parsed = entry.Apply(result, option, parsed);
+        if (name == PlotCommand)
+            parsed = parsed with { PlotInputs = result.GetValue(inputs) ?? [] };
+        else if (parsed.Plot is not null && name == "generate")
+            return (name, null, $"--plot draws the attention and memory suites' results, not {name}'s.");
+        return (name, parsed, null);
     }
 
     /// <summary>"a", "a or b", "a, b or c".</summary>

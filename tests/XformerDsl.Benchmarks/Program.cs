@@ -14,6 +14,21 @@ if (options is null)
     return error is null ? 0 : 2;
 }
 
+if (suite == CommandLine.PlotCommand)
+{
+    try
+    {
+        var png = options.Plot ?? Path.ChangeExtension(options.PlotInputs[0], ".png");
+        AnsiConsole.MarkupLine($"wrote [link]{Markup.Escape(BenchmarkPlot.Save(BenchmarkPlot.Read(options.PlotInputs), png))}[/]");
+        return 0;
+    }
+    catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine(e.Message);
+        return 2;
+    }
+}
+
 torch.set_num_threads(options.Threads);
 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite!)}[/] on {Environment.ProcessorCount} cores, {options.Threads} threads, {SimdWidth.Name} SIMD, TorchSharp {typeof(torch).Assembly.GetName().Version}");
 
@@ -28,7 +43,12 @@ try
     }
     var (table, results) = chosen.Run(options);
     AnsiConsole.Write(table);
-    Write(results, options.Json);
+    var json = JsonSerializer.Serialize(results, results.GetType(), new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true });
+    if (options.Json is { } path)
+        Write(path, json + "\n");
+    // The plot is drawn from the JSON, as the plot command draws a file written by --json.
+    if (options.Plot is { } png)
+        AnsiConsole.MarkupLine($"wrote [link]{Markup.Escape(BenchmarkPlot.Save(BenchmarkPlot.FromJson(json), png))}[/]");
 }
 catch (ArgumentException e)
 {
@@ -37,15 +57,12 @@ catch (ArgumentException e)
 }
 return 0;
 
-// The rows as a JSON array, serialised as their runtime type (a list of the suite's result records).
-static void Write(object results, string? path)
+// The rows as a JSON array (serialised as their runtime type, a list of the suite's result records), to a file.
+static void Write(string path, string json)
 {
-    if (path is null)
-        return;
-    var json = JsonSerializer.Serialize(results, results.GetType(), new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true });
     var directory = Path.GetDirectoryName(Path.GetFullPath(path));
     if (directory is not null)
         Directory.CreateDirectory(directory);
-    File.WriteAllText(path, json + "\n");
+    File.WriteAllText(path, json);
     AnsiConsole.MarkupLine($"wrote [link]{Markup.Escape(path)}[/]");
 }

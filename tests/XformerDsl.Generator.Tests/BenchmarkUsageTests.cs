@@ -40,6 +40,8 @@ public class BenchmarkUsageTests
         foreach (var help in new[] { "help", "--help", "-h" })
             Assert.Equal((null, null, null), CommandLine.Parse([help]));
         Assert.Equal((null, null, null), CommandLine.Parse([]));
+        Assert.Equal((null, null, null), CommandLine.Parse(["attention", "--seq", "1024", "--help"]));
+        Assert.Equal((null, null, null), CommandLine.Parse(["plot", "-h"]));
     }
 
     [Fact]
@@ -57,8 +59,41 @@ public class BenchmarkUsageTests
     [Fact]
     public void An_unknown_option_or_value_is_an_error_naming_it()
     {
-        Assert.Equal("Unknown option '--no-such-option'.", CommandLine.Parse(["attention", "--no-such-option", "1"]).Error);
+        Assert.Contains("'--no-such-option'", CommandLine.Parse(["attention", "--no-such-option", "1"]).Error);
         Assert.Equal("--seq x: not a valid value.", CommandLine.Parse(["attention", "--seq", "x"]).Error);
+        Assert.Equal("--causal maybe: not a valid value.", CommandLine.Parse(["memory", "--causal", "maybe"]).Error);
+        Assert.Contains("--seq", CommandLine.Parse(["attention", "--seq"]).Error);
+        Assert.Equal("Unknown suite 'no-such-suite'.", CommandLine.Parse(["no-such-suite"]).Error);
+        Assert.NotNull(CommandLine.Parse(["generate", "--plot", "x.png"]).Error);
+    }
+
+    [Fact]
+    public void Options_keep_their_defaults_unless_given()
+    {
+        var (suite, options, error) = CommandLine.Parse(["attention"]);
+        Assert.Equal(("attention", (string?)null), (suite, error));
+        Assert.Equivalent(new BenchmarkOptions(), options);
+
+        (suite, options, error) = CommandLine.Parse(["memory", "--seq", "512,1024", "--depth=2", "--causal", "false", "--max-seconds", "1.5", "--json", "m.json"]);
+        Assert.Equal(("memory", (string?)null), (suite, error));
+        Assert.Equal([512, 1024], options!.Seq);
+        Assert.True(options.SeqGiven);
+        Assert.Equal([2], options.Depth);
+        Assert.False(options.Causal);
+        Assert.Equal(1.5, options.MaxSecondsPerMeasurement);
+        Assert.Equal("m.json", options.Json);
+        Assert.Equal(new BenchmarkOptions().Heads, options.Heads);
+    }
+
+    [Fact]
+    public void The_plot_command_takes_json_files_and_a_png()
+    {
+        var (suite, options, error) = CommandLine.Parse(["plot", "a.json", "b.json", "--plot", "out.png"]);
+        Assert.Equal((CommandLine.PlotCommand, (string?)null), (suite, error));
+        Assert.Equal(["a.json", "b.json"], options!.PlotInputs);
+        Assert.Equal("out.png", options.Plot);
+        Assert.NotNull(CommandLine.Parse(["plot"]).Error);
+        Assert.Contains(CommandLine.Usage.Split('\n'), line => line.TrimStart().StartsWith(CommandLine.PlotCommand + " ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -79,9 +114,86 @@ public class BenchmarkUsageTests
                 "bool" => "false",
                 "x" => "1.5",
                 "n" or "n,n,..." => "64",
+                "png" => "out.png",
                 _ => "full",
             };
             Assert.Null(CommandLine.Parse(["attention", name, sample]).Error);
+        }
+    }
+}
+
+/// <summary>The benchmark plot: the points it draws come from the JSON the suites write, and it writes a PNG of its documented size.</summary>
+public class BenchmarkPlotTests
+{
+    private const string AttentionJson = """
+        [
+          { "suite": "attention", "family": "full", "impl": "generated", "batch": 1, "heads": 8, "headDim": 64, "seq": 1024, "causal": true, "forwardMs": 2.5, "forwardBackwardMs": 9.1, "peakMemoryMb": 12.5 },
+          { "suite": "attention", "family": "full", "impl": "reference", "batch": 1, "heads": 8, "headDim": 64, "seq": 1024, "causal": true, "forwardMs": 6, "forwardBackwardMs": 20, "peakMemoryMb": 140 },
+          { "suite": "attention", "family": "full", "impl": "generated", "batch": 1, "heads": 8, "headDim": 64, "seq": 4096, "causal": true, "forwardMs": 30, "forwardBackwardMs": 110, "peakMemoryMb": 50 },
+          { "suite": "attention", "family": "full", "impl": "reference", "batch": 1, "heads": 8, "headDim": 64, "seq": 4096, "causal": true, "forwardMs": null, "forwardBackwardMs": null, "peakMemoryMb": null }
+        ]
+        """;
+
+    [Fact]
+    public void Attention_rows_become_a_line_per_impl_with_their_times_and_memory()
+    {
+        var points = BenchmarkPlot.FromJson(AttentionJson);
+
+        Assert.Equal(4, points.Count);
+        Assert.Equal(new BenchmarkPlot.Point("attention", "full", "generated", 1024, 9.1, 2.5, 12.5), points[0]);
+        Assert.Equal(new BenchmarkPlot.Point("attention", "full", "reference", 4096, null, null, null), points[3]);
+        var (time, memory) = BenchmarkPlot.Create(points);
+        // generated: fwd+bwd and forward; reference: the same, its skipped run left out.
+        var lines = time.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().ToList();
+        Assert.Equal(["generated fwd+bwd", "generated forward", "reference fwd+bwd", "reference forward"], lines.Select(l => l.LegendText));
+        Assert.Equal([(Math.Log10(1024), Math.Log10(9.1)), (Math.Log10(4096), Math.Log10(110))], lines[0].Data.GetScatterPoints().Select(p => (p.X, p.Y)));
+        Assert.Single(lines[2].Data.GetScatterPoints());
+        Assert.Equal(2, memory.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Count());
+    }
+
+    [Fact]
+    public void Memory_rows_become_a_line_per_depth_and_blocks()
+    {
+        var points = BenchmarkPlot.FromJson("""
+            [{ "suite": "memory", "family": "full", "impl": "generated", "seq": 8192, "depth": 12, "reversible": true, "peakMemoryMb": 300, "stepMs": 900 }]
+            """);
+
+        Assert.Equal([new BenchmarkPlot.Point("memory", "full", "depth 12, reversible", 8192, 900, null, 300)], points);
+    }
+
+    [Fact]
+    public void Generate_rows_are_refused_with_the_suites_it_draws()
+    {
+        var thrown = Assert.Throws<ArgumentException>(() => BenchmarkPlot.FromJson("""[{ "suite": "generate", "family": "linear", "impl": "recurrent", "seq": 64, "tokensPerSecond": 100 }]"""));
+        Assert.Contains("attention and memory", thrown.Message);
+    }
+
+    [Fact]
+    public void Save_writes_a_png_of_the_documented_size()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "xformerdsl-benchplot-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var json = Path.Combine(directory, "results.json");
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(json, AttentionJson);
+
+            var path = BenchmarkPlot.Save(BenchmarkPlot.Read([json]), Path.Combine(directory, "plots", "results.png"));
+
+            using var bitmap = SkiaSharp.SKBitmap.Decode(path);
+            Assert.NotNull(bitmap);
+            Assert.Equal((BenchmarkPlot.Width, BenchmarkPlot.Height), (bitmap.Width, bitmap.Height));
+            int drawn = 0;
+            for (int y = 0; y < bitmap.Height; y += 2)
+                for (int x = 0; x < bitmap.Width; x += 2)
+                    if (bitmap.GetPixel(x, y) is var c && (c.Red < 200 || c.Green < 200 || c.Blue < 200))
+                        drawn++;
+            Assert.True(drawn > 2000, $"only {drawn} pixels drawn");
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
         }
     }
 }
