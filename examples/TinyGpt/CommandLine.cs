@@ -20,6 +20,7 @@ internal sealed record Settings
     public double Temperature { get; init; } = 0.8;
     public int TopK { get; init; } = 40;
     public string Progress { get; init; } = "auto";
+    public bool Resume { get; init; }
 }
 
 /// <summary>
@@ -50,6 +51,10 @@ internal static class CommandLine
         var sampleTokens = Integer("--sample-tokens", d.SampleTokens, "Bytes to generate per prompt; 0 skips sampling", minimum: 0);
         var temperature = Number("--temperature", "x", d.Temperature, "Sampling temperature; 0 is greedy", positive: false);
         var topK = Integer("--top-k", d.TopK, "Sample among the k most likely bytes; 0 means all", minimum: 0);
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue from the checkpoint in --out, if there is one (weights, optimizer, step, data position, random state); the steps taken are those an uninterrupted run takes",
+        };
         var progress = new Option<string>("--progress")
         {
             HelpName = "mode",
@@ -64,7 +69,7 @@ internal static class CommandLine
             "checkpoint and a plot of its loss, and prints samples.\n" +
             "Run: dotnet run -c Release --project examples/TinyGpt -- [options]")
         {
-            minutes, steps, batch, seq, lr, data, seed, output, sampleTokens, temperature, topK, progress,
+            minutes, steps, batch, seq, lr, data, seed, output, sampleTokens, temperature, topK, progress, resume,
         };
         Settings? settings = null;
         root.SetAction(result => settings = new Settings
@@ -81,6 +86,7 @@ internal static class CommandLine
             Temperature = result.GetValue(temperature),
             TopK = result.GetValue(topK),
             Progress = result.GetValue(progress)!,
+            Resume = result.GetValue(resume),
         });
         return Invoke(root, args, () => settings);
     }

@@ -45,7 +45,7 @@ var options = new TrainingOptions
     SequenceLength = settings.Seq,
     LearningRate = settings.LearningRate,
     WarmupSteps = Math.Min(50, Math.Max(1, settings.Steps / 10)),
-    EvaluationInterval = Math.Max(1, Math.Min(100, settings.Steps / 6)),
+    EvaluationInterval = TrainingOptions.EvaluationIntervalFor(settings.Steps),
     EvaluationBatches = 8,
     LogInterval = 25,
     Seed = settings.Seed,
@@ -66,7 +66,19 @@ AnsiConsole.Write(new Panel(overview).Header("TinyGpt").Expand());
 
 // 3. Training.
 var display = settings.Progress switch { "live" => ProgressDisplay.Live, "lines" => ProgressDisplay.Lines, "none" => ProgressDisplay.None, _ => ProgressDisplay.Auto };
-var report = Trainer.Train(model, trainTokens, validationTokens, options, display);
+// The run saves a resumable checkpoint at every validation and at its end; --resume continues from it.
+var checkpoints = new CheckpointOptions { Path = Path.Combine(settings.Out, "tinygpt.safetensors"), Interval = options.EvaluationInterval, Resume = settings.Resume };
+TrainingReport report;
+try
+{
+    report = Trainer.Train(model, trainTokens, validationTokens, options, display, checkpoints);
+}
+catch (InvalidDataException e) when (settings.Resume)
+{
+    // The checkpoint is of another model or run (its message names what differs).
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
 
 var results = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn(new TableColumn("").RightAligned()).HideHeaders();
 results.AddRow("steps", $"{report.Steps} (stopped by {(report.StoppedBy == StopReason.MaxSteps ? "the step limit" : "the time budget")})");
@@ -77,9 +89,9 @@ results.AddRow("throughput", $"{TrainingConsole.FormatRate(report.TokensPerSecon
 results.AddRow("time", TrainingConsole.FormatDuration(report.Elapsed));
 AnsiConsole.Write(new Panel(results).Header("result"));
 
-// 4. Checkpoint.
-var checkpoint = Checkpoint.Save(model, Path.Combine(settings.Out, "tinygpt.ckpt"), CheckpointMetadata.For(model, report, options));
-AnsiConsole.MarkupLine($"checkpoint: [link]{Markup.Escape(checkpoint)}[/] (+ {Markup.Escape(Path.GetFileName(Checkpoint.MetadataPath(checkpoint)))})");
+// 4. The checkpoint the run saved, and the loss plot.
+var checkpoint = checkpoints.Path;
+AnsiConsole.MarkupLine($"checkpoint: [link]{Markup.Escape(checkpoint)}[/] (+ {Markup.Escape(Path.GetFileName(Checkpoint.MetadataPath(checkpoint)))}; continue with --resume)");
 var lossPlot = LossPlot.Save(report, (long)options.BatchSize * options.SequenceLength, Path.Combine(settings.Out, "loss.png"), TinyGpt.Spec.Name);
 
 // 5. Samples. Learned positions past the training length are untrained, so the context is cropped to it.
@@ -94,7 +106,7 @@ if (settings.SampleTokens > 0)
         Seed = settings.Seed,
     };
     string[] prompts = ["/// <summary>", "public static ", "## "];
-    foreach (var prompt in prompts)
+    foreach (var (prompt, index) in prompts.Select((prompt, index) => (prompt, index)))
     {
         AnsiConsole.WriteLine();
         AnsiConsole.Write(new Rule($"[grey]sample, temperature {settings.Temperature.ToString("0.##", CultureInfo.InvariantCulture)}[/]").LeftJustified());
@@ -102,7 +114,8 @@ if (settings.SampleTokens > 0)
         // Bytes arrive one at a time; a decoder holds back a partial UTF-8 character until it is complete.
         var decoder = Encoding.UTF8.GetDecoder();
         var characters = new char[4];
-        Sampler.Generate(model, ByteTokenizer.Encode(prompt), sampling, token =>
+        // Each prompt its own seed, from --seed: with one seed every sample would take the same draws.
+        Sampler.Generate(model, ByteTokenizer.Encode(prompt), sampling.ForSample(index), token =>
         {
             byte[] one = [(byte)token];
             int count = decoder.GetChars(one, 0, 1, characters, 0, flush: false);
