@@ -64,6 +64,14 @@ namespace XformerDsl.Generator.Parsing
 
             CheckNameClashes(type, diagnostics);
 
+            // A type named 'var' where the generated code is (around it, beside it, in it) turns every 'var' declaration
+            // of the generated code into that type.
+            var hidingVar = semanticModel.LookupNamespacesAndTypes(declaration.Identifier.SpanStart, name: "var")
+                .Concat(type.GetTypeMembers("var")).FirstOrDefault();
+            if (hidingVar is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameClash, LocationInfo.From(declaration.Identifier), name, "var",
+                    $"rename the type '{hidingVar.ToDisplayString()}', which hides C#'s 'var' that the generated code uses"));
+
             var baseType = type.BaseType;
             if (baseType is not null && baseType.SpecialType != SpecialType.System_Object)
             {
