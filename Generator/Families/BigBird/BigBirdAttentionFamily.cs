@@ -35,7 +35,8 @@ namespace XformerDsl.Generator.Families
         {
             long blocks = spec.MaxLength / System.Math.Max(1, pattern.Block);
             long drawn = System.Math.Min(pattern.RandomBlocks, System.Math.Max(1, blocks));
-            return (spec.Causal ? 1 : 2) * blocks * (drawn * drawn + drawn + 4);
+            // Each kept draw is an allocation and a concurrent-dictionary insertion: ten steps' worth.
+            return (spec.Causal ? 1 : 2) * blocks * (drawn * drawn + drawn + 10) * 10;
         }
 
         // Sees and KeyRanges look up kept draws (a locked dictionary lookup, each search over RandomBlocks entries).

@@ -31,8 +31,10 @@ namespace XformerDsl.Generator.Families
         protected sealed override DiagnosticInfo? GenerationProblem(ModelSpec spec, TSpec attention, LocationInfo? location)
         {
             var tiling = SoftmaxTiling.For(spec, attention);
+            // What the family writes and prepares besides the layout is known from the spec alone: checked first.
+            long entries = ExtraEmittedEntries(spec, attention);
             long pairs = 0, steps = SetupSteps(spec, attention);
-            foreach (var pattern in LaidOutPatterns(attention))
+            foreach (var pattern in entries > BlockLayout.MaxPairs || steps > BlockLayout.MaxSteps ? Enumerable.Empty<PatternAttentionSpec>() : LaidOutPatterns(attention))
             {
                 var (patternPairs, patternSteps) = BlockLayout.Measure(pattern, spec.Causal, spec.MaxLength, tiling.QueryTile, tiling.KeyTile,
                     StepsPerKeyRanges(spec, attention), StepsPerSees(spec, attention));
@@ -41,7 +43,6 @@ namespace XformerDsl.Generator.Families
                 if (pairs > BlockLayout.MaxPairs || steps > BlockLayout.MaxSteps)
                     break;
             }
-            long entries = ExtraEmittedEntries(spec, attention);
             if (pairs > BlockLayout.MaxPairs || entries > BlockLayout.MaxPairs)
                 return DiagnosticInfo.Create(PatternDiagnostics.LayoutTooLarge, location,
                     attention.AttributeName, SpecFormat.Int(spec.MaxLength),

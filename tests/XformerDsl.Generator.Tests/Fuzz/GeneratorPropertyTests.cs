@@ -107,17 +107,20 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
             return (text + " " + frame.Text, valid);
         });
 
-    // Containing types, some generic (with the kernels' own type parameter names), some keywords, some ref structs.
+    // Containing types, some generic (with the kernels' own type parameter names), some keywords, some ref structs. None
+    // is named like a model, or a model and a container of one namespace would be one class of two declarations.
     private static readonly Gen<(string Text, bool Valid)> s_container = Choice(
         ("public partial class Outer", true), ("public partial struct S", true), ("public ref partial struct R", true),
         ("public readonly partial struct RO", true), ("public partial record class Rec", true), ("public partial class G<T>", true),
         ("public partial class H<TVec, TOps>", true), ("public partial class Outer_T_", true), ("public partial class Outer<T>", true),
-        ("public partial class @class", true), ("internal partial class @event", true), ("public class NotPartial", false));
+        ("internal partial class @event", true), ("public static partial class St", true),
+        ("public partial interface IOuter", true), ("public partial record struct RS", true), ("public partial class @dynamic", true),
+        ("public class NotPartial", false));
 
     private static readonly Gen<(string Text, bool Valid)> s_namespace = Choice(("Fuzz", true), ("Fuzz.@event", true), ("Fuzz.Model", true));
 
     private static readonly Gen<(string Text, bool Valid)> s_name = Choice(
-        ("Model", true), ("model", true), ("M", true), ("TinyGpt", true), ("@class", true), ("@event", true), ("Outer_T_", true), ("Block", false));
+        ("Model", true), ("model", true), ("M", true), ("TinyGpt", true), ("@class", true), ("@nameof", true), ("async", true), ("Block", false));
 
     private static readonly Gen<(string Text, bool Valid)> s_modifiers = Choice(
         ("public partial", true), ("internal partial", true), ("public sealed partial", true), ("public", false), ("public static partial", false));
@@ -250,7 +253,7 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
     private static string ContainerName(string container)
     {
         var words = container.Split(' ');
-        int keyword = Array.FindLastIndex(words, w => w is "class" or "struct");
+        int keyword = Array.FindLastIndex(words, w => w is "class" or "struct" or "interface");
         return string.Join(" ", words.Skip(keyword + 1)).TrimStart('@');
     }
 }
