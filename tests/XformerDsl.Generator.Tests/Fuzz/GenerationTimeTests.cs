@@ -20,6 +20,7 @@ public class GenerationTimeTests(ITestOutputHelper output)
         U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 65536, Causal = false)] [BigBirdAttention(Heads = 4, Block = 1)] public partial class M;",
         U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1048576, Causal = false)] [BigBirdAttention(Heads = 4, Block = 64)] public partial class M;",
         U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1048576, Causal = true)] [BigBirdAttention(Heads = 4, Block = 1)] public partial class M;",
+        U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1048576, Causal = false)] [BigBirdAttention(Heads = 4, Block = 1, GlobalBlocks = 2, RandomBlocks = 2)] public partial class M;",
         U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1048576, Causal = true)] [BigBirdAttention(Heads = 4, Block = 64)] public partial class M;",
         U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1048576, Causal = false)] [SparseAttention(Heads = 4, Stride = 16)] public partial class M;",
         U + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1048576, Causal = false)] [SlidingWindowAttention(Heads = 4, Window = 64, GlobalTokens = 64)] public partial class M;",
