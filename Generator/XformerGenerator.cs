@@ -1,7 +1,9 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
+using System.Linq;
 using System.Text;
+using XformerDsl.Specs;
 using XformerDsl.Generator.Emit;
 using XformerDsl.Generator.Model;
 using XformerDsl.Generator.Parsing;
@@ -28,10 +30,25 @@ namespace XformerDsl.Generator
             var models = parsed
                 .Select(static (result, _) => result.Model)
                 .WithTrackingName(TrackingNames.Models);
-            context.RegisterSourceOutput(models, static (output, model) =>
+            // Hint names must be unique ignoring case. Only the names two models share are collected, so in the usual
+            // compilation this stays empty and editing one model does not re-emit the others.
+            var sharedHintNames = models
+                .Where(static model => model is not null)
+                .Select(static (model, _) => model!.Type.HintName)
+                .Collect()
+                .Select(static (names, _) => names
+                    .GroupBy(name => name, System.StringComparer.OrdinalIgnoreCase)
+                    .Where(group => group.Count() > 1)
+                    .Select(group => group.Key.ToUpperInvariant())
+                    .OrderBy(name => name, System.StringComparer.Ordinal)
+                    .ToImmutableEquatableArray());
+            context.RegisterSourceOutput(models.Combine(sharedHintNames), static (output, pair) =>
             {
-                if (model is not null)
-                    output.AddSource(model.Type.HintName, SourceText.From(ModelFileEmitter.Emit(model), Encoding.UTF8));
+                var (model, shared) = pair;
+                if (model is null)
+                    return;
+                var hintName = shared.Contains(model.Type.HintName.ToUpperInvariant()) ? model.Type.DisambiguatedHintName : model.Type.HintName;
+                output.AddSource(hintName, SourceText.From(ModelFileEmitter.Emit(model), Encoding.UTF8));
             });
 
             var diagnostics = parsed

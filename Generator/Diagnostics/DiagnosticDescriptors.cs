@@ -76,6 +76,11 @@ namespace XformerDsl.Generator.Diagnostics
             "Class '{0}' already uses the name '{1}', which the generated module needs; {2}",
             DescriptorFactory.Declaration);
 
+        public static readonly DiagnosticDescriptor PrimaryConstructor = DescriptorFactory.Create(
+            "XF0029", "Model has a primary constructor",
+            "Class '{0}' declares the primary constructor '{0}{1}', but the generated module needs its own parameterless constructor to build the layers; remove the parameter list and keep your values in properties or fields",
+            DescriptorFactory.Declaration);
+
         public static readonly DiagnosticDescriptor ConversionSourceNotAModel = DescriptorFactory.Create(
             "XF0054", "ConvertsFrom names a type that is not a model",
             "[ConvertsFrom] on '{0}' names {1}, which has no [Transformer]; name a [Transformer] class with the same frame, such as typeof(TinyGpt), or remove [ConvertsFrom]",
@@ -93,7 +98,7 @@ namespace XformerDsl.Generator.Diagnostics
         public static ImmutableArray<DiagnosticDescriptor> All { get; } =
             new[] { ModelNotPartial, ModelIsGeneric, ModelIsStatic, ContainingTypeNotPartial, ModelHasBaseClass, UnsupportedTypeKind,
                     NoAttention, OrphanAttribute, MissingRequiredArgument, RuntimeNotReferenced, ArgumentHasNoEffect, NameClash,
-                    ConversionSourceNotAModel, IncompatibleConversion }
+                    PrimaryConstructor,                     ConversionSourceNotAModel, IncompatibleConversion }
                 .Concat(SpecRules.All.Rules.Concat(AttentionFamilies.RuleSets.SelectMany(set => set.Rules)).Select(FromRule))
                 .Concat(AttentionFamilies.All.SelectMany(family => family.GeneratorDiagnostics))
                 .GroupBy(descriptor => descriptor.Id)

@@ -1,3 +1,4 @@
+using System.Linq;
 using XformerDsl.Generator.Model;
 
 namespace XformerDsl.Generator.Emit
@@ -19,18 +20,18 @@ namespace XformerDsl.Generator.Emit
             var type = model.Type;
             if (type.Namespace is not null)
             {
-                writer.WriteLine("namespace " + type.Namespace);
+                writer.WriteLine("namespace " + Names.DottedIdentifier(type.Namespace));
                 writer.OpenBlock();
             }
             foreach (var containing in type.ContainingTypes)
             {
-                writer.WriteLine($"partial {containing.Keyword} {containing.NameWithTypeParameters}");
+                writer.WriteLine(containing.Declaration);
                 writer.OpenBlock();
             }
 
             ModelCardEmitter.EmitClassDocumentation(writer, model);
             writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"XformerDsl.Generator\", \"{typeof(ModelFileEmitter).Assembly.GetName().Version}\")]");
-            writer.WriteLine($"partial class {type.Name} : {Names.ModuleBase}<{Names.Tensor}, {Names.Tensor}>{(RecurrentEmitter.IsRecurrent(model.Spec) ? ", " + RecurrentEmitter.ModelInterface : "")}");
+            writer.WriteLine($"partial class {Names.Identifier(type.Name)} : {Names.ModuleBase}<{Names.Tensor}, {Names.Tensor}>{(RecurrentEmitter.IsRecurrent(model.Spec) ? ", " + RecurrentEmitter.ModelInterface : "")}");
             writer.OpenBlock();
             ModelCardEmitter.EmitStaticMembers(writer, model);
             writer.WriteLine();
@@ -38,7 +39,7 @@ namespace XformerDsl.Generator.Emit
             if (model.ConvertsFrom is { } source)
             {
                 writer.WriteLine();
-                ConversionEmitter.Emit(writer, model.Type.Name, source);
+                ConversionEmitter.Emit(writer, Names.Identifier(model.Type.Name), source);
             }
             writer.CloseBlock();
 
@@ -46,7 +47,8 @@ namespace XformerDsl.Generator.Emit
                 writer.CloseBlock();
             if (type.Namespace is not null)
                 writer.CloseBlock();
-            return writer.ToString();
+            return TypeParameterRenamer.AvoidOuterTypeParameters(writer.ToString(),
+                type.ContainingTypes.SelectMany(containing => containing.TypeParameters).ToList());
         }
     }
 }

@@ -1,3 +1,6 @@
+using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
+
 namespace XformerDsl.Generator.Emit
 {
     /// <summary>
@@ -38,5 +41,16 @@ namespace XformerDsl.Generator.Emit
         public const string ImmutableEquatableArray = "global::XformerDsl.Specs.ImmutableEquatableArray";
         public const string ModelCard = "global::XformerDsl.ModelCard";
         public const string Dsl = "global::XformerDsl";
+
+        /// <summary>
+        /// A user's identifier as emitted code must write it: <c>@class</c> for a keyword, else unchanged. The
+        /// parser keeps names as the compiler knows them (<c>class</c>), so messages and the model card read naturally.
+        /// </summary>
+        public static string Identifier(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        /// <summary>A dotted namespace name with each keyword segment escaped, e.g. <c>Demo.@event</c>.</summary>
+        public static string DottedIdentifier(string dotted) =>
+            string.Join(".", dotted.Split('.').Select(segment => Identifier(segment.TrimStart('@'))));
     }
 }

@@ -45,7 +45,7 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength = {Int(spec.MaxLength)}.</exception>");
             writer.WriteLine($"public {Names.Tensor} Step({State} state, {Names.Tensor} tokens, {Names.Tensor}? active = null)");
             writer.OpenBlock();
-            writer.WriteLine($"state.BeginStep(tokens, active, vocab: {Int(spec.Vocab)}, model: nameof({spec.Name}));");
+            writer.WriteLine($"state.BeginStep(tokens, active, vocab: {Int(spec.Vocab)}, model: nameof({Names.Identifier(spec.Name)}));");
             writer.WriteLine($"using var noGrad = {Names.Torch}.no_grad();");
             writer.WriteLine($"using var scope = {Names.Torch}.NewDisposeScope();");
             switch (spec.Positions.Kind)

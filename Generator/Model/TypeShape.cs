@@ -20,8 +20,32 @@ namespace XformerDsl.Generator.Model
             }
         }
 
-        /// <summary>A hint name unique in the compilation, made of file-name-safe characters.</summary>
-        public string HintName
+        /// <summary>
+        /// The hint name of an ordinary model: its full name in file-name-safe characters. Two models can share it
+        /// (<c>Model</c> and <c>model</c>, since hint names compare ignoring case; <c>Outer&lt;T&gt;.M</c> and
+        /// <c>Outer_T_.M</c>); the generator then gives each of them <see cref="DisambiguatedHintName"/>.
+        /// </summary>
+        public string HintName => PlainHintName + ".g.cs";
+
+        /// <summary>
+        /// The hint name of a model whose <see cref="HintName"/> another model shares: with a hash of its exact full
+        /// name after a '-', which no plain hint name contains, so it depends on nothing but the model's own name.
+        /// </summary>
+        public string DisambiguatedHintName => PlainHintName + "-" + StableHash(FullName) + ".g.cs";
+
+        // FNV-1a over the UTF-16 code units: stable across processes and runtimes, unlike string.GetHashCode.
+        private static string StableHash(string text)
+        {
+            uint hash = 2166136261;
+            foreach (char c in text)
+            {
+                hash = (hash ^ (uint)(c & 0xFF)) * 16777619;
+                hash = (hash ^ (uint)(c >> 8)) * 16777619;
+            }
+            return hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        private string PlainHintName
         {
             get
             {
@@ -31,7 +55,7 @@ namespace XformerDsl.Generator.Model
                     if (!(char.IsLetterOrDigit(chars[i]) || chars[i] == '.' || chars[i] == '_'))
                         chars[i] = '_';
                 }
-                return new string(chars) + ".g.cs";
+                return new string(chars);
             }
         }
     }

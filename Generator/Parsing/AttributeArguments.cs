@@ -133,10 +133,28 @@ namespace XformerDsl.Generator.Parsing
             return null;
         }
 
-        /// <summary>The attribute syntax texts the parser restates in the generated header.</summary>
-        public static string Text(AttributeData attribute, CancellationToken cancellationToken) =>
-            attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax syntax
-                ? "[" + syntax.NormalizeWhitespace().ToFullString() + "]"
-                : "[" + attribute.AttributeClass?.Name + "]";
+        /// <summary>
+        /// The attribute as the header restates it, on one line: its tokens only, so comments, <c>#if</c> branches the
+        /// compiler skipped and other trivia never reach the generated comment (the parser already read the active ones).
+        /// </summary>
+        public static string Text(AttributeData attribute, CancellationToken cancellationToken)
+        {
+            if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is not AttributeSyntax syntax)
+                return "[" + attribute.AttributeClass?.Name + "]";
+            var withoutTrivia = syntax.ReplaceTrivia(syntax.DescendantTrivia(descendIntoTrivia: true), (_, _) => default);
+            return "[" + OneLine(withoutTrivia.NormalizeWhitespace().ToFullString()) + "]";
+        }
+
+        /// <summary>Text with every C# line break (a verbatim string can hold one) replaced by a space.</summary>
+        public static string OneLine(string text)
+        {
+            var chars = text.ToCharArray();
+            for (int i = 0; i < chars.Length; i++)
+            {
+                if (chars[i] is '\r' or '\n' or '\u0085' or '\u2028' or '\u2029')
+                    chars[i] = ' ';
+            }
+            return new string(chars);
+        }
     }
 }

@@ -53,7 +53,24 @@ namespace XformerDsl.Generator.Parsing
                         LocationInfo.From(parent.Identifier), name, parent.Identifier.ValueText));
             }
 
+            // A primary constructor with parameters makes every other constructor chain to it (CS8862); the generated
+            // one cannot know its arguments. An empty parameter list is the parameterless constructor (XF0020).
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: { Parameters.Count: > 0 } parameters })
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PrimaryConstructor, LocationInfo.From(parameters), name,
+                        parameters.WithoutTrivia().NormalizeWhitespace().ToFullString()));
+            }
+
             CheckNameClashes(type, diagnostics);
+
+            // A type named 'var' where the generated code is (around it, beside it, in it) turns every 'var' declaration
+            // of the generated code into that type.
+            var hidingVar = semanticModel.LookupNamespacesAndTypes(declaration.Identifier.SpanStart, name: "var")
+                .Concat(type.GetTypeMembers("var")).FirstOrDefault();
+            if (hidingVar is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameClash, LocationInfo.From(declaration.Identifier), name, "var",
+                    $"rename the type '{hidingVar.ToDisplayString()}', which hides C#'s 'var' that the generated code uses"));
 
             var baseType = type.BaseType;
             if (baseType is not null && baseType.SpecialType != SpecialType.System_Object)
@@ -99,6 +116,10 @@ namespace XformerDsl.Generator.Parsing
                     IMethodSymbol { Name: "InitializeWeights", Parameters.Length: 0 } => true,
                     IMethodSymbol { Name: "forward" } method => method.Parameters.Length is 1 or 2
                         && method.Parameters.All(p => p.Type.ToDisplayString() is "TorchSharp.torch.Tensor" or "TorchSharp.torch.Tensor?"),
+                    // Any other method named like a generated member: a field, property or nested class of that name
+                    // cannot coexist with it, and an overload of a generated method makes its documentation's cref ambiguous.
+                    IMethodSymbol { MethodKind: MethodKind.Ordinary } method => GeneratedMemberNames.Contains(method.Name)
+                        && !(method.Name == "InitializeWeights" && method.Parameters.Length > 0),
                     IMethodSymbol => false,
                     _ => GeneratedMemberNames.Contains(member.Name) || member.Name == "forward",
                 };
@@ -118,7 +139,7 @@ namespace XformerDsl.Generator.Parsing
         {
             var containing = new List<ContainingType>();
             for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-                containing.Insert(0, new ContainingType(Keyword(outer), NameWithTypeParameters(outer)));
+                containing.Insert(0, new ContainingType(Keyword(outer), outer.Name, outer.TypeParameters.Select(p => p.Name).ToImmutableEquatableArray()));
             var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             return new TypeShape(ns, type.Name, containing.ToImmutableEquatableArray());
         }
@@ -132,8 +153,5 @@ namespace XformerDsl.Generator.Parsing
             { TypeKind: TypeKind.Interface } => "interface",
             _ => "class",
         };
-
-        private static string NameWithTypeParameters(INamedTypeSymbol type) =>
-            type.TypeParameters.Length == 0 ? type.Name : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
     }
 }

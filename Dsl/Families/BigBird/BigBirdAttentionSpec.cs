@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 
 namespace XformerDsl.Specs
 {
@@ -29,7 +31,49 @@ namespace XformerDsl.Specs
         /// drawn (Floyd's algorithm over SplitMix64 seeded from Seed and the block) among the non-global blocks before
         /// its window.
         /// </summary>
-        public int[] RandomBlocksOf(int queryBlock, bool causal)
+        public int[] RandomBlocksOf(int queryBlock, bool causal) => (int[])Draws(queryBlock, causal).Clone();
+
+        // Sees and KeyRanges ask for the same draws millions of times while the generator lays out a kernel (XF0039
+        // bounds how many): each spec instance keeps its draws, and the blocks that drew each block, beside it. A
+        // table keyed by reference keeps them out of the record's equality and lets them go with the spec.
+        private static readonly ConditionalWeakTable<BigBirdAttentionSpec, DrawCache> s_draws = new ConditionalWeakTable<BigBirdAttentionSpec, DrawCache>();
+
+        private sealed class DrawCache
+        {
+            public readonly ConcurrentDictionary<long, int[]> Draws = new ConcurrentDictionary<long, int[]>();
+            public readonly Dictionary<long, int[][]> DrawnBy = new Dictionary<long, int[][]>();
+        }
+
+        private int[] Draws(int queryBlock, bool causal)
+        {
+            var draws = s_draws.GetValue(this, _ => new DrawCache()).Draws;
+            long key = (long)queryBlock << 1 | (causal ? 1L : 0L);
+            return draws.TryGetValue(key, out var drawn) ? drawn : draws.GetOrAdd(key, Draw(queryBlock, causal));
+        }
+
+        // For each of the sequence's blocks, the later blocks whose random draw includes it, ascending.
+        private int[][] DrawnBy(int length, bool causal)
+        {
+            var cache = s_draws.GetValue(this, _ => new DrawCache());
+            long key = (long)length << 1 | (causal ? 1L : 0L);
+            lock (cache)
+            {
+                if (cache.DrawnBy.TryGetValue(key, out var drawnBy))
+                    return drawnBy;
+            }
+            int blocks = (length + Block - 1) / Block;
+            var lists = new List<int>[blocks];
+            for (int later = 0; later < blocks; later++)
+                foreach (int block in Draws(later, causal))
+                    if (block >= 0 && block < later)
+                        (lists[block] ??= new List<int>()).Add(later);
+            var result = lists.Select(list => list?.ToArray() ?? Array.Empty<int>()).ToArray();
+            lock (cache)
+                cache.DrawnBy[key] = result;
+            return result;
+        }
+
+        private int[] Draw(int queryBlock, bool causal)
         {
             long first = GlobalBlocks, end = (long)queryBlock - WindowBefore(causal);   // candidates [first, end)
             long count = end - first;
@@ -66,8 +110,8 @@ namespace XformerDsl.Specs
             int apart = queryBlock - keyBlock;
             if (apart >= 0 ? apart <= WindowBefore(causal) : -apart <= WindowBlocks / 2)
                 return true;
-            return Array.IndexOf(RandomBlocksOf(queryBlock, causal), keyBlock) >= 0
-                || (!causal && Array.IndexOf(RandomBlocksOf(keyBlock, causal), queryBlock) >= 0);
+            return Array.IndexOf(Draws(queryBlock, causal), keyBlock) >= 0
+                || (!causal && Array.IndexOf(Draws(keyBlock, causal), queryBlock) >= 0);
         }
 
         /// <inheritdoc/>
@@ -81,14 +125,14 @@ namespace XformerDsl.Specs
             }
             yield return Clip(0, (long)GlobalBlocks * Block, length);
             yield return Clip((queryBlock - (long)WindowBefore(causal)) * Block, causal ? query + 1L : (queryBlock + WindowBlocks / 2 + 1L) * Block, length);
-            foreach (int block in RandomBlocksOf(queryBlock, causal))
+            foreach (int block in Draws(queryBlock, causal))
                 yield return Clip((long)block * Block, (block + 1L) * Block, length);
             if (causal)
                 yield break;
             // Bidirectional: the later blocks that drew this one.
-            int blocks = (length + Block - 1) / Block;
-            for (int later = queryBlock + 1; later < blocks; later++)
-                if (Array.IndexOf(RandomBlocksOf(later, causal), queryBlock) >= 0)
+            var drawnBy = DrawnBy(length, causal);
+            if (queryBlock >= 0 && queryBlock < drawnBy.Length)
+                foreach (int later in drawnBy[queryBlock])
                     yield return Clip((long)later * Block, (later + 1L) * Block, length);
         }
 

@@ -90,6 +90,18 @@ namespace XformerDsl.Specs
             "Rotary positions need one head size",
             "Kind = Rotary shares one rotation table across layers, so every attention needs the same head size, but [{0}] has {1} and [{2}] has {3}; give them the same Heads, or use Kind = Learned or Sinusoidal");
 
+        /// <summary>XF0027: a declaration names each of its layers once.</summary>
+        public static SpecRule LayerNamedTwice { get; } = new SpecRule(
+            "XF0027",
+            "Layers names a layer twice",
+            "Layers = {0} names {1} more than once; name each layer once, e.g. Layers = {2}");
+
+        /// <summary>XF0028: every attention declaration gets at least one layer.</summary>
+        public static SpecRule AttentionWithoutLayers { get; } = new SpecRule(
+            "XF0028",
+            "An attention declaration gets no layer",
+            "[{0}] takes the layers no other attention names, but the others name all {1} layers, so it would be ignored; remove it, or give the others fewer layers");
+
         /// <summary>XF0070: the feed-forward cuts a MaxLength sequence into Chunks pieces of equal length.</summary>
         public static SpecRule ChunksDoNotDivideMaxLength { get; } = new SpecRule(
             "XF0070",
@@ -108,6 +120,6 @@ namespace XformerDsl.Specs
             ImmutableEquatableArray.Create(
                 ConflictingAttention, ValueOutOfRange, HeadsDoNotDivideDim, DropoutOutOfRange, EpsilonNotPositive,
                 RotaryNeedsEvenHeadDim, RotaryBaseTooSmall, UndefinedEnumValue, LayerOutOfRange, EveryOutOfRange, LayersOverlap,
-                LayersWithoutAttention, LayersAndEvery, RotaryNeedsOneHeadSize, ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm));
+                LayersWithoutAttention, LayersAndEvery, RotaryNeedsOneHeadSize, LayerNamedTwice, AttentionWithoutLayers, ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm));
     }
 }

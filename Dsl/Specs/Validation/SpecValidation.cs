@@ -100,6 +100,11 @@ namespace XformerDsl.Specs
                         yield return Problem(SpecRules.LayerOutOfRange, name, "Layers",
                             selector.Arguments().Single().Literal, layers.IsEmpty ? "no layer" : LayerList(outside),
                             SpecFormat.Int(spec.Depth), SpecFormat.Int(spec.Depth - 1)) with { AttentionIndex = i };
+                    var repeated = layers.GroupBy(layer => layer).Where(group => group.Count() > 1).Select(group => group.Key).OrderBy(layer => layer).ToList();
+                    if (repeated.Count > 0)
+                        yield return Problem(SpecRules.LayerNamedTwice, name, "Layers",
+                            selector.Arguments().Single().Literal, LayerList(repeated),
+                            LayerSelector.Of(layers.Distinct().OrderBy(layer => layer).ToArray()).Arguments().Single().Literal) with { AttentionIndex = i };
                 }
                 if (selector.Every is int every && (every < 1 || every > spec.Depth))
                     yield return Problem(SpecRules.EveryOutOfRange, name, "Every",
@@ -145,6 +150,11 @@ namespace XformerDsl.Specs
                     yield return Problem(SpecRules.LayersOverlap, declarations[i].Attention.AttributeName, selector.Layers is not null ? "Layers" : "Every",
                         Describe(declarations[pair.Key]), Describe(declarations[i]), LayerList(pair.Value)) with { AttentionIndex = i };
             }
+
+            // The declaration taking the remaining layers when the others name them all would silently do nothing.
+            if (firstRemaining >= 0 && claimedBy.All(claimer => claimer >= 0))
+                yield return Problem(SpecRules.AttentionWithoutLayers, declarations[firstRemaining].Attention.AttributeName, "",
+                    Describe(declarations[firstRemaining]), SpecFormat.Int(spec.Depth)) with { AttentionIndex = firstRemaining };
 
             if (firstRemaining < 0)
             {

@@ -58,7 +58,7 @@ namespace XformerDsl.Generator.Emit.Frame
         private static void EmitConstructor(SourceWriter writer, ModelSpec spec)
         {
             writer.WriteLine($"/// <summary>Creates the model with GPT-2 initialisation, on the default device and dtype.</summary>");
-            writer.WriteLine($"public {spec.Name}() : base(nameof({spec.Name}))");
+            writer.WriteLine($"public {Names.Identifier(spec.Name)}() : base(nameof({Names.Identifier(spec.Name)}))");
             writer.OpenBlock();
             writer.WriteLine($"// Token embedding: token id -> vector of Dim = {Int(spec.Dim)}{(spec.TiedEmbeddings ? "; also the output head (TiedEmbeddings = true)" : "")}.");
             writer.WriteLine($"token_embedding = {Names.Nn}.Embedding({Int(spec.Vocab)}, {Int(spec.Dim)});");
@@ -131,7 +131,7 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} tokens, {FrameParameter.Declarations(parameters)})");
             writer.OpenBlock();
             writer.WriteLine("// Check the inputs first, so a wrong shape fails here with the shapes and the fix, not deep inside a layer.");
-            writer.WriteLine($"{Names.ModelInputs}.Check(tokens, keyPaddingMask, vocab: {Int(spec.Vocab)}, maxLength: {Int(spec.MaxLength)}, model: nameof({spec.Name}));");
+            writer.WriteLine($"{Names.ModelInputs}.Check(tokens, keyPaddingMask, vocab: {Int(spec.Vocab)}, maxLength: {Int(spec.MaxLength)}, model: nameof({Names.Identifier(spec.Name)}));");
             writer.WriteLine("// Intermediate tensors are disposed on return; autograd keeps what the backward pass needs.");
             writer.WriteLine($"using var scope = {Names.Torch}.NewDisposeScope();");
             writer.WriteLine("long seq = tokens.shape[1];");

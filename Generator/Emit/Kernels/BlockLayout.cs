@@ -35,24 +35,64 @@ namespace XformerDsl.Generator.Emit.Kernels
         /// <summary>
         /// The most (query tile, key tile) pairs the generator writes into one kernel. Each pair is an entry in each of
         /// the layout's two constant arrays and is tested key by key at compile time, so a layout far beyond this makes
-        /// the generator slow and the generated file huge (XF0039). 131,072 pairs cover, for one, a 256-key window at
-        /// MaxLength 1,048,576 (about 82,000 pairs).
+        /// the generator slow and the generated file huge (XF0039). The work behind the pairs is bounded too, by
+        /// <see cref="MaxSteps"/>, which is what refuses a 256-key window at MaxLength 1,048,576 (82,000 pairs, but
+        /// 340,000,000 steps).
         /// </summary>
         public const int MaxPairs = 1 << 17;
 
         /// <summary>
-        /// A cheap estimate of <see cref="Of"/>'s pair count, before computing it: for each query tile, the key tiles its
-        /// first query's <see cref="PatternAttentionSpec.KeyRanges"/> touch. Patterns are alike across the queries of a
-        /// tile, so this is close to the count; it costs one range query per tile instead of per query and per key.
+        /// The most elementary steps (a key range scanned, a key tile touched, one <see cref="PatternAttentionSpec.Sees"/>
+        /// test, weighted by what the family says each costs) <see cref="Of"/> may take for one kernel: about a second
+        /// on one slow core, so that a model's whole generation stays within two seconds (XF0039).
         /// </summary>
-        public static long EstimatedPairs(PatternAttentionSpec pattern, bool causal, int length, int queryTile, int keyTile)
+        public const long MaxSteps = 100_000_000;
+
+        /// <summary>
+        /// What <see cref="Of"/> would cost, measured without doing it: the key tiles its first phase touches (an upper
+        /// bound of its pairs, exact but for pairs with no visible key) and a safe upper bound of its steps, counting
+        /// every range <see cref="PatternAttentionSpec.KeyRanges"/> yields (and, through
+        /// <paramref name="stepsPerKeyRanges"/>, the work a call does before yielding), every tile touched, and every
+        /// Sees test of the second phase as if no pair stopped early. Stops as soon as either exceeds its limit, so it
+        /// never costs more than about <see cref="MaxSteps"/> itself.
+        /// </summary>
+        public static (long Pairs, long Steps) Measure(PatternAttentionSpec pattern, bool causal, int length, int queryTile, int keyTile,
+            long stepsPerKeyRanges, long stepsPerSees)
         {
+            // The first phase calls KeyRanges once per query: a bound known before doing anything.
+            if (length > 0 && stepsPerKeyRanges > MaxSteps / length)
+                return (0, stepsPerKeyRanges > long.MaxValue / length ? long.MaxValue : length * stepsPerKeyRanges);
+            long steps = length * stepsPerKeyRanges;
             long pairs = 0;
-            for (int firstQuery = 0; firstQuery < length; firstQuery += queryTile)
-                foreach (var (start, end) in pattern.KeyRanges(firstQuery, length, causal))
-                    if (end > start)
-                        pairs += (end - 1) / keyTile - start / keyTile + 1;
-            return pairs;
+            long seesPerPair = (long)queryTile * keyTile * stepsPerSees;
+            int queryTiles = (length + queryTile - 1) / queryTile;
+            var touched = new HashSet<int>();
+            for (int qt = 0; qt < queryTiles; qt++)
+            {
+                touched.Clear();
+                int firstQuery = qt * queryTile, lastQuery = System.Math.Min(length, firstQuery + queryTile) - 1;
+                for (int query = firstQuery; query <= lastQuery; query++)
+                {
+                    foreach (var (start, end) in pattern.KeyRanges(query, length, causal))
+                    {
+                        steps++;
+                        for (int kt = start / keyTile; start < end && kt <= (end - 1) / keyTile; kt++)
+                        {
+                            steps++;
+                            touched.Add(kt);
+                        }
+                        if (steps > MaxSteps)
+                            return (pairs + touched.Count, steps);
+                    }
+                }
+                pairs += touched.Count;
+                if (touched.Count > 0 && seesPerPair > (MaxSteps - steps) / touched.Count)
+                    return (pairs, MaxSteps + 1);
+                steps += touched.Count * seesPerPair;
+                if (steps > MaxSteps || pairs > MaxPairs)
+                    return (pairs, steps);
+            }
+            return (pairs, steps);
         }
 
         /// <summary>

@@ -1,3 +1,6 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using XformerDsl.Generator.Model;
 using System.Collections.Generic;
 using XformerDsl.Generator.Emit;
 using XformerDsl.Generator.Emit.Kernels;
@@ -44,6 +47,20 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"private const int Columns = {Int(axial.Columns)};");
             writer.WriteLine($"private const int RowHeads = {Int(axial.RowHeads)};");
         }
+
+        /// <summary>
+        /// XF0039: the row and column kernels are local attentions with block layouts of their own (blocks of Columns and
+        /// of Rows), bounded as the local family bounds them, and reported as this attribute's.
+        /// </summary>
+        protected override DiagnosticInfo? GenerationProblem(ModelSpec spec, AxialAttentionSpec axial, LocationInfo? location)
+        {
+            var problem = s_local.GenerationProblem(spec, new LocalAttentionSpec(axial.Heads, Block: axial.Columns), location)
+                ?? s_local.GenerationProblem(spec, new LocalAttentionSpec(axial.Heads, Block: axial.Rows), location);
+            return problem is null ? null
+                : problem with { MessageArguments = new[] { axial.AttributeName }.Concat(problem.MessageArguments.Skip(1)).ToImmutableEquatableArray() };
+        }
+
+        public override IEnumerable<DiagnosticDescriptor> GeneratorDiagnostics => new[] { PatternDiagnostics.LayoutTooLarge };
 
         public override bool HasOwnParameters => false;
 

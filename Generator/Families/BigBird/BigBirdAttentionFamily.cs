@@ -29,6 +29,28 @@ namespace XformerDsl.Generator.Families
         protected override string Description(ModelSpec spec, BigBirdAttentionSpec pattern) =>
             $"{(spec.Causal ? "causal" : "bidirectional")} BigBird attention in blocks of {Int(pattern.Block)}: {Int(pattern.WindowBlocks)} window, {Int(pattern.GlobalBlocks)} global and {Int(pattern.RandomBlocks)} random blocks (seed {Int(pattern.Seed)})";
 
+        // Drawing a block's random blocks checks each draw against those before it (quadratic), then sorts; the spec
+        // keeps every draw, so this is paid once per block, and once more for the blocks that drew each (bidirectional).
+        protected override long SetupSteps(ModelSpec spec, BigBirdAttentionSpec pattern)
+        {
+            long blocks = spec.MaxLength / System.Math.Max(1, pattern.Block);
+            long drawn = System.Math.Min(pattern.RandomBlocks, System.Math.Max(1, blocks));
+            // Each kept draw is an allocation and a concurrent-dictionary insertion: ten steps' worth.
+            return (spec.Causal ? 1 : 2) * blocks * (drawn * drawn + drawn + 10) * 10;
+        }
+
+        // Sees and KeyRanges look up kept draws (a locked dictionary lookup, each search over RandomBlocks entries).
+        protected override long StepsPerKeyRanges(ModelSpec spec, BigBirdAttentionSpec pattern) => 2;
+
+        protected override long StepsPerSees(ModelSpec spec, BigBirdAttentionSpec pattern) => spec.Causal ? 2 : 4;
+
+        // The random layout: an offset per block and the blocks each drew.
+        protected override long ExtraEmittedEntries(ModelSpec spec, BigBirdAttentionSpec pattern)
+        {
+            long blocks = spec.MaxLength / System.Math.Max(1, pattern.Block);
+            return blocks + 1 + blocks * System.Math.Min(pattern.RandomBlocks, blocks);
+        }
+
         protected override IReadOnlyList<string> PatternMembers(ModelSpec spec, BigBirdAttentionSpec pattern)
         {
             int blocks = spec.MaxLength / pattern.Block;

@@ -25,17 +25,51 @@ namespace XformerDsl.Generator.Families
 
         /// <summary>
         /// XF0039: the block layout is computed and written out at compile time; refuse one so large that computing it
-        /// would stall the compiler, from a cheap estimate, before anything computes it.
+        /// would stall the compiler or whose arrays would bloat the generated file, from a bounded measure of the
+        /// work (<see cref="BlockLayout.Measure"/>), before anything computes it.
         /// </summary>
         protected sealed override DiagnosticInfo? GenerationProblem(ModelSpec spec, TSpec attention, LocationInfo? location)
         {
             var tiling = SoftmaxTiling.For(spec, attention);
-            long pairs = LaidOutPatterns(attention).Sum(pattern => BlockLayout.EstimatedPairs(pattern, spec.Causal, spec.MaxLength, tiling.QueryTile, tiling.KeyTile));
-            return pairs > BlockLayout.MaxPairs
-                ? DiagnosticInfo.Create(PatternDiagnostics.LayoutTooLarge, location,
-                    attention.AttributeName, SpecFormat.Int(spec.MaxLength), SpecFormat.Int(pairs), SpecFormat.Int(BlockLayout.MaxPairs))
-                : null;
+            // What the family writes and prepares besides the layout is known from the spec alone: checked first.
+            long entries = ExtraEmittedEntries(spec, attention);
+            long pairs = 0, steps = SetupSteps(spec, attention);
+            foreach (var pattern in entries > BlockLayout.MaxPairs || steps > BlockLayout.MaxSteps ? Enumerable.Empty<PatternAttentionSpec>() : LaidOutPatterns(attention))
+            {
+                var (patternPairs, patternSteps) = BlockLayout.Measure(pattern, spec.Causal, spec.MaxLength, tiling.QueryTile, tiling.KeyTile,
+                    StepsPerKeyRanges(spec, attention), StepsPerSees(spec, attention));
+                pairs += patternPairs;
+                steps += patternSteps;
+                if (pairs > BlockLayout.MaxPairs || steps > BlockLayout.MaxSteps)
+                    break;
+            }
+            if (pairs > BlockLayout.MaxPairs || entries > BlockLayout.MaxPairs)
+                return DiagnosticInfo.Create(PatternDiagnostics.LayoutTooLarge, location,
+                    attention.AttributeName, SpecFormat.Int(spec.MaxLength),
+                    pairs > BlockLayout.MaxPairs ? $"visits {SpecFormat.Int(pairs)} or more pairs of query and key tiles" : $"writes {SpecFormat.Int(entries)} entries of its random layout",
+                    $"the {SpecFormat.Int(BlockLayout.MaxPairs)} the generator writes into one kernel");
+            if (steps > BlockLayout.MaxSteps)
+                return DiagnosticInfo.Create(PatternDiagnostics.LayoutTooLarge, location,
+                    attention.AttributeName, SpecFormat.Int(spec.MaxLength),
+                    $"needs {SpecFormat.Int(steps)} or more steps to lay out",
+                    $"the {SpecFormat.Int(BlockLayout.MaxSteps)} the generator spends on one kernel");
+            return null;
         }
+
+        /// <summary>
+        /// An upper bound of the steps one <see cref="PatternAttentionSpec.KeyRanges"/> call takes besides the ranges it
+        /// yields (which <see cref="BlockLayout.Measure"/> counts itself); 1 unless the family's ranges search.
+        /// </summary>
+        protected virtual long StepsPerKeyRanges(ModelSpec spec, TSpec attention) => 1;
+
+        /// <summary>An upper bound of the steps one <see cref="PatternAttentionSpec.Sees"/> test takes; 1 unless it searches.</summary>
+        protected virtual long StepsPerSees(ModelSpec spec, TSpec attention) => 1;
+
+        /// <summary>Steps the family's pattern takes once before its first range or test (e.g. drawing a random layout); none by default.</summary>
+        protected virtual long SetupSteps(ModelSpec spec, TSpec attention) => 0;
+
+        /// <summary>Constant-array entries the family's <see cref="PatternMembers"/> write besides the layout; none by default.</summary>
+        protected virtual long ExtraEmittedEntries(ModelSpec spec, TSpec attention) => 0;
 
         /// <summary>The distinct patterns the declaration's kernels lay out: the declaration itself unless its heads differ.</summary>
         protected virtual IEnumerable<PatternAttentionSpec> LaidOutPatterns(TSpec attention) => new[] { attention };

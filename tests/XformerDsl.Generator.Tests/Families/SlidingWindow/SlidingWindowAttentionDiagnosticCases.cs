@@ -29,7 +29,7 @@ internal sealed class SlidingWindowAttentionDiagnosticCases : FamilyDiagnosticCa
         { "XF0031", Usings + Transformer + "[SlidingWindowAttention(Heads = 4, Window = 128, [|Dilations = new[] { 1, 1, 2, 16 }|])]\npublic partial class TinyGpt;",
             "Dilations = 16 makes each query's pattern span 2033 positions (window 128, dilation 16), more than MaxLength = 1024; use Dilations = 8 or less, or [FullAttention] if every query should see the whole sequence" },
         { "XF0039", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 262144)]\n[[|SlidingWindowAttention(Heads = 4, Window = 65536)|]]\npublic partial class TinyGpt;",
-            "[SlidingWindowAttention] at MaxLength = 262144 visits about 3673600 pairs of 64-position tiles, more than the 131072 the generator writes into one kernel (the layout becomes constant arrays, each pair checked key by key at compile time); use a smaller MaxLength or a narrower pattern, or [FullAttention] if each query sees most of the sequence" },
+            "[SlidingWindowAttention] at MaxLength = 262144 needs 100000001 or more steps to lay out, more than the 100000000 the generator spends on one kernel (the layout becomes constant arrays, each pair of tiles checked key by key at compile time); use a smaller MaxLength or a narrower pattern, or [FullAttention] if each query sees most of the sequence" },
     };
 
     public override IEnumerable<string> Valid => new[]
