@@ -100,14 +100,17 @@ namespace XformerDsl.Generator.Emit
             writer.CloseBlock();
         }
 
-        // What the state holds, from the families of the layers.
+        // What the state holds, from what each layer's family keeps between steps (AttentionFamily.StepState).
         private static string StateDescription(ModelSpec spec)
         {
-            bool linear = spec.Attention.Any(d => d.Attention is LinearAttentionSpec);
-            bool other = spec.Attention.Any(d => d.Attention is not LinearAttentionSpec);
-            return linear && !other ? "/// Every layer attends with causal linear attention, so the state has a fixed size whatever the position."
-                : linear ? "/// Linear attention layers keep a state of fixed size; the others a key-value cache that grows with the position."
-                : "/// Each layer keeps a key-value cache that grows with the position.";
+            var kept = spec.Attention.Select(d => AttentionFamilies.Of(d.Attention).StepState(spec, d.Attention)!).Distinct().ToList();
+            var fixedSize = kept.Where(state => state.FixedSize).ToList();
+            var growing = kept.Where(state => !state.FixedSize).ToList();
+            if (growing.Count == 0)
+                return $"/// Every layer attends with {string.Join(" or ", fixedSize.Select(state => state.Attends))}, so the state has a fixed size whatever the position.";
+            if (fixedSize.Count > 0)
+                return $"/// {string.Join(" and ", fixedSize.Select(state => state.Layers))} keep a state of fixed size; the others {string.Join(" or ", growing.Select(state => state.Holds))}.";
+            return $"/// Each layer keeps {string.Join(" or ", growing.Select(state => state.Holds))}.";
         }
 
         private static string Int(long value) => SpecFormat.Int(value);

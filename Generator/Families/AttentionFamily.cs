@@ -99,6 +99,12 @@ namespace XformerDsl.Generator.Families
         public virtual bool IsRecurrent(ModelSpec spec, AttentionSpec attention) => false;
 
         /// <summary>
+        /// For a recurrent declaration: what one of its layers keeps between steps, for the summary of the model's
+        /// <c>CreateState</c>; null for a family with no recurrent form.
+        /// </summary>
+        public virtual StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) => null;
+
+        /// <summary>
         /// For a recurrent declaration: declares <c>attended</c>, <c>[batch, heads, 1, headDim]</c>, from the new token's
         /// split projections, <c>state</c> (the model's <c>RecurrentState</c>) and <c>layer</c> (this layer's number).
         /// </summary>

@@ -22,6 +22,9 @@ namespace XformerDsl.Generator.Families
         /// <summary>Causal full attention steps from a key-value cache (which grows with the position).</summary>
         protected override bool IsRecurrent(ModelSpec spec, FullAttentionSpec attention) => spec.Causal;
 
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            new("full attention", "Full attention layers", "a key-value cache that grows with the position", FixedSize: false);
+
         protected override void EmitStepAttend(SourceWriter writer, ModelSpec spec, FullAttentionSpec attention)
         {
             writer.WriteLine("// Write the new key and value into this layer's cache at each sequence's position; the query attends keys 0..position.");

@@ -111,6 +111,9 @@ namespace XformerDsl.Generator.Families
         /// <summary>Causal linear attention is an RNN: its state is Features × HeadDim per head, whatever the position.</summary>
         protected override bool IsRecurrent(ModelSpec spec, LinearAttentionSpec linear) => spec.Causal;
 
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            new("causal linear attention", "Linear attention layers", "a state of fixed size", FixedSize: true);
+
         protected override void EmitStepAttend(SourceWriter writer, ModelSpec spec, LinearAttentionSpec linear)
         {
             foreach (var line in FeatureMapLines(linear))

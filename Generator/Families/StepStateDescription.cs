@@ -1,0 +1,11 @@
+namespace XformerDsl.Generator.Families
+{
+    /// <summary>
+    /// What one layer of a recurrent family keeps between steps, in the words of the generated <c>CreateState</c> summary.
+    /// </summary>
+    /// <param name="Attends">How the layer attends: <c>causal linear attention</c>.</param>
+    /// <param name="Layers">Its layers as a plural subject: <c>Linear attention layers</c>.</param>
+    /// <param name="Holds">What a layer keeps: <c>a key-value cache that grows with the position</c>.</param>
+    /// <param name="FixedSize">True when that stays the same size whatever the position.</param>
+    internal sealed record StepStateDescription(string Attends, string Layers, string Holds, bool FixedSize);
+}
