@@ -293,8 +293,13 @@ public static class Checkpoint
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         var hash = new XxHash128();
         hash.Append(stream);
-        return "xxh128:" + Convert.ToHexStringLower(hash.GetCurrentHash());
+        return ChecksumText(hash.GetCurrentHash());
     }
+
+    /// <summary>The checksum of bytes in memory, in the form of <see cref="ChecksumOf(string)"/>.</summary>
+    internal static string ChecksumOfBytes(ReadOnlySpan<byte> bytes) => ChecksumText(XxHash128.Hash(bytes));
+
+    private static string ChecksumText(byte[] hash) => "xxh128:" + Convert.ToHexStringLower(hash);
 
     /// <summary>
     /// Writes <c>&lt;path&gt;.&lt;guid&gt;.tmp</c> through <paramref name="write"/> and flushes it to disk, adding it to

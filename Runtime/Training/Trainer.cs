@@ -301,7 +301,7 @@ public static class Trainer
 
     /// <summary>XXH128 of a token stream, in the form of <see cref="Checkpoint.ChecksumOf"/>.</summary>
     private static string TokensChecksum(ReadOnlySpan<long> tokens) =>
-        "xxh128:" + Convert.ToHexStringLower(System.IO.Hashing.XxHash128.Hash(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tokens)));
+        Checkpoint.ChecksumOfBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tokens));
 
     /// <summary>
     /// Mean next-token cross-entropy (nats per token) of <paramref name="logits"/> <c>[batch, seq, vocab]</c>

@@ -1,4 +1,5 @@
 using System;
+using XformerDsl.Specs;
 
 namespace XformerDsl
 {
@@ -26,13 +27,13 @@ namespace XformerDsl
         public int Block { get; set; }
 
         /// <summary>Blocks in each query's window (see the class remarks); 3 by default, BigBird's choice.</summary>
-        public int WindowBlocks { get; set; } = 3;
+        public int WindowBlocks { get; set; } = BigBirdAttentionSpec.DefaultWindowBlocks;
 
         /// <summary>Leading global blocks; 2 by default, as BigBird-ITC.</summary>
-        public int GlobalBlocks { get; set; } = 2;
+        public int GlobalBlocks { get; set; } = BigBirdAttentionSpec.DefaultGlobalBlocks;
 
         /// <summary>Random blocks per query block; 3 by default, BigBird's choice.</summary>
-        public int RandomBlocks { get; set; } = 3;
+        public int RandomBlocks { get; set; } = BigBirdAttentionSpec.DefaultRandomBlocks;
 
         /// <summary>The seed the random layout is drawn from at compile time; change it to draw another layout.</summary>
         public int Seed { get; set; }

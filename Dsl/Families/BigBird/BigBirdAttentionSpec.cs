@@ -13,9 +13,19 @@ namespace XformerDsl.Specs
     /// <param name="GlobalBlocks">Leading global blocks. See <see cref="BigBirdAttentionAttribute.GlobalBlocks"/>.</param>
     /// <param name="RandomBlocks">Random blocks per query block. See <see cref="BigBirdAttentionAttribute.RandomBlocks"/>.</param>
     /// <param name="Seed">The random layout's seed. See <see cref="BigBirdAttentionAttribute.Seed"/>.</param>
-    public sealed record BigBirdAttentionSpec(int Heads, int Block, int WindowBlocks = 3, int GlobalBlocks = 2, int RandomBlocks = 3, int Seed = 0)
+    public sealed record BigBirdAttentionSpec(int Heads, int Block, int WindowBlocks = BigBirdAttentionSpec.DefaultWindowBlocks, int GlobalBlocks = BigBirdAttentionSpec.DefaultGlobalBlocks,
+        int RandomBlocks = BigBirdAttentionSpec.DefaultRandomBlocks, int Seed = 0)
         : PatternAttentionSpec(Heads)
     {
+        /// <summary>Window blocks when a declaration leaves <c>WindowBlocks</c> out (the BigBird paper's 3).</summary>
+        public const int DefaultWindowBlocks = 3;
+
+        /// <summary>Global blocks when a declaration leaves <c>GlobalBlocks</c> out.</summary>
+        public const int DefaultGlobalBlocks = 2;
+
+        /// <summary>Random blocks when a declaration leaves <c>RandomBlocks</c> out.</summary>
+        public const int DefaultRandomBlocks = 3;
+
         /// <inheritdoc/>
         public override string AttributeName => "BigBirdAttention";
 

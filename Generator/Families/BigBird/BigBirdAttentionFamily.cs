@@ -13,9 +13,9 @@ namespace XformerDsl.Generator.Families
         protected override BigBirdAttentionSpec? ParseSpec(AttributeArguments arguments) =>
             (arguments.RequiredInt(nameof(BigBirdAttentionAttribute.Heads), SpecLimits.Heads), arguments.RequiredInt(nameof(BigBirdAttentionAttribute.Block), PatternLimits.Block)) is (int heads, int block)
                 ? new BigBirdAttentionSpec(heads, block,
-                    arguments.OptionalInt(nameof(BigBirdAttentionAttribute.WindowBlocks)) ?? 3,
-                    arguments.OptionalInt(nameof(BigBirdAttentionAttribute.GlobalBlocks)) ?? 2,
-                    arguments.OptionalInt(nameof(BigBirdAttentionAttribute.RandomBlocks)) ?? 3,
+                    arguments.OptionalInt(nameof(BigBirdAttentionAttribute.WindowBlocks)) ?? BigBirdAttentionSpec.DefaultWindowBlocks,
+                    arguments.OptionalInt(nameof(BigBirdAttentionAttribute.GlobalBlocks)) ?? BigBirdAttentionSpec.DefaultGlobalBlocks,
+                    arguments.OptionalInt(nameof(BigBirdAttentionAttribute.RandomBlocks)) ?? BigBirdAttentionSpec.DefaultRandomBlocks,
                     arguments.OptionalInt(nameof(BigBirdAttentionAttribute.Seed)) ?? 0)
                 : null;
 

@@ -31,19 +31,6 @@ public sealed class ResumeTests : IDisposable
         Threads = 2,
     };
 
-    private sealed class Interrupted : Exception;
-
-    private sealed class Recorder(int stopAfter = int.MaxValue) : ITrainingObserver
-    {
-        public List<TrainingProgress> Steps { get; } = [];
-        public void OnStep(TrainingProgress progress)
-        {
-            Steps.Add(progress);
-            if (progress.Step == stopAfter) throw new Interrupted();
-        }
-        public void OnEvaluation(TrainingProgress progress) { }
-    }
-
     [Fact]
     public void Interrupted_after_half_the_steps_and_resumed_in_fresh_objects_the_losses_equal_the_uninterrupted_runs()
     {
@@ -53,19 +40,19 @@ public sealed class ResumeTests : IDisposable
 
         torch.manual_seed(1);
         using var uninterrupted = new Gpt();
-        var whole = new Recorder();
+        var whole = new RecordingObserver();
         var wholeReport = Trainer.Train(uninterrupted, train, validation, Options, whole);
 
         torch.manual_seed(1);
         using (var first = new Gpt())
         {
             // The run dies after step 6, just after its checkpoint (as a killed process would).
-            Assert.Throws<Interrupted>(() => Trainer.Train(first, train, validation, Options, new Recorder(stopAfter: 6),
+            Assert.Throws<TrainingInterrupted>(() => Trainer.Train(first, train, validation, Options, new RecordingObserver(stopAfter: 6),
                 new CheckpointOptions { Path = path, Interval = 3 }));
         }
         torch.manual_seed(999);   // the fresh model starts elsewhere, and torch's generator is somewhere else too
         using var resumed = new Gpt();
-        var second = new Recorder();
+        var second = new RecordingObserver();
         var resumedReport = Trainer.Train(resumed, train, validation, Options, second,
             new CheckpointOptions { Path = path, Interval = 3, Resume = true });
 
@@ -97,14 +84,14 @@ public sealed class ResumeTests : IDisposable
         var train = Tokens(Text.Train);
         var path = Path.Combine(_directory, "gpt.pt");
         using var model = new Gpt();
-        Trainer.Train(model, train, default, Options with { MaxSteps = 2 }, new Recorder(), new CheckpointOptions { Path = path });
+        Trainer.Train(model, train, default, Options with { MaxSteps = 2 }, new RecordingObserver(), new CheckpointOptions { Path = path });
 
         using var fresh = new Gpt();
-        var seed = Assert.Throws<InvalidDataException>(() => Trainer.Train(fresh, train, default, Options with { Seed = 22 }, new Recorder(),
+        var seed = Assert.Throws<InvalidDataException>(() => Trainer.Train(fresh, train, default, Options with { Seed = 22 }, new RecordingObserver(),
             new CheckpointOptions { Path = path, Resume = true }));
         Assert.Contains("Seed = 21, but this run has Seed = 22", seed.Message);
 
-        var data = Assert.Throws<InvalidDataException>(() => Trainer.Train(fresh, train[..^1], default, Options, new Recorder(),
+        var data = Assert.Throws<InvalidDataException>(() => Trainer.Train(fresh, train[..^1], default, Options, new RecordingObserver(),
             new CheckpointOptions { Path = path, Resume = true }));
         Assert.Contains($"{train.Length:N0} training tokens", data.Message);
     }
@@ -115,14 +102,14 @@ public sealed class ResumeTests : IDisposable
         var train = Tokens(Text.Train);
         var path = Path.Combine(_directory, "gpt.safetensors");
         using var model = new Gpt();
-        Trainer.Train(model, train, default, Options with { MaxSteps = 2 }, new Recorder(), new CheckpointOptions { Path = path });
+        Trainer.Train(model, train, default, Options with { MaxSteps = 2 }, new RecordingObserver(), new CheckpointOptions { Path = path });
         var optimizer = Path.Combine(_directory, "gpt.optimizer.pt");
         var bytes = File.ReadAllBytes(optimizer);
         bytes[^100] ^= 0x40;
         File.WriteAllBytes(optimizer, bytes);
 
         using var fresh = new Gpt();
-        var error = Assert.Throws<InvalidDataException>(() => Trainer.Train(fresh, train, default, Options, new Recorder(),
+        var error = Assert.Throws<InvalidDataException>(() => Trainer.Train(fresh, train, default, Options, new RecordingObserver(),
             new CheckpointOptions { Path = path, Resume = true }));
         Assert.Contains($"optimizer state '{optimizer}' have checksum", error.Message);
     }
@@ -131,7 +118,7 @@ public sealed class ResumeTests : IDisposable
     public void Resume_without_a_checkpoint_starts_afresh()
     {
         using var model = new Gpt();
-        var report = Trainer.Train(model, Tokens(Text.Train), default, Options with { MaxSteps = 2 }, new Recorder(),
+        var report = Trainer.Train(model, Tokens(Text.Train), default, Options with { MaxSteps = 2 }, new RecordingObserver(),
             new CheckpointOptions { Path = Path.Combine(_directory, "new.safetensors"), Resume = true });
 
         Assert.Equal(2, report.Steps);
@@ -149,7 +136,7 @@ public sealed class ResumeTests : IDisposable
         Checkpoint.WriteStreamWrapper = stream => files++ == 4 ? new FailingStream(stream, 100) : stream;
         try
         {
-            Assert.Throws<IOException>(() => Trainer.Train(model, train, default, Options, new Recorder(), new CheckpointOptions { Path = path, Interval = 3 }));
+            Assert.Throws<IOException>(() => Trainer.Train(model, train, default, Options, new RecordingObserver(), new CheckpointOptions { Path = path, Interval = 3 }));
         }
         finally
         {
@@ -159,7 +146,7 @@ public sealed class ResumeTests : IDisposable
         Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
         Assert.Equal(3, Checkpoint.ReadMetadata(path).Step);
         using var fresh = new Gpt();
-        var report = Trainer.Train(fresh, train, default, Options, new Recorder(), new CheckpointOptions { Path = path, Resume = true });
+        var report = Trainer.Train(fresh, train, default, Options, new RecordingObserver(), new CheckpointOptions { Path = path, Resume = true });
         Assert.Equal(Options.MaxSteps, report.Steps);
     }
 }

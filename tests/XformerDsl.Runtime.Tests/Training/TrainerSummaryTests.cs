@@ -24,19 +24,12 @@ public class TrainerSummaryTests
         Threads = 2,
     };
 
-    private sealed class Recorder : ITrainingObserver
-    {
-        public List<TrainingProgress> Steps { get; } = [];
-        public void OnStep(TrainingProgress progress) => Steps.Add(progress);
-        public void OnEvaluation(TrainingProgress progress) { }
-    }
-
     [Fact]
     public void The_final_train_loss_of_the_summary_is_the_loss_the_last_logged_line_shows()
     {
         torch.manual_seed(2);
         using var model = new BigramLanguageModel(ByteTokenizer.VocabularySize);
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
 
         var report = Trainer.Train(model, Tokens, Tokens, Short, recorder);
 
@@ -72,7 +65,7 @@ public class TrainerSummaryTests
         using var model = new SlowStartModel(ByteTokenizer.VocabularySize);
         var options = Short with { MaxSteps = 5, EvaluationInterval = 1 };
 
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
 
         var report = Trainer.Train(model, Tokens, Tokens, options, recorder);
 

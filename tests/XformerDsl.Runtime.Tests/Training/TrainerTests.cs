@@ -25,20 +25,12 @@ public class TrainerTests
         Threads = 2,
     };
 
-    private sealed class Recorder : ITrainingObserver
-    {
-        public List<TrainingProgress> Steps { get; } = [];
-        public List<TrainingProgress> Evaluations { get; } = [];
-        public void OnStep(TrainingProgress progress) => Steps.Add(progress);
-        public void OnEvaluation(TrainingProgress progress) => Evaluations.Add(progress);
-    }
-
     [Fact]
     public void Learns_a_periodic_pattern_better_than_any_predictor_that_ignores_context()
     {
         torch.manual_seed(1);
         using var model = new BigramLanguageModel(ByteTokenizer.VocabularySize);
-        var recorder = new Recorder();
+        var recorder = new RecordingObserver();
 
         var report = Trainer.Train(model, ByteTokenizer.Encode(Periodic.Train.Span), ByteTokenizer.Encode(Periodic.Validation.Span), Quick, recorder);
 
