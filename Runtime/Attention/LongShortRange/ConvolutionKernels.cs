@@ -1,0 +1,273 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using XformerDsl.Kernels;
+
+namespace XformerDsl.Attention.LongShortRange;
+
+/// <summary>
+/// The fused CPU kernels of lightweight and dynamic convolution, forward and backward, for one declared shape
+/// (<typeparamref name="TShape"/>: kernel size and padding are JIT-time constants, see <see cref="IConvolutionShape"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// SIMD runs along the channels, the contiguous axis of <c>[batch, seq, channels]</c>: a vector holds consecutive
+/// channels of one head, every tap multiplies it by that head's weight broadcast, so any head size works (the channels a
+/// head has beyond its last whole vector take a scalar loop). Blocks of positions run in parallel
+/// (<see cref="KernelParallel"/>). A position whose K taps all fall inside the sequence (every one but the first and last
+/// few) runs the tap loop with constant bounds; the others clip it to the sequence, which is the zero padding.
+/// </para>
+/// <para>
+/// The input gradient is gathered rather than scattered, <c>dx[s] = Σ_k w[s + P − k, k] · dy[s + P − k]</c>, so blocks
+/// write disjoint rows. A dynamic convolution's weight gradient is a dot product per position, head and tap; a
+/// lightweight one sums those over all positions, so each worker accumulates per-channel partial sums
+/// <c>[K, channels]</c> with vector instructions only, and the heads' channels are summed once at the end.
+/// </para>
+/// </remarks>
+/// <typeparam name="TShape">The declared kernel size and padding.</typeparam>
+public static unsafe class ConvolutionKernels<TShape> where TShape : struct, IConvolutionShape
+{
+    // Positions per parallel task: enough work to amortise scheduling, small enough for 2 cores to balance short sequences.
+    private const int RowsPerTask = 32;
+
+    /// <summary>Writes <c>y[b, t, c] = Σ_k w[b, t, c / R, k] · x[b, t + k − P, c]</c> (w the same for every position when lightweight).</summary>
+    public static void Forward<T, TVec, TOps>(in ConvolutionArguments<T> args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        var a = args;
+        int blocks = (a.Length + RowsPerTask - 1) / RowsPerTask;
+        KernelParallel.For(a.Batch * blocks, a.Threads, () => NoScratch.Instance, (task, _) =>
+        {
+            int b = task / blocks, first = task % blocks * RowsPerTask, end = Math.Min(a.Length, first + RowsPerTask);
+            for (int t = first; t < end; t++)
+                ForwardRow<T, TVec, TOps>(a, b, t);
+        });
+    }
+
+    /// <summary>
+    /// Writes dL/dx and dL/dw from dL/dy: <c>dx[b, s, c] = Σ_k w[b, s + P − k, c / R, k] · dy[b, s + P − k, c]</c>, and
+    /// <c>dw[b, t, h, k] = Σ_{c in h} dy[b, t, c] · x[b, t + k − P, c]</c> (summed over b and t when lightweight).
+    /// </summary>
+    public static void Backward<T, TVec, TOps>(in ConvolutionBackwardArguments<T> args)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        var g = args;
+        var a = g.Forward;
+        int blocks = (a.Length + RowsPerTask - 1) / RowsPerTask;
+        if (a.IsDynamic)
+        {
+            KernelParallel.For(a.Batch * blocks, a.Threads, () => NoScratch.Instance, (task, _) =>
+            {
+                int b = task / blocks, first = task % blocks * RowsPerTask, end = Math.Min(a.Length, first + RowsPerTask);
+                for (int t = first; t < end; t++)
+                {
+                    InputGradientRow<T, TVec, TOps>(g, b, t);
+                    DynamicWeightGradientRow<T, TVec, TOps>(g, b, t);
+                }
+            });
+            return;
+        }
+
+        int kernelSize = TShape.KernelSize, channels = a.Channels;
+        using var total = new NativeBuffer<T>((long)kernelSize * channels);
+        var gate = new object();
+        KernelParallel.For(a.Batch * blocks, a.Threads, () => new ChannelPartials<T>(total, gate), (task, partials) =>
+        {
+            int b = task / blocks, first = task % blocks * RowsPerTask, end = Math.Min(a.Length, first + RowsPerTask);
+            for (int t = first; t < end; t++)
+            {
+                InputGradientRow<T, TVec, TOps>(g, b, t);
+                AccumulateChannelProducts<T, TVec, TOps>(g, b, t, partials.Sums.Pointer);
+            }
+        });
+        // dw[h, k] = Σ over the head's channels of the per-channel sums.
+        int heads = a.Heads, perHead = channels / heads;
+        for (int h = 0; h < heads; h++)
+            for (int k = 0; k < kernelSize; k++)
+            {
+                T sum = T.Zero;
+                T* row = total.Pointer + (long)k * channels + h * perHead;
+                for (int c = 0; c < perHead; c++)
+                    sum += row[c];
+                g.WeightGradient[h * kernelSize + k] = sum;
+            }
+    }
+
+    // One output position: every head's channels, vector by vector, over the taps inside the sequence.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ForwardRow<T, TVec, TOps>(in ConvolutionArguments<T> a, int b, int t)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        int kernelSize = TShape.KernelSize, padding = TShape.Causal ? kernelSize - 1 : (kernelSize - 1) / 2;
+        long row = (long)b * a.Length + t;
+        T* taps = a.Input + (row - padding) * a.Channels;       // the input row under tap 0 (outside the sequence near its start)
+        T* weights = a.Weights + row * a.WeightRowStride;
+        T* output = a.Output + row * a.Channels;
+        int first = Math.Max(0, padding - t), end = Math.Min(kernelSize, a.Length + padding - t);
+        if (first == 0 && end == kernelSize)
+            Taps<T, TVec, TOps>(taps, a.Channels, weights, 0, output, a.Channels, a.Heads, 0, kernelSize);   // constant bounds: the JIT's K
+        else
+            Taps<T, TVec, TOps>(taps, a.Channels, weights, 0, output, a.Channels, a.Heads, first, end);
+    }
+
+    // dx at input position s: output position t = s + P − k used it through tap k.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputGradientRow<T, TVec, TOps>(in ConvolutionBackwardArguments<T> g, int b, int s)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        var a = g.Forward;
+        int kernelSize = TShape.KernelSize, padding = TShape.Causal ? kernelSize - 1 : (kernelSize - 1) / 2;
+        long row = (long)b * a.Length + s, last = row + padding;  // the output row under tap 0
+        // Tap k reads the output gradient row last − k, and that row's weights: one step back per tap, as the tap advances.
+        T* gradients = g.OutputGradient + last * a.Channels;
+        T* weights = a.Weights + last * a.WeightRowStride;
+        T* inputGradient = g.InputGradient + row * a.Channels;
+        int first = Math.Max(0, s + padding - (a.Length - 1)), end = Math.Min(kernelSize, s + padding + 1);
+        if (first == 0 && end == kernelSize)
+            Taps<T, TVec, TOps>(gradients, -a.Channels, weights, a.WeightRowStride, inputGradient, a.Channels, a.Heads, 0, kernelSize);
+        else
+            Taps<T, TVec, TOps>(gradients, -a.Channels, weights, a.WeightRowStride, inputGradient, a.Channels, a.Heads, first, end);
+    }
+
+    // dw of one position of a dynamic convolution: per head and tap, the dot product of dy and the tap's input over the head's channels.
+    private static void DynamicWeightGradientRow<T, TVec, TOps>(in ConvolutionBackwardArguments<T> g, int b, int t)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        var a = g.Forward;
+        int kernelSize = TShape.KernelSize, padding = TShape.Causal ? kernelSize - 1 : (kernelSize - 1) / 2;
+        int channels = a.Channels, perHead = channels / a.Heads, width = TOps.Count;
+        long row = (long)b * a.Length + t;
+        T* taps = a.Input + (row - padding) * channels;
+        T* gradient = g.OutputGradient + row * channels;
+        T* weightGradient = g.WeightGradient + row * a.WeightRowStride;
+        int first = Math.Max(0, padding - t), end = Math.Min(kernelSize, a.Length + padding - t);
+        for (int h = 0; h < a.Heads; h++)
+        {
+            int start = h * perHead, stop = start + perHead;
+            T* dw = weightGradient + h * kernelSize;
+            for (int k = 0; k < kernelSize; k++)
+            {
+                if (k < first || k >= end)
+                {
+                    dw[k] = T.Zero;     // the tap read padding: no gradient
+                    continue;
+                }
+                T* input = taps + (long)k * channels;
+                TVec sum = TOps.Zero;
+                int c = start;
+                for (; c <= stop - width; c += width)
+                    sum = TOps.MultiplyAdd(TOps.Load(gradient + c), TOps.Load(input + c), sum);
+                T total = TOps.Sum(sum);
+                for (; c < stop; c++)
+                    total += gradient[c] * input[c];
+                dw[k] = total;
+            }
+        }
+    }
+
+    // A lightweight convolution's weight gradient, per channel: sums[k, c] += dy[t, c] · x[t + k − P, c].
+    private static void AccumulateChannelProducts<T, TVec, TOps>(in ConvolutionBackwardArguments<T> g, int b, int t, T* sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        var a = g.Forward;
+        int kernelSize = TShape.KernelSize, padding = TShape.Causal ? kernelSize - 1 : (kernelSize - 1) / 2;
+        int channels = a.Channels, width = TOps.Count;
+        long row = (long)b * a.Length + t;
+        T* taps = a.Input + (row - padding) * channels;
+        T* gradient = g.OutputGradient + row * channels;
+        int first = Math.Max(0, padding - t), end = Math.Min(kernelSize, a.Length + padding - t);
+        for (int k = first; k < end; k++)
+        {
+            T* input = taps + (long)k * channels, sum = sums + (long)k * channels;
+            int c = 0;
+            for (; c <= channels - width; c += width)
+                TOps.Store(TOps.MultiplyAdd(TOps.Load(gradient + c), TOps.Load(input + c), TOps.Load(sum + c)), sum + c);
+            for (; c < channels; c++)
+                sum[c] += gradient[c] * input[c];
+        }
+    }
+
+    // out[c] = Σ_{k in [first, end)} w_k[c / R] · rows_k[c] for every channel, where rows_k = rows + k · rowStep and
+    // w_k = weights + h·K + k − k · weightStep (weightStep 0: one kernel for all positions; else each tap steps one
+    // position back). Two vectors at a time keep two multiply-add chains in flight; the head's remainder is scalar.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Taps<T, TVec, TOps>(T* rows, long rowStep, T* weights, long weightStep, T* output, int channels, int heads, int first, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        int kernelSize = TShape.KernelSize;
+        int perHead = channels / heads, width = TOps.Count;
+        long tapStride = 1 - weightStep;
+        for (int h = 0; h < heads; h++)
+        {
+            T* w = weights + h * kernelSize;
+            int c = h * perHead, stop = c + perHead;
+            for (; c <= stop - 2 * width; c += 2 * width)
+            {
+                TVec sum0 = TOps.Zero, sum1 = TOps.Zero;
+                for (int k = first; k < end; k++)
+                {
+                    TVec weight = TOps.Broadcast(w[k * tapStride]);
+                    T* source = rows + k * rowStep + c;
+                    sum0 = TOps.MultiplyAdd(weight, TOps.Load(source), sum0);
+                    sum1 = TOps.MultiplyAdd(weight, TOps.Load(source + width), sum1);
+                }
+                TOps.Store(sum0, output + c);
+                TOps.Store(sum1, output + c + width);
+            }
+            for (; c <= stop - width; c += width)
+            {
+                TVec sum = TOps.Zero;
+                for (int k = first; k < end; k++)
+                    sum = TOps.MultiplyAdd(TOps.Broadcast(w[k * tapStride]), TOps.Load(rows + k * rowStep + c), sum);
+                TOps.Store(sum, output + c);
+            }
+            for (; c < stop; c++)
+            {
+                T sum = T.Zero;
+                for (int k = first; k < end; k++)
+                    sum += w[k * tapStride] * rows[k * rowStep + c];
+                output[c] = sum;
+            }
+        }
+    }
+
+    // A worker's per-channel partial sums of a lightweight weight gradient, added to the shared total when the worker ends.
+    private sealed class ChannelPartials<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly NativeBuffer<T> _total;
+        private readonly object _gate;
+
+        public ChannelPartials(NativeBuffer<T> total, object gate)
+        {
+            _total = total;
+            _gate = gate;
+            Sums = new NativeBuffer<T>(total.Length);
+        }
+
+        public NativeBuffer<T> Sums { get; }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                T* from = Sums.Pointer, to = _total.Pointer;
+                for (long i = 0; i < Sums.Length; i++)
+                    to[i] += from[i];
+            }
+            Sums.Dispose();
+        }
+    }
+}
