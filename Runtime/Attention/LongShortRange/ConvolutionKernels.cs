@@ -39,9 +39,8 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
         int blocks = (a.Length + RowsPerTask - 1) / RowsPerTask;
         KernelParallel.For(a.Batch * blocks, a.Threads, () => NoScratch.Instance, (task, _) =>
         {
-            int b = task / blocks, first = task % blocks * RowsPerTask, end = Math.Min(a.Length, first + RowsPerTask);
-            for (int t = first; t < end; t++)
-                ForwardRow<T, TVec, TOps>(a, b, t);
+            int b = task / blocks, first = task % blocks * RowsPerTask;
+            ForwardRows<T, TVec, TOps>(a, b, first, Math.Min(a.Length, first + RowsPerTask));
         });
     }
 
@@ -62,11 +61,8 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
             KernelParallel.For(a.Batch * blocks, a.Threads, () => NoScratch.Instance, (task, _) =>
             {
                 int b = task / blocks, first = task % blocks * RowsPerTask, end = Math.Min(a.Length, first + RowsPerTask);
-                for (int t = first; t < end; t++)
-                {
-                    InputGradientRow<T, TVec, TOps>(g, b, t);
-                    DynamicWeightGradientRow<T, TVec, TOps>(g, b, t);
-                }
+                InputGradientRows<T, TVec, TOps>(g, b, first, end);
+                DynamicWeightGradientRows<T, TVec, TOps>(g, b, first, end);
             });
             return;
         }
@@ -77,11 +73,8 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
         KernelParallel.For(a.Batch * blocks, a.Threads, () => new ChannelPartials<T>(total, gate), (task, partials) =>
         {
             int b = task / blocks, first = task % blocks * RowsPerTask, end = Math.Min(a.Length, first + RowsPerTask);
-            for (int t = first; t < end; t++)
-            {
-                InputGradientRow<T, TVec, TOps>(g, b, t);
-                AccumulateChannelProducts<T, TVec, TOps>(g, b, t, partials.Sums.Pointer);
-            }
+            InputGradientRows<T, TVec, TOps>(g, b, first, end);
+            AccumulateChannelProducts<T, TVec, TOps>(g, b, first, end, partials.Sums.Pointer);
         });
         // dw[h, k] = Σ over the head's channels of the per-channel sums.
         int heads = a.Heads, perHead = channels / heads;
@@ -94,6 +87,38 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
                     sum += row[c];
                 g.WeightGradient[h * kernelSize + k] = sum;
             }
+    }
+
+    // The loops below are the kernel: AggressiveOptimization compiles them fully optimised on first use, where tiered
+    // compilation would run a training job's first steps through unoptimised SIMD code, tens of times slower.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardRows<T, TVec, TOps>(in ConvolutionArguments<T> a, int b, int first, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        for (int t = first; t < end; t++)
+            ForwardRow<T, TVec, TOps>(a, b, t);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputGradientRows<T, TVec, TOps>(in ConvolutionBackwardArguments<T> g, int b, int first, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        for (int s = first; s < end; s++)
+            InputGradientRow<T, TVec, TOps>(g, b, s);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DynamicWeightGradientRows<T, TVec, TOps>(in ConvolutionBackwardArguments<T> g, int b, int first, int end)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        for (int t = first; t < end; t++)
+            DynamicWeightGradientRow<T, TVec, TOps>(g, b, t);
     }
 
     // One output position: every head's channels, vector by vector, over the taps inside the sequence.
@@ -137,6 +162,7 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
     }
 
     // dw of one position of a dynamic convolution: per head and tap, the dot product of dy and the tap's input over the head's channels.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DynamicWeightGradientRow<T, TVec, TOps>(in ConvolutionBackwardArguments<T> g, int b, int t)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : struct
@@ -150,11 +176,43 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
         T* gradient = g.OutputGradient + row * channels;
         T* weightGradient = g.WeightGradient + row * a.WeightRowStride;
         int first = Math.Max(0, padding - t), end = Math.Min(kernelSize, a.Length + padding - t);
+        bool interior = first == 0 && end == kernelSize;
         for (int h = 0; h < a.Heads; h++)
         {
             int start = h * perHead, stop = start + perHead;
             T* dw = weightGradient + h * kernelSize;
-            for (int k = 0; k < kernelSize; k++)
+            int k = 0;
+            // Where every tap reads inside the sequence, four taps at a time share each load of dy, and their four sums
+            // are independent chains (one tap's sum alone would wait on each multiply-add before the next).
+            if (interior)
+                for (; k <= kernelSize - 4; k += 4)
+                {
+                    T* input = taps + (long)k * channels;
+                    TVec sum0 = TOps.Zero, sum1 = TOps.Zero, sum2 = TOps.Zero, sum3 = TOps.Zero;
+                    int c = start;
+                    for (; c <= stop - width; c += width)
+                    {
+                        TVec d = TOps.Load(gradient + c);
+                        sum0 = TOps.MultiplyAdd(d, TOps.Load(input + c), sum0);
+                        sum1 = TOps.MultiplyAdd(d, TOps.Load(input + channels + c), sum1);
+                        sum2 = TOps.MultiplyAdd(d, TOps.Load(input + 2 * channels + c), sum2);
+                        sum3 = TOps.MultiplyAdd(d, TOps.Load(input + 3 * channels + c), sum3);
+                    }
+                    T total0 = TOps.Sum(sum0), total1 = TOps.Sum(sum1), total2 = TOps.Sum(sum2), total3 = TOps.Sum(sum3);
+                    for (; c < stop; c++)
+                    {
+                        T d = gradient[c];
+                        total0 += d * input[c];
+                        total1 += d * input[channels + c];
+                        total2 += d * input[2 * channels + c];
+                        total3 += d * input[3 * channels + c];
+                    }
+                    dw[k] = total0;
+                    dw[k + 1] = total1;
+                    dw[k + 2] = total2;
+                    dw[k + 3] = total3;
+                }
+            for (; k < kernelSize; k++)
             {
                 if (k < first || k >= end)
                 {
@@ -174,28 +232,104 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
         }
     }
 
-    // A lightweight convolution's weight gradient, per channel: sums[k, c] += dy[t, c] · x[t + k − P, c].
-    private static void AccumulateChannelProducts<T, TVec, TOps>(in ConvolutionBackwardArguments<T> g, int b, int t, T* sums)
+    // A lightweight convolution's weight gradient, per channel, over a block of positions:
+    // sums[k, c] += Σ_t dy[t, c] · x[t + k − P, c]. Channels outermost, so one slice of the block's rows stays in the L1
+    // cache through all K taps; the sum over the block's rows stays in registers, and each tap clips its rows to the ones
+    // that read inside the sequence.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AccumulateChannelProducts<T, TVec, TOps>(in ConvolutionBackwardArguments<T> g, int b, int first, int end, T* sums)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVec : struct
         where TOps : ISimdOps<TVec, T>
     {
         var a = g.Forward;
         int kernelSize = TShape.KernelSize, padding = TShape.Causal ? kernelSize - 1 : (kernelSize - 1) / 2;
-        int channels = a.Channels, width = TOps.Count;
-        long row = (long)b * a.Length + t;
-        T* taps = a.Input + (row - padding) * channels;
-        T* gradient = g.OutputGradient + row * channels;
-        int first = Math.Max(0, padding - t), end = Math.Min(kernelSize, a.Length + padding - t);
-        for (int k = first; k < end; k++)
+        int channels = a.Channels, length = a.Length, width = TOps.Count;
+        long sequence = (long)b * length * channels;
+        T* gradient = g.OutputGradient + sequence;
+        int c = 0;
+        // Blocks whose every row reads all K taps inside the sequence (all but the first and last): four taps at a
+        // time share each load of dy, with eight independent sums in registers.
+        if (first >= padding && end + kernelSize - 1 - padding <= length)
         {
-            T* input = taps + (long)k * channels, sum = sums + (long)k * channels;
-            int c = 0;
-            for (; c <= channels - width; c += width)
-                TOps.Store(TOps.MultiplyAdd(TOps.Load(gradient + c), TOps.Load(input + c), TOps.Load(sum + c)), sum + c);
-            for (; c < channels; c++)
-                sum[c] += gradient[c] * input[c];
+            for (; c <= channels - 2 * width; c += 2 * width)
+            {
+                int k = 0;
+                for (; k <= kernelSize - 4; k += 4)
+                {
+                    T* input = a.Input + sequence + (long)(k - padding) * channels + c;
+                    TVec s00 = TOps.Zero, s01 = TOps.Zero, s10 = TOps.Zero, s11 = TOps.Zero;
+                    TVec s20 = TOps.Zero, s21 = TOps.Zero, s30 = TOps.Zero, s31 = TOps.Zero;
+                    for (int t = first; t < end; t++)
+                    {
+                        long at = (long)t * channels;
+                        TVec d0 = TOps.Load(gradient + at + c), d1 = TOps.Load(gradient + at + c + width);
+                        T* x = input + at;
+                        s00 = TOps.MultiplyAdd(d0, TOps.Load(x), s00);
+                        s01 = TOps.MultiplyAdd(d1, TOps.Load(x + width), s01);
+                        s10 = TOps.MultiplyAdd(d0, TOps.Load(x + channels), s10);
+                        s11 = TOps.MultiplyAdd(d1, TOps.Load(x + channels + width), s11);
+                        s20 = TOps.MultiplyAdd(d0, TOps.Load(x + 2 * channels), s20);
+                        s21 = TOps.MultiplyAdd(d1, TOps.Load(x + 2 * channels + width), s21);
+                        s30 = TOps.MultiplyAdd(d0, TOps.Load(x + 3 * channels), s30);
+                        s31 = TOps.MultiplyAdd(d1, TOps.Load(x + 3 * channels + width), s31);
+                    }
+                    T* sum = sums + (long)k * channels + c;
+                    AddTo<T, TVec, TOps>(sum, s00, s01, width);
+                    AddTo<T, TVec, TOps>(sum + channels, s10, s11, width);
+                    AddTo<T, TVec, TOps>(sum + 2 * channels, s20, s21, width);
+                    AddTo<T, TVec, TOps>(sum + 3 * channels, s30, s31, width);
+                }
+                for (; k < kernelSize; k++)
+                {
+                    T* input = a.Input + sequence + (long)(k - padding) * channels + c;
+                    TVec sum0 = TOps.Zero, sum1 = TOps.Zero;
+                    for (int t = first; t < end; t++)
+                    {
+                        long at = (long)t * channels;
+                        sum0 = TOps.MultiplyAdd(TOps.Load(gradient + at + c), TOps.Load(input + at), sum0);
+                        sum1 = TOps.MultiplyAdd(TOps.Load(gradient + at + c + width), TOps.Load(input + at + width), sum1);
+                    }
+                    AddTo<T, TVec, TOps>(sums + (long)k * channels + c, sum0, sum1, width);
+                }
+            }
         }
+        for (; c <= channels - 2 * width; c += 2 * width)
+            for (int k = 0; k < kernelSize; k++)
+            {
+                int from = Math.Max(first, padding - k), to = Math.Min(end, length + padding - k);
+                T* input = a.Input + sequence + (long)(k - padding) * channels + c;    // + t · channels: the tap's input at t
+                TVec sum0 = TOps.Zero, sum1 = TOps.Zero;
+                for (int t = from; t < to; t++)
+                {
+                    long at = (long)t * channels;
+                    sum0 = TOps.MultiplyAdd(TOps.Load(gradient + at + c), TOps.Load(input + at), sum0);
+                    sum1 = TOps.MultiplyAdd(TOps.Load(gradient + at + c + width), TOps.Load(input + at + width), sum1);
+                }
+                T* sum = sums + (long)k * channels + c;
+                TOps.Store(TOps.Add(TOps.Load(sum), sum0), sum);
+                TOps.Store(TOps.Add(TOps.Load(sum + width), sum1), sum + width);
+            }
+        for (; c < channels; c++)
+            for (int k = 0; k < kernelSize; k++)
+            {
+                int from = Math.Max(first, padding - k), to = Math.Min(end, length + padding - k);
+                T* input = a.Input + sequence + (long)(k - padding) * channels + c;
+                T sum = T.Zero;
+                for (int t = from; t < to; t++)
+                    sum += gradient[(long)t * channels + c] * input[(long)t * channels];
+                sums[(long)k * channels + c] += sum;
+            }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo<T, TVec, TOps>(T* sum, TVec first, TVec second, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVec : struct
+        where TOps : ISimdOps<TVec, T>
+    {
+        TOps.Store(TOps.Add(TOps.Load(sum), first), sum);
+        TOps.Store(TOps.Add(TOps.Load(sum + width), second), sum + width);
     }
 
     // out[c] = Σ_{k in [first, end)} w_k[c / R] · rows_k[c] for every channel, where rows_k = rows + k · rowStep and
