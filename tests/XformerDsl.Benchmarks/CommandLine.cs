@@ -15,6 +15,10 @@ internal sealed record BenchmarkOptions
     public int[] Depth { get; init; } = [2, 12];
     public int Batch { get; init; } = 1;
     public int Heads { get; init; } = 8;
+    public bool HeadsGiven { get; init; }
+    public string Kind { get; init; } = ConvSuite.Kinds[0];
+    public int[] Kernel { get; init; } = [.. ConvSuite.KernelSizes];
+    public int Channels { get; init; } = ConvSuite.DefaultChannels;
     public int HeadDim { get; init; } = 64;
     public bool Causal { get; init; } = true;
     public int Window { get; init; } = 256;
@@ -96,15 +100,19 @@ internal static class CommandLine
             Positive, (o, v) => o with { Window = v }),
         new Entry<int>("--block", "<n>", $"block size or stride, for the families that take one (default {s_defaults.Block})",
             Positive, (o, v) => o with { Block = v }),
-        new Entry<int[]>("--seq", "<n,n,...>", $"sequence lengths, or tokens to generate (default {Join(s_defaults.Seq)}; memory: {Join(MemorySuite.DefaultSeq)})",
+        new Entry<int[]>("--seq", "<n,n,...>", $"sequence lengths, or tokens to generate (default {Join(s_defaults.Seq)}; memory: {Join(MemorySuite.DefaultSeq)}; conv: {Join(ConvSuite.DefaultSeq)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Seq = v, SeqGiven = true }),
         new Entry<int[]>("--depth", "<n,n,...>", $"memory: only the models of these depths (default {Join(s_defaults.Depth)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Depth = v }),
         new Entry<int>("--batch", "<n>", $"batch size (default {s_defaults.Batch})", Positive, (o, v) => o with { Batch = v }),
-        new Entry<int>("--heads", "<n>", $"heads (default {s_defaults.Heads})", Positive, (o, v) => o with { Heads = v }),
+        new Entry<int>("--heads", "<n>", $"heads (default {s_defaults.Heads}; conv: {ConvSuite.DefaultHeads})", Positive, (o, v) => o with { Heads = v, HeadsGiven = true }),
         new Entry<int>("--head-dim", "<n>", $"head size, among those the family declares kernels for (default {s_defaults.HeadDim})",
             Positive, (o, v) => o with { HeadDim = v }),
-        new Entry<bool>("--causal", "<bool>", $"causal or bidirectional (default {(s_defaults.Causal ? "true" : "false")})",
+        new Entry<string>("--kind", "<name>", $"conv: {CommandLine.OneOf(ConvSuite.Kinds)} convolution (default {s_defaults.Kind})", v => v, (o, v) => o with { Kind = v }),
+        new Entry<int[]>("--kernel", "<n,n,...>", $"conv: kernel sizes, among {Join(ConvSuite.KernelSizes)} (default {Join(s_defaults.Kernel)})",
+            v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Kernel = v }),
+        new Entry<int>("--channels", "<n>", $"conv: channels (default {s_defaults.Channels})", Positive, (o, v) => o with { Channels = v }),
+        new Entry<bool>("--causal", "<bool>", $"causal or bidirectional; conv: causal or centred (default {(s_defaults.Causal ? "true" : "false")})",
             bool.Parse, (o, v) => o with { Causal = v }),
         new Entry<string[]>("--impl", "<a,b,...>", "only these implementations (default all)", v => v.Split(','), (o, v) => o with { Impl = v }),
         new Entry<int>("--threads", "<n>", "threads for libtorch and the kernels (default: all cores)", Positive, (o, v) => o with { Threads = v }),
@@ -197,7 +205,7 @@ internal static class CommandLine
             parsed = entry.Apply(result, option, parsed);
         if (name == PlotCommand)
             parsed = parsed with { PlotInputs = result.GetValue(inputs) ?? [] };
-        else if (parsed.Plot is not null && name == "generate")
+        else if (parsed.Plot is not null && name is "generate" or "conv")
             return (name, null, $"--plot draws the attention and memory suites' results, not {name}'s.");
         return (name, parsed, null);
     }
