@@ -61,6 +61,8 @@ public static class FusedConvolution<TShape> where TShape : struct, IConvolution
     /// <see cref="Dynamic"/> take the reference path: a device other than the CPU, a dtype other than float32 and
     /// float64, empty tensors, a tensor over 2 GiB, or a machine without SIMD acceleration.
     /// </summary>
+    /// <exception cref="ArgumentException">When <typeparamref name="TShape"/> itself is invalid (a kernel size below 1, or
+    /// an even size for a centred convolution): no path serves it.</exception>
     public static string? WhyNotFused(Tensor input, Tensor weights)
     {
         ConvolutionPadding.Validate(TShape.KernelSize, TShape.Causal);
@@ -100,6 +102,7 @@ public static class FusedConvolution<TShape> where TShape : struct, IConvolution
         var x = input.contiguous();
         var w = weights.contiguous();
         var dy = outputGradient.contiguous();
+        // The backward kernel reads the forward arguments but not the output: x stands in for it.
         SimdDispatch.Run(input.dtype, new BackwardCall(new ForwardCall(x, w, x), dy, inputGradient, weightGradient), vectorBits);
         return (inputGradient, weightGradient);
     }
