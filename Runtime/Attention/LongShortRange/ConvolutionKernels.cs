@@ -20,7 +20,9 @@ namespace XformerDsl.Attention.LongShortRange;
 /// The input gradient is gathered rather than scattered, <c>dx[s] = Σ_k w[s + P − k, k] · dy[s + P − k]</c>, so blocks
 /// write disjoint rows. A dynamic convolution's weight gradient is a dot product per position, head and tap; a
 /// lightweight one sums those over all positions, so each worker accumulates per-channel partial sums
-/// <c>[K, channels]</c> with vector instructions only, and the heads' channels are summed once at the end.
+/// <c>[K, channels]</c> with vector instructions only, and the heads' channels are summed once at the end. Both take
+/// four taps per pass over dy where every tap is inside the sequence. Workers add their partial sums in the order they
+/// finish, so with more than one thread the lightweight weight gradient can differ in its last bits from run to run.
 /// </para>
 /// </remarks>
 /// <typeparam name="TShape">The declared kernel size and padding.</typeparam>

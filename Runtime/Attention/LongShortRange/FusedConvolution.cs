@@ -57,6 +57,17 @@ public static class FusedConvolution<TShape> where TShape : struct, IConvolution
     }
 
     /// <summary>
+    /// A state that steps this causal convolution through generation, one position per call, equal to
+    /// <see cref="Lightweight"/> and <see cref="Dynamic"/> at every position (see <see cref="CausalConvolutionState"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">When the convolution is centred: it reads positions not generated yet.</exception>
+    public static CausalConvolutionState CreateState(long batch, int channels, int heads, Device device, ScalarType dtype) =>
+        TShape.Causal
+            ? new CausalConvolutionState(batch, channels, heads, TShape.KernelSize, device, dtype)
+            : throw new InvalidOperationException(
+                $"A {Description} reads {(TShape.KernelSize - 1) / 2} positions ahead, so it cannot step one position at a time; generation needs a causal convolution (an encoder runs it over the whole sequence).");
+
+    /// <summary>
     /// Null when the fused kernels serve these tensors; otherwise why not, and so why <see cref="Lightweight"/> and
     /// <see cref="Dynamic"/> take the reference path: a device other than the CPU, a dtype other than float32 and
     /// float64, empty tensors, a tensor over 2 GiB, or a machine without SIMD acceleration.

@@ -29,7 +29,8 @@ public class CausalConvolutionStateTests
         var bias = dynamic ? null : randn(Channels, dtype: float64, generator: new Generator(3));
         var parallel = dynamic ? s.Dynamic(x, weights) : s.Lightweight(x, weights, bias);
 
-        using var state = new CausalConvolutionState(Batch, Channels, Heads, s.KernelSize, x.device, float64);
+        using var state = s.CreateState(Batch, Channels, Heads, x.device, float64);
+        Assert.Equal(s.KernelSize, state.KernelSize);
         long elements = state.Elements;
         Assert.Equal(Batch * (s.KernelSize - 1) * Channels, elements);
         for (int t = 0; t < seq; t++)
@@ -85,5 +86,14 @@ public class CausalConvolutionStateTests
 
         Assert.Throws<ArgumentException>(() => state.Step(x[..2, 0], weights));
         Assert.Throws<ArgumentException>(() => state.Step(x[.., 0], weights[..1]));
+    }
+
+    [Fact]
+    public void A_centred_convolution_refuses_to_step_and_heads_must_divide_channels()
+    {
+        var centred = Assert.Throws<InvalidOperationException>(() => Shapes[nameof(Centred7)].CreateState(1, 6, 2, CPU, float64));
+        Assert.Contains("3 positions ahead", centred.Message);
+        Assert.Throws<ArgumentException>(() => new CausalConvolutionState(1, 6, 4, 3, CPU, float64));
+        Assert.Throws<ArgumentException>(() => new CausalConvolutionState(1, 6, 2, 0, CPU, float64));
     }
 }

@@ -29,14 +29,15 @@ internal static class ConvolutionKit
         Func<Tensor, Tensor, Tensor> Dynamic,
         Func<Tensor, Tensor, int, Tensor> RunForward,
         Func<Tensor, Tensor, Tensor, int, (Tensor, Tensor)> RunBackward,
-        Func<Tensor, Tensor, string?> WhyNotFused)
+        Func<Tensor, Tensor, string?> WhyNotFused,
+        Func<long, int, int, Device, ScalarType, CausalConvolutionState> CreateState)
     {
         public static Shape Of<TShape>() where TShape : struct, IConvolutionShape =>
             new(typeof(TShape).Name, TShape.KernelSize, TShape.Causal,
                 FusedConvolution<TShape>.Lightweight, FusedConvolution<TShape>.Dynamic,
                 (x, w, bits) => FusedConvolution<TShape>.RunForward(x, w, bits),
                 (x, w, dy, bits) => FusedConvolution<TShape>.RunBackward(x, w, dy, bits),
-                FusedConvolution<TShape>.WhyNotFused);
+                FusedConvolution<TShape>.WhyNotFused, FusedConvolution<TShape>.CreateState);
 
         /// <summary>The reference of the same convolution: lightweight for <c>[heads, K]</c> weights, dynamic for <c>[batch, seq, heads, K]</c>.</summary>
         public Tensor Reference(Tensor x, Tensor w) =>
