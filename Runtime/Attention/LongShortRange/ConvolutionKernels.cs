@@ -336,7 +336,8 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
 
     // out[c] = Σ_{k in [first, end)} w_k[c / R] · rows_k[c] for every channel, where rows_k = rows + k · rowStep and
     // w_k = weights + h·K + k − k · weightStep (weightStep 0: one kernel for all positions; else each tap steps one
-    // position back). Two vectors at a time keep two multiply-add chains in flight; the head's remainder is scalar.
+    // position back). Four (or two) vectors at a time keep as many multiply-add chains in flight, each tap's weight
+    // broadcast once for them; the head's remainder is scalar.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Taps<T, TVec, TOps>(T* rows, long rowStep, T* weights, long weightStep, T* output, int channels, int heads, int first, int end)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -350,6 +351,23 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
         {
             T* w = weights + h * kernelSize;
             int c = h * perHead, stop = c + perHead;
+            for (; c <= stop - 4 * width; c += 4 * width)
+            {
+                TVec sum0 = TOps.Zero, sum1 = TOps.Zero, sum2 = TOps.Zero, sum3 = TOps.Zero;
+                for (int k = first; k < end; k++)
+                {
+                    TVec weight = TOps.Broadcast(w[k * tapStride]);
+                    T* source = rows + k * rowStep + c;
+                    sum0 = TOps.MultiplyAdd(weight, TOps.Load(source), sum0);
+                    sum1 = TOps.MultiplyAdd(weight, TOps.Load(source + width), sum1);
+                    sum2 = TOps.MultiplyAdd(weight, TOps.Load(source + 2 * width), sum2);
+                    sum3 = TOps.MultiplyAdd(weight, TOps.Load(source + 3 * width), sum3);
+                }
+                TOps.Store(sum0, output + c);
+                TOps.Store(sum1, output + c + width);
+                TOps.Store(sum2, output + c + 2 * width);
+                TOps.Store(sum3, output + c + 3 * width);
+            }
             for (; c <= stop - 2 * width; c += 2 * width)
             {
                 TVec sum0 = TOps.Zero, sum1 = TOps.Zero;

@@ -62,6 +62,7 @@ public class FusedConvolutionTests
                 cases.Add(nameof(Causal7), false, bits, float64);
                 cases.Add(nameof(Centred5), true, bits, float64);
                 cases.Add(nameof(Causal31), true, bits, float64);
+                cases.Add(nameof(Centred15), false, bits, float64);
             }
         return cases;
     }
