@@ -75,8 +75,9 @@ public class FusedConvolutionTests
         var dtype = double64 ? float64 : float32;
         double tolerance = double64 ? 1e-12 : 1e-5;
         using var scope = NewDisposeScope();
-        // 3 heads of 19 channels: two vectors, one, or none per head depending on the width, then a remainder.
-        var (x, weights) = Inputs(dynamic, 2, 45, 57, 3, s.KernelSize, dtype, seed: vectorBits);
+        // 3 heads of 19 channels: four vectors, two, one or none per head depending on the width, then a remainder.
+        // 80 positions: the middle block of 32 reads only inside the sequence at every kernel size here (the blocked paths).
+        var (x, weights) = Inputs(dynamic, 2, 80, 57, 3, s.KernelSize, dtype, seed: vectorBits);
         var upstream = randn(x.shape, dtype: dtype, generator: new Generator(7));
 
         var output = s.RunForward(x, weights, vectorBits);
