@@ -28,6 +28,13 @@ namespace XformerDsl.Attention.LongShortRange;
 /// <typeparam name="TShape">The declared kernel size and padding.</typeparam>
 public static unsafe class ConvolutionKernels<TShape> where TShape : struct, IConvolutionShape
 {
+    // P, the zeros before position 0 (ConvolutionPadding.Left), a constant of the shape once the JIT folds it.
+    private static int Padding
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TShape.Causal ? TShape.KernelSize - 1 : (TShape.KernelSize - 1) / 2;
+    }
+
     // Positions per parallel task: enough work to amortise scheduling, small enough for 2 cores to balance short sequences.
     private const int RowsPerTask = 32;
 
@@ -130,7 +137,7 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
         where TVec : struct
         where TOps : ISimdOps<TVec, T>
     {
-        int kernelSize = TShape.KernelSize, padding = TShape.Causal ? kernelSize - 1 : (kernelSize - 1) / 2;
+        int kernelSize = TShape.KernelSize, padding = Padding;
         long row = (long)b * a.Length + t;
         T* taps = a.Input + (row - padding) * a.Channels;       // the input row under tap 0 (outside the sequence near its start)
         T* weights = a.Weights + row * a.WeightRowStride;
@@ -150,7 +157,7 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
         where TOps : ISimdOps<TVec, T>
     {
         var a = g.Forward;
-        int kernelSize = TShape.KernelSize, padding = TShape.Causal ? kernelSize - 1 : (kernelSize - 1) / 2;
+        int kernelSize = TShape.KernelSize, padding = Padding;
         long row = (long)b * a.Length + s, last = row + padding;  // the output row under tap 0
         // Tap k reads the output gradient row last − k, and that row's weights: one step back per tap, as the tap advances.
         T* gradients = g.OutputGradient + last * a.Channels;
@@ -171,7 +178,7 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
         where TOps : ISimdOps<TVec, T>
     {
         var a = g.Forward;
-        int kernelSize = TShape.KernelSize, padding = TShape.Causal ? kernelSize - 1 : (kernelSize - 1) / 2;
+        int kernelSize = TShape.KernelSize, padding = Padding;
         int channels = a.Channels, perHead = channels / a.Heads, width = TOps.Count;
         long row = (long)b * a.Length + t;
         T* taps = a.Input + (row - padding) * channels;
@@ -245,7 +252,7 @@ public static unsafe class ConvolutionKernels<TShape> where TShape : struct, ICo
         where TOps : ISimdOps<TVec, T>
     {
         var a = g.Forward;
-        int kernelSize = TShape.KernelSize, padding = TShape.Causal ? kernelSize - 1 : (kernelSize - 1) / 2;
+        int kernelSize = TShape.KernelSize, padding = Padding;
         int channels = a.Channels, length = a.Length, width = TOps.Count;
         long sequence = (long)b * length * channels;
         T* gradient = g.OutputGradient + sequence;
