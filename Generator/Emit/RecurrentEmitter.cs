@@ -21,7 +21,7 @@ namespace XformerDsl.Generator.Emit
         /// stepping out (reversible blocks carry two streams, which the block step here does not).
         /// </summary>
         public static bool IsRecurrent(ModelSpec spec) =>
-            !FrameFeatures.DisableStepping(spec) && spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).IsRecurrent(spec, declaration.Attention));
+            spec.Encoder is null && !FrameFeatures.DisableStepping(spec) && spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).IsRecurrent(spec, declaration.Attention));
 
         public static void EmitModelStep(SourceWriter writer, ModelSpec spec)
         {
