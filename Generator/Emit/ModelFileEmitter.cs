@@ -31,7 +31,14 @@ namespace XformerDsl.Generator.Emit
 
             ModelCardEmitter.EmitClassDocumentation(writer, model);
             writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"XformerDsl.Generator\", \"{typeof(ModelFileEmitter).Assembly.GetName().Version}\")]");
-            var interfaces = new System.Collections.Generic.List<string> { Names.DeclaredModel };
+            // What the trainer and the generators call: a model of one stack takes a padding mask; an encoder–decoder
+            // whose decoder steps is a sequence-to-sequence model.
+            var interfaces = new System.Collections.Generic.List<string>
+            {
+                !model.Spec.IsEncoderDecoder ? Names.SequenceModel
+                : RecurrentEmitter.IsRecurrentEncoderDecoder(model.Spec) ? RecurrentEmitter.EncoderDecoderInterface
+                : Names.DeclaredModel,
+            };
             if (RecurrentEmitter.IsRecurrent(model.Spec))
                 interfaces.Add(RecurrentEmitter.ModelInterface);
             string inputs = model.Spec.IsEncoderDecoder ? $"{Names.Tensor}, {Names.Tensor}, {Names.Tensor}" : $"{Names.Tensor}, {Names.Tensor}";

@@ -97,7 +97,7 @@ namespace XformerDsl.Generator.Parsing
             "InitializeWeights", "Block", "SelfAttention", "FeedForwardNetwork", "AttentionOfLayer", "ReconstructInBackward",
             "CreateState", "Step", "ConvertFrom",
             "mlm_head", "classifier", "MaskedLanguageModelHead", "ClassificationHead",
-            "encoder", "decoder", "EncodeSource", "DecodeTarget", "CrossAttention",
+            "encoder", "decoder", "EncodeSource", "DecodeTarget", "CrossAttention", "Encode", "CreateDecoderState",
         }.Concat(AttentionFamilies.All.Select(family => family.LayerClassName)).ToArray();
 
         /// <summary>The nested stacks of an encoder–decoder, generated only for a class with <c>[Encoder]</c>.</summary>

@@ -35,7 +35,7 @@ namespace Demo.Models
     /// <para><c>forward(source, target)</c> maps source ids <c>[batch, sourceSeq]</c> and target ids <c>[batch, seq]</c> (int64) to next-token logits <c>[batch, seq, 64]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class DateTranslator : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.IDeclaredModel
+    partial class DateTranslator : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.IEncoderDecoderModel
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -110,6 +110,25 @@ namespace Demo.Models
         /// <param name="memoryPaddingMask">Null, or the source padding mask.</param>
         public global::TorchSharp.torch.Tensor DecodeTarget(global::TorchSharp.torch.Tensor target, global::TorchSharp.torch.Tensor? targetPaddingMask, global::TorchSharp.torch.Tensor memory, global::TorchSharp.torch.Tensor? memoryPaddingMask = null) =>
             decoder.forward(target, targetPaddingMask, memory, memoryPaddingMask);
+
+        /// <summary>Runs the encoder once for generation (no gradients): its output and the source padding mask.</summary>
+        /// <param name="source">Source token ids, <c>[batch, sourceSeq]</c>.</param>
+        /// <param name="sourcePaddingMask">Null, or bool <c>[batch, sourceSeq]</c>, true for real source tokens.</param>
+        public global::XformerDsl.Modules.EncodedSource Encode(global::TorchSharp.torch.Tensor source, global::TorchSharp.torch.Tensor? sourcePaddingMask)
+        {
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            return new global::XformerDsl.Modules.EncodedSource(encoder.forward(source, sourcePaddingMask), sourcePaddingMask);
+        }
+
+        /// <summary>A decoder state for generating from <paramref name="encoded"/>: each target at position 0, each layer's cross-attention keys and values computed once.</summary>
+        /// <param name="encoded">From <see cref="Encode"/>.</param>
+        public global::XformerDsl.Modules.DecoderState CreateDecoderState(global::XformerDsl.Modules.EncodedSource encoded) => decoder.CreateState(encoded);
+
+        /// <summary>Feeds one target token per sequence and returns the next-token logits <c>[batch, 64]</c>: equal to <c>forward</c> at each position.</summary>
+        /// <param name="state">From <see cref="CreateDecoderState"/>; updated in place.</param>
+        /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+        /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+        public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.DecoderState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null) => decoder.Step(state, tokens, active);
 
         /// <summary>The encoder: source ids <c>[batch, sourceSeq]</c> to vectors <c>[batch, sourceSeq, 64]</c>, 3 bidirectional blocks.</summary>
         public sealed class Encoder : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>
@@ -508,6 +527,54 @@ namespace Demo.Models
                 return logits.MoveToOuterDisposeScope();
             }
 
+            /// <summary>
+            /// A state for generating from <paramref name="encoded"/>, one target per source, each at position 0: each layer's
+            /// cross-attention keys and values, computed here once from the encoder's output, and its self-attention state.
+            /// Every layer attends with causal linear attention, so the state has a fixed size whatever the position.
+            /// </summary>
+            /// <param name="encoded">The encoder's output and the source padding mask.</param>
+            public global::XformerDsl.Modules.DecoderState CreateState(global::XformerDsl.Modules.EncodedSource encoded)
+            {
+                using var noGrad = global::TorchSharp.torch.no_grad();
+                var state = new global::XformerDsl.Modules.DecoderState(new global::XformerDsl.Modules.RecurrentState(encoded.Batch, maxLength: 32, encoded.Output.device, encoded.Output.dtype), encoded);
+                for (int i = 0; i < layers.Count; i++)
+                {
+                    var layer = layers[i];
+                    state.CrossKeyValues(i, _ => layer.CrossKeyValues(encoded.Output));
+                }
+                return state;
+            }
+
+            /// <summary>
+            /// Feeds one token per sequence and returns the logits <c>[batch, 64]</c> for the next one: equal to the logits of
+            /// forward at each sequence's position, against the same encoded source, without running the earlier tokens
+            /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+            /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
+            /// mode, as in forward, so generate in eval mode.
+            /// </summary>
+            /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
+            /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+            /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+            /// <exception cref="global::System.ArgumentException">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength = 32.</exception>
+            public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.DecoderState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null)
+            {
+                state.SelfAttention.BeginStep(tokens, active, vocab: 64, model: nameof(Decoder));
+                using var noGrad = global::TorchSharp.torch.no_grad();
+                using var scope = global::TorchSharp.torch.NewDisposeScope();
+                // Embed the new tokens plus the learned vector of each sequence's position: [batch] -> [batch, 1, 64].
+                var x = (sharedTokenEmbedding().index_select(0, tokens.reshape(-1)) + position_embedding.forward(state.SelfAttention.Positions)).unsqueeze(1);
+                // The blocks, each reading and updating its layer's part of the state.
+                for (int i = 0; i < layers.Count; i++)
+                    x = layers[i].Step(x, state, i);
+                // Final norm, then the output head.
+                x = final_norm.forward(x);
+                // Output head tied to the token embedding: logits = x · Eᵀ, [batch, 1, 64] -> [batch, 1, 64].
+                var logits = global::TorchSharp.torch.nn.functional.linear(x, sharedTokenEmbedding());
+                // The active sequences move to their next position.
+                state.SelfAttention.EndStep();
+                return logits.squeeze(1).MoveToOuterDisposeScope();
+            }
+
             /// <summary>One transformer block: pre-norm (LayerNorm) attention, then cross-attention to the encoder's output, then feed-forward, each with a residual connection.</summary>
             public sealed class Block : global::TorchSharp.torch.nn.Module
             {
@@ -556,10 +623,26 @@ namespace Demo.Models
                     x = x + ffn.forward(ffn_norm.forward(x));
                     return x;
                 }
+
+                /// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, 64]</c> to <c>[batch, 1, 64]</c>.</summary>
+                /// <param name="x">The residual stream at the new token.</param>
+                /// <param name="state">The decoder's state.</param>
+                /// <param name="layer">This block's number.</param>
+                public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.DecoderState state, int layer)
+                {
+                    x = x + attn.Step(attn_norm.forward(x), state.SelfAttention, layer);
+                    x = x + cross_attn.Step(cross_attn_norm.forward(x), state, layer);
+                    x = x + ffn.forward(ffn_norm.forward(x));
+                    return x;
+                }
+
+                /// <summary>This block's cross-attention keys and values of the encoder's output, for a decoder state.</summary>
+                /// <param name="memory">The encoder's output.</param>
+                internal global::XformerDsl.Modules.CrossAttentionKeyValues CrossKeyValues(global::TorchSharp.torch.Tensor memory) => cross_attn.KeyValues(memory);
             }
 
             /// <summary>Multi-head kernelized linear attention (φ = relu(W x + b), learned), linear: O(L·m·headDim) time per layer; 4 heads of size 16, causal.</summary>
-            public sealed class SelfAttention : global::TorchSharp.torch.nn.Module
+            public sealed class SelfAttention : global::TorchSharp.torch.nn.Module, global::XformerDsl.Modules.IRecurrentAttention
             {
                 private const int Heads = 4;
                 private const int HeadDim = 16;
@@ -622,6 +705,26 @@ namespace Demo.Models
                     var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                     // Output projection.
                     return out_proj.forward(merged);
+                }
+
+                /// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, 64]</c> to <c>[batch, 1, 64]</c>.</summary>
+                /// <param name="x">The normalised residual stream at the new token.</param>
+                /// <param name="state">The model's recurrent state.</param>
+                /// <param name="layer">This layer's number.</param>
+                public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+                {
+                    long batch = x.shape[0];
+                    // Project and split the heads: [batch, 1, 64] -> [batch, 4, 1, 16].
+                    var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    // φ(x) = relu(W x + b) per head (T2R, Kasai et al., 2021), with W and b trained.
+                    var featureQuery = global::XformerDsl.Attention.Linear.LinearFeatureMaps.LearnedRelu(q, feature_weight, feature_bias);
+                    var featureKey = global::XformerDsl.Attention.Linear.LinearFeatureMaps.LearnedRelu(k, feature_weight, feature_bias);
+                    // Add the new key to this layer's state, S += φ(k) vᵀ and z += φ(k), then read φ(q)ᵀ S / φ(q)·z.
+                    var attended = state.Linear(layer, Heads, Features, HeadDim).Step(featureQuery, featureKey, v, state.Active);
+                    // Merge the heads and project: [batch, 4, 1, 16] -> [batch, 1, 64].
+                    return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
                 }
 
                 /// <summary>
@@ -755,6 +858,30 @@ namespace Demo.Models
                     var attended = global::XformerDsl.Autograd.FusedAttention<Kernel>.Apply(q, k, v, memoryPaddingMask);
                     // Merge the heads: [batch, 4, seq, 16] -> [batch, seq, 64].
                     var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
+                    return out_proj.forward(merged);
+                }
+
+                /// <summary>The keys and values of <paramref name="memory"/>, <c>[batch, 4, sourceSeq, 16]</c> each: computed once per source for generation.</summary>
+                /// <param name="memory">The encoder's output.</param>
+                internal global::XformerDsl.Modules.CrossAttentionKeyValues KeyValues(global::TorchSharp.torch.Tensor memory)
+                {
+                    long batch = memory.shape[0], sourceSeq = memory.shape[1];
+                    return new(
+                        k_proj.forward(memory).view(batch, sourceSeq, Heads, HeadDim).transpose(1, 2).contiguous(),
+                        v_proj.forward(memory).view(batch, sourceSeq, Heads, HeadDim).transpose(1, 2).contiguous());
+                }
+
+                /// <summary>Cross-attention for one new target token per sequence, <c>[batch, 1, 64]</c>, from the keys and values in <paramref name="state"/>.</summary>
+                /// <param name="x">The normalised target stream at the new token.</param>
+                /// <param name="state">The decoder's state, holding this layer's keys and values and the source padding mask.</param>
+                /// <param name="layer">This layer's number.</param>
+                public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.DecoderState state, int layer)
+                {
+                    long batch = x.shape[0];
+                    var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState."));
+                    var attended = global::XformerDsl.Autograd.FusedAttention<Kernel>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);
+                    var merged = attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim);
                     return out_proj.forward(merged);
                 }
 

@@ -35,8 +35,6 @@ namespace XformerDsl.Generator.Emit.Frame
             sublayers.Insert(attention + 1, new Sublayer("cross_attn", ClassName, $"new {ClassName}()", "memory, memoryPaddingMask", "cross-attention to the encoder's output"));
         }
 
-        // Generation steps the decoder with cached cross-attention keys and values, through the encoder–decoder's own step.
-        public override bool DisablesStepping => true;
 
         public override void EmitNestedTypes(SourceWriter writer, ModelSpec spec)
         {
@@ -84,6 +82,35 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine($"var attended = {Names.FusedAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, k, v, memoryPaddingMask);");
             writer.WriteLine($"// Merge the heads: [batch, {SpecFormat.Int(cross.Heads)}, seq, {SpecFormat.Int(headDim)}] -> [batch, seq, {SpecFormat.Int(spec.Dim)}].");
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
+            writer.WriteLine(spec.Dropout > 0
+                ? $"return {Names.Functional}.dropout(out_proj.forward(merged), {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
+                : "return out_proj.forward(merged);");
+            writer.CloseBlock();
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>The keys and values of <paramref name=\"memory\"/>, <c>[batch, {SpecFormat.Int(cross.Heads)}, sourceSeq, {SpecFormat.Int(headDim)}]</c> each: computed once per source for generation.</summary>");
+            writer.WriteLine("/// <param name=\"memory\">The encoder's output.</param>");
+            writer.WriteLine($"internal {RecurrentEmitter.CrossKeyValues} KeyValues({Names.Tensor} memory)");
+            writer.OpenBlock();
+            writer.WriteLine("long batch = memory.shape[0], sourceSeq = memory.shape[1];");
+            writer.WriteLine("return new(");
+            writer.Indented(() =>
+            {
+                writer.WriteLine("k_proj.forward(memory).view(batch, sourceSeq, Heads, HeadDim).transpose(1, 2).contiguous(),");
+                writer.WriteLine("v_proj.forward(memory).view(batch, sourceSeq, Heads, HeadDim).transpose(1, 2).contiguous());");
+            });
+            writer.CloseBlock();
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>Cross-attention for one new target token per sequence, <c>[batch, 1, {SpecFormat.Int(spec.Dim)}]</c>, from the keys and values in <paramref name=\"state\"/>.</summary>");
+            writer.WriteLine("/// <param name=\"x\">The normalised target stream at the new token.</param>");
+            writer.WriteLine("/// <param name=\"state\">The decoder's state, holding this layer's keys and values and the source padding mask.</param>");
+            writer.WriteLine("/// <param name=\"layer\">This layer's number.</param>");
+            writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.DecoderState} state, int layer)");
+            writer.OpenBlock();
+            writer.WriteLine("long batch = x.shape[0];");
+            writer.WriteLine("var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);");
+            writer.WriteLine("var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($\"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState.\"));");
+            writer.WriteLine($"var attended = {Names.FusedAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);");
+            writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim);");
             writer.WriteLine(spec.Dropout > 0
                 ? $"return {Names.Functional}.dropout(out_proj.forward(merged), {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
                 : "return out_proj.forward(merged);");

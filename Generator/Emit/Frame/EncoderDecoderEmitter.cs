@@ -77,6 +77,9 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.Indented(() => writer.WriteLine("decoder.forward(target, targetPaddingMask, memory, memoryPaddingMask);"));
             writer.WriteLine();
 
+            if (RecurrentEmitter.IsRecurrentEncoderDecoder(spec))
+                EmitGeneration(writer, spec);
+
             var encoderModel = model with { Spec = spec.EncoderStack() };
             writer.WriteLine($"/// <summary>The encoder: source ids <c>[batch, sourceSeq]</c> to vectors <c>[batch, sourceSeq, {Int(spec.Dim)}]</c>, {Int(encoder.Depth)} bidirectional blocks.</summary>");
             writer.WriteLine($"public sealed class Encoder : {Names.ModuleBase}<{Names.Tensor}, {Names.Tensor}>");
@@ -94,6 +97,31 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.OpenBlock();
             ModelModuleEmitter.Emit(writer, decoderModel);
             writer.CloseBlock();
+        }
+
+        // IEncoderDecoderModel: encode once, then step the decoder from a state holding each layer's cross-attention keys and values.
+        private static void EmitGeneration(SourceWriter writer, ModelSpec spec)
+        {
+            string state = RecurrentEmitter.DecoderState, encoded = RecurrentEmitter.EncodedSource;
+            writer.WriteLine("/// <summary>Runs the encoder once for generation (no gradients): its output and the source padding mask.</summary>");
+            writer.WriteLine("/// <param name=\"source\">Source token ids, <c>[batch, sourceSeq]</c>.</param>");
+            writer.WriteLine("/// <param name=\"sourcePaddingMask\">Null, or bool <c>[batch, sourceSeq]</c>, true for real source tokens.</param>");
+            writer.WriteLine($"public {encoded} Encode({Names.Tensor} source, {Names.Tensor}? sourcePaddingMask)");
+            writer.OpenBlock();
+            writer.WriteLine($"using var noGrad = {Names.Torch}.no_grad();");
+            writer.WriteLine($"return new {encoded}(encoder.forward(source, sourcePaddingMask), sourcePaddingMask);");
+            writer.CloseBlock();
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>A decoder state for generating from <paramref name=\"encoded\"/>: each target at position 0, each layer's cross-attention keys and values computed once.</summary>");
+            writer.WriteLine("/// <param name=\"encoded\">From <see cref=\"Encode\"/>.</param>");
+            writer.WriteLine($"public {state} CreateDecoderState({encoded} encoded) => decoder.CreateState(encoded);");
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>Feeds one target token per sequence and returns the next-token logits <c>[batch, {Int(spec.Vocab)}]</c>: equal to <c>forward</c> at each position.</summary>");
+            writer.WriteLine("/// <param name=\"state\">From <see cref=\"CreateDecoderState\"/>; updated in place.</param>");
+            writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch]</c>.</param>");
+            writer.WriteLine("/// <param name=\"active\">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>");
+            writer.WriteLine($"public {Names.Tensor} Step({state} state, {Names.Tensor} tokens, {Names.Tensor}? active = null) => decoder.Step(state, tokens, active);");
+            writer.WriteLine();
         }
 
         private static string Int(long value) => SpecFormat.Int(value);

@@ -218,4 +218,28 @@ public class ModelShapeTests
         var tooLong = Assert.Throws<ArgumentException>(() => model.forward(ModelTestKit.RandomTokens(1, 14, 18, seed: 4), full(1, 2, 1L)));
         Assert.Contains("14", tooLong.Message);
     }
+
+    [Fact]
+    public void Encoder_decoder_step_equals_the_teacher_forced_forward_at_every_position()
+    {
+        foreach (var model in new nn.Module<Tensor, Tensor, Tensor>[] { Create(() => new TinyTranslator()), Create(() => new TinySharedTranslator()) })
+        {
+            var seq2seq = (IEncoderDecoderModel)model;
+            var spec = seq2seq.Declaration;
+            var source = ModelTestKit.RandomTokens(3, 9, spec.Encoder!.Vocab, seed: 14);
+            var sourceMask = ones(3, 9, dtype: @bool);
+            sourceMask[1, TensorIndex.Slice(4)] = false;
+            var target = ModelTestKit.RandomTokens(3, 7, spec.Vocab, seed: 15);
+            var expected = seq2seq.forward(source, target, sourceMask, null);
+
+            using var encoded = seq2seq.Encode(source, sourceMask);
+            using var state = seq2seq.CreateDecoderState(encoded);
+            for (int t = 0; t < 7; t++)
+            {
+                var logits = seq2seq.Step(state, target[.., t]);
+                Assert.True(allclose(expected[.., t], logits, rtol: 1e-9, atol: 1e-11), $"{spec.Name}: step {t} differs from forward");
+            }
+            model.Dispose();
+        }
+    }
 }
