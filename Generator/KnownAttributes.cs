@@ -18,13 +18,16 @@ namespace XformerDsl.Generator
         public static readonly string Normalization = typeof(NormalizationAttribute).FullName!;
         public static readonly string Reversible = typeof(ReversibleAttribute).FullName!;
         public static readonly string ConvertsFrom = typeof(ConvertsFromAttribute).FullName!;
+        public static readonly string ClassificationHead = typeof(ClassificationHeadAttribute).FullName!;
+        public static readonly string MaskedLanguageModelHead = typeof(MaskedLanguageModelHeadAttribute).FullName!;
+        public static readonly string Encoder = typeof(EncoderAttribute).FullName!;
 
         /// <summary>
         /// Attributes that shape a model but mean nothing without <c>[Transformer]</c>: the frame's and every attention
         /// family's. Each gets an orphan check.
         /// </summary>
         public static ImmutableArray<string> RequiringTransformer { get; } =
-            ImmutableArray.Create(FeedForward, Positions, Normalization, Reversible, ConvertsFrom).AddRange(AttentionFamilies.All.Select(family => family.MetadataName));
+            ImmutableArray.Create(FeedForward, Positions, Normalization, Reversible, ConvertsFrom, ClassificationHead, MaskedLanguageModelHead, Encoder).AddRange(AttentionFamilies.All.Select(family => family.MetadataName));
 
         /// <summary><c>XformerDsl.FeedForwardAttribute</c> → <c>FeedForward</c>.</summary>
         public static string ShortName(string metadataName)

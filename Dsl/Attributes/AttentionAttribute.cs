@@ -34,5 +34,18 @@ namespace XformerDsl
         /// 4th, 8th and 12th layers (numbered 3, 7 and 11 from 0). From 1 to Depth; 0 (the default) means not set.
         /// </summary>
         public int Every { get; set; }
+
+        /// <summary>
+        /// In an encoder–decoder (a model with <see cref="EncoderAttribute"/>): the stack whose self-attention this is.
+        /// <see cref="ModelStack.Both"/> (the default) applies it to the encoder and the decoder alike, Layers and Every
+        /// counting each stack's layers; give <see cref="ModelStack.Encoder"/> or <see cref="ModelStack.Decoder"/> to give
+        /// the stacks different attention, e.g. T2R's translation setting, full attention in the encoder and a learned
+        /// linear kernel in the decoder:
+        /// <code>
+        /// [FullAttention(Heads = 4, Stack = ModelStack.Encoder)]
+        /// [LinearAttention(Heads = 4, Kernel = FeatureMap.LearnedRelu, Stack = ModelStack.Decoder)]
+        /// </code>
+        /// </summary>
+        public ModelStack Stack { get; set; }
     }
 }

@@ -22,25 +22,56 @@ namespace XformerDsl
         private ModelCard(ModelSpec spec)
         {
             Spec = spec;
+            if (spec.Encoder is not null)
+            {
+                // An encoder–decoder costs its two stacks; a shared embedding is the encoder's and counted there.
+                var encoder = new ModelCard(spec.EncoderStack());
+                var decoder = new ModelCard(spec.DecoderStack());
+                EncoderCard = encoder;
+                DecoderCard = decoder;
+                EmbeddingParameters = encoder.EmbeddingParameters + decoder.EmbeddingParameters;
+                FeedForwardParametersPerLayer = decoder.FeedForwardParametersPerLayer;
+                AttentionParameters = encoder.AttentionParameters + decoder.AttentionParameters;
+                LayerParameters = encoder.LayerParameters + decoder.LayerParameters;
+                HeadParameters = encoder.HeadParameters + decoder.HeadParameters;
+                ParameterCount = encoder.ParameterCount + decoder.ParameterCount;
+                MacsPerTokenAtMaxLength = MacsPerToken(spec.MaxLength);
+                return;
+            }
+
             long dim = spec.Dim, vocab = spec.Vocab;
             long norm = NormParameters(spec);
             var ffn = spec.FeedForward;
             var attentionOfLayer = spec.AttentionIndexOfLayers();
+            bool ownTokenEmbedding = spec.CrossAttention is not { SharedEmbeddings: true };
 
-            EmbeddingParameters = vocab * dim + (spec.Positions.Kind == PositionEncoding.Learned ? (long)spec.MaxLength * dim : 0);
+            EmbeddingParameters = (ownTokenEmbedding ? vocab * dim : 0) + (spec.Positions.Kind == PositionEncoding.Learned ? (long)spec.MaxLength * dim : 0);
             FeedForwardParametersPerLayer = ffn.MatrixCount * dim * ffn.Hidden + (spec.Bias ? (ffn.MatrixCount - 1L) * ffn.Hidden + dim : 0);
-            AttentionParameters = attentionOfLayer.Sum(i => spec.Attention[i].Attention.ParametersPerLayer(spec.Dim, spec.Bias));
-            LayerParameters = spec.Depth * (2 * norm + FeedForwardParametersPerLayer) + AttentionParameters;
-            HeadParameters = (spec.HasFinalNorm ? norm : 0) + (spec.TiedEmbeddings ? 0 : vocab * dim + (spec.Bias ? vocab : 0));
+            AttentionParameters = attentionOfLayer.Sum(i => spec.Attention[i].Attention.ParametersPerLayer(spec.Dim, spec.Bias))
+                + (spec.CrossAttention is null ? 0 : spec.Depth * CrossAttentionParametersPerLayer(spec));
+            int sublayers = spec.CrossAttention is null ? 2 : 3;
+            LayerParameters = spec.Depth * (sublayers * norm + FeedForwardParametersPerLayer) + AttentionParameters;
+            long head = spec.Head is { } declared ? declared.Parameters(spec)
+                : spec.TiedEmbeddings ? 0 : vocab * dim + (spec.Bias ? vocab : 0);
+            HeadParameters = (spec.HasFinalNorm ? norm : 0) + head;
             ParameterCount = EmbeddingParameters + LayerParameters + HeadParameters;
             MacsPerTokenAtMaxLength = MacsPerToken(spec.MaxLength);
         }
+
+        // Four Dim × Dim projections (queries from the decoder, keys and values from the encoder's output, output).
+        private static long CrossAttentionParametersPerLayer(ModelSpec spec) => 4L * spec.Dim * spec.Dim + (spec.Bias ? 4L * spec.Dim : 0);
 
         /// <summary>The card of <paramref name="spec"/>; throws <see cref="ArgumentException"/> when the spec breaks a rule.</summary>
         public static ModelCard Of(ModelSpec spec) => new ModelCard((spec ?? throw new ArgumentNullException(nameof(spec))).EnsureValid());
 
         /// <summary>The architecture this card describes.</summary>
         public ModelSpec Spec { get; }
+
+        /// <summary>For an encoder–decoder, the card of its encoder (<see cref="ModelSpec.EncoderStack"/>); null otherwise.</summary>
+        public ModelCard? EncoderCard { get; }
+
+        /// <summary>For an encoder–decoder, the card of its decoder (<see cref="ModelSpec.DecoderStack"/>); null otherwise.</summary>
+        public ModelCard? DecoderCard { get; }
 
         /// <summary>Total number of trainable scalars (tied matrices counted once).</summary>
         public long ParameterCount { get; }
@@ -74,6 +105,8 @@ namespace XformerDsl
         {
             get
             {
+                if (EncoderCard is not null && DecoderCard is not null)
+                    return $"encoder: {EncoderCard.AttentionComplexity}; decoder: {DecoderCard.AttentionComplexity}; cross-attention: full, O(T·S·Dim) per layer for T target and S source tokens";
                 if (Spec.Attention.Count == 1)
                     return Spec.Attention[0].Attention.Complexity;
                 var attentionOfLayer = Spec.AttentionIndexOfLayers();
@@ -95,14 +128,19 @@ namespace XformerDsl
         {
             if (length < 1)
                 throw new ArgumentOutOfRangeException(nameof(length), length, "The sequence length must be at least 1.");
+            if (EncoderCard is not null && DecoderCard is not null)
+                return EncoderCard.MacsPerToken(length) + DecoderCard.MacsPerToken(length);
             long dim = Spec.Dim;
             long feedForward = Spec.FeedForward.MatrixCount * dim * Spec.FeedForward.Hidden;
+            // Cross-attention, with a source as long as the target: four projections, scores and values over the source.
+            long crossAttention = Spec.CrossAttention is null ? 0 : 4 * dim * dim + 2L * length * dim;
             long layers = Spec.AttentionIndexOfLayers().Sum(i =>
             {
                 var attention = Spec.Attention[i].Attention;
-                return attention.ProjectionMacsPerToken(Spec.Dim) + attention.MixingMacsPerToken(Spec.Dim, length, Spec.Causal) + feedForward;
+                return attention.ProjectionMacsPerToken(Spec.Dim) + attention.MixingMacsPerToken(Spec.Dim, length, Spec.Causal) + crossAttention + feedForward;
             });
-            return layers + Spec.Vocab * dim;
+            long head = Spec.Head is { } declared ? declared.MacsPerSequence(Spec, length) / length : Spec.Vocab * dim;
+            return layers + head;
         }
 
         /// <summary>
@@ -111,15 +149,20 @@ namespace XformerDsl
         /// </summary>
         public string[] Describe() => new[]
         {
-            $"Parameters: {Grouped(ParameterCount)} ({Grouped(EmbeddingParameters)} embedding, {Grouped(LayerParameters)} in {Spec.Depth} layers, {Grouped(HeadParameters)} head), {Mebibytes(ParameterBytesFloat32)} MiB as float32.",
-            $"MACs per token at MaxLength = {Grouped(Spec.MaxLength)}: {Grouped(MacsPerTokenAtMaxLength)} (projections, attention scores and values, feed-forward, output head; embedding lookups, norms and softmax excluded).",
+            EncoderCard is not null && DecoderCard is not null
+                ? $"Parameters: {Grouped(ParameterCount)} ({Grouped(EmbeddingParameters)} embedding, {Grouped(EncoderCard.LayerParameters)} in {EncoderCard.Spec.Depth} encoder layers, {Grouped(DecoderCard.LayerParameters)} in {Spec.Depth} decoder layers with cross-attention, {Grouped(HeadParameters)} final norms and head), {Mebibytes(ParameterBytesFloat32)} MiB as float32."
+                : $"Parameters: {Grouped(ParameterCount)} ({Grouped(EmbeddingParameters)} embedding, {Grouped(LayerParameters)} in {Spec.Depth} layers, {Grouped(HeadParameters)} head), {Mebibytes(ParameterBytesFloat32)} MiB as float32.",
+            EncoderCard is not null
+                ? $"MACs per target token at MaxLength = {Grouped(Spec.MaxLength)}, with a source as long: {Grouped(MacsPerTokenAtMaxLength)} (both stacks: projections, attention scores and values, cross-attention, feed-forward, output head; embedding lookups, norms and softmax excluded)."
+                : $"MACs per token at MaxLength = {Grouped(Spec.MaxLength)}: {Grouped(MacsPerTokenAtMaxLength)} (projections, attention scores and values, feed-forward, output head; embedding lookups, norms and softmax excluded).",
             $"Attention: {AttentionComplexity}.",
         };
 
         /// <summary>The card as one line per fact.</summary>
         public override string ToString() => Spec.Name + ": " + string.Join(" ", Describe());
 
-        private static long NormParameters(ModelSpec spec) =>
+        /// <summary>Parameters of one norm of <paramref name="spec"/>: weight, and bias for a LayerNorm with Bias.</summary>
+        internal static long NormParameters(ModelSpec spec) =>
             spec.Normalization.Kind == NormKind.LayerNorm && spec.Bias ? 2L * spec.Dim : spec.Dim;
 
         private static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -31,6 +31,19 @@ namespace XformerDsl.Specs
     /// Reversible residual layers (RevNet/Reformer): the blocks run on two streams and the backward pass reconstructs
     /// each block's inputs from its outputs. See <see cref="ReversibleAttribute"/>.
     /// </param>
+    /// <param name="Head">
+    /// The output head: null for the language-model head (logits over Vocab at every position), otherwise a
+    /// classification or masked-language-model head (<see cref="ClassificationHeadAttribute"/>,
+    /// <see cref="MaskedLanguageModelHeadAttribute"/>).
+    /// </param>
+    /// <param name="Encoder">
+    /// Null for a model of one stack. Otherwise the model is an encoder–decoder: this spec's Vocab, Depth and MaxLength
+    /// are the target side's (the decoder), and <paramref name="Encoder"/> the source side. See <see cref="EncoderAttribute"/>,
+    /// <see cref="EncoderStack"/> and <see cref="DecoderStack"/>.
+    /// </param>
+    /// <param name="CrossAttention">
+    /// Set on <see cref="DecoderStack"/> only: every block also attends to an encoder's output. Null otherwise.
+    /// </param>
     public sealed record ModelSpec(
         string Name,
         int Vocab,
@@ -45,7 +58,10 @@ namespace XformerDsl.Specs
         FeedForwardSpec FeedForward,
         PositionSpec Positions,
         NormSpec Normalization,
-        bool Reversible = false)
+        bool Reversible = false,
+        HeadSpec? Head = null,
+        EncoderSpec? Encoder = null,
+        CrossAttentionSpec? CrossAttention = null)
     {
         /// <summary>A spec whose every layer has the same attention, the common case.</summary>
         public static ImmutableEquatableArray<LayerAttention> EveryLayer(AttentionSpec attention) =>
@@ -64,6 +80,8 @@ namespace XformerDsl.Specs
             var indices = Enumerable.Repeat(-1, Math.Max(0, Depth)).ToArray();
             for (int i = 0; i < Attention.Count; i++)
             {
+                if (!IsOwnStack(Attention[i]))
+                    continue;
                 foreach (int layer in Attention[i].Layers.NamedLayers(Depth))
                 {
                     if (indices[layer] < 0)
@@ -73,7 +91,7 @@ namespace XformerDsl.Specs
             int remaining = -1;
             for (int i = Attention.Count - 1; i >= 0; i--)
             {
-                if (Attention[i].Layers.IsRemaining)
+                if (IsOwnStack(Attention[i]) && Attention[i].Layers.IsRemaining)
                     remaining = i;
             }
             for (int layer = 0; layer < indices.Length; layer++)
@@ -93,6 +111,63 @@ namespace XformerDsl.Specs
             int index = AttentionIndexOfLayers()[layer];
             return index >= 0 ? Attention[index].Attention : throw new ArgumentOutOfRangeException(nameof(layer), layer, "No attention declaration covers this layer.");
         }
+
+        // The layers this spec's Depth counts are the decoder's in an encoder–decoder, and all of them otherwise.
+        private bool IsOwnStack(LayerAttention declaration) => Encoder is null || declaration.AppliesTo(ModelStack.Decoder);
+
+        /// <summary>True for an encoder–decoder (a model with <see cref="Encoder"/>).</summary>
+        public bool IsEncoderDecoder => Encoder is not null;
+
+        /// <summary>
+        /// The indices into <see cref="Attention"/> of the declarations that apply to <paramref name="stack"/> of an
+        /// encoder–decoder (Encoder or Decoder), in order.
+        /// </summary>
+        public IReadOnlyList<int> DeclarationsOf(ModelStack stack) =>
+            Enumerable.Range(0, Attention.Count).Where(i => Attention[i].AppliesTo(stack)).ToList();
+
+        /// <summary>
+        /// The encoder of an encoder–decoder as a model of its own: named <c>Encoder</c>, the source's Vocab, Depth and
+        /// MaxLength, bidirectional, the declarations that apply to it (their indices in <see cref="DeclarationsOf"/>),
+        /// and no head (<see cref="HiddenStatesHeadSpec"/>: its output is what the decoder attends to).
+        /// </summary>
+        /// <exception cref="InvalidOperationException">When this spec has no <see cref="Encoder"/>.</exception>
+        public ModelSpec EncoderStack()
+        {
+            var encoder = Encoder ?? throw new InvalidOperationException($"Model '{Name}' has no encoder.");
+            return this with
+            {
+                Name = "Encoder",
+                Vocab = encoder.Vocab,
+                Depth = encoder.Depth,
+                MaxLength = encoder.MaxLength,
+                Causal = false,
+                TiedEmbeddings = false,
+                Attention = StackDeclarations(ModelStack.Encoder),
+                Reversible = false,
+                Head = HiddenStatesHeadSpec.Instance,
+                Encoder = null,
+            };
+        }
+
+        /// <summary>
+        /// The decoder of an encoder–decoder as a model of its own: named <c>Decoder</c>, this spec's target side, the
+        /// declarations that apply to it, and a <see cref="CrossAttention"/> to the encoder in every block.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">When this spec has no <see cref="Encoder"/>.</exception>
+        public ModelSpec DecoderStack()
+        {
+            var encoder = Encoder ?? throw new InvalidOperationException($"Model '{Name}' has no encoder.");
+            return this with
+            {
+                Name = "Decoder",
+                Attention = StackDeclarations(ModelStack.Decoder),
+                Encoder = null,
+                CrossAttention = new CrossAttentionSpec(encoder.CrossAttentionHeads, encoder.MaxLength, encoder.SharedEmbeddings),
+            };
+        }
+
+        private ImmutableEquatableArray<LayerAttention> StackDeclarations(ModelStack stack) =>
+            DeclarationsOf(stack).Select(i => Attention[i] with { Stack = ModelStack.Both }).ToImmutableEquatableArray();
 
         /// <summary>True when the blocks are pre-norm, which adds a final norm before the output head.</summary>
         public bool HasFinalNorm => Normalization.Placement == NormPlacement.Pre;

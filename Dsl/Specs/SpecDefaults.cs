@@ -41,5 +41,11 @@ namespace XformerDsl.Specs
 
         /// <summary>Default of <see cref="NormalizationAttribute.Epsilon"/>: PyTorch's LayerNorm default.</summary>
         public const double Epsilon = 1e-5;
+
+        /// <summary>Default of <see cref="ClassificationHeadAttribute.Pooling"/>: the mean over the real tokens.</summary>
+        public const Pooling Pooling = XformerDsl.Pooling.Mean;
+
+        /// <summary>Default of <see cref="EncoderAttribute.SharedEmbeddings"/>: the encoder and the decoder embed apart.</summary>
+        public const bool SharedEmbeddings = false;
     }
 }

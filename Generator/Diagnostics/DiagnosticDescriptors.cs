@@ -92,13 +92,18 @@ namespace XformerDsl.Generator.Diagnostics
             DescriptorFactory.Declaration);
 
         /// <summary>The descriptor of a spec rule: its ID, title and message are the rule's.</summary>
+        public static readonly DiagnosticDescriptor TwoHeads = DescriptorFactory.Create(
+            "XF0081", "Two output heads",
+            "Model '{0}' declares both [{1}] and [{2}], but a model has one output head; keep the one its training needs",
+            DescriptorFactory.Declaration);
+
         private static DiagnosticDescriptor FromRule(SpecRule rule) => DescriptorFactory.Create(rule.Id, rule.Title, rule.MessageFormat, DescriptorFactory.Specification);
 
         /// <summary>Every descriptor, in ID order: the declaration rules above, the frame's and the families' spec rules, and the families' own.</summary>
         public static ImmutableArray<DiagnosticDescriptor> All { get; } =
             new[] { ModelNotPartial, ModelIsGeneric, ModelIsStatic, ContainingTypeNotPartial, ModelHasBaseClass, UnsupportedTypeKind,
                     NoAttention, OrphanAttribute, MissingRequiredArgument, RuntimeNotReferenced, ArgumentHasNoEffect, NameClash,
-                    PrimaryConstructor,                     ConversionSourceNotAModel, IncompatibleConversion }
+                    PrimaryConstructor,                     ConversionSourceNotAModel, IncompatibleConversion, TwoHeads }
                 .Concat(SpecRules.All.Rules.Concat(AttentionFamilies.RuleSets.SelectMany(set => set.Rules)).Select(FromRule))
                 .Concat(AttentionFamilies.All.SelectMany(family => family.GeneratorDiagnostics))
                 .GroupBy(descriptor => descriptor.Id)

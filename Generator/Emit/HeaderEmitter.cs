@@ -26,14 +26,28 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine("//     " + line);
             writer.WriteLine("//");
             var spec = model.Spec;
+            if (spec.Encoder is not null)
+            {
+                // Each stack's attention, as its nested module has it.
+                EmitAttentionByLayer(writer, spec.EncoderStack(), "Encoder attention by layer:");
+                EmitAttentionByLayer(writer, spec.DecoderStack(), "Decoder attention by layer:");
+                var cross = spec.DecoderStack().CrossAttention!;
+                writer.WriteLine($"// Cross-attention: head size Dim / CrossAttentionHeads = {SpecFormat.Int(spec.Dim)} / {SpecFormat.Int(cross.Heads)} = {SpecFormat.Int(spec.Dim / cross.Heads)}.");
+                return;
+            }
             if (spec.Attention.Count == 1)
             {
                 var attention = spec.Attention[0].Attention;
                 writer.WriteLine($"// Head size Dim / Heads = {SpecFormat.Int(spec.Dim)} / {SpecFormat.Int(attention.Heads)} = {SpecFormat.Int(spec.HeadDimOf(attention))}.");
                 return;
             }
+            EmitAttentionByLayer(writer, spec, "Attention by layer:");
+        }
+
+        private static void EmitAttentionByLayer(SourceWriter writer, ModelSpec spec, string title)
+        {
             var classes = AttentionClassEmitter.ClassNames(spec);
-            writer.WriteLine("// Attention by layer:");
+            writer.WriteLine("// " + title);
             for (int i = 0; i < spec.Attention.Count; i++)
             {
                 var attention = spec.Attention[i].Attention;
@@ -53,10 +67,18 @@ namespace XformerDsl.Generator.Emit
                 ("Bias", SpecFormat.Bool(spec.Bias)),
                 ("TiedEmbeddings", SpecFormat.Bool(spec.TiedEmbeddings)),
                 ("Dropout", SpecFormat.DoubleLiteral(spec.Dropout)));
+            if (spec.Encoder is { } encoder)
+                yield return Attribute("Encoder",
+                    ("Depth", SpecFormat.Int(encoder.Depth)),
+                    ("Vocab", SpecFormat.Int(encoder.Vocab)),
+                    ("MaxLength", SpecFormat.Int(encoder.MaxLength)),
+                    ("SharedEmbeddings", SpecFormat.Bool(encoder.SharedEmbeddings)),
+                    ("CrossAttentionHeads", SpecFormat.Int(encoder.CrossAttentionHeads)));
             foreach (var declaration in spec.Attention)
             {
                 var family = AttentionFamilies.Of(declaration.Attention);
-                yield return Attribute(family.AttributeName, family.Format(declaration.Attention).Concat(declaration.Layers.Arguments()).ToArray());
+                var stack = declaration.Stack == ModelStack.Both ? Enumerable.Empty<(string, string)>() : new[] { ("Stack", "ModelStack." + SpecFormat.Enum(declaration.Stack)) };
+                yield return Attribute(family.AttributeName, family.Format(declaration.Attention).Concat(declaration.Layers.Arguments()).Concat(stack).ToArray());
             }
             // Chunks is written only when set, so declarations that leave it out read as before.
             yield return spec.FeedForward.Chunks == SpecDefaults.FeedForwardChunks
@@ -78,6 +100,15 @@ namespace XformerDsl.Generator.Emit
                 ("Epsilon", SpecFormat.DoubleLiteral(spec.Normalization.Epsilon)));
             if (spec.Reversible)
                 yield return "[Reversible]";
+            switch (spec.Head)
+            {
+                case ClassificationHeadSpec classification:
+                    yield return Attribute("ClassificationHead", ("Classes", SpecFormat.Int(classification.Classes)), ("Pooling", "Pooling." + SpecFormat.Enum(classification.Pooling)));
+                    break;
+                case MaskedLanguageModelHeadSpec masked:
+                    yield return Attribute("MaskedLanguageModelHead", ("MaskToken", SpecFormat.Int(masked.MaskToken)));
+                    break;
+            }
         }
 
         private static string Attribute(string name, params (string Name, string Literal)[] arguments) =>

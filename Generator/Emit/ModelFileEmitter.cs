@@ -31,11 +31,25 @@ namespace XformerDsl.Generator.Emit
 
             ModelCardEmitter.EmitClassDocumentation(writer, model);
             writer.WriteLine($"[global::System.CodeDom.Compiler.GeneratedCode(\"XformerDsl.Generator\", \"{typeof(ModelFileEmitter).Assembly.GetName().Version}\")]");
-            writer.WriteLine($"partial class {Names.Identifier(type.Name)} : {Names.ModuleBase}<{Names.Tensor}, {Names.Tensor}>{(RecurrentEmitter.IsRecurrent(model.Spec) ? ", " + RecurrentEmitter.ModelInterface : "")}");
+            // What the trainer and the generators call: a model of one stack takes a padding mask; an encoder–decoder
+            // whose decoder steps is a sequence-to-sequence model.
+            var interfaces = new System.Collections.Generic.List<string>
+            {
+                !model.Spec.IsEncoderDecoder ? Names.SequenceModel
+                : RecurrentEmitter.IsRecurrentEncoderDecoder(model.Spec) ? RecurrentEmitter.EncoderDecoderInterface
+                : Names.DeclaredModel,
+            };
+            if (RecurrentEmitter.IsRecurrent(model.Spec))
+                interfaces.Add(RecurrentEmitter.ModelInterface);
+            string inputs = model.Spec.IsEncoderDecoder ? $"{Names.Tensor}, {Names.Tensor}, {Names.Tensor}" : $"{Names.Tensor}, {Names.Tensor}";
+            writer.WriteLine($"partial class {Names.Identifier(type.Name)} : {Names.ModuleBase}<{inputs}>, {string.Join(", ", interfaces)}");
             writer.OpenBlock();
             ModelCardEmitter.EmitStaticMembers(writer, model);
             writer.WriteLine();
-            Frame.ModelModuleEmitter.Emit(writer, model);
+            if (model.Spec.IsEncoderDecoder)
+                Frame.EncoderDecoderEmitter.Emit(writer, model);
+            else
+                Frame.ModelModuleEmitter.Emit(writer, model);
             if (model.ConvertsFrom is { } source)
             {
                 writer.WriteLine();

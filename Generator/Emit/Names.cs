@@ -19,12 +19,16 @@ namespace XformerDsl.Generator.Emit
         public const string Linear = "global::TorchSharp.Modules.Linear";
         public const string Embedding = "global::TorchSharp.Modules.Embedding";
         public const string LayerNorm = "global::TorchSharp.Modules.LayerNorm";
+        public const string Parameter = "global::TorchSharp.Modules.Parameter";
 
         public const string RmsNorm = "global::XformerDsl.Modules.RmsNorm";
         public const string RotaryEmbedding = "global::XformerDsl.Modules.RotaryEmbedding";
         public const string RotaryTables = "global::XformerDsl.Modules.RotaryTables";
         public const string SinusoidalPositions = "global::XformerDsl.Modules.SinusoidalPositions";
         public const string ModelInputs = "global::XformerDsl.Modules.ModelInputs";
+        public const string SequencePooling = "global::XformerDsl.Modules.SequencePooling";
+        public const string DeclaredModel = "global::XformerDsl.Modules.IDeclaredModel";
+        public const string SequenceModel = "global::XformerDsl.Modules.ISequenceModel";
         public const string FullAttentionReference = "global::XformerDsl.Attention.Full.FullAttentionReference";
         public const string FusedAttention = "global::XformerDsl.Autograd.FusedAttention";
         public const string PatternAttentionReference = "global::XformerDsl.Attention.Patterns.PatternAttentionReference";
@@ -38,6 +42,10 @@ namespace XformerDsl.Generator.Emit
         public const string NormSpec = "global::XformerDsl.Specs.NormSpec";
         public const string LayerAttention = "global::XformerDsl.Specs.LayerAttention";
         public const string LayerSelector = "global::XformerDsl.Specs.LayerSelector";
+        public const string ModelStack = "global::XformerDsl.ModelStack";
+        public const string EncoderSpec = "global::XformerDsl.Specs.EncoderSpec";
+        public const string ClassificationHeadSpec = "global::XformerDsl.Specs.ClassificationHeadSpec";
+        public const string MaskedLanguageModelHeadSpec = "global::XformerDsl.Specs.MaskedLanguageModelHeadSpec";
         public const string ImmutableEquatableArray = "global::XformerDsl.Specs.ImmutableEquatableArray";
         public const string ModelCard = "global::XformerDsl.ModelCard";
         public const string Dsl = "global::XformerDsl";

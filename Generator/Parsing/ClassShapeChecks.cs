@@ -96,11 +96,18 @@ namespace XformerDsl.Generator.Parsing
             "Spec", "Card", "token_embedding", "position_embedding", "layers", "final_norm", "lm_head",
             "InitializeWeights", "Block", "SelfAttention", "FeedForwardNetwork", "AttentionOfLayer", "ReconstructInBackward",
             "CreateState", "Step", "ConvertFrom",
+            "mlm_head", "classifier", "MaskedLanguageModelHead", "ClassificationHead",
+            "encoder", "decoder", "EncodeSource", "DecodeTarget", "CrossAttention", "Encode", "CreateDecoderState",
         }.Concat(AttentionFamilies.All.Select(family => family.LayerClassName)).ToArray();
+
+        /// <summary>The nested stacks of an encoder–decoder, generated only for a class with <c>[Encoder]</c>.</summary>
+        internal static readonly string[] EncoderDecoderMemberNames = { "Encoder", "Decoder" };
 
         private static void CheckNameClashes(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics)
         {
-            if (GeneratedMemberNames.Contains(type.Name) || type.Name == "forward")
+            bool encoderDecoder = type.GetAttributes().Any(a => ModelParser.Is(a, KnownAttributes.Encoder));
+            var generatedMemberNames = encoderDecoder ? GeneratedMemberNames.Concat(EncoderDecoderMemberNames).ToArray() : GeneratedMemberNames;
+            if (generatedMemberNames.Contains(type.Name) || type.Name == "forward")
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameClash, LocationInfo.From(type.Locations.FirstOrDefault()),
                     type.Name, type.Name, "rename the class"));
@@ -118,10 +125,10 @@ namespace XformerDsl.Generator.Parsing
                         && method.Parameters.All(p => p.Type.ToDisplayString() is "TorchSharp.torch.Tensor" or "TorchSharp.torch.Tensor?"),
                     // Any other method named like a generated member: a field, property or nested class of that name
                     // cannot coexist with it, and an overload of a generated method makes its documentation's cref ambiguous.
-                    IMethodSymbol { MethodKind: MethodKind.Ordinary } method => GeneratedMemberNames.Contains(method.Name)
+                    IMethodSymbol { MethodKind: MethodKind.Ordinary } method => generatedMemberNames.Contains(method.Name)
                         && !(method.Name == "InitializeWeights" && method.Parameters.Length > 0),
                     IMethodSymbol => false,
-                    _ => GeneratedMemberNames.Contains(member.Name) || member.Name == "forward",
+                    _ => generatedMemberNames.Contains(member.Name) || member.Name == "forward",
                 };
                 if (clashes)
                 {

@@ -45,7 +45,7 @@ namespace XformerDsl.Generator.Parsing
                 attentionReaders.Add(reader);
                 var selector = new LayerSelector(reader.IntArray(nameof(AttentionAttribute.Layers)), reader.IsWritten(nameof(AttentionAttribute.Every)) ? reader.OptionalInt(nameof(AttentionAttribute.Every)) : null);
                 if (family.Parse(reader) is { } attention)
-                    declarations.Add(new LayerAttention(attention, selector));
+                    declarations.Add(new LayerAttention(attention, selector, reader.Enum(nameof(AttentionAttribute.Stack), ModelStack.Both)));
             }
             bool attentionParsed = attentionAttributes.Count > 0 && declarations.Count == attentionAttributes.Count;
 
@@ -53,13 +53,39 @@ namespace XformerDsl.Generator.Parsing
             var positions = ReadOptional(attributes, KnownAttributes.Positions, readers, diagnostics, cancellationToken);
             var normalization = ReadOptional(attributes, KnownAttributes.Normalization, readers, diagnostics, cancellationToken);
             var reversible = ReadOptional(attributes, KnownAttributes.Reversible, readers, diagnostics, cancellationToken);
+            var classification = ReadOptional(attributes, KnownAttributes.ClassificationHead, readers, diagnostics, cancellationToken);
+            var masked = ReadOptional(attributes, KnownAttributes.MaskedLanguageModelHead, readers, diagnostics, cancellationToken);
+            var encoder = ReadOptional(attributes, KnownAttributes.Encoder, readers, diagnostics, cancellationToken);
+            if (classification is not null && masked is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TwoHeads, masked.Location, type.Name, classification.AttributeName, masked.AttributeName));
+            var head = ReadHead(classification, masked);
+            bool headParsed = head is not null || (classification is null && masked is null);
 
             int? vocab = transformer.RequiredInt(nameof(TransformerAttribute.Vocab), SpecLimits.Vocab);
             int? dim = transformer.RequiredInt(nameof(TransformerAttribute.Dim), SpecLimits.Dim);
             int? depth = transformer.RequiredInt(nameof(TransformerAttribute.Depth), SpecLimits.Depth);
             int? maxLength = transformer.RequiredInt(nameof(TransformerAttribute.MaxLength), SpecLimits.MaxLength);
 
-            if (vocab is int v && dim is int d && depth is int n && maxLength is int l && attentionParsed)
+            // The source side: its vocabulary and length default to the target's, its cross-attention heads to the decoder's.
+            EncoderSpec? encoderSpec = null;
+            bool encoderParsed = true;
+            if (encoder is not null)
+            {
+                int? encoderDepth = encoder.RequiredInt(nameof(EncoderAttribute.Depth), SpecLimits.EncoderDepth);
+                encoderParsed = encoderDepth is not null;
+                if (encoderDepth is int e && vocab is int targetVocab && maxLength is int targetLength)
+                {
+                    var decoderHeads = declarations.Where(d => d.AppliesTo(ModelStack.Decoder)).Select(d => (int?)d.Attention.Heads).FirstOrDefault();
+                    encoderSpec = new EncoderSpec(
+                        Vocab: NonZero(encoder.OptionalInt(nameof(EncoderAttribute.Vocab))) ?? targetVocab,
+                        Depth: e,
+                        MaxLength: NonZero(encoder.OptionalInt(nameof(EncoderAttribute.MaxLength))) ?? targetLength,
+                        SharedEmbeddings: encoder.Bool(nameof(EncoderAttribute.SharedEmbeddings), SpecDefaults.SharedEmbeddings),
+                        CrossAttentionHeads: NonZero(encoder.OptionalInt(nameof(EncoderAttribute.CrossAttentionHeads))) ?? decoderHeads ?? 1);
+                }
+            }
+
+            if (vocab is int v && dim is int d && depth is int n && maxLength is int l && attentionParsed && encoderParsed && headParsed)
             {
                 // Hidden defaults to 4·Dim; with Dim itself out of range (reported below) use a harmless stand-in.
                 int defaultHidden = SpecDefaults.HiddenPerDim * (SpecLimits.Dim.Contains(d) ? d : SpecLimits.Dim.Example);
@@ -85,8 +111,27 @@ namespace XformerDsl.Generator.Parsing
                         normalization?.Enum(nameof(NormalizationAttribute.Kind), SpecDefaults.Norm) ?? SpecDefaults.Norm,
                         normalization?.Enum(nameof(NormalizationAttribute.Placement), SpecDefaults.Placement) ?? SpecDefaults.Placement,
                         normalization?.Double(nameof(NormalizationAttribute.Epsilon), SpecDefaults.Epsilon) ?? SpecDefaults.Epsilon),
-                    Reversible: reversible is not null);
+                    Reversible: reversible is not null,
+                    Head: head,
+                    Encoder: encoderSpec);
             }
+            return null;
+        }
+
+        // 0 is the "not set" of the optional Encoder arguments.
+        private static int? NonZero(int? value) => value == 0 ? null : value;
+
+        // The output head: null is the language-model head. With both heads (XF0081, reported above) the masked-LM head stands.
+        private static HeadSpec? ReadHead(AttributeArguments? classification, AttributeArguments? masked)
+        {
+            if (masked is not null)
+                return masked.RequiredInt(nameof(MaskedLanguageModelHeadAttribute.MaskToken), SpecLimits.Vocab) is int maskToken
+                    ? new MaskedLanguageModelHeadSpec(maskToken)
+                    : null;
+            if (classification is not null)
+                return classification.RequiredInt(nameof(ClassificationHeadAttribute.Classes), SpecLimits.Classes) is int classes
+                    ? new ClassificationHeadSpec(classes, classification.Enum(nameof(ClassificationHeadAttribute.Pooling), SpecDefaults.Pooling))
+                    : null;
             return null;
         }
 

@@ -57,6 +57,19 @@ public static class ModelInputs
         }
     }
 
+    /// <summary>
+    /// Checks that an encoder–decoder's source and target are token-id tensors of one batch: <c>[batch, sourceSeq]</c> and
+    /// <c>[batch, seq]</c>. Each is checked against its own vocabulary and length by its stack.
+    /// </summary>
+    /// <exception cref="ArgumentException">When either is not two-dimensional, or their batches differ.</exception>
+    public static void CheckPair(Tensor source, Tensor target, string model)
+    {
+        if (source.dim() != 2 || target.dim() != 2 || source.shape[0] != target.shape[0])
+            throw new ArgumentException(
+                $"{model}: source and target must be token ids [batch, sourceSeq] and [batch, seq] of one batch, but source has shape {Shape(source)} and target {Shape(target)}; " +
+                "pair each source with its target in the same row.");
+    }
+
     /// <summary>Formats a shape as <c>[2, 8]</c>.</summary>
     public static string Shape(Tensor tensor) => "[" + string.Join(", ", tensor.shape) + "]";
 }

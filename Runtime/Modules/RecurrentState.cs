@@ -124,6 +124,21 @@ public sealed class RecurrentState : IDisposable
     public KeyValueCache KeyValues(int layer, int heads, int headDim) =>
         Layer(layer, state => new KeyValueCache(state.Batch, heads, headDim, state.MaxLength, state.Device, state.DType));
 
+    /// <summary>
+    /// Reorders the sequences (beam search): sequence b takes the position and every layer's state sequence
+    /// <c>batchIndices[b]</c> had. The batch size stays; call it between steps.
+    /// </summary>
+    /// <param name="batchIndices">Integer <c>[batch]</c>, values in [0, batch), repeats allowed.</param>
+    /// <exception cref="ArgumentException">The indices are not <c>[batch]</c> or out of range.</exception>
+    public void Reorder(Tensor batchIndices)
+    {
+        using var scope = NewDisposeScope();
+        var indices = BatchIndices.Check(batchIndices, Batch, Device, nameof(RecurrentState));
+        Positions.copy_(Positions.index_select(0, indices));
+        foreach (var state in _layers.Values)
+            state.Reorder(indices);
+    }
+
     /// <summary>Elements held by the state: fixed for linear attention, growing with the position in a key-value cache.</summary>
     public long Elements => Positions.numel() + _layers.Values.Sum(s => s.Elements)
         + (_rotaryCos?.numel() ?? 0) + (_rotarySin?.numel() ?? 0) + (_sinusoidal?.numel() ?? 0);

@@ -16,6 +16,7 @@ public class DiagnosticTests
     private const string Usings = DiagnosticCases.Usings;
     private const string Transformer = DiagnosticCases.Transformer;
     private const string Attention = DiagnosticCases.Attention;
+    private const string Encoder = DiagnosticCases.Encoder;
 
     public static TheoryData<string, string, string> Cases() => new()
     {
@@ -101,6 +102,39 @@ public class DiagnosticTests
             "Chunks = 300 does not divide MaxLength = 100, so the feed-forward pieces would not have one length; use a divisor of 100 such as 100" },
         { "XF0071", Usings + Transformer + Attention + "[Normalization(Placement = NormPlacement.Post)]\n[[|Reversible|]]\npublic partial class TinyGpt;",
             "[Reversible] reconstructs each block's inputs by subtracting its sublayers' outputs, which a norm after the residual sum (Placement = Post) makes impossible; use Placement = NormPlacement.Pre, or remove [Reversible]" },
+        // Model shapes: heads and encoder-decoders.
+        { "XF0080", Usings + Transformer + Attention + "[[|ClassificationHead(Classes = 2)|]]\npublic partial class TinyGpt;",
+            "[ClassificationHead] is a head for an encoder, whose every position sees the whole sequence, but the [Transformer] is causal (Causal = true is the default); declare Causal = false on [Transformer], or remove [ClassificationHead] to keep a language model" },
+        { "XF0081", Usings + Encoder + Attention + "[ClassificationHead(Classes = 2)]\n[[|MaskedLanguageModelHead(MaskToken = 1)|]]\npublic partial class TinyGpt;",
+            "Model 'TinyGpt' declares both [ClassificationHead] and [MaskedLanguageModelHead], but a model has one output head; keep the one its training needs" },
+        { "XF0082", Usings + Encoder + Attention + "[MaskedLanguageModelHead([|MaskToken = 256|])]\npublic partial class TinyGpt;",
+            "MaskToken = 256 is not a token id of Vocab = 256; use an id from 0 to 255, best one the data never holds (declare Vocab one larger than the data needs and MaskToken = Vocab - 1, e.g. Vocab = 257 and MaskToken = 256 for bytes)" },
+        { "XF0013", Usings + Encoder + Attention + "[ClassificationHead([|Classes = 0|])]\npublic partial class TinyGpt;",
+            "Classes = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Classes = 2" },
+        { "XF0019", Usings + Encoder + Attention + "[ClassificationHead(Classes = 2, [|Pooling = (Pooling)7|])]\npublic partial class TinyGpt;",
+            "Pooling = 7 is not a defined Pooling; use one of Pooling.Mean, Pooling.First" },
+        { "XF0083", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, [|Causal = false|])]\n[Encoder(Depth = 2)]\n" + Attention + "public partial class TinyGpt;",
+            "With [Encoder], the [Transformer] declares the decoder, which generates the target left to right and so must be causal, but it says Causal = false; remove Causal = false (the encoder is always bidirectional)" },
+        { "XF0084", Usings + Transformer + "[FullAttention(Heads = 4, [|Stack = ModelStack.Encoder|])]\npublic partial class TinyGpt;",
+            "[FullAttention] gives Stack = ModelStack.Encoder, but model 'TinyGpt' has one stack (it declares no [Encoder]); remove Stack, or add [Encoder(Depth = ...)] to make the model an encoder-decoder" },
+        { "XF0085", Usings + Transformer + "[Encoder(Depth = 2)]\n" + Attention + "[[|ClassificationHead(Classes = 2)|]]\npublic partial class TinyGpt;",
+            "[ClassificationHead] is a head for an encoder alone, but model 'TinyGpt' is an encoder-decoder, whose output is the decoder's next-token logits; remove [ClassificationHead], or remove [Encoder] to make the model an encoder with this head" },
+        { "XF0086", Usings + Transformer + "[Encoder(Depth = 2, Vocab = 100, [|SharedEmbeddings = true|])]\n" + Attention + "public partial class TinyGpt;",
+            "SharedEmbeddings = true uses one token embedding for source and target, but the source has Vocab = 100 and the target Vocab = 256; give [Encoder] no Vocab (or Vocab = 256), or remove SharedEmbeddings" },
+        { "XF0087", Usings + Transformer + "[Encoder(Depth = 2)]\n" + Attention + "[[|Reversible|]]\npublic partial class TinyGpt;",
+            "[Reversible] pairs each block's two sublayers, but a decoder block of an encoder-decoder has three (self-attention, cross-attention, feed-forward); remove [Reversible]" },
+        { "XF0088", Usings + Transformer + "[[|Encoder(Depth = 2)|]]\n[FullAttention(Heads = 4, Stack = ModelStack.Decoder)]\npublic partial class TinyGpt;",
+            "The encoder of 'TinyGpt' has no attention: every attention attribute gives Stack = ModelStack.Decoder; add one for the encoder (Stack = ModelStack.Encoder), or remove Stack from one to let it serve both stacks" },
+        { "XF0013", Usings + Transformer + "[Encoder([|Depth = 0|])]\n" + Attention + "public partial class TinyGpt;",
+            "Depth = 0 is outside the supported range 1 to 1024; use a value in that range, for example Depth = 4" },
+        { "XF0014", Usings + Transformer + "[Encoder(Depth = 2, [|CrossAttentionHeads = 3|])]\n" + Attention + "public partial class TinyGpt;",
+            "Heads = 3 does not divide Dim = 256; use a divisor of 256 such as 4 or 8" },
+        { "XF0008", Usings + Transformer + "[Encoder(Depth = 2)]\n" + Attention + "[[|LinearAttention(Heads = 4, Stack = ModelStack.Decoder)|]]\npublic partial class TinyGpt;",
+            "Model 'Decoder' already declares [FullAttention] for every layer not named elsewhere, so [LinearAttention] conflicts with it; keep one attention attribute without Layers or Every, and give the others Layers = new[] { ... } or Every = n" },
+        { "XF0021", Usings + Transformer + "[Encoder(Depth = 2)]\n" + Attention + "[FullAttention(Heads = 8, [|Layers = new[] { 3 }|], Stack = ModelStack.Encoder)]\npublic partial class TinyGpt;",
+            "Layers = new[] { 3 } names layer 3, but Depth = 2 has layers 0 to 1; name layers from 0 to 1, or remove Layers to take the layers no other attention names" },
+        { "XF0009", Usings + "[[|Encoder(Depth = 2)|]]\npublic partial class NotAModel;",
+            "[Encoder] on 'NotAModel' has no effect without [Transformer]; add [Transformer(Vocab = ..., Dim = ..., Depth = ..., MaxLength = ...)] to 'NotAModel' or remove [Encoder]" },
         { "XF0009", Usings + "[[|Reversible|]]\npublic partial class NotAModel;",
             "[Reversible] on 'NotAModel' has no effect without [Transformer]; add [Transformer(Vocab = ..., Dim = ..., Depth = ..., MaxLength = ...)] to 'NotAModel' or remove [Reversible]" },
         { "XF0020", Usings + Transformer + Attention + "public partial class [|Block|];",

@@ -205,9 +205,9 @@ public class DocumentationTests
     public void Family_page_documents_exactly_the_attributes_arguments_with_their_defaults(string family)
     {
         var type = FamilyAttributes.Single(t => AttributeName(t) == family);
-        // Layers and Every are common to every family and documented once, in the reference.
+        // Layers, Every and Stack are common to every family and documented once, in the reference.
         CheckArgumentTable(type, Section(Read($"docs/families/{family}.md"), "## Arguments"), $"docs/families/{family}.md",
-            except: [nameof(AttentionAttribute.Layers), nameof(AttentionAttribute.Every)]);
+            except: [nameof(AttentionAttribute.Layers), nameof(AttentionAttribute.Every), nameof(AttentionAttribute.Stack)]);
     }
 
     [Theory]
@@ -215,6 +215,9 @@ public class DocumentationTests
     [InlineData(typeof(FeedForwardAttribute))]
     [InlineData(typeof(PositionsAttribute))]
     [InlineData(typeof(NormalizationAttribute))]
+    [InlineData(typeof(ClassificationHeadAttribute))]
+    [InlineData(typeof(MaskedLanguageModelHeadAttribute))]
+    [InlineData(typeof(EncoderAttribute))]
     public void Reference_documents_exactly_each_frame_attributes_arguments_with_their_defaults(Type attribute)
     {
         string name = AttributeName(attribute);

@@ -2,6 +2,7 @@ extern alias generator;
 using XformerDsl.Generator.Tests.Infrastructure;
 using Xunit;
 using ChunkedFeedForwardFeature = generator::XformerDsl.Generator.Emit.Frame.ChunkedFeedForwardFeature;
+using CrossAttentionFeature = generator::XformerDsl.Generator.Emit.Frame.CrossAttentionFeature;
 using FrameFeatures = generator::XformerDsl.Generator.Emit.Frame.FrameFeatures;
 using ModelSpec = generator::XformerDsl.Specs.ModelSpec;
 using ModelToGenerate = generator::XformerDsl.Generator.Model.ModelToGenerate;
@@ -23,6 +24,7 @@ public class FrameFeatureTests
     {
         [typeof(ReversibleBlocksFeature)] = spec => spec.Reversible,
         [typeof(ChunkedFeedForwardFeature)] = spec => spec.FeedForward.Chunks > 1,
+        [typeof(CrossAttentionFeature)] = spec => spec.CrossAttention is not null,
     };
 
     public static TheoryData<string> Declarations() => new(GeneratorHarness.DeclarationNames());
@@ -103,7 +105,8 @@ public class FrameFeatureTests
         Assert.True(RecurrentEmitter.IsRecurrent(chunked));
     }
 
-    // The specs the generator parsed from a declaration file (a file may hold helper models besides the one named like it).
+    // The specs the generator parsed from a declaration file (a file may hold helper models besides the one named like it),
+    // and for an encoder–decoder the specs of its two stacks, which the frame emits as models of their own.
     private static IReadOnlyList<ModelSpec> ParsedSpecs(string declaration)
     {
         var run = GeneratorHarness.Run(GeneratorHarness.Compilation(new[] { ($"/src/{declaration}.cs", GeneratorHarness.Declaration(declaration)) }));
@@ -111,7 +114,7 @@ public class FrameFeatureTests
             .SelectMany(step => step.Outputs)
             .Select(output => output.Value)
             .OfType<ModelToGenerate>()
-            .Select(model => model.Spec)
+            .SelectMany(model => model.Spec.IsEncoderDecoder ? new[] { model.Spec, model.Spec.EncoderStack(), model.Spec.DecoderStack() } : new[] { model.Spec })
             .ToList();
     }
 }

@@ -34,7 +34,7 @@ namespace Demo.Models
     /// <para><c>forward(tokens)</c> maps token ids <c>[batch, seq]</c> (int64) to logits <c>[batch, seq, 256]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class Hybrid : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.IRecurrentLanguageModel
+    partial class Hybrid : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.IRecurrentLanguageModel
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -57,6 +57,8 @@ namespace Demo.Models
 
         /// <summary>Parameter count, MACs per token and attention cost of this model, computed from <see cref="Spec"/>.</summary>
         public static global::XformerDsl.ModelCard Card { get; } = global::XformerDsl.ModelCard.Of(Spec);
+
+        global::XformerDsl.Specs.ModelSpec global::XformerDsl.Modules.IDeclaredModel.Declaration => Spec;
 
         // Submodules. Field names become parameter names (token_embedding.weight, layers.0.attn.q_proj.weight, ...),
         // the names of the reference PyTorch implementations, so state dicts map one to one.

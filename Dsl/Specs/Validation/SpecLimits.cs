@@ -26,5 +26,15 @@ namespace XformerDsl.Specs
 
         /// <summary><see cref="FeedForwardAttribute.Chunks"/>: 1 to 2^20 (and a divisor of MaxLength, XF0070).</summary>
         public static SizeLimit Chunks { get; } = new SizeLimit("FeedForward", "Chunks", 1, 1 << 20, 8);
+        /// <summary><see cref="ClassificationHeadAttribute.Classes"/>: 1 to 2^20.</summary>
+        public static SizeLimit Classes { get; } = new SizeLimit("ClassificationHead", "Classes", 1, 1 << 20, 2);
+        /// <summary><see cref="EncoderAttribute.Depth"/>: 1 to 1024.</summary>
+        public static SizeLimit EncoderDepth { get; } = Depth with { Attribute = "Encoder" };
+        /// <summary><see cref="EncoderAttribute.Vocab"/>: 1 to 2^24.</summary>
+        public static SizeLimit EncoderVocab { get; } = Vocab with { Attribute = "Encoder" };
+        /// <summary><see cref="EncoderAttribute.MaxLength"/>: 1 to 2^20.</summary>
+        public static SizeLimit EncoderMaxLength { get; } = MaxLength with { Attribute = "Encoder" };
+        /// <summary><see cref="EncoderAttribute.CrossAttentionHeads"/>: 1 to 1024.</summary>
+        public static SizeLimit CrossAttentionHeads { get; } = new SizeLimit("Encoder", "CrossAttentionHeads", 1, 1 << 10, 4);
     }
 }

@@ -114,12 +114,62 @@ namespace XformerDsl.Specs
             "Reversible layers need pre-norm",
             "[Reversible] reconstructs each block's inputs by subtracting its sublayers' outputs, which a norm after the residual sum (Placement = Post) makes impossible; use Placement = NormPlacement.Pre, or remove [Reversible]");
 
-        /// <summary>The frame's rules (Transformer, layer selection, FeedForward, Positions, Normalization, Reversible) and their ID blocks.</summary>
+        /// <summary>XF0080: a classification or masked-LM head reads the whole sequence at every position.</summary>
+        public static SpecRule HeadNeedsBidirectional { get; } = new SpecRule(
+            "XF0080",
+            "Encoder heads need a bidirectional model",
+            "[{0}] is a head for an encoder, whose every position sees the whole sequence, but the [Transformer] is causal (Causal = true is the default); declare Causal = false on [Transformer], or remove [{0}] to keep a language model");
+
+        /// <summary>XF0082: the mask token is a token id of the vocabulary.</summary>
+        public static SpecRule MaskTokenOutsideVocab { get; } = new SpecRule(
+            "XF0082",
+            "MaskToken is not a token id",
+            "MaskToken = {0} is not a token id of Vocab = {1}; use an id from 0 to {2}, best one the data never holds (declare Vocab one larger than the data needs and MaskToken = Vocab - 1, e.g. Vocab = 257 and MaskToken = 256 for bytes)");
+
+        /// <summary>XF0083: the decoder of an encoder–decoder generates the target left to right.</summary>
+        public static SpecRule EncoderNeedsCausalDecoder { get; } = new SpecRule(
+            "XF0083",
+            "An encoder-decoder's decoder must be causal",
+            "With [Encoder], the [Transformer] declares the decoder, which generates the target left to right and so must be causal, but it says Causal = false; remove Causal = false (the encoder is always bidirectional)");
+
+        /// <summary>XF0084: Stack chooses between the stacks of an encoder–decoder.</summary>
+        public static SpecRule StackWithoutEncoder { get; } = new SpecRule(
+            "XF0084",
+            "Stack needs an encoder-decoder",
+            "[{0}] gives Stack = {1}, but model '{2}' has one stack (it declares no [Encoder]); remove Stack, or add [Encoder(Depth = ...)] to make the model an encoder-decoder");
+
+        /// <summary>XF0085: an encoder–decoder's output is the decoder's next-token logits.</summary>
+        public static SpecRule HeadOnEncoderDecoder { get; } = new SpecRule(
+            "XF0085",
+            "Encoder heads do not apply to an encoder-decoder",
+            "[{0}] is a head for an encoder alone, but model '{1}' is an encoder-decoder, whose output is the decoder's next-token logits; remove [{0}], or remove [Encoder] to make the model an encoder with this head");
+
+        /// <summary>XF0086: one embedding table serves one vocabulary.</summary>
+        public static SpecRule SharedEmbeddingsNeedOneVocab { get; } = new SpecRule(
+            "XF0086",
+            "Shared embeddings need one vocabulary",
+            "SharedEmbeddings = true uses one token embedding for source and target, but the source has Vocab = {0} and the target Vocab = {1}; give [Encoder] no Vocab (or Vocab = {1}), or remove SharedEmbeddings");
+
+        /// <summary>XF0087: reversible blocks of two sublayers; a decoder block has three.</summary>
+        public static SpecRule EncoderDecoderNotReversible { get; } = new SpecRule(
+            "XF0087",
+            "Reversible layers do not support encoder-decoders",
+            "[Reversible] pairs each block's two sublayers, but a decoder block of an encoder-decoder has three (self-attention, cross-attention, feed-forward); remove [Reversible]");
+
+        /// <summary>XF0088: each stack of an encoder–decoder needs attention.</summary>
+        public static SpecRule StackWithoutAttention { get; } = new SpecRule(
+            "XF0088",
+            "A stack has no attention",
+            "The {0} of '{1}' has no attention: every attention attribute gives Stack = ModelStack.{2}; add one for the {0} (Stack = ModelStack.{3}), or remove Stack from one to let it serve both stacks");
+
+        /// <summary>The frame's rules (Transformer, layer selection, FeedForward, Positions, Normalization, Reversible, heads, Encoder) and their ID blocks.</summary>
         public static SpecRuleSet All { get; } = new SpecRuleSet("the model's frame",
-            ImmutableEquatableArray.Create(new SpecIdBlock(1, 29), new SpecIdBlock(54, 55), new SpecIdBlock(70, 71)),
+            ImmutableEquatableArray.Create(new SpecIdBlock(1, 29), new SpecIdBlock(54, 55), new SpecIdBlock(70, 71), new SpecIdBlock(80, 89)),
             ImmutableEquatableArray.Create(
                 ConflictingAttention, ValueOutOfRange, HeadsDoNotDivideDim, DropoutOutOfRange, EpsilonNotPositive,
                 RotaryNeedsEvenHeadDim, RotaryBaseTooSmall, UndefinedEnumValue, LayerOutOfRange, EveryOutOfRange, LayersOverlap,
-                LayersWithoutAttention, LayersAndEvery, RotaryNeedsOneHeadSize, LayerNamedTwice, AttentionWithoutLayers, ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm));
+                LayersWithoutAttention, LayersAndEvery, RotaryNeedsOneHeadSize, LayerNamedTwice, AttentionWithoutLayers, ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm,
+                HeadNeedsBidirectional, MaskTokenOutsideVocab, EncoderNeedsCausalDecoder, StackWithoutEncoder, HeadOnEncoderDecoder,
+                SharedEmbeddingsNeedOneVocab, EncoderDecoderNotReversible, StackWithoutAttention));
     }
 }

@@ -18,7 +18,69 @@ namespace XformerDsl.Specs
             return Problems(spec).ToImmutableEquatableArray();
         }
 
-        private static IEnumerable<SpecProblem> Problems(ModelSpec spec)
+        private static IEnumerable<SpecProblem> Problems(ModelSpec spec) =>
+            spec.Encoder is { } encoder ? EncoderDecoderProblems(spec, encoder) : StackProblems(spec).Concat(SingleStackProblems(spec));
+
+        // A model of one stack: its declarations cannot choose a stack.
+        private static IEnumerable<SpecProblem> SingleStackProblems(ModelSpec spec)
+        {
+            for (int i = 0; i < spec.Attention.Count; i++)
+            {
+                var stack = spec.Attention[i].Stack;
+                if (stack != ModelStack.Both)
+                    yield return Problem(SpecRules.StackWithoutEncoder, spec.Attention[i].Attention.AttributeName, "Stack",
+                        spec.Attention[i].Attention.AttributeName, "ModelStack." + SpecFormat.Enum(stack), spec.Name) with { AttentionIndex = i };
+            }
+        }
+
+        // An encoder–decoder: the source side's own arguments, then each stack checked as a model of its own, its
+        // problems mapped back to the declarations and attributes the user wrote (and said once when both stacks break a rule).
+        private static IEnumerable<SpecProblem> EncoderDecoderProblems(ModelSpec spec, EncoderSpec encoder)
+        {
+            var problems = new List<SpecProblem>();
+            problems.AddRange(Range(SpecLimits.EncoderDepth, encoder.Depth)
+                .Concat(Range(SpecLimits.EncoderVocab, encoder.Vocab))
+                .Concat(Range(SpecLimits.EncoderMaxLength, encoder.MaxLength)));
+            if (!SpecLimits.CrossAttentionHeads.Contains(encoder.CrossAttentionHeads))
+                problems.Add(RangeProblem(SpecLimits.CrossAttentionHeads, encoder.CrossAttentionHeads));
+            else if (SpecLimits.Dim.Contains(spec.Dim) && spec.Dim % encoder.CrossAttentionHeads != 0)
+                problems.Add(Problem(SpecRules.HeadsDoNotDivideDim, "Encoder", "CrossAttentionHeads",
+                    SpecFormat.Int(encoder.CrossAttentionHeads), SpecFormat.Int(spec.Dim), SuggestHeads(spec.Dim, encoder.CrossAttentionHeads)));
+            if (!spec.Causal)
+                problems.Add(Problem(SpecRules.EncoderNeedsCausalDecoder, "Transformer", "Causal"));
+            if (spec.Head is { } head)
+                problems.Add(Problem(SpecRules.HeadOnEncoderDecoder, head.AttributeName, "", head.AttributeName, spec.Name));
+            if (encoder.SharedEmbeddings && encoder.Vocab != spec.Vocab)
+                problems.Add(Problem(SpecRules.SharedEmbeddingsNeedOneVocab, "Encoder", "SharedEmbeddings", SpecFormat.Int(encoder.Vocab), SpecFormat.Int(spec.Vocab)));
+            if (spec.Reversible)
+                problems.Add(Problem(SpecRules.EncoderDecoderNotReversible, "Reversible", ""));
+
+            foreach (var (stack, other) in new[] { (ModelStack.Decoder, ModelStack.Encoder), (ModelStack.Encoder, ModelStack.Decoder) })
+            {
+                var declarations = spec.DeclarationsOf(stack);
+                string stackName = stack == ModelStack.Encoder ? "encoder" : "decoder";
+                if (declarations.Count == 0)
+                {
+                    if (spec.Attention.Count > 0)
+                        problems.Add(Problem(SpecRules.StackWithoutAttention, "Encoder", "", stackName, spec.Name, SpecFormat.Enum(other), SpecFormat.Enum(stack)));
+                    continue;
+                }
+                var view = stack == ModelStack.Decoder ? spec.DecoderStack() with { Head = null } : spec.EncoderStack();
+                foreach (var problem in StackProblems(view))
+                {
+                    // The encoder's Vocab, Depth and MaxLength were checked above as [Encoder]'s; its other [Transformer] arguments are the decoder's.
+                    if (stack == ModelStack.Encoder && problem.Attribute == "Transformer")
+                        continue;
+                    var mapped = problem.AttentionIndex is int index ? problem with { AttentionIndex = declarations[index] } : problem;
+                    if (!problems.Contains(mapped))
+                        problems.Add(mapped);
+                }
+            }
+            return problems;
+        }
+
+        // The rules of one stack, with its head.
+        private static IEnumerable<SpecProblem> StackProblems(ModelSpec spec)
         {
             foreach (var problem in Range(SpecLimits.Vocab, spec.Vocab)
                 .Concat(Range(SpecLimits.Dim, spec.Dim))
@@ -64,6 +126,32 @@ namespace XformerDsl.Specs
 
             if (spec.Reversible && norm.Placement == NormPlacement.Post)
                 yield return Problem(SpecRules.ReversibleNeedsPreNorm, "Reversible", "");
+
+            foreach (var problem in HeadProblems(spec))
+                yield return problem;
+        }
+
+        // A classification or masked-LM head: its own arguments, and a bidirectional model under it.
+        private static IEnumerable<SpecProblem> HeadProblems(ModelSpec spec)
+        {
+            switch (spec.Head)
+            {
+                case ClassificationHeadSpec classification:
+                    foreach (var problem in Range(SpecLimits.Classes, classification.Classes))
+                        yield return problem;
+                    if (!IsDefined(classification.Pooling))
+                        yield return UndefinedEnum(classification.AttributeName, "Pooling", classification.Pooling);
+                    break;
+                case MaskedLanguageModelHeadSpec masked:
+                    if (SpecLimits.Vocab.Contains(spec.Vocab) && (masked.MaskToken < 0 || masked.MaskToken >= spec.Vocab))
+                        yield return Problem(SpecRules.MaskTokenOutsideVocab, masked.AttributeName, "MaskToken",
+                            SpecFormat.Int(masked.MaskToken), SpecFormat.Int(spec.Vocab), SpecFormat.Int(spec.Vocab - 1));
+                    break;
+                default:
+                    yield break;
+            }
+            if (spec.Causal)
+                yield return Problem(SpecRules.HeadNeedsBidirectional, spec.Head.AttributeName, "", spec.Head.AttributeName);
         }
 
         // Each declaration's own settings, then how the declarations share the layers.

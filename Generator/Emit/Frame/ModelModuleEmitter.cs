@@ -35,22 +35,45 @@ namespace XformerDsl.Generator.Emit.Frame
             AttentionClassEmitter.Emit(writer, model);
             writer.WriteLine();
             FeedForwardEmitter.Emit(writer, spec);
+            HeadEmitter.EmitNestedTypes(writer, spec);
             foreach (var feature in FrameFeatures.Of(spec))
                 feature.EmitNestedTypes(writer, spec);
         }
+
+        /// <summary>
+        /// True when the token embedding is the model's own field; false in the decoder of an encoder–decoder with
+        /// SharedEmbeddings, which reads the encoder's through <see cref="SharedEmbeddingField"/>.
+        /// </summary>
+        internal static bool HasOwnTokenEmbedding(ModelSpec spec) => spec.CrossAttention is not { SharedEmbeddings: true };
+
+        /// <summary>The field of a decoder that shares the encoder's embedding: a delegate, so the matrix is registered once, under <c>encoder</c>.</summary>
+        internal const string SharedEmbeddingField = "sharedTokenEmbedding";
+
+        /// <summary>The expression of the token-embedding matrix <c>[Vocab, Dim]</c>.</summary>
+        internal static string TokenEmbeddingWeight(ModelSpec spec) =>
+            HasOwnTokenEmbedding(spec) ? "token_embedding.weight!" : SharedEmbeddingField + "()";
+
+        // The token vectors of `tokens`, [batch, seq] -> [batch, seq, Dim].
+        private static string EmbedTokens(ModelSpec spec) =>
+            HasOwnTokenEmbedding(spec) ? "token_embedding.forward(tokens)"
+            : $"{SharedEmbeddingField}().index_select(0, tokens.reshape(-1)).view(tokens.shape[0], seq, {Int(spec.Dim)})";
 
         private static void EmitFields(SourceWriter writer, ModelSpec spec)
         {
             writer.WriteLine("// Submodules. Field names become parameter names (token_embedding.weight, layers.0.attn.q_proj.weight, ...),");
             writer.WriteLine("// the names of the reference PyTorch implementations, so state dicts map one to one.");
-            writer.WriteLine($"private readonly {Names.Embedding} token_embedding;");
+            if (HasOwnTokenEmbedding(spec))
+                writer.WriteLine($"private readonly {Names.Embedding} token_embedding;");
+            else
+                writer.WriteLine($"private readonly global::System.Func<{Names.Tensor}> {SharedEmbeddingField};");
             if (spec.Positions.Kind == PositionEncoding.Learned)
                 writer.WriteLine($"private readonly {Names.Embedding} position_embedding;");
             writer.WriteLine($"private readonly {Names.TorchModules}.ModuleList<Block> layers;");
             if (spec.HasFinalNorm)
                 writer.WriteLine($"private readonly {LayerFactories.NormType(spec)} final_norm;");
-            if (!spec.TiedEmbeddings)
+            if (spec.Head is null && !spec.TiedEmbeddings)
                 writer.WriteLine($"private readonly {Names.Linear} lm_head;");
+            HeadEmitter.EmitField(writer, spec);
             foreach (var feature in FrameFeatures.Of(spec))
                 feature.EmitFields(writer, spec);
         }
@@ -58,10 +81,21 @@ namespace XformerDsl.Generator.Emit.Frame
         private static void EmitConstructor(SourceWriter writer, ModelSpec spec)
         {
             writer.WriteLine($"/// <summary>Creates the model with GPT-2 initialisation, on the default device and dtype.</summary>");
-            writer.WriteLine($"public {Names.Identifier(spec.Name)}() : base(nameof({Names.Identifier(spec.Name)}))");
-            writer.OpenBlock();
-            writer.WriteLine($"// Token embedding: token id -> vector of Dim = {Int(spec.Dim)}{(spec.TiedEmbeddings ? "; also the output head (TiedEmbeddings = true)" : "")}.");
-            writer.WriteLine($"token_embedding = {Names.Nn}.Embedding({Int(spec.Vocab)}, {Int(spec.Dim)});");
+            if (HasOwnTokenEmbedding(spec))
+            {
+                writer.WriteLine($"public {Names.Identifier(spec.Name)}() : base(nameof({Names.Identifier(spec.Name)}))");
+                writer.OpenBlock();
+                writer.WriteLine($"// Token embedding: token id -> vector of Dim = {Int(spec.Dim)}{(spec.TiedEmbeddings ? "; also the output head (TiedEmbeddings = true)" : "")}.");
+                writer.WriteLine($"token_embedding = {Names.Nn}.Embedding({Int(spec.Vocab)}, {Int(spec.Dim)});");
+            }
+            else
+            {
+                writer.WriteLine($"/// <param name=\"sharedTokenEmbedding\">The encoder's token-embedding matrix (SharedEmbeddings = true).</param>");
+                writer.WriteLine($"public {Names.Identifier(spec.Name)}(global::System.Func<{Names.Tensor}> sharedTokenEmbedding) : base(nameof({Names.Identifier(spec.Name)}))");
+                writer.OpenBlock();
+                writer.WriteLine($"// Token embedding: the encoder's (SharedEmbeddings = true){(spec.TiedEmbeddings ? ", also the output head (TiedEmbeddings = true)" : "")}.");
+                writer.WriteLine($"this.{SharedEmbeddingField} = sharedTokenEmbedding;");
+            }
             if (spec.Positions.Kind == PositionEncoding.Learned)
             {
                 writer.WriteLine($"// Learned positions: position 0..{Int(spec.MaxLength - 1L)} -> vector added to the token embedding.");
@@ -78,11 +112,12 @@ namespace XformerDsl.Generator.Emit.Frame
                 writer.WriteLine("// Pre-norm models normalise once more before the output head.");
                 writer.WriteLine($"final_norm = {LayerFactories.NormCreate(spec)};");
             }
-            if (!spec.TiedEmbeddings)
+            if (spec.Head is null && !spec.TiedEmbeddings)
             {
                 writer.WriteLine($"// Output head: vector -> {Int(spec.Vocab)} logits.");
                 writer.WriteLine($"lm_head = {LayerFactories.LinearCreate(spec, spec.Dim, spec.Vocab)};");
             }
+            HeadEmitter.EmitConstruction(writer, spec);
             foreach (var feature in FrameFeatures.Of(spec))
                 feature.EmitConstruction(writer, spec);
             writer.WriteLine("RegisterComponents();");
@@ -96,15 +131,17 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine($"// GPT-2 initialisation: weights ~ N(0, {Dbl(LayerFactories.InitStd)}), biases 0, norm weights 1; each block scales its residual projections.");
             writer.WriteLine("private void InitializeWeights()");
             writer.OpenBlock();
-            writer.WriteLine($"{Names.Init}.normal_(token_embedding.weight!, 0.0, {Dbl(LayerFactories.InitStd)});");
+            if (HasOwnTokenEmbedding(spec))
+                writer.WriteLine($"{Names.Init}.normal_(token_embedding.weight!, 0.0, {Dbl(LayerFactories.InitStd)});");
             if (spec.Positions.Kind == PositionEncoding.Learned)
                 writer.WriteLine($"{Names.Init}.normal_(position_embedding.weight!, 0.0, {Dbl(LayerFactories.InitStd)});");
             writer.WriteLine("foreach (var layer in layers)");
             writer.Indented(() => writer.WriteLine("layer.InitializeWeights();"));
             if (spec.HasFinalNorm)
                 LayerFactories.EmitNormInit(writer, spec, "final_norm");
-            if (!spec.TiedEmbeddings)
+            if (spec.Head is null && !spec.TiedEmbeddings)
                 LayerFactories.EmitLinearInit(writer, spec, "lm_head", LayerFactories.InitStd);
+            HeadEmitter.EmitInitialization(writer, spec);
             foreach (var feature in FrameFeatures.Of(spec))
                 feature.EmitInitialization(writer, spec);
             writer.CloseBlock();
@@ -119,12 +156,19 @@ namespace XformerDsl.Generator.Emit.Frame
                 .Concat(FrameFeatures.Of(spec).SelectMany(feature => feature.ForwardParameters(spec)))
                 .ToList();
             string seqRange = $"1 ≤ seq ≤ {Int(spec.MaxLength)}";
-            writer.WriteLine($"/// <summary>Logits <c>[batch, seq, {Int(spec.Vocab)}]</c> for token ids <c>[batch, seq]</c> (int64 or int32, ids in [0, {Int(spec.Vocab)}), {seqRange}).</summary>");
-            writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
-            writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">When <paramref name=\"tokens\"/> has the wrong rank, dtype, length or ids.</exception>");
-            writer.WriteLine($"public override {Names.Tensor} forward({Names.Tensor} tokens) => forward(tokens, {string.Join(", ", parameters.Select(_ => "null"))});");
-            writer.WriteLine();
-            writer.WriteLine($"/// <summary>Logits <c>[batch, seq, {Int(spec.Vocab)}]</c> for token ids <c>[batch, seq]</c>, with padded keys hidden from every query.</summary>");
+            string output = Capitalized(spec.Head?.Output(spec) ?? $"logits <c>[batch, seq, {Int(spec.Vocab)}]</c>");
+            // A decoder of an encoder–decoder needs the encoder's output, so it has no one-argument forward.
+            if (spec.CrossAttention is null)
+            {
+                writer.WriteLine($"/// <summary>{output} for token ids <c>[batch, seq]</c> (int64 or int32, ids in [0, {Int(spec.Vocab)}), {seqRange}).</summary>");
+                writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
+                writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">When <paramref name=\"tokens\"/> has the wrong rank, dtype, length or ids.</exception>");
+                writer.WriteLine($"public override {Names.Tensor} forward({Names.Tensor} tokens) => forward(tokens, {string.Join(", ", parameters.Select(_ => "null"))});");
+                writer.WriteLine();
+            }
+            writer.WriteLine(spec.CrossAttention is null
+                ? $"/// <summary>{output} for token ids <c>[batch, seq]</c>, with padded keys hidden from every query.</summary>"
+                : $"/// <summary>{output} for target token ids <c>[batch, seq]</c> (ids in [0, {Int(spec.Vocab)}), {seqRange}), each block attending to the encoder's output; padded keys are hidden.</summary>");
             writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
             FrameParameter.EmitDocumentation(writer, parameters);
             writer.WriteLine("/// <exception cref=\"global::System.ArgumentException\">When <paramref name=\"tokens\"/> or <paramref name=\"keyPaddingMask\"/> has the wrong shape or dtype.</exception>");
@@ -141,16 +185,16 @@ namespace XformerDsl.Generator.Emit.Frame
                 case PositionEncoding.Learned:
                     writer.WriteLine($"// Embed: token vectors plus learned position vectors, [batch, seq] -> [batch, seq, {Int(spec.Dim)}].");
                     writer.WriteLine($"var positions = {Names.Torch}.arange(seq, dtype: {Names.Torch}.int64, device: tokens.device);");
-                    writer.WriteLine("var x = token_embedding.forward(tokens) + position_embedding.forward(positions);");
+                    writer.WriteLine($"var x = {EmbedTokens(spec)} + position_embedding.forward(positions);");
                     break;
                 case PositionEncoding.Sinusoidal:
                     writer.WriteLine($"// Embed: token vectors plus the fixed sinusoidal table, [batch, seq] -> [batch, seq, {Int(spec.Dim)}].");
-                    writer.WriteLine("var x = token_embedding.forward(tokens);");
+                    writer.WriteLine($"var x = {EmbedTokens(spec)};");
                     writer.WriteLine($"x = x + {Names.SinusoidalPositions}.Table(seq, dim: {Int(spec.Dim)}, x.device, x.dtype);");
                     break;
                 default:
                     writer.WriteLine($"// Embed: token vectors, [batch, seq] -> [batch, seq, {Int(spec.Dim)}]; {(spec.Positions.Kind == PositionEncoding.Rotary ? "positions enter as rotations inside attention" : "no position information (Positions.Kind = None)")}.");
-                    writer.WriteLine("var x = token_embedding.forward(tokens);");
+                    writer.WriteLine($"var x = {EmbedTokens(spec)};");
                     break;
             }
             if (spec.Dropout > 0)
@@ -175,10 +219,25 @@ namespace XformerDsl.Generator.Emit.Frame
                 writer.Indented(() => writer.WriteLine($"x = layer.forward(x, {blockArguments});"));
             }
             writer.WriteLine();
-            EmitOutputHead(writer, spec, "seq");
-            writer.WriteLine("return logits.MoveToOuterDisposeScope();");
+            if (spec.Head is null)
+            {
+                EmitOutputHead(writer, spec, "seq");
+                writer.WriteLine("return logits.MoveToOuterDisposeScope();");
+            }
+            else
+            {
+                if (spec.HasFinalNorm)
+                {
+                    writer.WriteLine("// Final norm (pre-norm models normalise once more after the last block).");
+                    writer.WriteLine("x = final_norm.forward(x);");
+                }
+                HeadEmitter.EmitOutput(writer, spec, TokenEmbeddingWeight(spec));
+                writer.WriteLine("return output.MoveToOuterDisposeScope();");
+            }
             writer.CloseBlock();
         }
+
+        private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
 
         /// <summary>Declares <c>logits</c> from the residual stream <c>x</c>, <c>[batch, {seq}, Dim]</c>: the final norm (pre-norm), then the head.</summary>
         internal static void EmitOutputHead(SourceWriter writer, ModelSpec spec, string seq)
@@ -191,7 +250,7 @@ namespace XformerDsl.Generator.Emit.Frame
             if (spec.TiedEmbeddings)
             {
                 writer.WriteLine($"// Output head tied to the token embedding: logits = x · Eᵀ, [batch, {seq}, {Int(spec.Dim)}] -> [batch, {seq}, {Int(spec.Vocab)}].");
-                writer.WriteLine($"var logits = {Names.Functional}.linear(x, token_embedding.weight!);");
+                writer.WriteLine($"var logits = {Names.Functional}.linear(x, {TokenEmbeddingWeight(spec)});");
             }
             else
             {

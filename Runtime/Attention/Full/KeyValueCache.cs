@@ -58,6 +58,20 @@ public sealed class KeyValueCache : XformerDsl.Modules.ILayerState
         return FullAttentionReference.Forward(query, keys, values, causal: false, visible).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Sequence b takes the keys and values of sequence <c>batchIndices[b]</c> (beam search).</summary>
+    /// <param name="batchIndices">Int64 <c>[batch]</c>, values in [0, batch).</param>
+    public void Reorder(Tensor batchIndices)
+    {
+        using var scope = NewDisposeScope();
+        var indices = XformerDsl.Modules.BatchIndices.Check(batchIndices, _keys.shape[0], _keys.device, nameof(KeyValueCache));
+        var keys = _keys.index_select(0, indices).DetachFromDisposeScope();
+        var values = _values.index_select(0, indices).DetachFromDisposeScope();
+        _keys.Dispose();
+        _values.Dispose();
+        _keys = keys;
+        _values = values;
+    }
+
     private void Grow(long capacity)
     {
         var shape = new[] { _keys.shape[0], _keys.shape[1], capacity, _keys.shape[3] };

@@ -52,6 +52,16 @@ public sealed class LinearAttentionState : XformerDsl.Modules.ILayerState
         return (numerator / safe).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Sequence b takes the sums and normaliser of sequence <c>batchIndices[b]</c> (beam search), in place.</summary>
+    /// <param name="batchIndices">Int64 <c>[batch]</c>, values in [0, batch).</param>
+    public void Reorder(Tensor batchIndices)
+    {
+        using var scope = NewDisposeScope();
+        var indices = XformerDsl.Modules.BatchIndices.Check(batchIndices, Sums.shape[0], Sums.device, nameof(LinearAttentionState));
+        Sums.copy_(Sums.index_select(0, indices));
+        Normaliser.copy_(Normaliser.index_select(0, indices));
+    }
+
     /// <summary>Frees the tensors.</summary>
     public void Dispose()
     {

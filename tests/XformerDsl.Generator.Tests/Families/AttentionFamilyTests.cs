@@ -47,9 +47,10 @@ public class AttentionFamilyTests
     [Fact]
     public void Every_attribute_property_matches_a_spec_parameter()
     {
-        // Layers and Every choose the layers (the LayerSelector beside the spec); every other property is one
-        // parameter of the family's spec record with the same name, and every parameter is one property.
-        var selector = new[] { nameof(AttentionAttribute.Layers), nameof(AttentionAttribute.Every) };
+        // Layers and Every choose the layers (the LayerSelector beside the spec) and Stack the stack (beside it too, on
+        // LayerAttention); every other property is one parameter of the family's spec record with the same name, and
+        // every parameter is one property.
+        var selector = new[] { nameof(AttentionAttribute.Layers), nameof(AttentionAttribute.Every), nameof(AttentionAttribute.Stack) };
         foreach (var family in AttentionFamilies.All)
         {
             var attribute = s_dsl.GetType(family.MetadataName, throwOnError: true)!;
@@ -79,12 +80,15 @@ public class AttentionFamilyTests
             var attributes = spec.Attention.Select(d =>
             {
                 var family = AttentionFamilies.Of(d.Attention);
-                var arguments = family.Format(d.Attention).Concat(d.Layers.Arguments()).Select(a => a.Name + " = " + a.Literal);
+                var stack = d.Stack == generator::XformerDsl.ModelStack.Both ? [] : new[] { (Name: "Stack", Literal: "global::XformerDsl.ModelStack." + d.Stack) };
+                var arguments = family.Format(d.Attention).Concat(d.Layers.Arguments()).Concat(stack).Select(a => a.Name + " = " + a.Literal);
                 return $"[global::{family.MetadataName}({string.Join(", ", arguments)})]";
             });
-            // Only the frame needed for the attention to mean the same: the sizes and the causal flag.
+            // Only the frame needed for the attention to mean the same: the sizes, the causal flag and the encoder's depth.
+            var encoder = spec.Encoder is { } e ? $"[global::XformerDsl.Encoder(Depth = {e.Depth}, Vocab = {e.Vocab}, MaxLength = {e.MaxLength})]" : "";
             var source = $$"""
                 [global::XformerDsl.Transformer(Vocab = {{spec.Vocab}}, Dim = {{spec.Dim}}, Depth = {{spec.Depth}}, MaxLength = {{spec.MaxLength}}, Causal = {{(spec.Causal ? "true" : "false")}})]
+                {{encoder}}
                 {{string.Join("\n", attributes)}}
                 public partial class RoundTrip;
                 """;

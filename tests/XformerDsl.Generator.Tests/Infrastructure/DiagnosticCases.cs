@@ -14,6 +14,8 @@ public static class DiagnosticCases
     public const string Usings = "using XformerDsl;\n";
     public const string Transformer = "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024)]\n";
     public const string Attention = "[FullAttention(Heads = 4)]\n";
+    /// <summary>The standard <c>[Transformer]</c> made a bidirectional encoder, as the head attributes need.</summary>
+    public const string Encoder = "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, Causal = false)]\n";
 
     /// <summary>Exactly one diagnostic, with this ID and message, at the marked span, with its help page.</summary>
     public static void AssertReportedAtMarkedSyntax(string id, string markedSource, string message)

@@ -20,6 +20,8 @@ public class RecurrentStateTests
         public long Elements => elements;
 
         public void Dispose() => Disposals++;
+
+        public void Reorder(Tensor batchIndices) { }
     }
 
     [Fact]

@@ -47,3 +47,45 @@ public partial class TinyTiedWithDropout;
 [FullAttention(Heads = 1, Layers = new[] { 0 })]
 [FeedForward(Hidden = 16)]
 public partial class TinyHybrid;
+
+/// <summary>A classifier: bidirectional, mean pooling, 3 classes, dropout.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 2, MaxLength = 12, Causal = false, Dropout = 0.1)]
+[FullAttention(Heads = 2)]
+[FeedForward(Hidden = 32)]
+[ClassificationHead(Classes = 3)]
+public partial class TinyClassifier;
+
+/// <summary>A classifier pooling the first token, no biases, RMSNorm.</summary>
+[Transformer(Vocab = 16, Dim = 8, Depth = 1, MaxLength = 10, Causal = false, Bias = false)]
+[FullAttention(Heads = 2)]
+[Normalization(Kind = NormKind.RmsNorm)]
+[ClassificationHead(Classes = 2, Pooling = Pooling.First)]
+public partial class TinyFirstTokenClassifier;
+
+/// <summary>A masked language model with a tied output matrix and its own output bias.</summary>
+[Transformer(Vocab = 17, Dim = 16, Depth = 2, MaxLength = 12, Causal = false, TiedEmbeddings = true)]
+[FullAttention(Heads = 2)]
+[MaskedLanguageModelHead(MaskToken = 16)]
+public partial class TinyMaskedLanguageModel;
+
+/// <summary>A masked language model with an untied output matrix, post-norm.</summary>
+[Transformer(Vocab = 17, Dim = 8, Depth = 1, MaxLength = 12, Causal = false)]
+[FullAttention(Heads = 2)]
+[Normalization(Placement = NormPlacement.Post)]
+[MaskedLanguageModelHead(MaskToken = 16)]
+public partial class TinyUntiedMaskedLanguageModel;
+
+/// <summary>An encoder–decoder with separate vocabularies and lengths, full attention in both stacks.</summary>
+[Transformer(Vocab = 14, Dim = 16, Depth = 2, MaxLength = 10)]
+[Encoder(Depth = 1, Vocab = 18, MaxLength = 13)]
+[FullAttention(Heads = 2)]
+[FeedForward(Hidden = 32)]
+public partial class TinyTranslator;
+
+/// <summary>An encoder–decoder sharing one tied embedding, a linear-attention decoder and rotary positions.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 1, MaxLength = 10, TiedEmbeddings = true)]
+[Encoder(Depth = 2, SharedEmbeddings = true, CrossAttentionHeads = 4)]
+[FullAttention(Heads = 2, Stack = ModelStack.Encoder)]
+[LinearAttention(Heads = 2, Stack = ModelStack.Decoder)]
+[Positions(Kind = PositionEncoding.Rotary)]
+public partial class TinySharedTranslator;
