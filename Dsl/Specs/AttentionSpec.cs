@@ -28,6 +28,25 @@ namespace XformerDsl.Specs
         public virtual long ParametersPerLayer(int dim, bool bias) => 4L * dim * dim + (bias ? 4L * dim : 0);
 
         /// <summary>
+        /// Trainable parameters of layer <paramref name="layer"/>'s attention in <paramref name="model"/>: by default
+        /// <see cref="ParametersPerLayer"/>. A family whose layers differ (Lite Transformer's kernel size per layer) overrides it.
+        /// </summary>
+        public virtual long ParametersOfLayer(ModelSpec model, int layer) => ParametersPerLayer(model.Dim, model.Bias);
+
+        /// <summary>
+        /// The channels the heads share, Heads × head size: by default all of Dim. A family that gives attention only part
+        /// of the width (Lite Transformer's attention branch) overrides it; Heads must then divide its width instead of Dim.
+        /// </summary>
+        public virtual int Width(int dim) => dim;
+
+        /// <summary>
+        /// Multiply-accumulates per token of layer <paramref name="layer"/>'s attention over a sequence of
+        /// <paramref name="length"/> tokens: by default its projections and its mixing. Families whose layers differ override it.
+        /// </summary>
+        public virtual long MacsPerTokenOfLayer(ModelSpec model, int layer, int length) =>
+            ProjectionMacsPerToken(model.Dim) + MixingMacsPerToken(model.Dim, length, model.Causal);
+
+        /// <summary>
         /// The family's own rules for declaration <paramref name="index"/> of <paramref name="model"/> (a window longer
         /// than MaxLength, a pattern the causal mode cannot use, …), beyond the rules every family shares (Heads in
         /// range and dividing Dim, layer selectors). Give each problem <c>AttentionIndex = index</c> so the generator

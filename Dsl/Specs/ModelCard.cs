@@ -47,7 +47,7 @@ namespace XformerDsl
 
             EmbeddingParameters = (ownTokenEmbedding ? vocab * dim : 0) + (spec.Positions.Kind == PositionEncoding.Learned ? (long)spec.MaxLength * dim : 0);
             FeedForwardParametersPerLayer = ffn.MatrixCount * dim * ffn.Hidden + (spec.Bias ? (ffn.MatrixCount - 1L) * ffn.Hidden + dim : 0);
-            AttentionParameters = attentionOfLayer.Sum(i => spec.Attention[i].Attention.ParametersPerLayer(spec.Dim, spec.Bias))
+            AttentionParameters = Enumerable.Range(0, attentionOfLayer.Count).Sum(layer => spec.Attention[attentionOfLayer[layer]].Attention.ParametersOfLayer(spec, layer))
                 + (spec.CrossAttention is null ? 0 : spec.Depth * CrossAttentionParametersPerLayer(spec));
             int sublayers = spec.CrossAttention is null ? 2 : 3;
             LayerParameters = spec.Depth * (sublayers * norm + FeedForwardParametersPerLayer) + AttentionParameters;
@@ -134,11 +134,9 @@ namespace XformerDsl
             long feedForward = Spec.FeedForward.MatrixCount * dim * Spec.FeedForward.Hidden;
             // Cross-attention, with a source as long as the target: four projections, scores and values over the source.
             long crossAttention = Spec.CrossAttention is null ? 0 : 4 * dim * dim + 2L * length * dim;
-            long layers = Spec.AttentionIndexOfLayers().Sum(i =>
-            {
-                var attention = Spec.Attention[i].Attention;
-                return attention.ProjectionMacsPerToken(Spec.Dim) + attention.MixingMacsPerToken(Spec.Dim, length, Spec.Causal) + crossAttention + feedForward;
-            });
+            var attentionOfLayer = Spec.AttentionIndexOfLayers();
+            long layers = Enumerable.Range(0, attentionOfLayer.Count).Sum(layer =>
+                Spec.Attention[attentionOfLayer[layer]].Attention.MacsPerTokenOfLayer(Spec, layer, length) + crossAttention + feedForward);
             long head = Spec.Head is { } declared ? declared.MacsPerSequence(Spec, length) / length : Spec.Vocab * dim;
             return layers + head;
         }

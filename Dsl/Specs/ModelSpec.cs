@@ -68,7 +68,7 @@ namespace XformerDsl.Specs
             ImmutableEquatableArray.Create(new LayerAttention(attention, LayerSelector.Remaining));
 
         /// <summary>Dimensions per head of <paramref name="attention"/>, Dim / Heads (0 when Heads is not positive).</summary>
-        public int HeadDimOf(AttentionSpec attention) => attention.Heads > 0 ? Dim / attention.Heads : 0;
+        public int HeadDimOf(AttentionSpec attention) => attention.Heads > 0 ? attention.Width(Dim) / attention.Heads : 0;
 
         /// <summary>
         /// Which declaration of <see cref="Attention"/> each layer uses (its index), or −1 for a layer no declaration

@@ -36,7 +36,7 @@ namespace XformerDsl.Generator.Emit
 
         /// <summary>The expression that creates layer <c>i</c>'s attention in the model's constructor.</summary>
         public static string CreateExpression(ModelSpec spec) =>
-            spec.Attention.Count == 1 ? $"new {BaseClassName}()" : "AttentionOfLayer(i)";
+            spec.Attention.Count == 1 ? $"new {BaseClassName}({(AttentionFamilies.Of(spec.Attention[0].Attention).TakesLayer ? "i" : "")})" : "AttentionOfLayer(i)";
 
         /// <summary>With several declarations, <c>AttentionOfLayer</c>: a switch from layer number to attention class.</summary>
         public static void EmitLayerChoice(SourceWriter writer, ModelSpec spec)
@@ -56,13 +56,15 @@ namespace XformerDsl.Generator.Emit
                 if (hasRemaining && i == remaining)
                     continue;
                 var layers = Enumerable.Range(0, spec.Depth).Where(layer => attentionOfLayer[layer] == i).Select(layer => SpecFormat.Int(layer));
-                writer.WriteLine($"{string.Join(" or ", layers)} => new {names[i]}(),");
+                writer.WriteLine($"{string.Join(" or ", layers)} => new {names[i]}({LayerArgument(spec, i)}),");
             }
             writer.WriteLine(hasRemaining
-                ? $"_ => new {names[remaining]}(),"
+                ? $"_ => new {names[remaining]}({LayerArgument(spec, remaining)}),"
                 : "_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer)),");
             writer.CloseBlock(";");
         }
+
+        private static string LayerArgument(ModelSpec spec, int index) => AttentionFamilies.Of(spec.Attention[index].Attention).TakesLayer ? "layer" : "";
 
         public static void Emit(SourceWriter writer, ModelToGenerate model)
         {
@@ -104,6 +106,11 @@ namespace XformerDsl.Generator.Emit
             var spec = model.Spec;
             var attention = spec.Attention[index].Attention;
             var family = AttentionFamilies.Of(attention);
+            if (family.EmitsWholeClass)
+            {
+                family.EmitClass(writer, spec, index, name, isOverride, RecurrentEmitter.IsRecurrent(spec));
+                return;
+            }
             var projections = family.InputProjections.Concat(new[] { OutputProjection }).ToList();
             int headDim = spec.HeadDimOf(attention);
             bool rotary = spec.Positions.Kind == PositionEncoding.Rotary;
@@ -215,7 +222,7 @@ namespace XformerDsl.Generator.Emit
             return layers.Count == 1 ? "layer " + layers[0] : "layers " + string.Join(", ", layers);
         }
 
-        private static void EmitForwardParameterDocs(SourceWriter writer, bool rotary)
+        internal static void EmitForwardParameterDocs(SourceWriter writer, bool rotary)
         {
             writer.WriteLine("/// <param name=\"x\">The normalised residual stream.</param>");
             writer.WriteLine("/// <param name=\"keyPaddingMask\">Null, or bool <c>[batch, seq]</c>, true for real tokens.</param>");
@@ -223,7 +230,7 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine("/// <param name=\"rotary\">The rotary tables for positions 0..seq-1.</param>");
         }
 
-        private static string ForwardParameters(bool rotary) =>
+        internal static string ForwardParameters(bool rotary) =>
             $"{Names.Tensor} x, {Names.Tensor}? keyPaddingMask{(rotary ? $", {Names.RotaryTables} rotary" : "")}";
 
         private static string Int(long value) => SpecFormat.Int(value);

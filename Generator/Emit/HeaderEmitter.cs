@@ -38,7 +38,7 @@ namespace XformerDsl.Generator.Emit
             if (spec.Attention.Count == 1)
             {
                 var attention = spec.Attention[0].Attention;
-                writer.WriteLine($"// Head size Dim / Heads = {SpecFormat.Int(spec.Dim)} / {SpecFormat.Int(attention.Heads)} = {SpecFormat.Int(spec.HeadDimOf(attention))}.");
+                writer.WriteLine($"// Head size {HeadSize(spec, attention)}.");
                 return;
             }
             EmitAttentionByLayer(writer, spec, "Attention by layer:");
@@ -51,8 +51,15 @@ namespace XformerDsl.Generator.Emit
             for (int i = 0; i < spec.Attention.Count; i++)
             {
                 var attention = spec.Attention[i].Attention;
-                writer.WriteLine($"//     {classes[i]}: {AttentionClassEmitter.LayersPhrase(spec, i)}; head size Dim / Heads = {SpecFormat.Int(spec.Dim)} / {SpecFormat.Int(attention.Heads)} = {SpecFormat.Int(spec.HeadDimOf(attention))}.");
+                writer.WriteLine($"//     {classes[i]}: {AttentionClassEmitter.LayersPhrase(spec, i)}; head size {HeadSize(spec, attention)}.");
             }
+        }
+
+        // "Dim / Heads = 256 / 4 = 64", or for a family that gives attention part of the width, "AttentionWidth / Heads = …".
+        private static string HeadSize(ModelSpec spec, AttentionSpec attention)
+        {
+            int width = attention.Width(spec.Dim);
+            return $"{(width == spec.Dim ? "Dim" : "AttentionWidth")} / Heads = {SpecFormat.Int(width)} / {SpecFormat.Int(attention.Heads)} = {SpecFormat.Int(spec.HeadDimOf(attention))}";
         }
 
         /// <summary>The spec written back as attributes a user could paste, one per line.</summary>

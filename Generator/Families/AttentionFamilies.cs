@@ -18,6 +18,7 @@ namespace XformerDsl.Generator.Families
             new FullAttentionFamily(),
             new LinearAttentionFamily(),
             new LocalAttentionFamily(),
+            new LongShortRangeAttentionFamily(),
             new LshAttentionFamily(),
             new SlidingWindowAttentionFamily(),
             new SparseAttentionFamily());

@@ -111,6 +111,24 @@ namespace XformerDsl.Generator.Families
         public virtual void EmitStepAttend(SourceWriter writer, ModelSpec spec, AttentionSpec attention) =>
             throw new InvalidOperationException(attention.AttributeName + " has no recurrent form.");
 
+        /// <summary>
+        /// True when the family writes its attention class whole (<see cref="EmitClass"/>) instead of filling in the shared
+        /// frame: Lite Transformer's attention, which splits the channels between an attention and a convolution branch.
+        /// </summary>
+        public virtual bool EmitsWholeClass => false;
+
+        /// <summary>
+        /// When <see cref="EmitsWholeClass"/>: the attention class of declaration <paramref name="index"/>, named
+        /// <paramref name="name"/>, deriving from the shared abstract base when <paramref name="isOverride"/>, with the
+        /// frame's contract: <c>forward(x, keyPaddingMask[, rotary])</c>, <c>InitializeWeights()</c>, and when the model
+        /// steps, <c>IRecurrentAttention.Step(x, state, layer)</c>.
+        /// </summary>
+        public virtual void EmitClass(SourceWriter writer, ModelSpec spec, int index, string name, bool isOverride, bool recurrent) =>
+            throw new InvalidOperationException(AttributeName + " fills in the shared attention class.");
+
+        /// <summary>True when the attention class's constructor takes its layer's number (layers of one declaration differ).</summary>
+        public virtual bool TakesLayer => false;
+
         /// <summary>Nested types of the attention class, such as the family's fused <c>Kernel</c>.</summary>
         /// <param name="writer">Where they go.</param>
         /// <param name="spec">The model.</param>

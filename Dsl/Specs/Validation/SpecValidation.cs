@@ -166,7 +166,8 @@ namespace XformerDsl.Specs
                 int heads = attention.Heads;
                 if (!SpecLimits.Heads.Contains(heads))
                     yield return RangeProblem(SpecLimits.Heads with { Attribute = name }, heads) with { AttentionIndex = i };
-                else if (SpecLimits.Dim.Contains(spec.Dim) && spec.Dim % heads != 0)
+                // A family that gives attention part of the width checks Heads against that width itself.
+                else if (SpecLimits.Dim.Contains(spec.Dim) && attention.Width(spec.Dim) == spec.Dim && spec.Dim % heads != 0)
                     yield return Problem(SpecRules.HeadsDoNotDivideDim, name, "Heads",
                         SpecFormat.Int(heads), SpecFormat.Int(spec.Dim), SuggestHeads(spec.Dim, heads)) with { AttentionIndex = i };
 
@@ -318,6 +319,10 @@ namespace XformerDsl.Specs
         internal static SpecProblem RangeProblem(SizeLimit limit, int value) =>
             Problem(SpecRules.ValueOutOfRange, limit.Attribute, limit.Argument,
                 limit.Argument, SpecFormat.Int(value), SpecFormat.Int(limit.Min), SpecFormat.Int(limit.Max), SpecFormat.Int(limit.Example));
+
+        /// <summary>XF0019 for a family's enum argument that names no member.</summary>
+        internal static SpecProblem UndefinedEnumProblem<TEnum>(string attribute, string argument, TEnum value) where TEnum : struct, IConvertible =>
+            UndefinedEnum(attribute, argument, value);
 
         private static SpecProblem UndefinedEnum<TEnum>(string attribute, string argument, TEnum value) where TEnum : struct, IConvertible =>
             Problem(SpecRules.UndefinedEnumValue, attribute, argument,

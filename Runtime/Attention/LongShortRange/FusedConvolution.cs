@@ -13,7 +13,7 @@ namespace XformerDsl.Attention.LongShortRange;
 /// </summary>
 /// <remarks>
 /// Generated code declares one struct per kernel size and padding (see <see cref="IConvolutionShape"/>) and calls
-/// <c>FusedConvolution&lt;Kernel31Causal&gt;.Dynamic(x, weights)</c> or <c>.Lightweight(x, weight, bias)</c> with the
+/// <c>FusedConvolution&lt;Convolution31&gt;.Dynamic(x, weights)</c> or <c>.Lightweight(x, weight, bias)</c> with the
 /// final weights (softmax and DropConnect applied, <see cref="ConvolutionReference.SoftmaxDropConnect"/>) and the padding
 /// tokens of x already zeroed (<see cref="ConvolutionReference.ZeroPadding"/>).
 /// </remarks>

@@ -5,7 +5,7 @@ namespace XformerDsl.Attention.LongShortRange;
 /// and whether it is causal (decoder) or centred (encoder). The source generator emits one tiny struct per declared
 /// kernel size and padding, for example
 /// <code>
-/// public readonly struct Kernel31Causal : global::XformerDsl.Attention.LongShortRange.IConvolutionShape
+/// public readonly struct Convolution31 : global::XformerDsl.Attention.LongShortRange.IConvolutionShape
 /// {
 ///     public static int KernelSize => 31;
 ///     public static bool Causal => true;

@@ -25,6 +25,7 @@ public class ModelShapeTests
     {
         nameof(TinyClassifier), nameof(TinyFirstTokenClassifier), nameof(TinyMaskedLanguageModel), nameof(TinyUntiedMaskedLanguageModel),
         nameof(TinyTranslator), nameof(TinySharedTranslator),
+        nameof(TinyLiteLanguageModel), nameof(TinyLiteClassifier), nameof(TinyLiteTranslator),
     };
 
     private static nn.Module CreateByName(string name) => name switch
@@ -35,6 +36,9 @@ public class ModelShapeTests
         nameof(TinyUntiedMaskedLanguageModel) => Create(() => new TinyUntiedMaskedLanguageModel()),
         nameof(TinyTranslator) => Create(() => new TinyTranslator()),
         nameof(TinySharedTranslator) => Create(() => new TinySharedTranslator()),
+        nameof(TinyLiteLanguageModel) => Create(() => new TinyLiteLanguageModel()),
+        nameof(TinyLiteClassifier) => Create(() => new TinyLiteClassifier()),
+        nameof(TinyLiteTranslator) => Create(() => new TinyLiteTranslator()),
         _ => throw new ArgumentException(name),
     };
 

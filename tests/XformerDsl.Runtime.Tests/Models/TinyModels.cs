@@ -89,3 +89,24 @@ public partial class TinyTranslator;
 [LinearAttention(Heads = 2, Stack = ModelStack.Decoder)]
 [Positions(Kind = PositionEncoding.Rotary)]
 public partial class TinySharedTranslator;
+
+/// <summary>Lite Transformer as a language model: dynamic convolutions of kernel sizes 3 and 4 (causal allows even), learned positions.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 2, MaxLength = 12)]
+[LongShortRangeAttention(Heads = 2, KernelSizes = new[] { 3, 4 })]
+[FeedForward(Hidden = 16)]
+public partial class TinyLiteLanguageModel;
+
+/// <summary>Lite Transformer as an encoder with a classification head: lightweight convolution, an uneven split, one kernel size for all layers.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 2, MaxLength = 12, Causal = false)]
+[LongShortRangeAttention(Heads = 2, AttentionWidth = 4, Convolution = ConvolutionKind.Lightweight, KernelSizes = new[] { 5 }, KernelHeads = 3)]
+[FeedForward(Hidden = 16)]
+[ClassificationHead(Classes = 2)]
+public partial class TinyLiteClassifier;
+
+/// <summary>Lite Transformer as an encoder-decoder: the paper's default kernel sizes, shared embeddings, rotary positions.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 2, MaxLength = 12, TiedEmbeddings = true)]
+[Encoder(Depth = 3, SharedEmbeddings = true)]
+[LongShortRangeAttention(Heads = 2)]
+[FeedForward(Hidden = 16)]
+[Positions(Kind = PositionEncoding.Rotary)]
+public partial class TinyLiteTranslator;
