@@ -72,6 +72,8 @@ public static class TrainingConsole
         var line = string.Create(c, $"step {progress.Step.ToString(c).PadLeft(width)}/{progress.MaxSteps}  loss {FormatLoss(progress.SmoothedLoss)}");
         if (progress.ValidationLoss is { } validation)
             line += $"  val {FormatLoss(validation)}";
+        if (progress.ValidationAccuracy is { } accuracy)
+            line += string.Create(c, $"  acc {accuracy * 100:0.0}%");
         line += string.Create(c, $"  lr {progress.LearningRate:0.0e+00}  {FormatRate(progress.TokensPerSecond)} tok/s  elapsed {FormatDuration(progress.Elapsed)}");
         if (progress.Remaining is { } remaining)
             line += $"  ETA {FormatDuration(remaining)}";
