@@ -6,7 +6,7 @@ namespace XformerDsl.Modules;
 /// A generated encoder–decoder (<c>ModelSpec.Encoder</c> non-null): a bidirectional encoder over the source and a causal
 /// decoder over the target that cross-attends the encoder's output. <see cref="forward"/> is the teacher-forced pass the
 /// trainer uses; <see cref="Encode"/>, <see cref="CreateDecoderState"/> and <see cref="Step"/> are what greedy decoding and
-/// beam search use (<c>SequenceGenerator</c>). <see cref="Step"/> equals <see cref="forward"/> at each
+/// beam search use (<see cref="Generation.SequenceGenerator"/>). <see cref="Step"/> equals <see cref="forward"/> at each
 /// target position.
 /// </summary>
 public interface IEncoderDecoderModel : IDeclaredModel
