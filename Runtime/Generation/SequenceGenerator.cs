@@ -159,7 +159,6 @@ public static class SequenceGenerator
                 var order = new long[rows];
                 var chosenTokens = new long[rows];
                 var chosenScores = new double[rows];
-                bool last = t == options.MaxLength - 1;
                 for (int b = 0; b < batch; b++)
                 {
                     int filled = 0;
@@ -184,7 +183,7 @@ public static class SequenceGenerator
                             chosenScores[b * beams + filled] = score;
                             filled++;
                         }
-                        done[b] = !last && IsDone(hypotheses[b], beams, filled > 0 ? chosenScores[b * beams] : double.NegativeInfinity, t, options);
+                        done[b] = IsDone(hypotheses[b], beams, filled > 0 ? chosenScores[b * beams] : double.NegativeInfinity, t, options);
                     }
                     // Rows of a finished source, and any the candidates did not fill, stay where they are with no score.
                     for (int k = filled; k < beams; k++)
@@ -271,6 +270,10 @@ public static class SequenceGenerator
         options.Validate();
         var spec = model.Declaration;
         options.Tokens.Validate(spec.Vocab);
+        if (spec.Encoder is { } encoder && options.Tokens.Pad >= encoder.Vocab)
+            throw new ArgumentException(
+                $"{nameof(SpecialTokens)}.{nameof(SpecialTokens.Pad)} = {options.Tokens.Pad} is out of range: sources are padded with it, and {spec.Name}'s source vocabulary is [0, {encoder.Vocab}).",
+                nameof(options));
         if (options.MaxLength > spec.MaxLength)
             throw new ArgumentException(
                 $"{nameof(GenerationOptions)}.{nameof(GenerationOptions.MaxLength)} = {options.MaxLength} is out of range: each generated token takes a decoder position, and {spec.Name}'s decoder has MaxLength = {spec.MaxLength}. Generate at most {spec.MaxLength} tokens.",

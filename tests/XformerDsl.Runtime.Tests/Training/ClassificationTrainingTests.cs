@@ -6,8 +6,12 @@ using static TorchSharp.torch;
 namespace XformerDsl.Tests.Training;
 
 /// <summary>Classification from labelled sequences of different lengths: padding, loss, accuracy, learning.</summary>
-public class ClassificationTrainingTests
+public sealed class ClassificationTrainingTests : IDisposable
 {
+    private readonly string _directory = Directory.CreateTempSubdirectory("xf-classify-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
     /// <summary>Sequences of 2 to 8 ids in [0, 10), labelled 1 when token 7 appears.</summary>
     private static LabelledSequence[] ContainsSeven(int count, int seed)
     {
@@ -80,5 +84,40 @@ public class ClassificationTrainingTests
         var resumed = new ExampleSampler(count: 10, batchSize: 4, seed: 3);
         resumed.Seek(8);
         Assert.Equal(first[8..12], resumed.NextIndices());
+    }
+
+    [Fact]
+    public void An_interrupted_classification_run_resumes_with_the_same_batches_and_losses_and_refuses_other_data()
+    {
+        var train = ContainsSeven(100, seed: 5);
+        var validation = ContainsSeven(40, seed: 6);
+        var options = new TrainingOptions { MaxSteps = 12, BatchSize = 16, LearningRate = 2e-2, WarmupSteps = 2, EvaluationInterval = 4, EvaluationBatches = 2, Seed = 8, Threads = 2 };
+        var path = Path.Combine(_directory, "classifier.safetensors");
+        torch.manual_seed(1);
+        using var uninterrupted = new MeanPoolClassifier(10, 2, 8);
+        var whole = new RecordingObserver();
+        var wholeReport = Trainer.Train(uninterrupted, train, validation, options, whole);
+
+        torch.manual_seed(1);
+        using (var first = new MeanPoolClassifier(10, 2, 8))
+            Assert.Throws<TrainingInterrupted>(() => Trainer.Train(first, train, validation, options, new RecordingObserver(stopAfter: 7),
+                new CheckpointOptions { Path = path, Interval = 7 }));
+        torch.manual_seed(999);
+        using var resumed = new MeanPoolClassifier(10, 2, 8);
+        var second = new RecordingObserver();
+        var resumedReport = Trainer.Train(resumed, train, validation, options, second, new CheckpointOptions { Path = path, Interval = 7, Resume = true });
+
+        // Seven steps of 16 from 100 examples: the resumed sampler continues inside the second epoch.
+        Assert.Equal(Enumerable.Range(8, 5), second.Steps.Select(p => p.Step));
+        for (int i = 0; i < second.Steps.Count; i++)
+            Assert.True(Math.Abs(whole.Steps[7 + i].Loss - second.Steps[i].Loss) <= 1e-6, $"step {8 + i}: {whole.Steps[7 + i].Loss} uninterrupted, {second.Steps[i].Loss} resumed");
+        Assert.Equal(wholeReport.FinalValidationAccuracy, resumedReport.FinalValidationAccuracy);
+        Assert.Equal(wholeReport.TokensTrained, resumedReport.TokensTrained);
+
+        using var fresh = new MeanPoolClassifier(10, 2, 8);
+        var other = train.Select((e, i) => i == 0 ? e with { Label = 1 - e.Label } : e).ToArray();
+        var error = Assert.Throws<InvalidDataException>(() => Trainer.Train(fresh, other, validation, options, new RecordingObserver(),
+            new CheckpointOptions { Path = path, Resume = true }));
+        Assert.Contains("100 labelled sequences", error.Message);
     }
 }
