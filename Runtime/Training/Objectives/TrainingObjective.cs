@@ -57,6 +57,11 @@ public abstract record TrainingObjective
                     $"{spec.Name} declares [ClassificationHead(Classes = {head.Classes})]: it predicts one label per sequence, logits [batch, {head.Classes}], not the tokens of a stream. " +
                     $"Train it on labelled sequences: Trainer.Train(model, IReadOnlyList<{nameof(LabelledSequence)}> train, IReadOnlyList<{nameof(LabelledSequence)}> validation, options, …).",
                     nameof(model));
+            case { } head:
+                throw new ArgumentException(
+                    $"{spec.Name} has the head of [{head.AttributeName}], {head.Output(spec).Replace("<c>", "").Replace("</c>", "")}: it has no token predictions to train on a token stream. " +
+                    "Train the model it belongs to, or declare [MaskedLanguageModelHead] or Causal = true.",
+                    nameof(model));
         }
         if (!spec.Causal)
             throw new ArgumentException(

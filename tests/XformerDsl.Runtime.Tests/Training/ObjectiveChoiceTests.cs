@@ -59,6 +59,24 @@ public class ObjectiveChoiceTests
     }
 
     [Fact]
+    public void Generated_model_shapes_are_refused_the_data_they_cannot_train_on()
+    {
+        using var classifier = new TinyClassifier();
+        var stream = Assert.Throws<ArgumentException>(() => Trainer.Train(classifier, Tokens, Tokens, Options, SilentTrainingObserver.Instance));
+        Assert.Contains("TinyClassifier declares [ClassificationHead(Classes = 3)]", stream.Message);
+
+        using var translator = new TinyTranslator();
+        var labelled = Assert.Throws<ArgumentException>(() => Trainer.Train(translator, new LabelledSequence[] { new([1], 0) }, null, Options, SilentTrainingObserver.Instance));
+        Assert.Contains("TinyTranslator is an encoder–decoder", labelled.Message);
+        Assert.Contains("SequencePair", labelled.Message);
+        Assert.Contains("IReadOnlyList<SequencePair>", Assert.Throws<ArgumentException>(() => TrainingObjective.ForTokenStream(translator)).Message);
+
+        using var masked = new TinyMaskedLanguageModel();
+        var pairs = Assert.Throws<ArgumentException>(() => Trainer.Train(masked, new SequencePair[] { new([1], [2]) }, null, new SpecialTokens(0, 1, 2), Options, SilentTrainingObserver.Instance));
+        Assert.Contains("TinyMaskedLanguageModel is a masked language model (train it on a token stream)", pairs.Message);
+    }
+
+    [Fact]
     public void A_language_model_given_labelled_sequences_or_pairs_is_refused_naming_what_it_is()
     {
         using var model = new TinyGpt2();
