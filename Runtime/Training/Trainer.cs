@@ -87,7 +87,7 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Trains an encoder–decoder (<see cref="IEncoderDecoderModel"/>) in place on sequence pairs with teacher-forced
+    /// Trains an encoder–decoder (<see cref="ISequenceToSequenceModel"/>) in place on sequence pairs with teacher-forced
     /// cross-entropy (decoder input BOS + target, labels target + EOS, padding ignored), and shows progress on the console.
     /// </summary>
     /// <param name="model">The encoder–decoder; trained in place, left in training mode.</param>

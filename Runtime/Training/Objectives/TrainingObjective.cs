@@ -94,22 +94,22 @@ public abstract record TrainingObjective
     }
 
     /// <summary>The objective for training <paramref name="model"/> on sequence pairs: teacher-forced cross-entropy of an encoder–decoder.</summary>
-    /// <exception cref="ArgumentException">The model is not an encoder–decoder (not declared with an encoder, or not an <see cref="IEncoderDecoderModel"/>).</exception>
+    /// <exception cref="ArgumentException">The model is not an encoder–decoder (not declared with an encoder, or not an <see cref="ISequenceToSequenceModel"/>).</exception>
     public static SequenceToSequenceObjective ForSequencePairs(object model, SpecialTokens tokens)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokens);
         var spec = DeclarationOf(model);
-        if (spec?.Encoder is not null && model is IEncoderDecoderModel)
+        if (spec?.Encoder is not null && model is ISequenceToSequenceModel)
             return new SequenceToSequenceObjective(tokens);
         string name = spec?.Name ?? model.GetType().Name;
         string what = spec is null ? "a module with no declaration"
-            : spec.Encoder is not null ? $"declared with an encoder but does not implement {nameof(IEncoderDecoderModel)}"
+            : spec.Encoder is not null ? $"declared with an encoder but does not implement {nameof(ISequenceToSequenceModel)} (forward(source, target, sourcePaddingMask, targetPaddingMask))"
             : spec.Head is ClassificationHeadSpec ? "a classifier (train it on LabelledSequence data)"
             : spec.Head is MaskedLanguageModelHeadSpec ? "a masked language model (train it on a token stream)"
             : spec.Causal ? "a decoder language model (train it on a token stream)" : "a bidirectional encoder";
         throw new ArgumentException(
-            $"Sequence pairs train an encoder–decoder (a model declared with an encoder, implementing {nameof(IEncoderDecoderModel)}), but {name} is {what}.",
+            $"Sequence pairs train an encoder–decoder (a model declared with an encoder, implementing {nameof(ISequenceToSequenceModel)}), but {name} is {what}.",
             nameof(model));
     }
 

@@ -209,7 +209,7 @@ internal sealed class LabelledTask : ITrainingTask
 internal sealed class PairTask : ITrainingTask
 {
     private readonly nn.Module _module;
-    private readonly IEncoderDecoderModel _model;
+    private readonly ISequenceToSequenceModel _model;
     private readonly SequenceToSequenceObjective _objective;
     private readonly IReadOnlyList<SequencePair> _train, _validation;
     private readonly ExampleSampler _sampler;
@@ -219,7 +219,7 @@ internal sealed class PairTask : ITrainingTask
     public PairTask(nn.Module module, SequenceToSequenceObjective objective, IReadOnlyList<SequencePair> train, IReadOnlyList<SequencePair>? validation, TrainingOptions options)
     {
         _module = module;
-        _model = (IEncoderDecoderModel)module;
+        _model = (ISequenceToSequenceModel)module;
         _objective = objective;
         var spec = _model.Declaration;
         objective.Tokens.Validate(spec.Vocab);

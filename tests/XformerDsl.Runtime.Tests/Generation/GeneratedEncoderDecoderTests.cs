@@ -46,15 +46,15 @@ public class GeneratedEncoderDecoderTests
         var sources = Sources(model);
         var options = new GenerationOptions { Tokens = Special, MaxLength = model.Declaration.MaxLength, Beams = 1 };
 
-        var greedy = SequenceGenerator.Greedy(model, sources, options);
-        var beam = SequenceGenerator.BeamSearch(model, sources, options);
-        var beams = SequenceGenerator.BeamSearch(model, sources, options with { Beams = 3 });
+        var greedy = Seq2SeqGenerator.Greedy(model, sources, options);
+        var beam = Seq2SeqGenerator.BeamSearch(model, sources, options);
+        var beams = Seq2SeqGenerator.BeamSearch(model, sources, options with { Beams = 3 });
 
         for (int i = 0; i < sources.Length; i++)
         {
             Assert.Equal(greedy[i].Tokens, beam[i].Tokens);
             Assert.Equal(greedy[i].LogProbability, beam[i].LogProbability, 9);
-            var alone = SequenceGenerator.BeamSearch(model, [sources[i]], options with { Beams = 3 })[0];
+            var alone = Seq2SeqGenerator.BeamSearch(model, [sources[i]], options with { Beams = 3 })[0];
             Assert.Equal(alone.Tokens, beams[i].Tokens);
             Assert.Equal(alone.Score, beams[i].Score, 9);
             Assert.True(beams[i].Score >= greedy[i].Score - 1e-9, $"source {i}: beam search {beams[i].Score} below greedy {greedy[i].Score}");
@@ -69,7 +69,7 @@ public class GeneratedEncoderDecoderTests
     {
         var model = Create(name);
         var sources = Sources(model);
-        var results = SequenceGenerator.BeamSearch(model, sources, new GenerationOptions { Tokens = Special, MaxLength = model.Declaration.MaxLength, Beams = 4 });
+        var results = Seq2SeqGenerator.BeamSearch(model, sources, new GenerationOptions { Tokens = Special, MaxLength = model.Declaration.MaxLength, Beams = 4 });
 
         using var scope = NewDisposeScope();
         for (int i = 0; i < sources.Length; i++)

@@ -64,7 +64,7 @@ public class SequenceToSequenceTrainingTests
         var report = Trainer.Train(model, train, validation, Special, options, SilentTrainingObserver.Instance);
 
         Assert.True(report.FinalValidationLoss < report.InitialValidationLoss / 4, $"validation loss {report.InitialValidationLoss} -> {report.FinalValidationLoss}");
-        var decoded = SequenceGenerator.BeamSearch(model, validation.Select(p => p.Source).ToArray(), new GenerationOptions { Tokens = Special, MaxLength = 8, Beams = 2 });
+        var decoded = Seq2SeqGenerator.BeamSearch(model, validation.Select(p => p.Source).ToArray(), new GenerationOptions { Tokens = Special, MaxLength = 8, Beams = 2 });
         int exact = validation.Where((p, i) => decoded[i].Tokens.SequenceEqual(p.Target)).Count();
         Assert.True(exact >= validation.Length * 3 / 4, $"{exact} of {validation.Length} reversed exactly");
     }

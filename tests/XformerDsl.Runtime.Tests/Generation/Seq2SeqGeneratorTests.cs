@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace XformerDsl.Tests.Generation;
 
 /// <summary>Greedy decoding and beam search over an encoder–decoder: the test double's stepping, crafted beam cases, batching.</summary>
-public class SequenceGeneratorTests
+public class Seq2SeqGeneratorTests
 {
     private const int Pad = 0, Bos = 1, Eos = 2, A = 3, B = 4, C = 5;
     private static readonly SpecialTokens Special = new(Bos, Eos, Pad);
@@ -49,8 +49,8 @@ public class SequenceGeneratorTests
         using var model = RandomModel(2);
         var options = new GenerationOptions { Tokens = Special, MaxLength = 10, Beams = 1 };
 
-        var greedy = SequenceGenerator.Greedy(model, Sources, options);
-        var beam = SequenceGenerator.BeamSearch(model, Sources, options);
+        var greedy = Seq2SeqGenerator.Greedy(model, Sources, options);
+        var beam = Seq2SeqGenerator.BeamSearch(model, Sources, options);
 
         for (int i = 0; i < Sources.Length; i++)
         {
@@ -76,8 +76,8 @@ public class SequenceGeneratorTests
         var model = GreedyTrap();
         var options = new GenerationOptions { Tokens = Special, MaxLength = 6, Beams = 2 };
 
-        var greedy = SequenceGenerator.Greedy(model, [[3]], options)[0];
-        var beam = SequenceGenerator.BeamSearch(model, [[3]], options)[0];
+        var greedy = Seq2SeqGenerator.Greedy(model, [[3]], options)[0];
+        var beam = Seq2SeqGenerator.BeamSearch(model, [[3]], options)[0];
 
         Assert.Equal([A, C], greedy.Tokens);
         Assert.Equal([B], beam.Tokens);
@@ -86,7 +86,7 @@ public class SequenceGeneratorTests
         Assert.Equal(Math.Log(0.54 * 0.4 * 0.9), greedy.LogProbability, 9);
         Assert.Equal(beam.LogProbability / 2, beam.Score, 12);   // α = 1, two tokens with EOS
         Assert.True(beam.Score > greedy.Score);
-        Assert.Equal(greedy.Tokens, SequenceGenerator.BeamSearch(model, [[3]], options with { Beams = 1 })[0].Tokens);
+        Assert.Equal(greedy.Tokens, Seq2SeqGenerator.BeamSearch(model, [[3]], options with { Beams = 1 })[0].Tokens);
     }
 
     /// <summary>EOS at once (0.5) against A B EOS (0.45 · 0.9 · 0.95 ≈ 0.385): shorter is likelier, longer is likelier per token.</summary>
@@ -104,7 +104,7 @@ public class SequenceGeneratorTests
     {
         var options = new GenerationOptions { Tokens = Special, MaxLength = 6, Beams = 2, LengthPenalty = alpha };
 
-        var best = SequenceGenerator.BeamSearch(ShortOrLong(), [[3]], options)[0];
+        var best = Seq2SeqGenerator.BeamSearch(ShortOrLong(), [[3]], options)[0];
 
         Assert.Equal(expected, best.Tokens);
         Assert.Equal(best.LogProbability / Math.Pow(best.Tokens.Length + 1, alpha), best.Score, 12);
@@ -116,8 +116,8 @@ public class SequenceGeneratorTests
         // With α = 1 and early stopping, the two finished hypotheses EOS and A B EOS end the search; without it, beams keep
         // running, and the best found can only be as good or better.
         var options = new GenerationOptions { Tokens = Special, MaxLength = 6, Beams = 2, LengthPenalty = 1 };
-        var early = SequenceGenerator.BeamSearch(ShortOrLong(), [[3]], options)[0];
-        var late = SequenceGenerator.BeamSearch(ShortOrLong(), [[3]], options with { EarlyStopping = false })[0];
+        var early = Seq2SeqGenerator.BeamSearch(ShortOrLong(), [[3]], options)[0];
+        var late = Seq2SeqGenerator.BeamSearch(ShortOrLong(), [[3]], options with { EarlyStopping = false })[0];
 
         Assert.True(late.Score >= early.Score);
     }
@@ -130,7 +130,7 @@ public class SequenceGeneratorTests
         using var model = RandomModel(3);
         var options = new GenerationOptions { Tokens = Special, MaxLength = 10, Beams = beams };
         Func<IEncoderDecoderModel, IReadOnlyList<long[]>, GenerationOptions, IReadOnlyList<GeneratedSequence>> decode =
-            beams == 1 ? SequenceGenerator.Greedy : SequenceGenerator.BeamSearch;
+            beams == 1 ? Seq2SeqGenerator.Greedy : Seq2SeqGenerator.BeamSearch;
 
         var batched = decode(model, Sources, options);
 
@@ -148,7 +148,7 @@ public class SequenceGeneratorTests
     {
         // Catches states that are not reordered with their beams: the steps would then continue another beam's history.
         using var model = RandomModel(6);
-        var results = SequenceGenerator.BeamSearch(model, Sources, new GenerationOptions { Tokens = Special, MaxLength = 10, Beams = 4 });
+        var results = Seq2SeqGenerator.BeamSearch(model, Sources, new GenerationOptions { Tokens = Special, MaxLength = 10, Beams = 4 });
 
         using var scope = NewDisposeScope();
         for (int i = 0; i < Sources.Length; i++)
@@ -167,7 +167,7 @@ public class SequenceGeneratorTests
     {
         using var model = RandomModel(4);
         model.train();
-        SequenceGenerator.BeamSearch(model, Sources, new GenerationOptions { Tokens = Special, MaxLength = 4, Beams = 2 });
+        Seq2SeqGenerator.BeamSearch(model, Sources, new GenerationOptions { Tokens = Special, MaxLength = 4, Beams = 2 });
         Assert.True(model.training);
         Assert.All(model.parameters(), p => Assert.Null(p.grad));
     }
@@ -176,11 +176,11 @@ public class SequenceGeneratorTests
     public void Asking_for_more_tokens_than_the_decoder_holds_or_an_empty_source_is_refused_naming_the_limit()
     {
         using var model = RandomModel(5);
-        var tooLong = Assert.Throws<ArgumentException>(() => SequenceGenerator.Greedy(model, Sources, new GenerationOptions { Tokens = Special, MaxLength = 13 }));
+        var tooLong = Assert.Throws<ArgumentException>(() => Seq2SeqGenerator.Greedy(model, Sources, new GenerationOptions { Tokens = Special, MaxLength = 13 }));
         Assert.Contains("MaxLength = 13", tooLong.Message);
         Assert.Contains("MaxLength = 12", tooLong.Message);
 
-        var empty = Assert.Throws<ArgumentException>(() => SequenceGenerator.BeamSearch(model, [[3], []], new GenerationOptions { Tokens = Special, MaxLength = 5 }));
+        var empty = Assert.Throws<ArgumentException>(() => Seq2SeqGenerator.BeamSearch(model, [[3], []], new GenerationOptions { Tokens = Special, MaxLength = 5 }));
         Assert.Contains("Source 1 has 0 tokens", empty.Message);
         Assert.Contains("MaxLength = 8", empty.Message);
     }

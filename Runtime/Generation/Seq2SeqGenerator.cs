@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace XformerDsl.Generation;
 
-/// <summary>How <see cref="SequenceGenerator"/> decodes. Immutable; derive variants with <c>with</c>.</summary>
+/// <summary>How <see cref="Seq2SeqGenerator"/> decodes. Immutable; derive variants with <c>with</c>.</summary>
 public sealed record GenerationOptions
 {
     /// <summary>The BOS id (the decoder's first input), the EOS id (where a sequence ends) and the PAD id (source padding).</summary>
@@ -17,7 +17,7 @@ public sealed record GenerationOptions
     /// </summary>
     public int MaxLength { get; init; } = 64;
 
-    /// <summary>Beam width of <see cref="SequenceGenerator.BeamSearch"/>; 1 is greedy decoding. Not used by <see cref="SequenceGenerator.Greedy"/>.</summary>
+    /// <summary>Beam width of <see cref="Seq2SeqGenerator.BeamSearch"/>; 1 is greedy decoding. Not used by <see cref="Seq2SeqGenerator.Greedy"/>.</summary>
     public int Beams { get; init; } = 4;
 
     /// <summary>
@@ -62,7 +62,7 @@ public sealed record GeneratedSequence(long[] Tokens, double LogProbability, dou
 /// created from it once, and the decoder stepped one token at a time; beam search reorders the state when it selects beams.
 /// Runs without gradients, in evaluation mode (the model's mode is restored).
 /// </summary>
-public static class SequenceGenerator
+public static class Seq2SeqGenerator
 {
     /// <summary>Greedy decoding: at each step the most likely token, until EOS or <see cref="GenerationOptions.MaxLength"/>.</summary>
     /// <param name="model">The encoder–decoder.</param>
