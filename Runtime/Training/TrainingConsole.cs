@@ -164,7 +164,7 @@ public static class TrainingConsole
             table.AddRow(
                 $"{p.Step}/{p.MaxSteps}",
                 FormatLoss(p.SmoothedLoss),
-                p.ValidationLoss is { } v ? FormatLoss(v) : "…",
+                p.ValidationLoss is { } v ? FormatLoss(v) + (p.ValidationAccuracy is { } a ? string.Create(c, $" (acc {a * 100:0.0}%)") : "") : "…",
                 p.LearningRate.ToString("0.0e+00", c),
                 FormatRate(p.TokensPerSecond),
                 double.IsNaN(p.GradientNorm) ? "–" : p.GradientNorm.ToString("F2", c),
