@@ -4,12 +4,12 @@ namespace XformerDsl.Modules;
 
 /// <summary>
 /// An encoder–decoder's encoded source (<see cref="IEncoderDecoderModel.Encode"/>): the encoder's output and the source
-/// padding mask. Owns both tensors (they are detached from any dispose scope); dispose it when the decoder state has been
-/// created from it.
+/// padding mask. Owns its tensors (detached from any dispose scope); dispose it when the decoder state has been created
+/// from it.
 /// </summary>
 public sealed class EncodedSource : IDisposable
 {
-    /// <summary>Takes ownership of <paramref name="output"/> and <paramref name="paddingMask"/>.</summary>
+    /// <summary>Takes ownership of <paramref name="output"/> and keeps its own copy of <paramref name="paddingMask"/> (the caller's stays the caller's).</summary>
     /// <param name="output">The encoder's output, <c>[batch, sourceSeq, dim]</c>.</param>
     /// <param name="paddingMask">Bool <c>[batch, sourceSeq]</c>, true for real tokens; null means no padding.</param>
     /// <exception cref="ArgumentException">The output is not 3-D, or the mask is not bool <c>[batch, sourceSeq]</c>.</exception>
@@ -24,7 +24,7 @@ public sealed class EncodedSource : IDisposable
                 $"EncodedSource: the padding mask must be bool [batch, sourceSeq] = [{output.shape[0]}, {output.shape[1]}] like the output {ModelInputs.Shape(output)}; got {paddingMask.dtype} of shape {ModelInputs.Shape(paddingMask)}.",
                 nameof(paddingMask));
         Output = output.DetachFromDisposeScope();
-        PaddingMask = paddingMask?.DetachFromDisposeScope();
+        PaddingMask = paddingMask?.clone().DetachFromDisposeScope();
     }
 
     /// <summary>The encoder's output, <c>[batch, sourceSeq, dim]</c>.</summary>

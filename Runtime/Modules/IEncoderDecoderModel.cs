@@ -3,13 +3,12 @@ using static TorchSharp.torch;
 namespace XformerDsl.Modules;
 
 /// <summary>
-/// A generated encoder–decoder (<c>ModelSpec.Encoder</c> non-null): a bidirectional encoder over the source and a causal
-/// decoder over the target that cross-attends the encoder's output. <see cref="forward"/> is the teacher-forced pass the
-/// trainer uses; <see cref="Encode"/>, <see cref="CreateDecoderState"/> and <see cref="Step"/> are what greedy decoding and
-/// beam search use (<c>SequenceGenerator</c>). <see cref="Step"/> equals <see cref="forward"/> at each
-/// target position.
+/// A generated encoder–decoder (<c>ModelSpec.Encoder</c> non-null), whatever its decoder's attention: a bidirectional encoder
+/// over the source and a causal decoder over the target that cross-attends the encoder's output. <see cref="forward"/> is
+/// the teacher-forced pass the trainer uses (<c>Trainer.Train</c> with <c>SequencePair</c> data). An encoder–decoder whose
+/// decoder can step token by token is also an <see cref="IEncoderDecoderModel"/>, which the generators decode.
 /// </summary>
-public interface IEncoderDecoderModel : IDeclaredModel
+public interface ISequenceToSequenceModel : IDeclaredModel
 {
     /// <summary>Teacher-forced: the target logits <c>[batch, targetSeq, targetVocab]</c>.</summary>
     /// <param name="source">Source ids, int64 <c>[batch, sourceSeq]</c>.</param>
@@ -17,7 +16,16 @@ public interface IEncoderDecoderModel : IDeclaredModel
     /// <param name="sourcePaddingMask">Bool <c>[batch, sourceSeq]</c>, true for real tokens; null means no padding.</param>
     /// <param name="targetPaddingMask">Bool <c>[batch, targetSeq]</c>, true for real tokens; null means no padding.</param>
     Tensor forward(Tensor source, Tensor target, Tensor? sourcePaddingMask, Tensor? targetPaddingMask);
+}
 
+/// <summary>
+/// A generated encoder–decoder whose decoder steps one token at a time (its self-attention is recurrent: full attention
+/// with a key-value cache, causal linear attention): <see cref="Encode"/>, <see cref="CreateDecoderState"/> and
+/// <see cref="Step"/> are what greedy decoding and beam search use (<see cref="Generation.Seq2SeqGenerator"/>).
+/// <see cref="Step"/> equals <see cref="ISequenceToSequenceModel.forward"/> at each target position.
+/// </summary>
+public interface IEncoderDecoderModel : ISequenceToSequenceModel
+{
     /// <summary>Runs the encoder once: its output <c>[batch, sourceSeq, Dim]</c> and the source padding mask.</summary>
     /// <param name="source">Source ids, int64 <c>[batch, sourceSeq]</c>.</param>
     /// <param name="sourcePaddingMask">Bool <c>[batch, sourceSeq]</c>, true for real tokens; null means no padding.</param>

@@ -18,17 +18,32 @@ public sealed record ResumeState
     /// <summary>The optimizer state file's checksum (see <see cref="Checkpoint.ChecksumOf"/>).</summary>
     public required string OptimizerChecksum { get; init; }
 
-    /// <summary>Windows the training batch sampler had drawn (see <see cref="BatchSampler.Position"/>).</summary>
+    /// <summary>
+    /// Windows (token streams, <see cref="BatchSampler.Position"/>) or examples (datasets, <see cref="ExampleSampler.Position"/>)
+    /// the training sampler had drawn.
+    /// </summary>
     public required long SamplerPosition { get; init; }
 
     /// <summary>Torch's CPU generator state (<c>torch.random.get_rng_state()</c>), base64.</summary>
     public required string TorchRandomState { get; init; }
 
-    /// <summary>Tokens in the training stream the run was on.</summary>
+    /// <summary>Tokens in the training stream the run was on (examples, for a dataset of labelled sequences or pairs).</summary>
     public required long TrainTokens { get; init; }
 
-    /// <summary>Checksum of the training stream, so a resumed run refuses other data (its position would mean nothing).</summary>
+    /// <summary>Checksum of the training data, so a resumed run refuses other data (its position would mean nothing).</summary>
     public required string TrainTokensChecksum { get; init; }
+
+    /// <summary>
+    /// The run's <see cref="TrainingObjective"/>, as text (its settings included); a resumed run must have the same. Null in
+    /// checkpoints saved before objectives were recorded, which were all next-token runs.
+    /// </summary>
+    public string? Objective { get; init; }
+
+    /// <summary>Tokens in all training batches so far; null in older checkpoints (then steps × batch × sequence length).</summary>
+    public long? TokensTrained { get; init; }
+
+    /// <summary>Tokens in the steps timed in <see cref="StepSeconds"/>; null in older checkpoints.</summary>
+    public long? TimedTokens { get; init; }
 
     /// <summary>Wall time the run had used (the learning-rate schedule follows it under a time budget).</summary>
     public TimeSpan Elapsed { get; init; }

@@ -3,14 +3,17 @@ using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
+using XformerDsl.Modules;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Training;
 
 /// <summary>
-/// Trains a language model — any <c>nn.Module&lt;Tensor, Tensor&gt;</c> from int64 token ids <c>[batch, seq]</c> to
-/// logits <c>[batch, seq, vocab]</c> — on next-token cross-entropy with AdamW, linear warm-up then cosine decay,
-/// and gradient clipping, measuring a validation loss as it goes.
+/// Trains a model with AdamW, linear warm-up then cosine decay, and gradient clipping, measuring a validation loss as it
+/// goes, on the objective its declaration calls for (<see cref="TrainingObjective"/>): a language model — any
+/// <c>nn.Module&lt;Tensor, Tensor&gt;</c> from int64 token ids <c>[batch, seq]</c> to logits <c>[batch, seq, vocab]</c> — on
+/// next-token cross-entropy over a token stream, a masked language model on masked tokens of the same stream, a classifier
+/// on labelled sequences, an encoder–decoder on sequence pairs. One loop serves every objective.
 /// </summary>
 public static class Trainer
 {
@@ -31,24 +34,94 @@ public static class Trainer
     /// <summary>Trains <paramref name="model"/> in place, reporting progress to <paramref name="observer"/>.</summary>
     /// <inheritdoc cref="Train(nn.Module{Tensor, Tensor}, ReadOnlyMemory{long}, ReadOnlyMemory{long}, TrainingOptions, ProgressDisplay, CheckpointOptions?)"/>
     /// <remarks>
+    /// The objective follows from the model's declaration (<see cref="TrainingObjective.ForTokenStream"/>): next-token
+    /// prediction for a causal decoder and for a module with no declaration, masked-token prediction
+    /// (<see cref="MaskedTokenObjective"/>) for an encoder with a masked-language-model head.
     /// With <paramref name="checkpoints"/>, the run saves the weights, the optimizer state and everything else it needs to
     /// continue (<see cref="ResumeState"/>) every <see cref="CheckpointOptions.Interval"/> steps and at the end; with
     /// <see cref="CheckpointOptions.Resume"/> and a checkpoint at <see cref="CheckpointOptions.Path"/>, it continues from
     /// that checkpoint, taking the same steps (the same batches, dropout masks and learning rates) the uninterrupted run would have.
     /// </remarks>
-    /// <exception cref="ArgumentException">An option is out of range, or the training text is shorter than one window.</exception>
+    /// <exception cref="ArgumentException">
+    /// An option is out of range, the training text is shorter than one window, or the model is declared as something a
+    /// token stream cannot train (a bidirectional encoder without a masked-language-model head, a classifier, an
+    /// encoder–decoder); the message says what to declare or which data to give.
+    /// </exception>
     /// <exception cref="InvalidOperationException">The loss stopped being finite (the learning rate is too high for this model).</exception>
     /// <exception cref="InvalidDataException">The checkpoint to resume from does not fit: another model, damaged files, other training data or options.</exception>
     public static TrainingReport Train(nn.Module<Tensor, Tensor> model, ReadOnlyMemory<long> trainTokens, ReadOnlyMemory<long> validationTokens, TrainingOptions options, ITrainingObserver observer, CheckpointOptions? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(observer);
+        var objective = TrainingObjective.ForTokenStream(model);
         options.Validate();
+        return Run(model, () => new TokenStreamTask(model, objective, trainTokens, validationTokens, options), options, observer, checkpoints);
+    }
+
+    /// <summary>
+    /// Trains a classifier (a model declared with a classification head, implementing <see cref="ISequenceModel"/>) in place on
+    /// labelled sequences of different lengths, padded per batch, and shows progress on the console.
+    /// </summary>
+    /// <param name="model">The classifier; trained in place, left in training mode.</param>
+    /// <param name="train">The training examples, drawn in epochs of random order.</param>
+    /// <param name="validation">The validation examples (the first <see cref="TrainingOptions.EvaluationBatches"/> batches are used); null or empty for none.</param>
+    /// <param name="options">Hyper-parameters and limits (<see cref="TrainingOptions.SequenceLength"/> is not used: each batch is as long as its longest sequence).</param>
+    /// <param name="display">How to show progress.</param>
+    /// <param name="checkpoints">Where to save resumable checkpoints, how often, and whether to continue from one; null saves none.</param>
+    public static TrainingReport Train(nn.Module model, IReadOnlyList<LabelledSequence> train, IReadOnlyList<LabelledSequence>? validation, TrainingOptions options, ProgressDisplay display = ProgressDisplay.Auto, CheckpointOptions? checkpoints = null) =>
+        TrainingConsole.Run(display, options.LogInterval, observer => Train(model, train, validation, options, observer, checkpoints));
+
+    /// <summary>Trains a classifier in place on labelled sequences, reporting progress (and validation accuracy) to <paramref name="observer"/>.</summary>
+    /// <inheritdoc cref="Train(nn.Module, IReadOnlyList{LabelledSequence}, IReadOnlyList{LabelledSequence}?, TrainingOptions, ProgressDisplay, CheckpointOptions?)"/>
+    /// <exception cref="ArgumentException">An option is out of range, an example is empty, too long or wrongly labelled, or the model is not declared as a classifier.</exception>
+    /// <exception cref="InvalidOperationException">The loss stopped being finite.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint to resume from does not fit.</exception>
+    public static TrainingReport Train(nn.Module model, IReadOnlyList<LabelledSequence> train, IReadOnlyList<LabelledSequence>? validation, TrainingOptions options, ITrainingObserver observer, CheckpointOptions? checkpoints = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(observer);
+        var objective = TrainingObjective.ForLabelledSequences(model);
+        options.Validate();
+        return Run(model, () => new LabelledTask(model, objective, train, validation, options), options, observer, checkpoints);
+    }
+
+    /// <summary>
+    /// Trains an encoder–decoder (<see cref="ISequenceToSequenceModel"/>) in place on sequence pairs with teacher-forced
+    /// cross-entropy (decoder input BOS + target, labels target + EOS, padding ignored), and shows progress on the console.
+    /// </summary>
+    /// <param name="model">The encoder–decoder; trained in place, left in training mode.</param>
+    /// <param name="train">The training pairs, drawn in epochs of random order.</param>
+    /// <param name="validation">The validation pairs (the first <see cref="TrainingOptions.EvaluationBatches"/> batches are used); null or empty for none.</param>
+    /// <param name="tokens">The BOS, EOS and PAD ids.</param>
+    /// <param name="options">Hyper-parameters and limits (<see cref="TrainingOptions.SequenceLength"/> is not used).</param>
+    /// <param name="display">How to show progress.</param>
+    /// <param name="checkpoints">Where to save resumable checkpoints, how often, and whether to continue from one; null saves none.</param>
+    public static TrainingReport Train(nn.Module model, IReadOnlyList<SequencePair> train, IReadOnlyList<SequencePair>? validation, SpecialTokens tokens, TrainingOptions options, ProgressDisplay display = ProgressDisplay.Auto, CheckpointOptions? checkpoints = null) =>
+        TrainingConsole.Run(display, options.LogInterval, observer => Train(model, train, validation, tokens, options, observer, checkpoints));
+
+    /// <summary>Trains an encoder–decoder in place on sequence pairs, reporting progress to <paramref name="observer"/>.</summary>
+    /// <inheritdoc cref="Train(nn.Module, IReadOnlyList{SequencePair}, IReadOnlyList{SequencePair}?, SpecialTokens, TrainingOptions, ProgressDisplay, CheckpointOptions?)"/>
+    /// <exception cref="ArgumentException">An option or special token is out of range, a pair is empty or too long, or the model is not an encoder–decoder.</exception>
+    /// <exception cref="InvalidOperationException">The loss stopped being finite.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint to resume from does not fit.</exception>
+    public static TrainingReport Train(nn.Module model, IReadOnlyList<SequencePair> train, IReadOnlyList<SequencePair>? validation, SpecialTokens tokens, TrainingOptions options, ITrainingObserver observer, CheckpointOptions? checkpoints = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(observer);
+        var objective = TrainingObjective.ForSequencePairs(model, tokens);
+        options.Validate();
+        return Run(model, () => new PairTask(model, objective, train, validation, options), options, observer, checkpoints);
+    }
+
+    /// <summary>The one training loop: AdamW, schedule, clipping, evaluation, observer, checkpoints and resume, for any objective.</summary>
+    private static TrainingReport Run(nn.Module model, Func<ITrainingTask> createTask, TrainingOptions options, ITrainingObserver observer, CheckpointOptions? checkpoints)
+    {
         torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
         torch.manual_seed(options.Seed);
 
-        var sampler = new BatchSampler(trainTokens, options.BatchSize, options.SequenceLength, options.Seed);
-        var validationWindows = ValidationWindows(validationTokens, options);
+        var task = createTask();
         var (decayed, notDecayed) = WeightDecayPolicy.Split(model);
         var parameters = decayed.Concat(notDecayed).Select(p => p.Parameter).ToArray();
         if (parameters.Length == 0)
@@ -60,17 +133,18 @@ public static class Trainer
             groups.Add(new AdamW.ParamGroup(notDecayed.Select(p => p.Parameter), options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, weight_decay: 0));
         using var optimizer = torch.optim.AdamW(groups, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
 
-        long tokensPerStep = (long)options.BatchSize * options.SequenceLength;
         var clock = Stopwatch.StartNew();
         var elapsedBefore = TimeSpan.Zero;   // wall time of the run before it was resumed
         TimeSpan Elapsed() => elapsedBefore + clock.Elapsed;
         var evaluations = ImmutableArray.CreateBuilder<EvaluationPoint>();
         var lastLosses = new Queue<double>();
-        double stepSeconds = 0, warmupSeconds = 0, smoothedStepSeconds = 0, lastEvaluationSeconds = 0;
+        double stepSeconds = 0, warmupSeconds = 0, smoothedStepSeconds = 0, smoothedTokens = 0, lastEvaluationSeconds = 0;
         double initialLoss = double.NaN, sinceEvaluationSum = 0;
         int sinceEvaluationCount = 0, step = 0, timedSteps = 0, stepsThisSession = 0;
-        double? validationLoss = null, initialValidationLoss = null;
+        long tokensTrained = 0, timedTokens = 0, warmupTokens = 0;
+        double? validationLoss = null, initialValidationLoss = null, validationAccuracy = null;
         var latest = new TrainingProgress(0, options.MaxSteps, 0, double.NaN, double.NaN, null, 0, double.NaN, 0, TimeSpan.Zero, null);
+        string objective = task.Objective.ToString();
 
         if (checkpoints is { Interval: < 0 })
             throw new ArgumentException($"{nameof(CheckpointOptions)}.{nameof(CheckpointOptions.Interval)} = {checkpoints.Interval} is out of range: must not be negative (0 saves only at the end).", nameof(checkpoints));
@@ -78,7 +152,7 @@ public static class Trainer
         if (checkpointPath is not null)
             Checkpoint.FormatOf(checkpointPath);   // refuse a bad extension before training, not after it
         string? trainChecksum = null;
-        string TrainChecksum() => trainChecksum ??= TokensChecksum(trainTokens.Span);
+        string TrainChecksum() => trainChecksum ??= task.DataChecksum();
 
         if (checkpoints is { Resume: true } && File.Exists(Checkpoint.MetadataPath(checkpointPath!)))
         {
@@ -88,22 +162,30 @@ public static class Trainer
                 $"The checkpoint '{checkpointPath}' holds weights but no training state (it was not saved by a training run), so there is nothing to resume. " +
                 "Load its weights with Checkpoint.Load and train without Resume, or resume from a checkpoint a run saved.");
             CheckResumable(metadata.Training, options, checkpointPath!);
-            if (resume.TrainTokens != trainTokens.Length || resume.TrainTokensChecksum != TrainChecksum())
+            // Checkpoints from before objectives were recorded were all next-token runs.
+            string savedObjective = resume.Objective ?? NextTokenObjective.Instance.ToString();
+            if (savedObjective != objective)
                 throw new InvalidDataException(
-                    $"The checkpoint '{checkpointPath}' was saved by a run on {resume.TrainTokens:N0} training tokens (checksum {resume.TrainTokensChecksum}), " +
-                    $"but this run has {trainTokens.Length:N0} (checksum {TrainChecksum()}); its data position means nothing on other data. Resume with the same training text, or start afresh.");
+                    $"The checkpoint '{checkpointPath}' was saved by a run with the objective {savedObjective}, but this run has {objective}. Resume with the same model declaration and data, or start afresh.");
+            if (resume.TrainTokens != task.DataCount || resume.TrainTokensChecksum != TrainChecksum())
+                throw new InvalidDataException(
+                    $"The checkpoint '{checkpointPath}' was saved by a run on {resume.TrainTokens:N0} {task.DataNoun} (checksum {resume.TrainTokensChecksum}), " +
+                    $"but this run has {task.DataCount:N0} (checksum {TrainChecksum()}); its data position means nothing on other data. Resume with the same training data, or start afresh.");
             var optimizerPath = Path.Combine(Path.GetDirectoryName(checkpointPath)!, resume.OptimizerFile);
             if (!File.Exists(optimizerPath))
                 throw new FileNotFoundException($"The optimizer state '{optimizerPath}' that '{metadataPath}' refers to is missing; copy it beside the weights, or start afresh.", optimizerPath);
             Checkpoint.Verify(optimizerPath, resume.OptimizerBytes, resume.OptimizerChecksum, metadataPath, "optimizer state");
             LoadOptimizer(optimizer, optimizerPath);
-            sampler.Seek(resume.SamplerPosition);
+            task.Seek(resume.SamplerPosition);
             using (var state = torch.tensor(Convert.FromBase64String(resume.TorchRandomState), ScalarType.Byte))
                 torch.random.set_rng_state(state);
             step = metadata.Step;
             elapsedBefore = resume.Elapsed;
             stepSeconds = resume.StepSeconds;
             timedSteps = resume.TimedSteps;
+            // Checkpoints from before token counts were recorded were next-token runs: batch × sequence length per step.
+            tokensTrained = resume.TokensTrained ?? (long)step * options.BatchSize * options.SequenceLength;
+            timedTokens = resume.TimedTokens ?? (long)timedSteps * options.BatchSize * options.SequenceLength;
             lastEvaluationSeconds = resume.LastEvaluationSeconds;
             initialLoss = resume.InitialLoss ?? double.NaN;
             foreach (var loss in resume.LastLosses) lastLosses.Enqueue(loss);
@@ -112,7 +194,8 @@ public static class Trainer
             validationLoss = resume.ValidationLoss;
             initialValidationLoss = resume.InitialValidationLoss;
             evaluations.AddRange(resume.Evaluations);
-            latest = latest with { Step = step, ValidationLoss = validationLoss, Elapsed = Elapsed() };
+            validationAccuracy = evaluations.Count > 0 ? evaluations[^1].ValidationAccuracy : null;
+            latest = latest with { Step = step, ValidationLoss = validationLoss, ValidationAccuracy = validationAccuracy, Elapsed = Elapsed() };
         }
 
         void SaveCheckpoint()
@@ -126,10 +209,13 @@ public static class Trainer
                 OptimizerFile = optimizerFile,
                 OptimizerBytes = 0,        // completed once the file is written
                 OptimizerChecksum = "",
-                SamplerPosition = sampler.Position,
+                SamplerPosition = task.Position,
                 TorchRandomState = Convert.ToBase64String(randomState.data<byte>().ToArray()),
-                TrainTokens = trainTokens.Length,
+                TrainTokens = task.DataCount,
                 TrainTokensChecksum = TrainChecksum(),
+                Objective = objective,
+                TokensTrained = tokensTrained,
+                TimedTokens = timedTokens,
                 Elapsed = Elapsed(),
                 StepSeconds = stepSeconds,
                 TimedSteps = timedSteps,
@@ -149,34 +235,37 @@ public static class Trainer
 
         void Evaluate()
         {
-            if (validationWindows.IsEmpty) return;
+            if (!task.HasValidation) return;
             var started = clock.Elapsed;
-            validationLoss = ValidationLoss(model, validationTokens.Span, validationWindows, options.SequenceLength);
+            var result = task.Validate();
+            validationLoss = result.Loss;
+            validationAccuracy = result.Accuracy;
             lastEvaluationSeconds = (clock.Elapsed - started).TotalSeconds;
             initialValidationLoss ??= validationLoss;
             double? trainLoss = sinceEvaluationCount > 0 ? sinceEvaluationSum / sinceEvaluationCount : null;
-            evaluations.Add(new EvaluationPoint(step, validationLoss.Value, trainLoss, Elapsed()));
+            evaluations.Add(new EvaluationPoint(step, result.Loss, trainLoss, Elapsed(), result.Accuracy));
             sinceEvaluationSum = 0;
             sinceEvaluationCount = 0;
-            latest = latest with { ValidationLoss = validationLoss, Elapsed = Elapsed() };
+            latest = latest with { ValidationLoss = validationLoss, ValidationAccuracy = validationAccuracy, Elapsed = Elapsed() };
         }
 
         TrainingReport Report(StopReason stoppedBy) => new(
             Steps: step,
-            TokensTrained: step * tokensPerStep,
+            TokensTrained: tokensTrained,
             InitialLoss: initialLoss,
             FinalTrainLoss: lastLosses.Count > 0 ? lastLosses.Average() : double.NaN,
             InitialValidationLoss: initialValidationLoss,
             FinalValidationLoss: validationLoss,
-            TokensPerSecond: timedSteps > 0 ? timedSteps * tokensPerStep / stepSeconds : warmupSeconds > 0 ? tokensPerStep / warmupSeconds : 0,
+            TokensPerSecond: timedSteps > 0 ? timedTokens / stepSeconds : warmupSeconds > 0 ? warmupTokens / warmupSeconds : 0,
             Elapsed: Elapsed(),
             StoppedBy: stoppedBy,
-            Evaluations: evaluations.ToImmutable());
+            Evaluations: evaluations.ToImmutable(),
+            FinalValidationAccuracy: validationAccuracy);
 
         if (step == 0)
         {
             Evaluate();
-            if (!validationWindows.IsEmpty)
+            if (task.HasValidation)
                 observer.OnEvaluation(latest);
         }
 
@@ -197,11 +286,11 @@ public static class Trainer
 
             var stepStarted = clock.Elapsed;
             double loss, gradientNorm;
+            long stepTokens;
             using (NewDisposeScope())
             {
-                var batch = sampler.Next();
-                var logits = model.forward(batch.Inputs);
-                var lossTensor = LanguageModelLoss(logits, batch.Targets);
+                var (lossTensor, tokens) = task.NextLoss(step);
+                stepTokens = tokens;
                 optimizer.zero_grad();
                 lossTensor.backward();
                 gradientNorm = options.GradientClipNorm > 0 ? torch.nn.utils.clip_grad_norm_(parameters, options.GradientClipNorm) : double.NaN;
@@ -211,6 +300,7 @@ public static class Trainer
             double seconds = (clock.Elapsed - stepStarted).TotalSeconds;
             step++;
             stepsThisSession++;
+            tokensTrained += stepTokens;
             if (!double.IsFinite(loss))
                 throw new InvalidOperationException($"The training loss became {loss} at step {step} (learning rate {learningRate:G3}). Lower the learning rate or raise the warm-up.");
 
@@ -218,13 +308,18 @@ public static class Trainer
             // The first step of a session carries the JIT and allocator warm-up: the throughput leaves it out (unless it is
             // the only step timed), and the second step resets the step-time average.
             if (stepsThisSession == 1)
+            {
                 warmupSeconds = seconds;
+                warmupTokens = stepTokens;
+            }
             else
             {
                 stepSeconds += seconds;
                 timedSteps++;
+                timedTokens += stepTokens;
             }
             smoothedStepSeconds = stepsThisSession <= 2 ? seconds : smoothedStepSeconds + SmoothingFactor * (seconds - smoothedStepSeconds);
+            smoothedTokens = stepsThisSession <= 2 ? stepTokens : smoothedTokens + SmoothingFactor * (stepTokens - smoothedTokens);
             sinceEvaluationSum += loss;
             sinceEvaluationCount++;
             lastLosses.Enqueue(loss);
@@ -240,10 +335,11 @@ public static class Trainer
                 step, options.MaxSteps,
                 LearningRateSchedule.Progress(step, options.MaxSteps, Elapsed(), options.TimeBudget),
                 loss, recentLoss, validationLoss, learningRate, gradientNorm,
-                tokensPerStep / smoothedStepSeconds, Elapsed(),
-                stepsThisSession >= 3 ? Remaining(step, options, Elapsed(), smoothedStepSeconds, lastEvaluationSeconds) : null);
+                smoothedTokens / smoothedStepSeconds, Elapsed(),
+                stepsThisSession >= 3 ? Remaining(step, options, Elapsed(), smoothedStepSeconds, lastEvaluationSeconds) : null,
+                validationAccuracy);
             observer.OnStep(latest);
-            if (evaluationDue && !validationWindows.IsEmpty)
+            if (evaluationDue && task.HasValidation)
                 observer.OnEvaluation(latest);
         }
 
@@ -251,7 +347,7 @@ public static class Trainer
         if (evaluations.Count == 0 || evaluations[^1].Step != step)
         {
             Evaluate();
-            if (!validationWindows.IsEmpty)
+            if (task.HasValidation)
                 observer.OnEvaluation(latest with { Fraction = 1, Remaining = TimeSpan.Zero });
         }
         if (checkpointPath is not null)
@@ -299,20 +395,11 @@ public static class Trainer
         }
     }
 
-    /// <summary>XXH128 of a token stream, in the form of <see cref="Checkpoint.ChecksumOf"/>.</summary>
-    private static string TokensChecksum(ReadOnlySpan<long> tokens) =>
-        Checkpoint.ChecksumOfBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tokens));
-
     /// <summary>
     /// Mean next-token cross-entropy (nats per token) of <paramref name="logits"/> <c>[batch, seq, vocab]</c>
-    /// against <paramref name="targets"/> <c>[batch, seq]</c>.
+    /// against <paramref name="targets"/> <c>[batch, seq]</c>: <see cref="NextTokenObjective.Loss"/>.
     /// </summary>
-    public static Tensor LanguageModelLoss(Tensor logits, Tensor targets)
-    {
-        if (logits.dim() != 3 || targets.dim() != 2 || logits.shape[0] != targets.shape[0] || logits.shape[1] != targets.shape[1])
-            throw new ArgumentException($"Expected logits [batch, seq, vocab] and targets [batch, seq]; got [{string.Join(", ", logits.shape)}] and [{string.Join(", ", targets.shape)}].");
-        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1));
-    }
+    public static Tensor LanguageModelLoss(Tensor logits, Tensor targets) => NextTokenObjective.Loss(logits, targets);
 
     /// <summary>
     /// Mean next-token cross-entropy of <paramref name="model"/> over the windows of <paramref name="tokens"/> starting at

@@ -72,6 +72,8 @@ public static class TrainingConsole
         var line = string.Create(c, $"step {progress.Step.ToString(c).PadLeft(width)}/{progress.MaxSteps}  loss {FormatLoss(progress.SmoothedLoss)}");
         if (progress.ValidationLoss is { } validation)
             line += $"  val {FormatLoss(validation)}";
+        if (progress.ValidationAccuracy is { } accuracy)
+            line += string.Create(c, $"  acc {accuracy * 100:0.0}%");
         line += string.Create(c, $"  lr {progress.LearningRate:0.0e+00}  {FormatRate(progress.TokensPerSecond)} tok/s  elapsed {FormatDuration(progress.Elapsed)}");
         if (progress.Remaining is { } remaining)
             line += $"  ETA {FormatDuration(remaining)}";
@@ -162,7 +164,7 @@ public static class TrainingConsole
             table.AddRow(
                 $"{p.Step}/{p.MaxSteps}",
                 FormatLoss(p.SmoothedLoss),
-                p.ValidationLoss is { } v ? FormatLoss(v) : "…",
+                p.ValidationLoss is { } v ? FormatLoss(v) + (p.ValidationAccuracy is { } a ? string.Create(c, $" (acc {a * 100:0.0}%)") : "") : "…",
                 p.LearningRate.ToString("0.0e+00", c),
                 FormatRate(p.TokensPerSecond),
                 double.IsNaN(p.GradientNorm) ? "–" : p.GradientNorm.ToString("F2", c),

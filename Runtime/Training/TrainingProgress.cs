@@ -15,6 +15,7 @@ namespace XformerDsl.Training;
 /// <param name="TokensPerSecond">Recent training throughput (tokens per second of step time).</param>
 /// <param name="Elapsed">Wall time since training started.</param>
 /// <param name="Remaining">Estimated wall time until a limit is reached; null until a few steps have been timed.</param>
+/// <param name="ValidationAccuracy">For a classifier, the latest validation accuracy; null otherwise.</param>
 public sealed record TrainingProgress(
     int Step,
     int MaxSteps,
@@ -26,7 +27,8 @@ public sealed record TrainingProgress(
     double GradientNorm,
     double TokensPerSecond,
     TimeSpan Elapsed,
-    TimeSpan? Remaining);
+    TimeSpan? Remaining,
+    double? ValidationAccuracy = null);
 
 /// <summary>Receives progress from <see cref="Trainer"/>; called on the training thread, so keep it cheap.</summary>
 public interface ITrainingObserver

@@ -17,13 +17,16 @@ public enum StopReason
 /// <param name="ValidationLoss">Mean cross-entropy (nats per token) over the validation windows.</param>
 /// <param name="TrainLoss">Mean training loss over the steps since the previous pass; null for the pass before the first step.</param>
 /// <param name="Elapsed">Wall time since training started.</param>
-public sealed record EvaluationPoint(int Step, double ValidationLoss, double? TrainLoss, TimeSpan Elapsed);
+/// <param name="ValidationAccuracy">For a classifier, the fraction of validation examples classified correctly; null otherwise.</param>
+public sealed record EvaluationPoint(int Step, double ValidationLoss, double? TrainLoss, TimeSpan Elapsed, double? ValidationAccuracy = null);
 
 /// <summary>
 /// What a training run did. Losses are mean cross-entropies in nats per token (ln 256 ≈ 5.55 is a uniform guess over bytes).
 /// </summary>
 /// <param name="Steps">Optimizer steps taken.</param>
-/// <param name="TokensTrained">Tokens in all training batches (steps × batch × sequence length).</param>
+/// <param name="TokensTrained">
+/// Tokens in all training batches (for a token stream steps × batch × sequence length; for datasets the real, unpadded tokens).
+/// </param>
 /// <param name="InitialLoss">Loss on the first training batch, before any update.</param>
 /// <param name="FinalTrainLoss">
 /// Mean training loss over the last <see cref="TrainingReport.FinalLossWindow"/> steps (fewer if the run was shorter): the
@@ -38,6 +41,7 @@ public sealed record EvaluationPoint(int Step, double ValidationLoss, double? Tr
 /// <param name="Elapsed">Wall time of the whole run, validation passes included.</param>
 /// <param name="StoppedBy">Which limit ended the run.</param>
 /// <param name="Evaluations">Every validation pass, in order.</param>
+/// <param name="FinalValidationAccuracy">For a classifier, the validation accuracy after the last step; null otherwise.</param>
 public sealed record TrainingReport(
     int Steps,
     long TokensTrained,
@@ -48,7 +52,8 @@ public sealed record TrainingReport(
     double TokensPerSecond,
     TimeSpan Elapsed,
     StopReason StoppedBy,
-    ImmutableArray<EvaluationPoint> Evaluations)
+    ImmutableArray<EvaluationPoint> Evaluations,
+    double? FinalValidationAccuracy = null)
 {
     /// <summary>How many of the last steps <see cref="FinalTrainLoss"/> averages over.</summary>
     public const int FinalLossWindow = 20;
