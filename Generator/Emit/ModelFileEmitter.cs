@@ -37,7 +37,7 @@ namespace XformerDsl.Generator.Emit
             {
                 !model.Spec.IsEncoderDecoder ? Names.SequenceModel
                 : RecurrentEmitter.IsRecurrentEncoderDecoder(model.Spec) ? RecurrentEmitter.EncoderDecoderInterface
-                : Names.DeclaredModel,
+                : Names.SequenceToSequenceModel,
             };
             if (RecurrentEmitter.IsRecurrent(model.Spec))
                 interfaces.Add(RecurrentEmitter.ModelInterface);

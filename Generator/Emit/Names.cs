@@ -29,6 +29,7 @@ namespace XformerDsl.Generator.Emit
         public const string SequencePooling = "global::XformerDsl.Modules.SequencePooling";
         public const string DeclaredModel = "global::XformerDsl.Modules.IDeclaredModel";
         public const string SequenceModel = "global::XformerDsl.Modules.ISequenceModel";
+        public const string SequenceToSequenceModel = "global::XformerDsl.Modules.ISequenceToSequenceModel";
         public const string FullAttentionReference = "global::XformerDsl.Attention.Full.FullAttentionReference";
         public const string FusedAttention = "global::XformerDsl.Autograd.FusedAttention";
         public const string PatternAttentionReference = "global::XformerDsl.Attention.Patterns.PatternAttentionReference";
