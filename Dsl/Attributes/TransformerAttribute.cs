@@ -68,5 +68,21 @@ namespace XformerDsl
         /// Must satisfy 0 ≤ Dropout &lt; 1.
         /// </summary>
         public double Dropout { get; set; } = SpecDefaults.Dropout;
+
+        /// <summary>
+        /// A compute budget: the most Mult-Adds (multiply-accumulates) one sentence of <see cref="SentenceLength"/> tokens
+        /// may cost, counted as <see cref="ModelCard.MultAddsPerSentence"/> does (every stack over the sentence, the output
+        /// head and embeddings excluded; Lite Transformer's convention). A model over it is compile error XF0089, naming the
+        /// count, the budget and the part that costs most. 0 (the default) declares no budget. Lite Transformer compares
+        /// models at 100M and 500M Mult-Adds.
+        /// </summary>
+        public long MultAddsBudget { get; set; }
+
+        /// <summary>
+        /// The sentence length, in tokens, at which <see cref="MultAddsBudget"/> is counted: the source and the target of an
+        /// encoder–decoder each have this many. Default 30, the length Lite Transformer's Mult-Adds are counted at.
+        /// Range 1 to 1,048,576.
+        /// </summary>
+        public int SentenceLength { get; set; } = SpecDefaults.SentenceLength;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using XformerDsl.Specs;
@@ -19,6 +20,9 @@ namespace XformerDsl
     /// </summary>
     public sealed record ModelCard
     {
+        /// <summary>The card of a spec without checking it: for the budget rule, which runs once every other rule passes.</summary>
+        internal static ModelCard Unchecked(ModelSpec spec) => new ModelCard(spec);
+
         private ModelCard(ModelSpec spec)
         {
             Spec = spec;
@@ -142,6 +146,43 @@ namespace XformerDsl
         }
 
         /// <summary>
+        /// Multiply-accumulates of one sentence of <paramref name="length"/> tokens through the model's stacks: an
+        /// encoder–decoder's encoder over a source of <paramref name="length"/> tokens and its decoder over a target of as
+        /// many (cross-attention to that source included), a model of one stack over the sentence. Counted as
+        /// <see cref="MacsPerToken"/> counts (projections, attention scores and values, convolutions, feed-forward) but
+        /// without the output head and the embeddings: Lite Transformer's convention (its Mult-Adds are torchprofile's count
+        /// for <c>nn.Transformer</c> on a 30-token source and target, which has neither), so the paper's 100M and 500M
+        /// budgets compare directly.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">When <paramref name="length"/> is not positive.</exception>
+        public long MultAddsPerSentence(int length) => MultAddsParts(length).Sum(part => part.MultAdds);
+
+        /// <summary>
+        /// <see cref="MultAddsPerSentence"/> by part: attention (of each stack), cross-attention, feed-forward, in model order.
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">When <paramref name="length"/> is not positive.</exception>
+        public IReadOnlyList<(string Part, long MultAdds)> MultAddsParts(int length)
+        {
+            if (length < 1)
+                throw new ArgumentOutOfRangeException(nameof(length), length, "The sentence length must be at least 1.");
+            if (EncoderCard is not null && DecoderCard is not null)
+                return EncoderCard.MultAddsParts(length).Select(part => ("encoder " + part.Part, part.MultAdds))
+                    .Concat(DecoderCard.MultAddsParts(length).Select(part => ("decoder " + part.Part, part.MultAdds)))
+                    .ToList();
+            long dim = Spec.Dim;
+            var attentionOfLayer = Spec.AttentionIndexOfLayers();
+            long attention = Enumerable.Range(0, attentionOfLayer.Count).Sum(layer =>
+                Spec.Attention[attentionOfLayer[layer]].Attention.MacsPerTokenOfLayer(Spec, layer, length)) * length;
+            long feedForward = Spec.Depth * Spec.FeedForward.MatrixCount * dim * Spec.FeedForward.Hidden * length;
+            var parts = new List<(string, long)> { (Spec.CrossAttention is null ? "attention" : "self-attention", attention) };
+            // Cross-attention of a target of `length` over a source of as many: four projections, scores and values.
+            if (Spec.CrossAttention is not null)
+                parts.Add(("cross-attention", Spec.Depth * (4 * dim * dim * length + 2L * length * length * dim)));
+            parts.Add(("feed-forward", feedForward));
+            return parts;
+        }
+
+        /// <summary>
         /// The card as short sentences (parameter count, MACs per token at MaxLength, attention cost), the text the
         /// generator puts in the XML doc of the model class.
         /// </summary>
@@ -154,7 +195,9 @@ namespace XformerDsl
                 ? $"MACs per target token at MaxLength = {Grouped(Spec.MaxLength)}, with a source as long: {Grouped(MacsPerTokenAtMaxLength)} (both stacks: projections, attention scores and values, cross-attention, feed-forward, output head; embedding lookups, norms and softmax excluded)."
                 : $"MACs per token at MaxLength = {Grouped(Spec.MaxLength)}: {Grouped(MacsPerTokenAtMaxLength)} (projections, attention scores and values, feed-forward, output head; embedding lookups, norms and softmax excluded).",
             $"Attention: {AttentionComplexity}.",
-        };
+        }.Concat(Spec.Budget is { } budget
+            ? new[] { $"Mult-Adds per sentence of {Grouped(budget.SentenceLength)} tokens: {Grouped(MultAddsPerSentence(budget.SentenceLength))}, within MultAddsBudget = {Grouped(budget.MultAdds)} (stacks only; embeddings and output head excluded, as Lite Transformer counts)." }
+            : Array.Empty<string>()).ToArray();
 
         /// <summary>The card as one line per fact.</summary>
         public override string ToString() => Spec.Name + ": " + string.Join(" ", Describe());
@@ -163,7 +206,7 @@ namespace XformerDsl
         internal static long NormParameters(ModelSpec spec) =>
             spec.Normalization.Kind == NormKind.LayerNorm && spec.Bias ? 2L * spec.Dim : spec.Dim;
 
-        private static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+        internal static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
         private static string Mebibytes(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.0", CultureInfo.InvariantCulture);
     }

@@ -41,6 +41,7 @@ namespace XformerDsl.Specs
     /// are the target side's (the decoder), and <paramref name="Encoder"/> the source side. See <see cref="EncoderAttribute"/>,
     /// <see cref="EncoderStack"/> and <see cref="DecoderStack"/>.
     /// </param>
+    /// <param name="Budget">A Mult-Adds budget the model must fit (<see cref="TransformerAttribute.MultAddsBudget"/>); null for none.</param>
     /// <param name="CrossAttention">
     /// Set on <see cref="DecoderStack"/> only: every block also attends to an encoder's output. Null otherwise.
     /// </param>
@@ -61,7 +62,8 @@ namespace XformerDsl.Specs
         bool Reversible = false,
         HeadSpec? Head = null,
         EncoderSpec? Encoder = null,
-        CrossAttentionSpec? CrossAttention = null)
+        CrossAttentionSpec? CrossAttention = null,
+        BudgetSpec? Budget = null)
     {
         /// <summary>A spec whose every layer has the same attention, the common case.</summary>
         public static ImmutableEquatableArray<LayerAttention> EveryLayer(AttentionSpec attention) =>
@@ -146,6 +148,7 @@ namespace XformerDsl.Specs
                 Reversible = false,
                 Head = HiddenStatesHeadSpec.Instance,
                 Encoder = null,
+                Budget = null,
             };
         }
 
@@ -163,6 +166,7 @@ namespace XformerDsl.Specs
                 Attention = StackDeclarations(ModelStack.Decoder),
                 Encoder = null,
                 CrossAttention = new CrossAttentionSpec(encoder.CrossAttentionHeads, encoder.MaxLength, encoder.SharedEmbeddings),
+                Budget = null,
             };
         }
 

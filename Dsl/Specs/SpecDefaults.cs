@@ -45,6 +45,9 @@ namespace XformerDsl.Specs
         /// <summary>Default of <see cref="ClassificationHeadAttribute.Pooling"/>: the mean over the real tokens.</summary>
         public const Pooling Pooling = XformerDsl.Pooling.Mean;
 
+        /// <summary>Default of <see cref="TransformerAttribute.SentenceLength"/>: Lite Transformer's 30 tokens.</summary>
+        public const int SentenceLength = 30;
+
         /// <summary>Default of <see cref="EncoderAttribute.SharedEmbeddings"/>: the encoder and the decoder embed apart.</summary>
         public const bool SharedEmbeddings = false;
     }

@@ -65,7 +65,8 @@ namespace XformerDsl.Generator.Emit
         /// <summary>The spec written back as attributes a user could paste, one per line.</summary>
         public static IEnumerable<string> ResolvedAttributes(ModelSpec spec)
         {
-            yield return Attribute("Transformer",
+            var transformer = new List<(string, string)>
+            {
                 ("Vocab", SpecFormat.Int(spec.Vocab)),
                 ("Dim", SpecFormat.Int(spec.Dim)),
                 ("Depth", SpecFormat.Int(spec.Depth)),
@@ -73,7 +74,15 @@ namespace XformerDsl.Generator.Emit
                 ("Causal", SpecFormat.Bool(spec.Causal)),
                 ("Bias", SpecFormat.Bool(spec.Bias)),
                 ("TiedEmbeddings", SpecFormat.Bool(spec.TiedEmbeddings)),
-                ("Dropout", SpecFormat.DoubleLiteral(spec.Dropout)));
+                ("Dropout", SpecFormat.DoubleLiteral(spec.Dropout)),
+            };
+            // The budget is written only when declared, so declarations without one read as before.
+            if (spec.Budget is { } budget)
+            {
+                transformer.Add(("MultAddsBudget", SpecFormat.Int(budget.MultAdds)));
+                transformer.Add(("SentenceLength", SpecFormat.Int(budget.SentenceLength)));
+            }
+            yield return Attribute("Transformer", transformer.ToArray());
             if (spec.Encoder is { } encoder)
                 yield return Attribute("Encoder",
                     ("Depth", SpecFormat.Int(encoder.Depth)),

@@ -97,6 +97,8 @@ namespace XformerDsl.Generator.Emit
                 if (spec.Encoder is { } encoder)
                     lines.Add($"Encoder: new {Names.EncoderSpec}(Vocab: {Int(encoder.Vocab)}, Depth: {Int(encoder.Depth)}, MaxLength: {Int(encoder.MaxLength)}, " +
                         $"SharedEmbeddings: {SpecFormat.Bool(encoder.SharedEmbeddings)}, CrossAttentionHeads: {Int(encoder.CrossAttentionHeads)})");
+                if (spec.Budget is { } budget)
+                    lines.Add($"Budget: new {Names.BudgetSpec}(MultAdds: {Int(budget.MultAdds)}, SentenceLength: {Int(budget.SentenceLength)})");
                 for (int i = 0; i < lines.Count; i++)
                     writer.WriteLine(lines[i] + (i + 1 < lines.Count ? "," : ");"));
             });

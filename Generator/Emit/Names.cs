@@ -45,6 +45,7 @@ namespace XformerDsl.Generator.Emit
         public const string LayerSelector = "global::XformerDsl.Specs.LayerSelector";
         public const string ModelStack = "global::XformerDsl.ModelStack";
         public const string EncoderSpec = "global::XformerDsl.Specs.EncoderSpec";
+        public const string BudgetSpec = "global::XformerDsl.Specs.BudgetSpec";
         public const string ClassificationHeadSpec = "global::XformerDsl.Specs.ClassificationHeadSpec";
         public const string MaskedLanguageModelHeadSpec = "global::XformerDsl.Specs.MaskedLanguageModelHeadSpec";
         public const string ImmutableEquatableArray = "global::XformerDsl.Specs.ImmutableEquatableArray";

@@ -110,6 +110,9 @@ namespace XformerDsl.Generator.Parsing
 
         public bool Bool(string name, bool defaultValue) => Value<bool>(name) ?? defaultValue;
 
+        /// <summary>An optional 64-bit integer, or null when absent (or mistyped, which marks the reader broken).</summary>
+        public long? OptionalLong(string name) => Value<long>(name);
+
         public double Double(string name, double defaultValue) => Value<double>(name) ?? defaultValue;
 
         /// <summary>An enum argument; the value may be an undefined member such as <c>(Activation)42</c>, which the spec rules report.</summary>

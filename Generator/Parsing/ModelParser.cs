@@ -59,6 +59,10 @@ namespace XformerDsl.Generator.Parsing
                 }
                 if (diagnostics.Count == 0)
                     CheckGenerationLimits(spec, attentionReaders, diagnostics);
+                if (transformer.IsWritten(nameof(TransformerAttribute.SentenceLength)) && spec.Budget is null)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentHasNoEffect, transformer.LocationOf(nameof(TransformerAttribute.SentenceLength)),
+                        nameof(TransformerAttribute.SentenceLength), SpecFormat.Int(transformer.OptionalInt(nameof(TransformerAttribute.SentenceLength)) ?? 0),
+                        "no MultAddsBudget is declared", "declare MultAddsBudget = ... to set a budget at this length"));
                 if (positions is not null && positions.IsWritten(nameof(PositionsAttribute.RotaryBase)) && spec.Positions.Kind != PositionEncoding.Rotary)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ArgumentHasNoEffect, positions.LocationOf(nameof(PositionsAttribute.RotaryBase)),
                         nameof(PositionsAttribute.RotaryBase), SpecFormat.Double(spec.Positions.RotaryBase), "Kind = " + SpecFormat.Enum(spec.Positions.Kind),

@@ -113,7 +113,10 @@ namespace XformerDsl.Generator.Parsing
                         normalization?.Double(nameof(NormalizationAttribute.Epsilon), SpecDefaults.Epsilon) ?? SpecDefaults.Epsilon),
                     Reversible: reversible is not null,
                     Head: head,
-                    Encoder: encoderSpec);
+                    Encoder: encoderSpec,
+                    Budget: transformer.OptionalLong(nameof(TransformerAttribute.MultAddsBudget)) is long budget and not 0
+                        ? new BudgetSpec(budget, transformer.OptionalInt(nameof(TransformerAttribute.SentenceLength)) ?? SpecDefaults.SentenceLength)
+                        : null);
             }
             return null;
         }

@@ -133,6 +133,17 @@ public class DiagnosticTests
             "Model 'Decoder' already declares [FullAttention] for every layer not named elsewhere, so [LinearAttention] conflicts with it; keep one attention attribute without Layers or Every, and give the others Layers = new[] { ... } or Every = n" },
         { "XF0021", Usings + Transformer + "[Encoder(Depth = 2)]\n" + Attention + "[FullAttention(Heads = 8, [|Layers = new[] { 3 }|], Stack = ModelStack.Encoder)]\npublic partial class TinyGpt;",
             "Layers = new[] { 3 } names layer 3, but Depth = 2 has layers 0 to 1; name layers from 0 to 1, or remove Layers to take the layers no other attention names" },
+        { "XF0089", Usings + "[Transformer(Vocab = 64, Dim = 256, Depth = 6, MaxLength = 64, [|MultAddsBudget = 50_000_000|])]\n[Encoder(Depth = 6)]\n" + Attention + "public partial class TinyGpt;",
+            // Per 30-token sentence: encoder 6 × 30 × (4·256² + 2·256·30 + 2·256·1024), decoder 6 × 30 × (4·256² + 256·31 +
+            // 2·256·1024), cross-attention 6 × (4·256²·30 + 2·30²·256): 144,322,560 + 142,986,240 + 49,950,720.
+            "Model 'TinyGpt' costs 337,259,520 Mult-Adds per sentence of 30 tokens, 287,259,520 over MultAddsBudget = 50,000,000; the encoder feed-forward costs most (94,371,840, 28% of the total); make it smaller (Dim, Depth, Hidden, AttentionWidth or kernel sizes), or raise MultAddsBudget" },
+        { "XF0089", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, [|MultAddsBudget = 1000|], SentenceLength = 8)]\n" + Attention + "public partial class TinyGpt;",
+            // 4 layers × 8 tokens × (4·256² + 256·9 + 2·256·1024); the output head is not counted.
+            "Model 'TinyGpt' costs 25,239,552 Mult-Adds per sentence of 8 tokens, 25,238,552 over MultAddsBudget = 1,000; the feed-forward costs most (16,777,216, 66% of the total); make it smaller (Dim, Depth, Hidden, AttentionWidth or kernel sizes), or raise MultAddsBudget" },
+        { "XF0013", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, [|MultAddsBudget = -1|])]\n" + Attention + "public partial class TinyGpt;",
+            "MultAddsBudget = -1 is outside the supported range 1 to 9223372036854775807; use a value in that range, for example MultAddsBudget = 500000000" },
+        { "XF0012", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, [|SentenceLength = 20|])]\n" + Attention + "public partial class TinyGpt;",
+            "SentenceLength = 20 has no effect because no MultAddsBudget is declared; remove it, or declare MultAddsBudget = ... to set a budget at this length" },
         { "XF0009", Usings + "[[|Encoder(Depth = 2)|]]\npublic partial class NotAModel;",
             "[Encoder] on 'NotAModel' has no effect without [Transformer]; add [Transformer(Vocab = ..., Dim = ..., Depth = ..., MaxLength = ...)] to 'NotAModel' or remove [Encoder]" },
         { "XF0009", Usings + "[[|Reversible|]]\npublic partial class NotAModel;",

@@ -26,6 +26,8 @@ namespace XformerDsl.Specs
 
         /// <summary><see cref="FeedForwardAttribute.Chunks"/>: 1 to 2^20 (and a divisor of MaxLength, XF0070).</summary>
         public static SizeLimit Chunks { get; } = new SizeLimit("FeedForward", "Chunks", 1, 1 << 20, 8);
+        /// <summary><see cref="TransformerAttribute.SentenceLength"/>: 1 to 2^20.</summary>
+        public static SizeLimit SentenceLength { get; } = new SizeLimit("Transformer", "SentenceLength", 1, 1 << 20, 30);
         /// <summary><see cref="ClassificationHeadAttribute.Classes"/>: 1 to 2^20.</summary>
         public static SizeLimit Classes { get; } = new SizeLimit("ClassificationHead", "Classes", 1, 1 << 20, 2);
         /// <summary><see cref="EncoderAttribute.Depth"/>: 1 to 1024.</summary>

@@ -162,6 +162,12 @@ namespace XformerDsl.Specs
             "A stack has no attention",
             "The {0} of '{1}' has no attention: every attention attribute gives Stack = ModelStack.{2}; add one for the {0} (Stack = ModelStack.{3}), or remove Stack from one to let it serve both stacks");
 
+        /// <summary>XF0089: the model costs more Mult-Adds per sentence than its declared budget.</summary>
+        public static SpecRule OverBudget { get; } = new SpecRule(
+            "XF0089",
+            "The model is over its Mult-Adds budget",
+            "Model '{0}' costs {1} Mult-Adds per sentence of {2} tokens, {3} over MultAddsBudget = {4}; the {5} costs most ({6}, {7} of the total); make it smaller (Dim, Depth, Hidden, AttentionWidth or kernel sizes), or raise MultAddsBudget");
+
         /// <summary>The frame's rules (Transformer, layer selection, FeedForward, Positions, Normalization, Reversible, heads, Encoder) and their ID blocks.</summary>
         public static SpecRuleSet All { get; } = new SpecRuleSet("the model's frame",
             ImmutableEquatableArray.Create(new SpecIdBlock(1, 29), new SpecIdBlock(54, 55), new SpecIdBlock(70, 71), new SpecIdBlock(80, 89)),
@@ -170,6 +176,6 @@ namespace XformerDsl.Specs
                 RotaryNeedsEvenHeadDim, RotaryBaseTooSmall, UndefinedEnumValue, LayerOutOfRange, EveryOutOfRange, LayersOverlap,
                 LayersWithoutAttention, LayersAndEvery, RotaryNeedsOneHeadSize, LayerNamedTwice, AttentionWithoutLayers, ChunksDoNotDivideMaxLength, ReversibleNeedsPreNorm,
                 HeadNeedsBidirectional, MaskTokenOutsideVocab, EncoderNeedsCausalDecoder, StackWithoutEncoder, HeadOnEncoderDecoder,
-                SharedEmbeddingsNeedOneVocab, EncoderDecoderNotReversible, StackWithoutAttention));
+                SharedEmbeddingsNeedOneVocab, EncoderDecoderNotReversible, StackWithoutAttention, OverBudget));
     }
 }

@@ -15,7 +15,32 @@ namespace XformerDsl.Specs
         {
             if (spec is null)
                 throw new ArgumentNullException(nameof(spec));
-            return Problems(spec).ToImmutableEquatableArray();
+            var problems = Problems(spec).ToList();
+            // The budget is counted on the card, which needs a spec every other rule accepts.
+            if (spec.Budget is { } budget)
+                problems.AddRange(BudgetProblems(spec, budget, countable: problems.Count == 0));
+            return problems.ToImmutableEquatableArray();
+        }
+
+        private static IEnumerable<SpecProblem> BudgetProblems(ModelSpec spec, BudgetSpec budget, bool countable)
+        {
+            if (budget.MultAdds < 0)
+                yield return Problem(SpecRules.ValueOutOfRange, "Transformer", "MultAddsBudget",
+                    "MultAddsBudget", SpecFormat.Int(budget.MultAdds), "1", SpecFormat.Int(long.MaxValue), "500000000");
+            foreach (var problem in Range(SpecLimits.SentenceLength, budget.SentenceLength))
+                yield return problem;
+            if (!countable || budget.MultAdds <= 0 || !SpecLimits.SentenceLength.Contains(budget.SentenceLength))
+                yield break;
+            var card = ModelCard.Unchecked(spec);
+            var parts = card.MultAddsParts(budget.SentenceLength);
+            long total = parts.Sum(part => part.MultAdds);
+            if (total <= budget.MultAdds)
+                yield break;
+            var largest = parts.OrderByDescending(part => part.MultAdds).First();
+            yield return Problem(SpecRules.OverBudget, "Transformer", "MultAddsBudget",
+                spec.Name, ModelCard.Grouped(total), SpecFormat.Int(budget.SentenceLength), ModelCard.Grouped(total - budget.MultAdds),
+                ModelCard.Grouped(budget.MultAdds), largest.Part, ModelCard.Grouped(largest.MultAdds),
+                (largest.MultAdds / (double)total).ToString("0%", System.Globalization.CultureInfo.InvariantCulture));
         }
 
         private static IEnumerable<SpecProblem> Problems(ModelSpec spec) =>

@@ -28,7 +28,7 @@ public sealed class CausalConvolutionState : XformerDsl.Modules.ILayerState
     public int KernelSize { get; }
 
     /// <summary>The last K − 1 inputs of each sequence, oldest first, <c>[batch, K − 1, channels]</c>.</summary>
-    public Tensor Inputs { get; private set; }
+    public Tensor Inputs { get; }
 
     /// <summary>Elements held.</summary>
     public long Elements => Inputs.numel();
@@ -69,18 +69,16 @@ public sealed class CausalConvolutionState : XformerDsl.Modules.ILayerState
     }
 
     /// <summary>
-    /// Rearranges the sequences: sequence i becomes the old sequence <paramref name="batchIndices"/>[i] (beam search
-    /// keeps, drops and duplicates hypotheses). The batch size becomes the number of indices.
+    /// Sequence b takes the last inputs of sequence <c>batchIndices[b]</c> (beam search keeps, drops and duplicates
+    /// hypotheses), in place; the batch size stays.
     /// </summary>
-    /// <param name="batchIndices">int64 <c>[newBatch]</c>, each in [0, batch).</param>
+    /// <param name="batchIndices">Int64 <c>[batch]</c>, values in [0, batch), repeats allowed (see <see cref="XformerDsl.Modules.BatchIndices.Check"/>).</param>
+    /// <exception cref="ArgumentException">When the indices are not an integer <c>[batch]</c> tensor with values in range.</exception>
     public void Reorder(Tensor batchIndices)
     {
-        if (batchIndices.dim() != 1)
-            throw new ArgumentException($"{nameof(CausalConvolutionState)}.{nameof(Reorder)}: expected int64 indices [newBatch]; got {ConvolutionShapes.Shape(batchIndices)}.", nameof(batchIndices));
-        using var indices = batchIndices.to(ScalarType.Int64);
-        var reordered = Inputs.index_select(0, indices).DetachFromDisposeScope();
-        Inputs.Dispose();
-        Inputs = reordered;
+        using var scope = NewDisposeScope();
+        var indices = XformerDsl.Modules.BatchIndices.Check(batchIndices, Inputs.shape[0], Inputs.device, nameof(CausalConvolutionState));
+        Inputs.copy_(Inputs.index_select(0, indices));
     }
 
     /// <summary>Frees the tensors.</summary>

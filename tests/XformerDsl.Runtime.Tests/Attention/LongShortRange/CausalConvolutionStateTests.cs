@@ -84,6 +84,9 @@ public class CausalConvolutionStateTests
         for (int t = 5; t < 9; t++)
             AssertClose(parallel[.., t], state.Step(continued[.., t], weights), $"position {t}", 1e-12);
 
+        // The batch size stays: changing it needs a new state.
+        Assert.Throws<ArgumentException>(() => state.Reorder(tensor(new long[] { 0, 1 })));
+        Assert.Throws<ArgumentException>(() => state.Reorder(tensor(new long[] { 0, 1, 3 })));
         Assert.Throws<ArgumentException>(() => state.Step(x[..2, 0], weights));
         Assert.Throws<ArgumentException>(() => state.Step(x[.., 0], weights[..1]));
     }
