@@ -17,12 +17,19 @@ var (settings, exitCode) = CommandLine.Parse(args);
 if (settings is null)
     return exitCode;
 
+torch.set_num_threads(settings.Threads);
+
 // 1. The data: a tenth of the days for validation, a tenth for the test, the rest for training; random phrasings.
 var data = DateData.Generate(settings.Seed, settings.TrainPairs, validationPairs: 512, settings.TestPairs);
 var train = DateData.ToSequencePairs(data.Train);
 var validation = DateData.ToSequencePairs(data.Validation);
 var tokens = DateData.Tokens;
-const int SentenceLength = 30;   // the length Mult-Adds are counted at, as Lite Transformer's paper and profiling do
+// Both models are declared with one budget, checked at compile time; the sentence length it is counted at (30 source
+// and 30 target tokens, as Lite Transformer's paper and profiling count) comes from the declarations.
+var budget = VanillaTranslator.Spec.Budget!;
+if (LiteTranslator.Spec.Budget != budget)
+    throw new InvalidOperationException($"The models must be declared with one Mult-Adds budget: {VanillaTranslator.Spec.Budget} and {LiteTranslator.Spec.Budget}.");
+CheckData(data);
 
 var overview = new Grid().AddColumn().AddColumn();
 overview.AddRow("[bold]task[/]", Markup.Escape(
@@ -61,7 +68,7 @@ foreach (var (name, card, create) in new (string, ModelCard, Func<torch.nn.Modul
 {
     AnsiConsole.WriteLine();
     AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(card.Spec.Name)}[/]").LeftJustified());
-    AnsiConsole.WriteLine(Describe(card.Spec));
+    AnsiConsole.WriteLine(Describe(card, budget.SentenceLength));
     torch.manual_seed(settings.Seed);
     using var model = create();
     var report = Trainer.Train(model, train, validation, tokens, options, display);
@@ -69,7 +76,8 @@ foreach (var (name, card, create) in new (string, ModelCard, Func<torch.nn.Modul
 
     var (greedyOutputs, greedyRate) = Decode(translator, data.Test, greedy);
     var (beamOutputs, beamRate) = settings.Beams > 1 ? Decode(translator, data.Test, greedy with { Beams = settings.Beams }) : (null, 0.0);
-    results.Add(new Result(name, card, report, greedyOutputs, greedyRate, beamOutputs, beamRate));
+    var plot = LossPlot.Save(report, report.TokensTrained / Math.Max(1, report.Steps), Path.Combine("runs", "litetransformer", name.ToLowerInvariant() + "-loss.png"), card.Spec.Name);
+    results.Add(new Result(name, card, report, greedyOutputs, greedyRate, beamOutputs, beamRate, plot));
 
     AnsiConsole.WriteLine($"Held-out translations (greedy), errors first: {Percent(Accuracy(greedyOutputs, data.Test))} exact");
     var shown = data.Test.Select((pair, i) => (pair, output: greedyOutputs[i]))
@@ -86,8 +94,8 @@ var table = new Table().Border(TableBorder.Rounded).AddColumn("");
 foreach (var r in results)
     table.AddColumn(new TableColumn(r.Card.Spec.Name).RightAligned());
 void Row(string label, Func<Result, string> cell) => table.AddRow(results.Select(cell).Prepend(label).Select(Markup.Escape).ToArray());
-Row($"Mult-Adds per sentence ({SentenceLength} + {SentenceLength} tokens)", r => Millions(MultAddsPerSentence(r.Card, SentenceLength)));
-Row("parameters", r => Millions(r.Card.ParameterCount));
+Row($"Mult-Adds per sentence (≤ {Grouped(budget.MultAdds)})", r => Grouped(r.Card.MultAddsPerSentence(budget.SentenceLength)));
+Row("parameters", r => Grouped(r.Card.ParameterCount));
 Row($"exact match, greedy ({data.Test.Length:N0} held-out)", r => Percent(Accuracy(r.Greedy, data.Test)));
 if (settings.Beams > 1)
     Row($"exact match, beam search ({settings.Beams} beams)", r => Percent(Accuracy(r.Beam!, data.Test)));
@@ -98,9 +106,10 @@ if (settings.Beams > 1)
 Row("steps, training time", r => $"{r.Report.Steps}, {TrainingConsole.FormatDuration(r.Report.Elapsed)}");
 Row("validation loss", r => r.Report.FinalValidationLoss is { } loss ? TrainingConsole.FormatLoss(loss) : "–");
 AnsiConsole.Write(table);
-AnsiConsole.WriteLine($"Mult-Adds: the encoder over a {SentenceLength}-token source and the decoder over a {SentenceLength}-token target, " +
+AnsiConsole.WriteLine($"Mult-Adds: the encoder over a {budget.SentenceLength}-token source and the decoder over a {budget.SentenceLength}-token target, " +
     "cross-attention included, embeddings and the output projection excluded (Lite Transformer's convention). " +
     "Training tokens: the real source and target tokens of the batches.");
+AnsiConsole.MarkupLine($"loss plots: {string.Join(", ", results.Select(r => $"[link]{Markup.Escape(r.LossPlot)}[/]"))}");
 return 0;
 
 // Decodes every test source in batches; returns the outputs as text and the sentences per second (after an untimed warm-up).
@@ -122,16 +131,28 @@ static (string[] Outputs, double SentencesPerSecond) Decode(IEncoderDecoderModel
 
 static double Accuracy(string[] outputs, DatePair[] pairs) => outputs.Zip(pairs).Count(item => item.First == item.Second.Target) / (double)pairs.Length;
 
-// TODO: Card.MultAddsPerSentence(30) once [Transformer(MultAddsBudget, SentenceLength)] lands on main; until then the same
-// count from the per-token MACs: both stacks over 30 tokens, less the decoder's output projection (Vocab × Dim per token).
-static long MultAddsPerSentence(ModelCard card, int length) =>
-    length * card.EncoderCard!.MacsPerToken(length) + length * (card.DecoderCard!.MacsPerToken(length) - (long)card.Spec.Vocab * card.Spec.Dim);
+// What the models are declared with must fit the data, and no held-out source sentence may occur in training.
+static void CheckData(DateSplits data)
+{
+    foreach (var spec in new[] { VanillaTranslator.Spec, LiteTranslator.Spec })
+    {
+        if (spec.Vocab != DateData.VocabularySize || spec.Encoder!.Vocab is not (0 or DateData.VocabularySize))
+            throw new InvalidOperationException($"{spec.Name} is declared with Vocab = {spec.Vocab}; the data has {DateData.VocabularySize} ids.");
+        if (data.LongestSource > spec.Encoder.MaxLength || 10 + 1 > spec.MaxLength)
+            throw new InvalidOperationException($"{spec.Name}'s MaxLength is too short for sources of {data.LongestSource} characters and targets of 10.");
+    }
+    var training = data.Train.Select(pair => pair.Source).ToHashSet();
+    int shared = data.Validation.Concat(data.Test).Count(pair => training.Contains(pair.Source));
+    if (shared > 0)
+        throw new InvalidOperationException($"{shared} held-out source sentences occur in training.");
+}
 
-static string Describe(XformerDsl.Specs.ModelSpec spec) =>
-    $"Dim {spec.Dim}, {spec.Encoder!.Depth} encoder + {spec.Depth} decoder layers, {spec.AttentionAt(0).AttributeName}, feed-forward {spec.FeedForward.Hidden}";
+static string Describe(ModelCard card, int sentenceLength) =>
+    $"Dim {card.Spec.Dim}, {card.Spec.Encoder!.Depth} encoder + {card.Spec.Depth} decoder layers of {card.Spec.AttentionAt(0).AttributeName}, " +
+    $"feed-forward {card.Spec.FeedForward.Hidden}; {Grouped(card.ParameterCount)} parameters, {Grouped(card.MultAddsPerSentence(sentenceLength))} Mult-Adds per sentence";
 
-static string Millions(long value) => (value / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + " M";
+static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
 static string Percent(double fraction) => (100 * fraction).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 
-internal sealed record Result(string Name, ModelCard Card, TrainingReport Report, string[] Greedy, double GreedyRate, string[]? Beam, double BeamRate);
+internal sealed record Result(string Name, ModelCard Card, TrainingReport Report, string[] Greedy, double GreedyRate, string[]? Beam, double BeamRate, string LossPlot);
