@@ -246,4 +246,22 @@ public class ModelShapeTests
             model.Dispose();
         }
     }
+
+    [Fact]
+    public void Encoder_decoder_converts_with_every_shared_weight_and_only_the_decoder_feature_maps_new()
+    {
+        using var source = Create(() => new TinyTranslator());
+        using var converted = TinyT2RTranslator.ConvertFrom(source, out var newParameters);
+        converted.to(float64);
+        converted.eval();
+
+        Assert.Equal(new[] { "decoder.layers.0.attn.feature_bias", "decoder.layers.0.attn.feature_weight", "decoder.layers.1.attn.feature_bias", "decoder.layers.1.attn.feature_weight" },
+            newParameters.Order(StringComparer.Ordinal));
+        var sourceWeights = source.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, parameter) in converted.named_parameters().Where(p => !newParameters.Contains(p.name)))
+            Assert.True(sourceWeights[name].equal(parameter).all().item<bool>(), $"{name} was not copied");
+        // The encoder is untouched by the swap, so it encodes exactly as the source does.
+        var tokens = ModelTestKit.RandomTokens(2, 9, 18, seed: 30);
+        Assert.True(allclose(source.EncodeSource(tokens), converted.EncodeSource(tokens), rtol: 1e-12, atol: 1e-14));
+    }
 }
