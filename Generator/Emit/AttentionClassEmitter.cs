@@ -174,14 +174,7 @@ namespace XformerDsl.Generator.Emit
         // The recurrent form of forward: the same projections and output, the family's step in place of its attend.
         private static void EmitStep(SourceWriter writer, ModelSpec spec, AttentionSpec attention, AttentionFamily family, int headDim, bool rotary)
         {
-            writer.WriteLine();
-            writer.WriteLine($"/// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, {Int(spec.Dim)}]</c> to <c>[batch, 1, {Int(spec.Dim)}]</c>.</summary>");
-            writer.WriteLine("/// <param name=\"x\">The normalised residual stream at the new token.</param>");
-            writer.WriteLine("/// <param name=\"state\">The model's recurrent state.</param>");
-            writer.WriteLine("/// <param name=\"layer\">This layer's number.</param>");
-            writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.State} state, int layer)");
-            writer.OpenBlock();
-            writer.WriteLine("long batch = x.shape[0];");
+            EmitStepOpening(writer, spec, "Attends each sequence's new token from the recurrent state");
             EmitSplitHeads(writer, spec, attention, family, "1", rotary, "// Rotate by each sequence's own position (RoPE).",
                 rotated => $"state.Rotate({rotated}, rotaryBase: {SpecFormat.DoubleLiteral(spec.Positions.RotaryBase)})");
             family.EmitStepAttend(writer, spec, attention);
@@ -191,6 +184,22 @@ namespace XformerDsl.Generator.Emit
                 ? $"return {Names.Functional}.dropout({projected}, {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
                 : $"return {projected};");
             writer.CloseBlock();
+        }
+
+        /// <summary>
+        /// The documentation, signature and first line of an attention class's <c>Step(x, state, layer)</c>
+        /// (<c>IRecurrentAttention</c>), after a blank line; the caller writes the body and closes the block.
+        /// </summary>
+        internal static void EmitStepOpening(SourceWriter writer, ModelSpec spec, string summary)
+        {
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>{summary}: <c>[batch, 1, {Int(spec.Dim)}]</c> to <c>[batch, 1, {Int(spec.Dim)}]</c>.</summary>");
+            writer.WriteLine("/// <param name=\"x\">The normalised residual stream at the new token.</param>");
+            writer.WriteLine("/// <param name=\"state\">The model's recurrent state.</param>");
+            writer.WriteLine("/// <param name=\"layer\">This layer's number.</param>");
+            writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.State} state, int layer)");
+            writer.OpenBlock();
+            writer.WriteLine("long batch = x.shape[0];");
         }
 
         // The input projections split into heads, [batch, seq, Dim] -> [batch, Heads, seq, HeadDim], then rotated by position.

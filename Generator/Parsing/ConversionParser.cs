@@ -96,22 +96,48 @@ namespace XformerDsl.Generator.Parsing
                 target.Reversible == source.Reversible ? null
                     : (target.Reversible ? "[Reversible]" : "no [Reversible]", source.Reversible ? "[Reversible]" : "no [Reversible]"),
             };
+            // An encoder–decoder converts from an encoder–decoder: the encoder's frame must agree as the decoder's does.
+            if (target.Encoder is { } targetEncoder && source.Encoder is { } sourceEncoder)
+            {
+                differences.Add(Compare(nameof(EncoderAttribute.Depth), targetEncoder.Depth, sourceEncoder.Depth, n => SpecFormat.Int(n), "Encoder"));
+                differences.Add(Compare(nameof(EncoderAttribute.Vocab), targetEncoder.Vocab, sourceEncoder.Vocab, n => SpecFormat.Int(n), "Encoder"));
+                if (target.Positions.Kind == PositionEncoding.Learned || source.Positions.Kind == PositionEncoding.Learned)
+                    differences.Add(Compare(nameof(EncoderAttribute.MaxLength), targetEncoder.MaxLength, sourceEncoder.MaxLength, n => SpecFormat.Int(n), "Encoder"));
+                differences.Add(Compare(nameof(EncoderAttribute.SharedEmbeddings), targetEncoder.SharedEmbeddings, sourceEncoder.SharedEmbeddings, SpecFormat.Bool, "Encoder"));
+                differences.Add(Compare(nameof(EncoderAttribute.CrossAttentionHeads), targetEncoder.CrossAttentionHeads, sourceEncoder.CrossAttentionHeads, n => SpecFormat.Int(n), "Encoder"));
+            }
+            else if (target.Encoder is not null || source.Encoder is not null)
+            {
+                differences.Add((target.Encoder is null ? "no [Encoder]" : "[Encoder]", source.Encoder is null ? "no [Encoder]" : "[Encoder]"));
+            }
             foreach (var difference in differences)
             {
                 if (difference is { } d)
                     yield return d;
             }
-            if (target.Depth != source.Depth)
-                yield break;
+            if (target.Encoder is not null && source.Encoder is not null && target.Encoder.Depth == source.Encoder.Depth
+                && LayerDifference(target.EncoderStack(), source.EncoderStack(), "encoder layer") is { } encoderLayer)
+                yield return encoderLayer;
+            if (target.Depth == source.Depth && (target.Encoder is null) == (source.Encoder is null)
+                && LayerDifference(target, source, target.Encoder is null ? "layer" : "decoder layer") is { } layerDifference)
+                yield return layerDifference;
+        }
+
+        // The first layer whose attention's heads or width differ (its projections would not fit); one names the fix.
+        private static (string TargetValue, string SourceValue)? LayerDifference(ModelSpec target, ModelSpec source, string layerName)
+        {
             for (int layer = 0; layer < target.Depth; layer++)
             {
-                int targetHeads = target.AttentionAt(layer).Heads, sourceHeads = source.AttentionAt(layer).Heads;
-                if (targetHeads != sourceHeads)
-                {
-                    yield return ($"Heads = {targetHeads} in layer {layer}", $"Heads = {sourceHeads} in layer {layer}");
-                    yield break;   // one layer names the fix; the others usually follow from it
-                }
+                var targetAttention = target.AttentionAt(layer);
+                var sourceAttention = source.AttentionAt(layer);
+                if (targetAttention.Heads != sourceAttention.Heads)
+                    return ($"Heads = {targetAttention.Heads} in {layerName} {layer}", $"Heads = {sourceAttention.Heads} in {layerName} {layer}");
+                // With Dims that differ, the Dim difference names the fix.
+                int targetWidth = targetAttention.Width(target.Dim), sourceWidth = sourceAttention.Width(source.Dim);
+                if (targetWidth != sourceWidth && target.Dim == source.Dim)
+                    return ($"attention on {targetWidth} channels in {layerName} {layer}", $"attention on {sourceWidth} channels in {layerName} {layer}");
             }
+            return null;
         }
     }
 }

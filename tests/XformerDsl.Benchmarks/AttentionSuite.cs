@@ -1,14 +1,19 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Benchmarks;
 
-/// <summary>One row of the attention suite's JSON: the fields other tools read, in this order.</summary>
+/// <summary>
+/// One row of the attention suite's JSON: the fields other tools read, in this order. <paramref name="SourceSeq"/>, the
+/// keys' length, is written only by the families that attend to another sequence (cross): <c>seq</c> is then the queries'.
+/// </summary>
 internal sealed record AttentionResult(
     string Suite, string Family, string Impl, int Batch, int Heads, int HeadDim, int Seq, bool Causal,
-    double? ForwardMs, double? ForwardBackwardMs, double? PeakMemoryMb);
+    double? ForwardMs, double? ForwardBackwardMs, double? PeakMemoryMb,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? SourceSeq = null);
 
 /// <summary>An attention family the suite measures, by its <c>--family</c> name.</summary>
 internal interface IAttentionBenchmarkFamily
@@ -19,14 +24,21 @@ internal interface IAttentionBenchmarkFamily
     /// <summary>What the family measures and the option values it declares kernels for: its line in the usage text.</summary>
     string Help { get; }
 
+    /// <summary>
+    /// Whether queries attend to another sequence, as cross-attention does: its keys and values are
+    /// <c>--source-seq</c> long (default: as long as the queries), the rows record it as <c>sourceSeq</c>, and the
+    /// attention is bidirectional whatever <c>--causal</c> says. Other families refuse <c>--source-seq</c>.
+    /// </summary>
+    bool AttendsToSource => false;
+
     /// <summary>The implementations to compare, named generated, reference and sdpa, for these options.</summary>
     IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions options);
 }
 
 /// <summary>An implementation of an attention family: the call, and how much memory it needs beyond its inputs.</summary>
 /// <param name="Name">generated, reference or sdpa.</param>
-/// <param name="Attend">Maps [batch, heads, seq, headDim] query, key, value to the output.</param>
-/// <param name="EstimatedBytes">For implementations that materialise [seq × seq] matrices: their estimated peak, to skip runs that cannot fit.</param>
+/// <param name="Attend">Maps [batch, heads, seq, headDim] query, key, value (key and value [batch, heads, sourceSeq, headDim] for cross) to the output.</param>
+/// <param name="EstimatedBytes">For implementations that materialise [seq × seq] (or [seq × sourceSeq]) matrices: their estimated peak, by seq, to skip runs that cannot fit.</param>
 internal sealed record AttentionImplementation(string Name, Func<Tensor, Tensor, Tensor, Tensor> Attend, Func<int, double>? EstimatedBytes = null);
 
 /// <summary>
@@ -55,21 +67,32 @@ internal static class AttentionSuite
         new LinearAttentionBenchmark("performer", XformerDsl.FeatureMap.Favor, "[LinearAttention], FAVOR+ with 64 random features; head size 64"),
         new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu, "[LinearAttention], T2R with 32 learned features; head size 64"),
         new LshAttentionBenchmark(),
+        new CrossAttentionBenchmark(),
     ];
 
-    public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) =>
-        (Families.FirstOrDefault(f => f.Name == o.Family)
-            ?? throw new ArgumentException($"Unknown family '{o.Family}'; the attention suite knows: {string.Join(", ", Families.Select(f => f.Name))}."))
-        .Implementations(o);
+    public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) => Family(o).Implementations(o);
+
+    /// <summary>The family <c>--family</c> names; an error naming every family if none, or if it does not take the given options.</summary>
+    public static IAttentionBenchmarkFamily Family(BenchmarkOptions o)
+    {
+        var family = Families.FirstOrDefault(f => f.Name == o.Family)
+            ?? throw new ArgumentException($"Unknown family '{o.Family}'; the attention suite knows: {string.Join(", ", Families.Select(f => f.Name))}.");
+        if (o.SourceSeq is not null && !family.AttendsToSource)
+            throw new ArgumentException($"--source-seq {o.SourceSeq}: the {family.Name} family attends within one sequence; only {string.Join(", ", Families.Where(f => f.AttendsToSource).Select(f => f.Name))} takes a source length.");
+        return family;
+    }
 
     public static List<AttentionResult> Run(BenchmarkOptions o)
     {
+        var family = Family(o);
+        bool causal = o.Causal && !family.AttendsToSource;
         var implementations = Implementations(o).Where(i => o.Impl.Length == 0 || o.Impl.Contains(i.Name)).ToList();
         if (implementations.Count == 0)
             throw new ArgumentException($"--impl {string.Join(",", o.Impl)} names none of: {string.Join(", ", Implementations(o).Select(i => i.Name))}.");
         var results = new List<AttentionResult>();
         foreach (int seq in o.Seq)
         {
+            int? sourceSeq = family.AttendsToSource ? o.SourceSeq ?? seq : null;
             var fitting = new List<AttentionImplementation>();
             foreach (var implementation in implementations)
             {
@@ -78,11 +101,11 @@ internal static class AttentionSuite
                 else
                     fitting.Add(implementation);
             }
-            AnsiConsole.MarkupLine($"[grey]seq {seq}: measuring {string.Join(", ", fitting.Select(i => i.Name))}...[/]");
-            var measured = Measure(fitting, o, seq);
+            AnsiConsole.MarkupLine($"[grey]seq {seq}{(sourceSeq is int s ? $", source {s}" : "")}: measuring {string.Join(", ", fitting.Select(i => i.Name))}...[/]");
+            var measured = Measure(fitting, o, seq, sourceSeq ?? seq);
             foreach (var implementation in implementations)
             {
-                var result = new AttentionResult("attention", o.Family, implementation.Name, o.Batch, o.Heads, o.HeadDim, seq, o.Causal, null, null, null);
+                var result = new AttentionResult("attention", o.Family, implementation.Name, o.Batch, o.Heads, o.HeadDim, seq, causal, null, null, null, sourceSeq);
                 results.Add(measured.TryGetValue(implementation.Name, out var m)
                     ? result with { ForwardMs = Round(m.Forward), ForwardBackwardMs = Round(m.ForwardBackward), PeakMemoryMb = m.Peak is double p ? Round(p) : null }
                     : result);
@@ -92,13 +115,14 @@ internal static class AttentionSuite
     }
 
     private static Dictionary<string, (double Forward, double ForwardBackward, double? Peak)> Measure(
-        IReadOnlyList<AttentionImplementation> implementations, BenchmarkOptions o, int seq)
+        IReadOnlyList<AttentionImplementation> implementations, BenchmarkOptions o, int seq, int keys)
     {
         manual_seed(seq);
         var shape = new long[] { o.Batch, o.Heads, seq, o.HeadDim };
+        var keyShape = new long[] { o.Batch, o.Heads, keys, o.HeadDim };
         using var query = randn(shape);
-        using var key = randn(shape);
-        using var value = randn(shape);
+        using var key = randn(keyShape);
+        using var value = randn(keyShape);
         using var upstream = randn(shape);
 
         Action Forward(AttentionImplementation implementation) => () =>
@@ -143,13 +167,16 @@ internal static class AttentionSuite
             .AddColumn(new TableColumn("fwd+bwd vs sdpa").RightAligned());
         foreach (var result in results)
         {
-            var sdpa = results.FirstOrDefault(r => r.Seq == result.Seq && r.Impl == "sdpa")?.ForwardBackwardMs;
+            var sdpa = results.FirstOrDefault(r => r.Seq == result.Seq && r.SourceSeq == result.SourceSeq && r.Impl == "sdpa")?.ForwardBackwardMs;
             string ratio = sdpa is double s && result.ForwardBackwardMs is double t && t > 0 ? (s / t).ToString("0.00", CultureInfo.InvariantCulture) + "x faster" : "";
             if (sdpa is double s2 && result.ForwardBackwardMs is double t2 && t2 > s2)
                 ratio = (t2 / s2).ToString("0.00", CultureInfo.InvariantCulture) + "x slower";
             if (result.Impl == "sdpa")
                 ratio = "baseline";
-            table.AddRow(result.Seq.ToString(CultureInfo.InvariantCulture), result.Impl, Cell(result.ForwardMs), Cell(result.ForwardBackwardMs), Cell(result.PeakMemoryMb), ratio);
+            string seq = result.Seq.ToString(CultureInfo.InvariantCulture);
+            if (result.SourceSeq is int source && source != result.Seq)
+                seq += " to " + source.ToString(CultureInfo.InvariantCulture);
+            table.AddRow(seq, result.Impl, Cell(result.ForwardMs), Cell(result.ForwardBackwardMs), Cell(result.PeakMemoryMb), ratio);
         }
         return table;
     }

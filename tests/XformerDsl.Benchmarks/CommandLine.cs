@@ -12,6 +12,9 @@ internal sealed record BenchmarkOptions
     public string Family { get; init; } = "full";
     public int[] Seq { get; init; } = [1024, 2048, 4096];
     public bool SeqGiven { get; init; }
+
+    /// <summary>The keys' length for the families that attend to another sequence (cross); null: each --seq.</summary>
+    public int? SourceSeq { get; init; }
     public int[] Depth { get; init; } = [2, 12];
     public int Batch { get; init; } = 1;
     public int Heads { get; init; } = 8;
@@ -102,6 +105,8 @@ internal static class CommandLine
             Positive, (o, v) => o with { Block = v }),
         new Entry<int[]>("--seq", "<n,n,...>", $"sequence lengths, or tokens to generate (default {Join(s_defaults.Seq)}; memory: {Join(MemorySuite.DefaultSeq)}; conv: {Join(ConvSuite.DefaultSeq)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Seq = v, SeqGiven = true }),
+        new Entry<int>("--source-seq", "<n>", "cross: keys and values (the source) of this length for every --seq, the queries' (default: each --seq)",
+            Positive, (o, v) => o with { SourceSeq = v }),
         new Entry<int[]>("--depth", "<n,n,...>", $"memory: only the models of these depths (default {Join(s_defaults.Depth)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Depth = v }),
         new Entry<int>("--batch", "<n>", $"batch size (default {s_defaults.Batch})", Positive, (o, v) => o with { Batch = v }),

@@ -11,15 +11,14 @@ internal sealed record ConvResult(
     string Suite, string Kind, int Kernel, string Impl, int Batch, int Channels, int Heads, int Seq, bool Causal,
     double? ForwardMs, double? ForwardBackwardMs, double? PeakMemoryMb);
 
-// The per-size shapes the generator will emit for declared convolutions (it does not yet): the sizes the suite accepts.
-internal readonly struct Kernel3Causal : IConvolutionShape { public static int KernelSize => 3; public static bool Causal => true; }
-internal readonly struct Kernel3Centred : IConvolutionShape { public static int KernelSize => 3; public static bool Causal => false; }
-internal readonly struct Kernel7Causal : IConvolutionShape { public static int KernelSize => 7; public static bool Causal => true; }
-internal readonly struct Kernel7Centred : IConvolutionShape { public static int KernelSize => 7; public static bool Causal => false; }
-internal readonly struct Kernel15Causal : IConvolutionShape { public static int KernelSize => 15; public static bool Causal => true; }
-internal readonly struct Kernel15Centred : IConvolutionShape { public static int KernelSize => 15; public static bool Causal => false; }
-internal readonly struct Kernel31Causal : IConvolutionShape { public static int KernelSize => 31; public static bool Causal => true; }
-internal readonly struct Kernel31Centred : IConvolutionShape { public static int KernelSize => 31; public static bool Causal => false; }
+/// <summary>
+/// The kernels the suite measures are the generator's: this Lite Transformer declares a layer of each benchmarked kernel
+/// size in both stacks, so its encoder holds the centred <c>Convolution{K}</c> shapes and its decoder the causal ones.
+/// </summary>
+[Transformer(Vocab = 8, Dim = 512, Depth = 4, MaxLength = 16)]
+[Encoder(Depth = 4)]
+[LongShortRangeAttention(Heads = 4, KernelSizes = new[] { 3, 7, 15, 31 })]
+public partial class ConvolutionKernelModel;
 
 /// <summary>
 /// The conv suite: the convolution branch of Lite Transformer's Long-Short Range Attention, lightweight or dynamic
@@ -44,8 +43,10 @@ internal static class ConvSuite
 
     private static readonly Shape[] s_shapes =
     [
-        Shape.Of<Kernel3Causal>(), Shape.Of<Kernel3Centred>(), Shape.Of<Kernel7Causal>(), Shape.Of<Kernel7Centred>(),
-        Shape.Of<Kernel15Causal>(), Shape.Of<Kernel15Centred>(), Shape.Of<Kernel31Causal>(), Shape.Of<Kernel31Centred>(),
+        Shape.Of<ConvolutionKernelModel.Decoder.SelfAttention.Convolution3>(), Shape.Of<ConvolutionKernelModel.Encoder.SelfAttention.Convolution3>(),
+        Shape.Of<ConvolutionKernelModel.Decoder.SelfAttention.Convolution7>(), Shape.Of<ConvolutionKernelModel.Encoder.SelfAttention.Convolution7>(),
+        Shape.Of<ConvolutionKernelModel.Decoder.SelfAttention.Convolution15>(), Shape.Of<ConvolutionKernelModel.Encoder.SelfAttention.Convolution15>(),
+        Shape.Of<ConvolutionKernelModel.Decoder.SelfAttention.Convolution31>(), Shape.Of<ConvolutionKernelModel.Encoder.SelfAttention.Convolution31>(),
     ];
 
     /// <summary>The suite's line in the usage text.</summary>

@@ -86,6 +86,31 @@ public class BenchmarkUsageTests
     }
 
     [Fact]
+    public void Source_seq_is_taken_by_the_cross_family_only()
+    {
+        var (suite, options, error) = CommandLine.Parse(["attention", "--family", "cross", "--seq", "1024,4096", "--source-seq", "512"]);
+        Assert.Equal(("attention", (string?)null), (suite, error));
+        Assert.Equal(512, options!.SourceSeq);
+        Assert.True(AttentionSuite.Family(options).AttendsToSource);
+        Assert.Equal(["generated", "reference", "sdpa"], AttentionSuite.Implementations(options).Select(i => i.Name));
+        Assert.Null(new BenchmarkOptions().SourceSeq);
+        Assert.Equal("--source-seq 0: not a valid value.", CommandLine.Parse(["attention", "--source-seq", "0"]).Error);
+
+        var thrown = Assert.Throws<ArgumentException>(() => AttentionSuite.Implementations(options with { Family = "full" }));
+        Assert.Contains("--source-seq 512", thrown.Message);
+        Assert.Contains("cross", thrown.Message);
+    }
+
+    [Fact]
+    public void Only_source_lengths_given_are_written_to_the_json()
+    {
+        var row = new AttentionResult("attention", "full", "sdpa", 1, 8, 64, 1024, true, 1, 2, 3);
+        var options = new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase };
+        Assert.DoesNotContain("sourceSeq", System.Text.Json.JsonSerializer.Serialize(row, options));
+        Assert.Contains("\"sourceSeq\":4096", System.Text.Json.JsonSerializer.Serialize(row with { Family = "cross", SourceSeq = 4096 }, options));
+    }
+
+    [Fact]
     public void The_plot_command_takes_json_files_and_a_png()
     {
         var (suite, options, error) = CommandLine.Parse(["plot", "a.json", "b.json", "--plot", "out.png"]);

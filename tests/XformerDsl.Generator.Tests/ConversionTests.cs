@@ -14,6 +14,8 @@ public class ConversionTests
     private const string T2R = "[LinearAttention(Heads = 4, Kernel = FeatureMap.LearnedRelu, Features = 32)]\n";
     private const string Frame = "[Transformer(Vocab = 256, Dim = 128, Depth = 4, MaxLength = 256)]\n";
     private const string Converts = "[ConvertsFrom([|typeof(TinyGpt)|])]\npublic partial class TinyT2R;";
+    private const string TranslatorSource = "[Transformer(Vocab = 256, Dim = 128, Depth = 4, MaxLength = 256)]\n[Encoder(Depth = 2)]\n[FullAttention(Heads = 4)]\npublic partial class TinyGpt;\n";
+    private const string DecoderT2R = "[LinearAttention(Heads = 4, Kernel = FeatureMap.LearnedRelu, Features = 32, Stack = ModelStack.Decoder)]\n";
     private const string Fix = ", so that every weight the two models share has the same shape and meaning";
 
     public static TheoryData<string, string, string> Cases() => new()
@@ -46,6 +48,15 @@ public class ConversionTests
             "TinyT2R has [Reversible] but TinyGpt has no [Reversible]; declare TinyT2R with no [Reversible]" + Fix },
         { "XF0055", Usings + Source + Frame + "[LinearAttention(Heads = 8, Kernel = FeatureMap.LearnedRelu, Features = 32)]\n" + Converts,
             "TinyT2R has Heads = 8 in layer 0 but TinyGpt has Heads = 4 in layer 0; declare TinyT2R with Heads = 4 in layer 0" + Fix },
+        // Encoder-decoders: the encoder's frame and each stack's heads must agree too.
+        { "XF0055", Usings + Source + Frame + "[Encoder(Depth = 2)]\n" + T2R + Converts,
+            "TinyT2R has [Encoder] but TinyGpt has no [Encoder]; declare TinyT2R with no [Encoder]" + Fix },
+        { "XF0055", Usings + TranslatorSource + Frame + "[Encoder(Depth = 3)]\n[FullAttention(Heads = 4, Stack = ModelStack.Encoder)]\n" + DecoderT2R + Converts,
+            "TinyT2R has [Encoder(Depth = 3)] but TinyGpt has [Encoder(Depth = 2)]; declare TinyT2R with [Encoder(Depth = 2)]" + Fix },
+        { "XF0055", Usings + TranslatorSource + Frame + "[Encoder(Depth = 2)]\n[FullAttention(Heads = 8, Stack = ModelStack.Encoder)]\n" + DecoderT2R + Converts,
+            "TinyT2R has Heads = 8 in encoder layer 0 but TinyGpt has Heads = 4 in encoder layer 0; declare TinyT2R with Heads = 4 in encoder layer 0" + Fix },
+        { "XF0055", Usings + TranslatorSource + Frame + "[Encoder(Depth = 2)]\n[LongShortRangeAttention(Heads = 4, Stack = ModelStack.Encoder)]\n" + DecoderT2R + Converts,
+            "TinyT2R has attention on 64 channels in encoder layer 0 but TinyGpt has attention on 128 channels in encoder layer 0; declare TinyT2R with attention on 128 channels in encoder layer 0" + Fix },
         { "XF0054", Usings + "public class NotAModel { }\n" + Frame + T2R + "[ConvertsFrom([|typeof(NotAModel)|])]\npublic partial class TinyT2R;",
             "[ConvertsFrom] on 'TinyT2R' names 'NotAModel', which has no [Transformer]; name a [Transformer] class with the same frame, such as typeof(TinyGpt), or remove [ConvertsFrom]" },
         { "XF0054", Usings + Frame + T2R + "[ConvertsFrom([|typeof(System.Collections.Generic.List<>)|])]\npublic partial class TinyT2R;",

@@ -237,14 +237,7 @@ namespace XformerDsl.Generator.Families
 
         private static void EmitStep(SourceWriter writer, ModelSpec spec, LongShortRangeAttentionSpec attention, bool dynamic, bool rotary, int width, int headDim)
         {
-            writer.WriteLine();
-            writer.WriteLine($"/// <summary>Both branches for one new token per sequence, from the layer's state: <c>[batch, 1, {Int(spec.Dim)}]</c> to <c>[batch, 1, {Int(spec.Dim)}]</c>.</summary>");
-            writer.WriteLine("/// <param name=\"x\">The normalised residual stream at the new token.</param>");
-            writer.WriteLine("/// <param name=\"state\">The model's recurrent state.</param>");
-            writer.WriteLine("/// <param name=\"layer\">This layer's number.</param>");
-            writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.State} state, int layer)");
-            writer.OpenBlock();
-            writer.WriteLine("long batch = x.shape[0];");
+            AttentionClassEmitter.EmitStepOpening(writer, spec, "Both branches for one new token per sequence, from the layer's state");
             writer.WriteLine($"// This layer's key-value cache and its convolution's last K - 1 inputs.");
             writer.WriteLine($"var layerState = state.Layer(layer, s => new {LayerState}(");
             writer.Indented(() =>

@@ -65,7 +65,9 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
         Gen.Select(s_heads, Gen.OneOf(16, 64, 128), (h, stride) => ($"[SparseAttention(Heads = {h.Text}, Stride = {stride})]", false)),
         Gen.Select(s_heads, Gen.OneOf(1, 16, 64), Gen.Int[0, 2], Gen.Int[0, 3],
             (h, block, global, random) => ($"[BigBirdAttention(Heads = {h.Text}, Block = {block}, GlobalBlocks = {global}, RandomBlocks = {random})]", false)),
-        Gen.Select(s_heads, Gen.OneOf(4, 16), (h, rows) => ($"[AxialAttention(Heads = {h.Text}, Rows = {rows}, Columns = 16)]", false)));
+        Gen.Select(s_heads, Gen.OneOf(4, 16), (h, rows) => ($"[AxialAttention(Heads = {h.Text}, Rows = {rows}, Columns = 16)]", false)),
+        Gen.Select(s_heads, Gen.OneOf("", ", KernelSizes = new[] { 3 }", ", KernelSizes = new[] { 4, 7 }", ", Convolution = ConvolutionKind.Lightweight, AttentionWidth = 32"),
+            (h, more) => ($"[LongShortRangeAttention(Heads = {h.Text}{more})]", false)));
 
     // A second or third attention names its layers, sometimes wrongly (a layer twice, layers another takes, all of them).
     private static readonly Gen<(string Text, bool Valid)> s_selector = Choice(
@@ -74,7 +76,11 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
 
     private static readonly Gen<(string Text, bool Valid)> s_frame = Choice(
         ("", true), ("[FeedForward(Hidden = 512)]", true), ("[Positions(Kind = PositionEncoding.Rotary)]", true),
-        ("[Normalization(Kind = NormKind.RmsNorm)] [Reversible]", true), ("[Positions(Kind = PositionEncoding.Sinusoidal)] [FeedForward(Chunks = 3)]", false));
+        ("[Normalization(Kind = NormKind.RmsNorm)] [Reversible]", true), ("[Positions(Kind = PositionEncoding.Sinusoidal)] [FeedForward(Chunks = 3)]", false),
+        // Model shapes, valid or not depending on Causal and on the attention: heads, encoder-decoders, a budget.
+        ("[ClassificationHead(Classes = 3)]", false), ("[MaskedLanguageModelHead(MaskToken = 1)] [Normalization(Placement = NormPlacement.Post)]", false),
+        ("[Encoder(Depth = 2)]", false), ("[Encoder(Depth = 1, SharedEmbeddings = true, CrossAttentionHeads = 2)] [Positions(Kind = PositionEncoding.Rotary)]", false),
+        ("[Encoder(Depth = 2)] [Reversible]", false));
 
     // Trivia the header must not restate: a comment, a block comment across lines, an #if.
     private static readonly Gen<string> s_trivia = Gen.OneOf(" ", " ", " // vocabulary\n",

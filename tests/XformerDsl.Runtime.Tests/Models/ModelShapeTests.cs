@@ -12,15 +12,6 @@ namespace XformerDsl.Tests.Models;
 /// </summary>
 public class ModelShapeTests
 {
-    private static T Create<T>(Func<T> create) where T : nn.Module
-    {
-        manual_seed(1234);
-        var model = create();
-        model.to(float64);
-        model.eval();
-        return model;
-    }
-
     public static TheoryData<string> ShapedModels() => new()
     {
         nameof(TinyClassifier), nameof(TinyFirstTokenClassifier), nameof(TinyMaskedLanguageModel), nameof(TinyUntiedMaskedLanguageModel),
@@ -30,15 +21,15 @@ public class ModelShapeTests
 
     private static nn.Module CreateByName(string name) => name switch
     {
-        nameof(TinyClassifier) => Create(() => new TinyClassifier()),
-        nameof(TinyFirstTokenClassifier) => Create(() => new TinyFirstTokenClassifier()),
-        nameof(TinyMaskedLanguageModel) => Create(() => new TinyMaskedLanguageModel()),
-        nameof(TinyUntiedMaskedLanguageModel) => Create(() => new TinyUntiedMaskedLanguageModel()),
-        nameof(TinyTranslator) => Create(() => new TinyTranslator()),
-        nameof(TinySharedTranslator) => Create(() => new TinySharedTranslator()),
-        nameof(TinyLiteLanguageModel) => Create(() => new TinyLiteLanguageModel()),
-        nameof(TinyLiteClassifier) => Create(() => new TinyLiteClassifier()),
-        nameof(TinyLiteTranslator) => Create(() => new TinyLiteTranslator()),
+        nameof(TinyClassifier) => ModelTestKit.Create(() => new TinyClassifier()),
+        nameof(TinyFirstTokenClassifier) => ModelTestKit.Create(() => new TinyFirstTokenClassifier()),
+        nameof(TinyMaskedLanguageModel) => ModelTestKit.Create(() => new TinyMaskedLanguageModel()),
+        nameof(TinyUntiedMaskedLanguageModel) => ModelTestKit.Create(() => new TinyUntiedMaskedLanguageModel()),
+        nameof(TinyTranslator) => ModelTestKit.Create(() => new TinyTranslator()),
+        nameof(TinySharedTranslator) => ModelTestKit.Create(() => new TinySharedTranslator()),
+        nameof(TinyLiteLanguageModel) => ModelTestKit.Create(() => new TinyLiteLanguageModel()),
+        nameof(TinyLiteClassifier) => ModelTestKit.Create(() => new TinyLiteClassifier()),
+        nameof(TinyLiteTranslator) => ModelTestKit.Create(() => new TinyLiteTranslator()),
         _ => throw new ArgumentException(name),
     };
 
@@ -57,7 +48,7 @@ public class ModelShapeTests
     [Fact]
     public void Classifier_maps_tokens_to_one_row_of_class_logits_per_sequence()
     {
-        using var model = Create(() => new TinyClassifier());
+        using var model = ModelTestKit.Create(() => new TinyClassifier());
         var logits = model.forward(ModelTestKit.RandomTokens(3, 9, 16, seed: 1));
         Assert.Equal(new long[] { 3, 3 }, logits.shape);
     }
@@ -65,7 +56,7 @@ public class ModelShapeTests
     [Fact]
     public void Mean_pooling_ignores_padding_a_padded_batch_classifies_like_each_sequence_alone()
     {
-        using var model = Create(() => new TinyClassifier());
+        using var model = ModelTestKit.Create(() => new TinyClassifier());
         var tokens = ModelTestKit.RandomTokens(2, 10, 16, seed: 2);
         var mask = ones(2, 10, dtype: @bool);
         mask[0, TensorIndex.Slice(6)] = false;   // the first sequence has 6 real tokens, then padding
@@ -79,7 +70,7 @@ public class ModelShapeTests
     [Fact]
     public void First_token_pooling_reads_the_first_token_and_refuses_padding_there()
     {
-        using var model = Create(() => new TinyFirstTokenClassifier());
+        using var model = ModelTestKit.Create(() => new TinyFirstTokenClassifier());
         var tokens = ModelTestKit.RandomTokens(2, 8, 16, seed: 3);
         var mask = ones(2, 8, dtype: @bool);
         mask[1, TensorIndex.Slice(5)] = false;
@@ -96,7 +87,7 @@ public class ModelShapeTests
     [Fact]
     public void Masked_language_model_gives_vocabulary_logits_at_every_position_through_bert_head()
     {
-        using var model = Create(() => new TinyMaskedLanguageModel());
+        using var model = ModelTestKit.Create(() => new TinyMaskedLanguageModel());
         var logits = model.forward(ModelTestKit.RandomTokens(2, 7, 17, seed: 4));
         Assert.Equal(new long[] { 2, 7, 17 }, logits.shape);
 
@@ -107,7 +98,7 @@ public class ModelShapeTests
         Assert.DoesNotContain("mlm_head.decoder.weight", names);
         Assert.DoesNotContain("lm_head.weight", names);
 
-        using var untied = Create(() => new TinyUntiedMaskedLanguageModel());
+        using var untied = ModelTestKit.Create(() => new TinyUntiedMaskedLanguageModel());
         Assert.Contains("mlm_head.decoder.weight", untied.named_parameters().Select(x => x.name));
     }
 
@@ -135,7 +126,7 @@ public class ModelShapeTests
     [Fact]
     public void Encoder_decoder_parameter_names_are_pytorch_style()
     {
-        using var model = Create(() => new TinyTranslator());
+        using var model = ModelTestKit.Create(() => new TinyTranslator());
         var names = model.named_parameters().Select(p => p.name).ToHashSet();
         foreach (var expected in new[]
         {
@@ -146,7 +137,7 @@ public class ModelShapeTests
             Assert.Contains(expected, names);
         Assert.DoesNotContain("encoder.lm_head.weight", names);
 
-        using var shared = Create(() => new TinySharedTranslator());
+        using var shared = ModelTestKit.Create(() => new TinySharedTranslator());
         var sharedNames = shared.named_parameters().Select(p => p.name).ToHashSet();
         Assert.Contains("encoder.token_embedding.weight", sharedNames);
         Assert.DoesNotContain("decoder.token_embedding.weight", sharedNames);
@@ -156,7 +147,7 @@ public class ModelShapeTests
     [Fact]
     public void Encoder_decoder_maps_source_and_target_to_target_logits()
     {
-        using var model = Create(() => new TinyTranslator());
+        using var model = ModelTestKit.Create(() => new TinyTranslator());
         var source = ModelTestKit.RandomTokens(2, 13, 18, seed: 6);
         var target = ModelTestKit.RandomTokens(2, 10, 14, seed: 7);
         Assert.Equal(new long[] { 2, 10, 14 }, model.forward(source, target).shape);
@@ -165,7 +156,7 @@ public class ModelShapeTests
     [Fact]
     public void Decoder_is_causal_later_target_tokens_leave_earlier_logits_unchanged()
     {
-        foreach (var model in new nn.Module<Tensor, Tensor, Tensor>[] { Create(() => new TinyTranslator()), Create(() => new TinySharedTranslator()) })
+        foreach (var model in new nn.Module<Tensor, Tensor, Tensor>[] { ModelTestKit.Create(() => new TinyTranslator()), ModelTestKit.Create(() => new TinySharedTranslator()) })
         {
             var spec = ((IDeclaredModel)model).Declaration;
             var source = ModelTestKit.RandomTokens(1, 9, spec.Encoder!.Vocab, seed: 8);
@@ -187,7 +178,7 @@ public class ModelShapeTests
     [Fact]
     public void Source_padding_is_hidden_a_padded_batch_translates_like_each_source_alone()
     {
-        using var model = Create(() => new TinyTranslator());
+        using var model = ModelTestKit.Create(() => new TinyTranslator());
         var source = ModelTestKit.RandomTokens(2, 12, 18, seed: 10);
         var target = ModelTestKit.RandomTokens(2, 6, 14, seed: 11);
         var sourceMask = ones(2, 12, dtype: @bool);
@@ -200,7 +191,7 @@ public class ModelShapeTests
     [Fact]
     public void Encoder_decoder_is_its_encoder_then_its_decoder()
     {
-        using var model = Create(() => new TinyTranslator());
+        using var model = ModelTestKit.Create(() => new TinyTranslator());
         var source = ModelTestKit.RandomTokens(2, 5, 18, seed: 12);
         var target = ModelTestKit.RandomTokens(2, 4, 14, seed: 13);
         var memory = model.EncodeSource(source);
@@ -211,7 +202,7 @@ public class ModelShapeTests
     [Fact]
     public void Bad_encoder_decoder_inputs_throw_with_the_shapes()
     {
-        using var model = Create(() => new TinyTranslator());
+        using var model = ModelTestKit.Create(() => new TinyTranslator());
         var error = Assert.Throws<ArgumentException>(() => model.forward(ModelTestKit.RandomTokens(2, 5, 18, seed: 1), ModelTestKit.RandomTokens(3, 4, 14, seed: 2)));
         Assert.Contains("[2, 5]", error.Message);
         Assert.Contains("[3, 4]", error.Message);
@@ -226,7 +217,7 @@ public class ModelShapeTests
     [Fact]
     public void Encoder_decoder_step_equals_the_teacher_forced_forward_at_every_position()
     {
-        foreach (var model in new nn.Module<Tensor, Tensor, Tensor>[] { Create(() => new TinyTranslator()), Create(() => new TinySharedTranslator()) })
+        foreach (var model in new nn.Module<Tensor, Tensor, Tensor>[] { ModelTestKit.Create(() => new TinyTranslator()), ModelTestKit.Create(() => new TinySharedTranslator()) })
         {
             var seq2seq = (IEncoderDecoderModel)model;
             var spec = seq2seq.Declaration;
@@ -245,5 +236,23 @@ public class ModelShapeTests
             }
             model.Dispose();
         }
+    }
+
+    [Fact]
+    public void Encoder_decoder_converts_with_every_shared_weight_and_only_the_decoder_feature_maps_new()
+    {
+        using var source = ModelTestKit.Create(() => new TinyTranslator());
+        using var converted = TinyT2RTranslator.ConvertFrom(source, out var newParameters);
+        converted.to(float64);
+        converted.eval();
+
+        Assert.Equal(new[] { "decoder.layers.0.attn.feature_bias", "decoder.layers.0.attn.feature_weight", "decoder.layers.1.attn.feature_bias", "decoder.layers.1.attn.feature_weight" },
+            newParameters.Order(StringComparer.Ordinal));
+        var sourceWeights = source.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, parameter) in converted.named_parameters().Where(p => !newParameters.Contains(p.name)))
+            Assert.True(sourceWeights[name].equal(parameter).all().item<bool>(), $"{name} was not copied");
+        // The encoder is untouched by the swap, so it encodes exactly as the source does.
+        var tokens = ModelTestKit.RandomTokens(2, 9, 18, seed: 30);
+        Assert.True(allclose(source.EncodeSource(tokens), converted.EncodeSource(tokens), rtol: 1e-12, atol: 1e-14));
     }
 }

@@ -61,6 +61,16 @@ internal static class ModelTestKit
         _ => throw new ArgumentException(model.GetType().Name),
     };
 
+    /// <summary>Any generated model, seeded, in float64 and eval mode, as <see cref="Create(string)"/> makes the named ones.</summary>
+    public static T Create<T>(Func<T> create) where T : nn.Module
+    {
+        torch.manual_seed(1234);
+        var model = create();
+        model.to(float64);
+        model.eval();
+        return model;
+    }
+
     public static Tensor RandomTokens(long batch, long seq, long vocab, int seed)
     {
         torch.manual_seed(seed);

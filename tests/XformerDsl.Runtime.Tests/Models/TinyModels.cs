@@ -110,3 +110,12 @@ public partial class TinyLiteClassifier;
 [FeedForward(Hidden = 16)]
 [Positions(Kind = PositionEncoding.Rotary)]
 public partial class TinyLiteTranslator;
+
+/// <summary>T2R's translation setting: TinyTranslator with its decoder's self-attention swapped for a learned linear kernel.</summary>
+[Transformer(Vocab = 14, Dim = 16, Depth = 2, MaxLength = 10)]
+[Encoder(Depth = 1, Vocab = 18, MaxLength = 13)]
+[FullAttention(Heads = 2, Stack = ModelStack.Encoder)]
+[LinearAttention(Heads = 2, Kernel = FeatureMap.LearnedRelu, Features = 8, Stack = ModelStack.Decoder)]
+[FeedForward(Hidden = 32)]
+[ConvertsFrom(typeof(TinyTranslator))]
+public partial class TinyT2RTranslator;

@@ -97,19 +97,10 @@ public class LongShortRangeLayerTests
             Assert.True(allclose(parameter.grad!, parameterGradients[name], rtol: 1e-9, atol: 1e-11), $"{layerCase}: gradient of {name} differs");
     }
 
-    private static T Create<T>(Func<T> create) where T : nn.Module
-    {
-        manual_seed(1234);
-        var model = create();
-        model.to(float64);
-        model.eval();
-        return model;
-    }
-
     [Fact]
     public void Lite_language_model_is_causal_and_steps_equal_forward()
     {
-        using var model = Create(() => new TinyLiteLanguageModel());
+        using var model = ModelTestKit.Create(() => new TinyLiteLanguageModel());
         var tokens = ModelTestKit.RandomTokens(2, 10, 16, seed: 21);
         var changed = tokens.clone();
         changed[.., 6..] = (changed[.., 6..] + 1) % 16;
@@ -124,7 +115,7 @@ public class LongShortRangeLayerTests
     [Fact]
     public void Lite_encoder_hides_padding_a_padded_batch_classifies_like_each_sequence_alone()
     {
-        using var model = Create(() => new TinyLiteClassifier());
+        using var model = ModelTestKit.Create(() => new TinyLiteClassifier());
         var tokens = ModelTestKit.RandomTokens(2, 11, 16, seed: 22);
         var mask = ones(2, 11, dtype: @bool);
         mask[0, 7..] = false;
@@ -136,7 +127,7 @@ public class LongShortRangeLayerTests
     [Fact]
     public void Lite_encoder_decoder_steps_equal_the_teacher_forced_forward()
     {
-        using var model = Create(() => new TinyLiteTranslator());
+        using var model = ModelTestKit.Create(() => new TinyLiteTranslator());
         var seq2seq = (IEncoderDecoderModel)model;
         var source = ModelTestKit.RandomTokens(2, 10, 16, seed: 23);
         var sourceMask = ones(2, 10, dtype: @bool);
