@@ -44,8 +44,8 @@ internal static class CommandLine
         var testPairs = Integer("--test-pairs", d.TestPairs, "Held-out pairs to decode and score, on dates that never occur in training", minimum: 1);
         var beams = Integer("--beams", d.Beams, "Beam width of a second, beam-search decoding of the held-out pairs; 1 decodes greedily only", minimum: 1);
         var examples = Integer("--examples", d.Examples, "Held-out translations to print per model", minimum: 0);
-        var threads = Integer("--threads", d.Threads, "Threads for torch and the fused kernels. 1 by default: the models are small, and on a busy machine a second thread " +
-            "made training about 10× slower here (libtorch's OpenMP threads spin while they wait; OMP_WAIT_POLICY=passive avoids it)", minimum: 1);
+        var threads = Integer("--threads", d.Threads, "Threads for torch and the fused kernels. 1 by default: these models are too small for a second thread to help, and on " +
+            "a busy machine it made training about 10× slower (libtorch's OpenMP threads spin while they wait; OMP_WAIT_POLICY=passive avoids that)", minimum: 1);
         var seed = Integer("--seed", d.Seed, "Seed of the data, the weights and the batches", minimum: int.MinValue);
         var progress = new Option<string>("--progress")
         {
