@@ -108,11 +108,18 @@ namespace XformerDsl.Specs
                 return problems;
 
             int dim = model.Dim, width = Width(dim);
+            if (AttentionWidth == 0 && dim % 2 != 0)
+            {
+                // The default promises the paper's even split; an odd Dim has none, so the split must be chosen.
+                Add(LongShortRangeAttentionRules.WidthDoesNotSplit, "", $"Dim = {SpecFormat.Int(dim)} has no two equal halves for the default split",
+                    SpecFormat.Int(dim - 1), SpecFormat.Int(System.Math.Max(1, dim / 2)));
+                return problems;
+            }
             if (width < 1 || width >= dim)
             {
-                string what = AttentionWidth != 0 ? $"AttentionWidth = {SpecFormat.Int(AttentionWidth)} leaves Dim = {SpecFormat.Int(dim)} no two branches"
-                    : $"Dim = {SpecFormat.Int(dim)} has no two halves";
-                Add(LongShortRangeAttentionRules.WidthDoesNotSplit, AttentionWidth != 0 ? "AttentionWidth" : "", what, SpecFormat.Int(dim - 1), SpecFormat.Int(System.Math.Max(1, dim / 2)));
+                // Only a declared width gets here: the default halves an even Dim.
+                Add(LongShortRangeAttentionRules.WidthDoesNotSplit, "AttentionWidth", $"AttentionWidth = {SpecFormat.Int(AttentionWidth)} leaves Dim = {SpecFormat.Int(dim)} no two branches",
+                    SpecFormat.Int(dim - 1), SpecFormat.Int(System.Math.Max(1, dim / 2)));
                 return problems;
             }
             bool headsDivide = width % Heads == 0;

@@ -30,6 +30,8 @@ internal sealed class LongShortRangeAttentionDiagnosticCases : FamilyDiagnosticC
             "KernelHeads = 2000 is outside the supported range 1 to 1024; use a value in that range, for example KernelHeads = 4" },
         { "XF0093", Usings + Transformer + "[Encoder(Depth = 2)]\n[LongShortRangeAttention(Heads = 4, [|KernelSizes = new[] { 3, 7, 15, 31 }|])]\npublic partial class TinyGpt;",
             "KernelSizes = new[] { 3, 7, 15, 31 } has 4 entries, but the encoder has Depth = 2 layers; give one size per layer (layer 0 first), e.g. KernelSizes = new[] { 3, 7 }, or one size for every layer" },
+        { "XF0090", Usings + "[Transformer(Vocab = 256, Dim = 129, Depth = 4, MaxLength = 1024)]\n[[|LongShortRangeAttention(Heads = 4)|]]\npublic partial class TinyGpt;",
+            "Dim = 129 has no two equal halves for the default split; the attention branch needs from 1 to Dim - 1 = 128 channels and the convolution the rest, so use AttentionWidth = 64" },
         { "XF0019", Usings + Transformer + "[LongShortRangeAttention(Heads = 4, [|Convolution = (ConvolutionKind)7|])]\npublic partial class TinyGpt;",
             "Convolution = 7 is not a defined ConvolutionKind; use one of ConvolutionKind.Dynamic, ConvolutionKind.Lightweight" },
         { "XF0090", Usings + Transformer + "[LongShortRangeAttention(Heads = 4, [|AttentionWidth = -5|])]\npublic partial class TinyGpt;",
