@@ -24,6 +24,15 @@ public static class SpecJson
     private const string TypeKey = "$type";
 
     /// <summary>
+    /// Parts of a spec added after checkpoints of earlier versions were written, with the value their absence means: a
+    /// checkpoint saved before heads, encoder–decoders, budgets and stacks existed describes a model with none of them.
+    /// </summary>
+    private static readonly Dictionary<string, string> s_addedLater = new()
+    {
+        ["Head"] = "null", ["Encoder"] = "null", ["CrossAttention"] = "null", ["Budget"] = "null", ["Stack"] = "Both",
+    };
+
+    /// <summary>
     /// The generated static <c>Spec</c> of <paramref name="model"/>'s class (a model declared with <c>[Transformer]</c>),
     /// or null for a hand-written module that has none.
     /// </summary>
@@ -66,7 +75,12 @@ public static class SpecJson
                 if (key == TypeKey) continue;
                 var child = path.Length == 0 ? key : path + "." + key;
                 if (!objectA.ContainsKey(key) || !objectB.ContainsKey(key))
+                {
+                    var present = objectA.ContainsKey(key) ? objectA[key] : objectB[key];
+                    if (s_addedLater.TryGetValue(key, out var absentMeans) && Text(present) == absentMeans)
+                        continue;
                     return new SpecDifference(child, objectA.ContainsKey(key) ? Text(objectA[key]) : "(absent)", objectB.ContainsKey(key) ? Text(objectB[key]) : "(absent)");
+                }
                 if (Compare(objectA[key], objectB[key], child) is { } difference)
                     return difference;
             }

@@ -124,6 +124,28 @@ public sealed class CheckpointFormatTests : IDisposable
     }
 
     [Fact]
+    public void A_spec_saved_before_heads_encoders_budgets_and_stacks_existed_still_matches_its_model()
+    {
+        // The JSON an earlier version wrote: no Head, Encoder, CrossAttention or Budget, no Stack on the declarations.
+        var old = SpecJson.ToJson(TinyHybrid.Spec);
+        foreach (var key in new[] { "Head", "Encoder", "CrossAttention", "Budget" })
+            Assert.True(old.Remove(key), key);
+        foreach (var declaration in old["Attention"]!.AsArray())
+            Assert.True(declaration!.AsObject().Remove("Stack"));
+
+        Assert.Null(SpecJson.FirstDifference(old, SpecJson.ToJson(TinyHybrid.Spec)));
+        // A model that does have one of the new parts differs from it, named there.
+        var classifier = TinyHybrid.Spec with { Causal = false, Head = new XformerDsl.Specs.ClassificationHeadSpec(2, Pooling.Mean) };
+        Assert.Equal("Causal", SpecJson.FirstDifference(old, SpecJson.ToJson(classifier))!.Part);
+        Assert.Equal("Head", SpecJson.FirstDifference(old, SpecJson.ToJson(classifier with { Causal = true }))!.Part);
+        Assert.Equal("Attention[0].Stack", SpecJson.FirstDifference(old, SpecJson.ToJson(TinyHybrid.Spec with
+        {
+            Attention = XformerDsl.Specs.ImmutableEquatableArray.Create(TinyHybrid.Spec.Attention[0] with { Stack = ModelStack.Decoder },
+                TinyHybrid.Spec.Attention[1], TinyHybrid.Spec.Attention[2]),
+        }))!.Part);
+    }
+
+    [Fact]
     public void Flipping_a_thousand_bytes_of_tensor_data_is_refused_by_the_checksum()
     {
         torch.manual_seed(6);
