@@ -19,6 +19,7 @@ namespace XformerDsl.Generator.Families
             new LinearAttentionFamily(),
             new LocalAttentionFamily(),
             new LongShortRangeAttentionFamily(),
+            new LowRankAttentionFamily(),
             new LshAttentionFamily(),
             new SlidingWindowAttentionFamily(),
             new SparseAttentionFamily());

@@ -1,0 +1,203 @@
+using TorchSharp;
+using XformerDsl.Attention.Full;
+using XformerDsl.Modules;
+using XformerDsl.Tests.Models;
+using Xunit;
+using static TorchSharp.torch;
+using static XformerDsl.Tests.Attention.AttentionKernelKit;
+
+namespace XformerDsl.Tests.Attention.LowRank;
+
+/// <summary>
+/// The generated low-rank attention (Linformer) against a composition of TorchSharp ops from its own named parameters,
+/// values and gradients; with k = MaxLength and identity projections it is full attention; its kernel (queries and
+/// projected keys of different lengths) against the reference and float64 finite differences; padding; the card's count.
+/// </summary>
+public class LowRankAttentionTests
+{
+    private static readonly Dictionary<string, KernelCase> s_kernels = new[]
+    {
+        KernelCase.Of<TinyLinformerClassifier.SelfAttention.Kernel>(nameof(TinyLinformerClassifier), causal: false),
+        KernelCase.Of<TinyKeyValueLinformer.SelfAttention.Kernel>(nameof(TinyKeyValueLinformer), causal: false),
+    }.ToDictionary(k => k.Name);
+
+    private static void Randomise(nn.Module module, int seed)
+    {
+        manual_seed(seed);
+        using var noGrad = no_grad();
+        foreach (var parameter in module.parameters())
+            parameter.copy_(randn_like(parameter) * 0.5);
+    }
+
+    // The layer as the paper defines it, from its parameters by name: padded rows of K and V zeroed, K and V projected along
+    // the length by the first seq columns of E and F, softmax attention over the projected rows.
+    private static Tensor Composed(Dictionary<string, Tensor> p, Tensor x, Tensor? mask, int heads, bool sharedKeyValue)
+    {
+        long batch = x.shape[0], seq = x.shape[1], dim = x.shape[2];
+        long headDim = dim / heads;
+        Tensor Heads(string projection) => nn.functional.linear(x, p[projection + ".weight"], p[projection + ".bias"])
+            .view(batch, seq, heads, headDim).transpose(1, 2);
+        var (q, k, v) = (Heads("q_proj"), Heads("k_proj"), Heads("v_proj"));
+        if (mask is not null)
+        {
+            var real = mask.view(batch, 1, seq, 1).to(x.dtype);
+            (k, v) = (k * real, v * real);
+        }
+        var e = p["e_proj"][.., ..(int)seq];
+        var f = sharedKeyValue ? e : p["f_proj"][.., ..(int)seq];
+        var attended = FullAttentionReference.Forward(q, matmul(e, k), matmul(f, v), causal: false);
+        return nn.functional.linear(attended.transpose(1, 2).reshape(batch, seq, dim), p["out_proj.weight"], p["out_proj.bias"]);
+    }
+
+    private static (nn.Module Module, Func<Tensor, Tensor?, Tensor> Forward, int Heads, bool Shared) Layer(string model) => model switch
+    {
+        nameof(TinyLinformerClassifier) => Wrap(new TinyLinformerClassifier.SelfAttention(), (l, x, m) => l.forward(x, m), 2, false),
+        nameof(TinyKeyValueLinformer) => Wrap(new TinyKeyValueLinformer.SelfAttention(), (l, x, m) => l.forward(x, m), 4, true),
+        _ => throw new ArgumentException(model),
+    };
+
+    private static (nn.Module, Func<Tensor, Tensor?, Tensor>, int, bool) Wrap<T>(T layer, Func<T, Tensor, Tensor?, Tensor> forward, int heads, bool shared)
+        where T : nn.Module
+    {
+        layer.to(float64);
+        return (layer, (x, m) => forward(layer, x, m), heads, shared);
+    }
+
+    public static TheoryData<string, int, int, bool> LayerCases() => new()
+    {
+        // model, batch, seq, padded
+        { nameof(TinyLinformerClassifier), 2, 9, true },
+        { nameof(TinyLinformerClassifier), 3, 12, false },
+        { nameof(TinyLinformerClassifier), 1, 3, false },
+        { nameof(TinyKeyValueLinformer), 2, 11, true },
+        { nameof(TinyKeyValueLinformer), 1, 1, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(LayerCases))]
+    public void Layer_output_and_gradients_equal_the_composed_projections_and_attention(string model, int batch, int seq, bool padded)
+    {
+        var (module, forward, heads, shared) = Layer(model);
+        Randomise(module, seed: 3 + seq);
+        var p = module.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        manual_seed(11);
+        var x = randn(batch, seq, 16, dtype: float64);
+        Tensor? mask = null;
+        if (padded)
+        {
+            mask = ones(batch, seq, dtype: @bool);
+            mask[batch - 1, (seq - 3)..] = false;
+        }
+        var upstream = randn(batch, seq, 16, dtype: float64);
+
+        var inputForLayer = x.detach().requires_grad_();
+        (forward(inputForLayer, mask) * upstream).sum().backward();
+        var actual = forward(x, mask).detach();
+        var parameterGradients = module.named_parameters().ToDictionary(q => q.name, q => q.parameter.grad!.clone());
+        foreach (var parameter in module.parameters())
+            parameter.grad = null;
+
+        var inputForComposition = x.detach().requires_grad_();
+        var expected = Composed(p, inputForComposition, mask, heads, shared);
+        (expected * upstream).sum().backward();
+
+        Assert.True(allclose(expected.detach(), actual, rtol: 1e-9, atol: 1e-11), $"{model}: output differs");
+        Assert.True(allclose(inputForComposition.grad!, inputForLayer.grad!, rtol: 1e-9, atol: 1e-11), $"{model}: input gradient differs");
+        foreach (var (name, parameter) in module.named_parameters())
+            Assert.True(allclose(parameter.grad!, parameterGradients[name], rtol: 1e-9, atol: 1e-11), $"{model}: gradient of {name} differs");
+    }
+
+    [Fact]
+    public void With_k_equal_to_MaxLength_and_identity_projections_it_is_full_attention()
+    {
+        var (module, forward, heads, _) = Layer(nameof(TinyKeyValueLinformer));
+        Randomise(module, seed: 5);
+        using (no_grad())
+            module.named_parameters().Single(p => p.name == "e_proj").parameter.copy_(eye(12, dtype: float64));
+        var p = module.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        manual_seed(12);
+        var x = randn(2, 12, 16, dtype: float64);
+
+        Tensor HeadsOf(string projection) => nn.functional.linear(x, p[projection + ".weight"], p[projection + ".bias"]).view(2, 12, heads, 16 / heads).transpose(1, 2);
+        var full = FullAttentionReference.Forward(HeadsOf("q_proj"), HeadsOf("k_proj"), HeadsOf("v_proj"), causal: false);
+        var expected = nn.functional.linear(full.transpose(1, 2).reshape(2, 12, 16), p["out_proj.weight"], p["out_proj.bias"]);
+
+        Assert.True(allclose(expected, forward(x, null), rtol: 1e-10, atol: 1e-12), "identity projections differ from full attention");
+    }
+
+    [Theory]
+    [InlineData(nameof(TinyLinformerClassifier), 2, 12)]
+    [InlineData(nameof(TinyLinformerClassifier), 3, 7)]
+    [InlineData(nameof(TinyKeyValueLinformer), 2, 9)]
+    public void Kernel_over_projected_keys_matches_the_reference(string kernel, int batch, int queries)
+    {
+        var k = s_kernels[kernel];
+        int keys = kernel == nameof(TinyLinformerClassifier) ? 5 : 12;
+        using var scope = NewDisposeScope();
+        manual_seed(queries);
+        var (query, key, value) = (randn(batch, 2, queries, k.HeadDim), randn(batch, 2, keys, k.HeadDim), randn(batch, 2, keys, k.HeadDim));
+        var upstream = Upstream(query);
+
+        var (fused, fusedGradients) = OutputAndGradients(k.Apply, query, key, value, null, upstream);
+        var (reference, referenceGradients) = OutputAndGradients(
+            (q, kk, v, m) => FullAttentionReference.Forward(q, kk, v, causal: false, m), query, key, value, null, upstream);
+
+        AssertClose(reference, fused, "output");
+        for (int i = 0; i < 3; i++)
+            AssertClose(referenceGradients[i], fusedGradients[i], GradientName(i));
+    }
+
+    [Fact]
+    public void Kernel_gradients_match_float64_finite_differences()
+    {
+        var k = s_kernels[nameof(TinyLinformerClassifier)];
+        using var scope = NewDisposeScope();
+        manual_seed(17);
+        var query = randn(2, 2, 9, k.HeadDim, dtype: float64).requires_grad_();
+        var key = randn(2, 2, 5, k.HeadDim, dtype: float64).requires_grad_();
+        var value = randn(2, 2, 5, k.HeadDim, dtype: float64).requires_grad_();
+        var weights = randn(2, 2, 9, k.HeadDim, dtype: float64);
+        Tensor Loss(Tensor q, Tensor kk, Tensor v) => (k.Apply(q, kk, v, null) * weights).sum();
+
+        AssertGradientsMatchFiniteDifferences(Loss, query, key, value);
+    }
+
+    [Theory]
+    [InlineData(nameof(TinyLinformerClassifier))]
+    [InlineData(nameof(TinyKeyValueLinformer))]
+    public void Padding_is_zeroed_before_projecting_a_padded_batch_classifies_like_each_sequence_alone(string model)
+    {
+        using var classifier = Create(model);
+        var tokens = ModelTestKit.RandomTokens(2, 11, 16, seed: 22);
+        var mask = ones(2, 11, dtype: @bool);
+        mask[0, 7..] = false;
+        var batched = Classify(classifier, tokens, mask);
+        var alone = Classify(classifier, tokens[0..1, ..7], null);
+        Assert.True(allclose(batched[0], alone[0], rtol: 1e-10, atol: 1e-12), "padding reached the real positions through the projections");
+    }
+
+    [Theory]
+    [InlineData(nameof(TinyLinformerClassifier))]
+    [InlineData(nameof(TinyKeyValueLinformer))]
+    public void Card_parameter_count_includes_the_length_projections(string model)
+    {
+        using var classifier = Create(model);
+        var card = ModelCard.Of(((IDeclaredModel)classifier).Declaration);
+        Assert.Equal(card.ParameterCount, classifier.parameters().Sum(p => p.numel()));
+        Assert.Contains(classifier.named_parameters(), p => p.name.EndsWith("e_proj", StringComparison.Ordinal));
+    }
+
+    private static nn.Module Create(string model) => model switch
+    {
+        nameof(TinyLinformerClassifier) => ModelTestKit.Create(() => new TinyLinformerClassifier()),
+        nameof(TinyKeyValueLinformer) => ModelTestKit.Create(() => new TinyKeyValueLinformer()),
+        _ => throw new ArgumentException(model),
+    };
+
+    private static Tensor Classify(nn.Module model, Tensor tokens, Tensor? mask) => model switch
+    {
+        TinyLinformerClassifier m => m.forward(tokens, mask),
+        TinyKeyValueLinformer m => m.forward(tokens, mask),
+        _ => throw new ArgumentException(model.GetType().Name),
+    };
+}

@@ -1,0 +1,15 @@
+namespace XformerDsl.Tests.Attention.LowRank;
+
+/// <summary>Linformer as an encoder with a classification head: E and F per layer, odd sizes (k = 5 of MaxLength 12).</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 2, MaxLength = 12, Causal = false)]
+[LowRankAttention(Heads = 2, ProjectedLength = 5)]
+[FeedForward(Hidden = 16)]
+[ClassificationHead(Classes = 2)]
+public partial class TinyLinformerClassifier;
+
+/// <summary>Linformer with one projection for keys and values (E = F) and k = MaxLength, so E can be the identity.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 2, MaxLength = 12, Causal = false)]
+[LowRankAttention(Heads = 4, ProjectedLength = 12, Sharing = LowRankSharing.KeyValue)]
+[FeedForward(Hidden = 16)]
+[ClassificationHead(Classes = 2)]
+public partial class TinyKeyValueLinformer;
