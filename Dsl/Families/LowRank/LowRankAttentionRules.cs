@@ -13,7 +13,7 @@ namespace XformerDsl.Specs
         public static SpecRule CausalModel { get; } = new SpecRule(
             "XF0100",
             "Low-rank attention cannot be causal",
-            "[LowRankAttention] in a causal model: E and F project keys and values along the length, so each of the {0} compressed rows mixes every position, later ones included, and no query could be kept from its future; set Causal = false on [Transformer], or use [FullAttention] or [LinearAttention] in a decoder");
+            "[LowRankAttention] in a causal model: E and F project keys and values along the length, so each of the {0} compressed rows mixes every position, later ones included, and no query could be kept from its future; use it in a bidirectional model (Causal = false on [Transformer]) or in the encoder of an encoder-decoder (Stack = ModelStack.Encoder), or use [FullAttention] or [LinearAttention] in a decoder");
 
         /// <summary>XF0101: more projected rows than positions only adds cost.</summary>
         public static SpecRule ProjectedLengthExceedsMaxLength { get; } = new SpecRule(

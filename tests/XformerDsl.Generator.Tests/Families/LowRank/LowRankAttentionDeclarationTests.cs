@@ -27,4 +27,17 @@ public class LowRankAttentionDeclarationTests
         Assert.Single(run.Sources);
         Assert.Empty(run.CompilationProblems);
     }
+
+    [Fact]
+    public void Encoder_stack_of_an_encoder_decoder_takes_it_with_the_sources_MaxLength()
+    {
+        // The decoder is causal, the encoder bidirectional: the rules see each stack as a model of its own.
+        var run = GeneratorHarness.Run(DiagnosticCases.Usings + DiagnosticCases.Transformer
+            + "[Encoder(Depth = 2, MaxLength = 512)]\n[LowRankAttention(Heads = 4, ProjectedLength = 128, Stack = ModelStack.Encoder)]\n"
+            + "[FullAttention(Heads = 4, Stack = ModelStack.Decoder)]\npublic partial class TinyTranslator;");
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationProblems);
+        Assert.Contains("private const int MaxLength = 512;", Assert.Single(run.Sources).Value, StringComparison.Ordinal);
+    }
 }

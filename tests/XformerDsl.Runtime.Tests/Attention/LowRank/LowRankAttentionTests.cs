@@ -11,7 +11,8 @@ namespace XformerDsl.Tests.Attention.LowRank;
 /// <summary>
 /// The generated low-rank attention (Linformer) against a composition of TorchSharp ops from its own named parameters,
 /// values and gradients; with k = MaxLength and identity projections it is full attention; its kernel (queries and
-/// projected keys of different lengths) against the reference and float64 finite differences; padding; the card's count.
+/// projected keys of different lengths) against the reference and float64 finite differences; padding; the card's count;
+/// a Linformer encoder under a stepping full-attention decoder.
 /// </summary>
 public class LowRankAttentionTests
 {
@@ -185,6 +186,28 @@ public class LowRankAttentionTests
         var card = ModelCard.Of(((IDeclaredModel)classifier).Declaration);
         Assert.Equal(card.ParameterCount, classifier.parameters().Sum(p => p.numel()));
         Assert.Contains(classifier.named_parameters(), p => p.name.EndsWith("e_proj", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Linformer_encoder_of_an_encoder_decoder_hides_source_padding_and_the_decoder_steps_equal_forward()
+    {
+        using var model = ModelTestKit.Create(() => new TinyLinformerTranslator());
+        var seq2seq = (IEncoderDecoderModel)model;
+        var source = ModelTestKit.RandomTokens(2, 11, 16, seed: 23);
+        var sourceMask = ones(2, 11, dtype: @bool);
+        sourceMask[0, 7..] = false;
+        var target = ModelTestKit.RandomTokens(2, 6, 16, seed: 24);
+        var batched = seq2seq.forward(source, target, sourceMask, null);
+        var alone = seq2seq.forward(source[0..1, ..7], target[0..1], null, null);
+        Assert.True(allclose(batched[0], alone[0], rtol: 1e-10, atol: 1e-12), "source padding reached the target through the encoder");
+
+        using var encoded = seq2seq.Encode(source, sourceMask);
+        using var state = seq2seq.CreateDecoderState(encoded);
+        for (int t = 0; t < 6; t++)
+            Assert.True(allclose(batched[.., t], seq2seq.Step(state, target[.., t]), rtol: 1e-9, atol: 1e-11), $"step {t} differs from forward");
+
+        var card = ModelCard.Of(((IDeclaredModel)model).Declaration);
+        Assert.Equal(card.ParameterCount, model.parameters().Sum(p => p.numel()));
     }
 
     private static nn.Module Create(string model) => model switch

@@ -13,3 +13,11 @@ public partial class TinyLinformerClassifier;
 [FeedForward(Hidden = 16)]
 [ClassificationHead(Classes = 2)]
 public partial class TinyKeyValueLinformer;
+
+/// <summary>An encoder–decoder whose encoder is Linformer (k = 6 of the source's 12 positions) and whose decoder is full attention.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 1, MaxLength = 10)]
+[Encoder(Depth = 2, MaxLength = 12)]
+[LowRankAttention(Heads = 2, ProjectedLength = 6, Stack = ModelStack.Encoder)]
+[FullAttention(Heads = 2, Stack = ModelStack.Decoder)]
+[FeedForward(Hidden = 16)]
+public partial class TinyLinformerTranslator;
