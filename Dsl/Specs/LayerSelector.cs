@@ -41,7 +41,7 @@ namespace XformerDsl.Specs
         public IEnumerable<(string Name, string Literal)> Arguments()
         {
             if (Layers is not null)
-                yield return ("Layers", Layers.IsEmpty ? "new int[0]" : "new[] { " + string.Join(", ", Layers.Select(layer => SpecFormat.Int(layer))) + " }");
+                yield return ("Layers", SpecFormat.IntArray(Layers));
             if (Every is int n)
                 yield return ("Every", SpecFormat.Int(n));
         }

@@ -134,14 +134,9 @@ namespace XformerDsl
                 throw new ArgumentOutOfRangeException(nameof(length), length, "The sequence length must be at least 1.");
             if (EncoderCard is not null && DecoderCard is not null)
                 return EncoderCard.MacsPerToken(length) + DecoderCard.MacsPerToken(length);
-            long dim = Spec.Dim;
-            long feedForward = Spec.FeedForward.MatrixCount * dim * Spec.FeedForward.Hidden;
-            // Cross-attention, with a source as long as the target: four projections, scores and values over the source.
-            long crossAttention = Spec.CrossAttention is null ? 0 : 4 * dim * dim + 2L * length * dim;
-            var attentionOfLayer = Spec.AttentionIndexOfLayers();
-            long layers = Enumerable.Range(0, attentionOfLayer.Count).Sum(layer =>
-                Spec.Attention[attentionOfLayer[layer]].Attention.MacsPerTokenOfLayer(Spec, layer, length) + crossAttention + feedForward);
-            long head = Spec.Head is { } declared ? declared.MacsPerSequence(Spec, length) / length : Spec.Vocab * dim;
+            var (attention, crossAttention, feedForward) = StackMacsPerToken(length);
+            long layers = attention + crossAttention + feedForward;
+            long head = Spec.Head is { } declared ? declared.MacsPerSequence(Spec, length) / length : (long)Spec.Vocab * Spec.Dim;
             return layers + head;
         }
 
@@ -169,17 +164,25 @@ namespace XformerDsl
                 return EncoderCard.MultAddsParts(length).Select(part => ("encoder " + part.Part, part.MultAdds))
                     .Concat(DecoderCard.MultAddsParts(length).Select(part => ("decoder " + part.Part, part.MultAdds)))
                     .ToList();
+            var (attention, crossAttention, feedForward) = StackMacsPerToken(length);
+            var parts = new List<(string, long)> { (Spec.CrossAttention is null ? "attention" : "self-attention", attention * length) };
+            if (Spec.CrossAttention is not null)
+                parts.Add(("cross-attention", crossAttention * length));
+            parts.Add(("feed-forward", feedForward * length));
+            return parts;
+        }
+
+        // One stack's MACs per token over a sequence of `length`, summed over its layers: attention (each layer's family),
+        // cross-attention to a source as long (four projections, scores and values over the source), feed-forward.
+        private (long Attention, long CrossAttention, long FeedForward) StackMacsPerToken(int length)
+        {
             long dim = Spec.Dim;
             var attentionOfLayer = Spec.AttentionIndexOfLayers();
             long attention = Enumerable.Range(0, attentionOfLayer.Count).Sum(layer =>
-                Spec.Attention[attentionOfLayer[layer]].Attention.MacsPerTokenOfLayer(Spec, layer, length)) * length;
-            long feedForward = Spec.Depth * Spec.FeedForward.MatrixCount * dim * Spec.FeedForward.Hidden * length;
-            var parts = new List<(string, long)> { (Spec.CrossAttention is null ? "attention" : "self-attention", attention) };
-            // Cross-attention of a target of `length` over a source of as many: four projections, scores and values.
-            if (Spec.CrossAttention is not null)
-                parts.Add(("cross-attention", Spec.Depth * (4 * dim * dim * length + 2L * length * length * dim)));
-            parts.Add(("feed-forward", feedForward));
-            return parts;
+                Spec.Attention[attentionOfLayer[layer]].Attention.MacsPerTokenOfLayer(Spec, layer, length));
+            long crossAttention = Spec.CrossAttention is null ? 0 : Spec.Depth * (4 * dim * dim + 2L * length * dim);
+            long feedForward = Spec.Depth * Spec.FeedForward.MatrixCount * dim * Spec.FeedForward.Hidden;
+            return (attention, crossAttention, feedForward);
         }
 
         /// <summary>

@@ -34,6 +34,13 @@ namespace XformerDsl.Specs
             return text.IndexOf('.') >= 0 || text.IndexOf('e') >= 0 ? text : text + ".0";
         }
 
+        /// <summary>An int array as a C# expression: <c>new[] { 3, 7 }</c>, or <c>new int[0]</c> when empty.</summary>
+        public static string IntArray(System.Collections.Generic.IEnumerable<int> values)
+        {
+            var items = string.Join(", ", System.Linq.Enumerable.Select(values, value => Int(value)));
+            return items.Length == 0 ? "new int[0]" : "new[] { " + items + " }";
+        }
+
         /// <summary>A C# bool literal.</summary>
         public static string Bool(bool value) => value ? "true" : "false";
 

@@ -88,7 +88,7 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine($"{selfState}.BeginStep(tokens, active, vocab: {Int(spec.Vocab)}, model: nameof({Names.Identifier(spec.Name)}));");
             writer.WriteLine($"using var noGrad = {Names.Torch}.no_grad();");
             writer.WriteLine($"using var scope = {Names.Torch}.NewDisposeScope();");
-            string tokens = ModelModuleEmitter.HasOwnTokenEmbedding(spec) ? "token_embedding.forward(tokens)" : $"{ModelModuleEmitter.SharedEmbeddingField}().index_select(0, tokens.reshape(-1))";
+            string tokens = ModelModuleEmitter.EmbedTokensOfStep(spec);
             switch (spec.Positions.Kind)
             {
                 case PositionEncoding.Learned:

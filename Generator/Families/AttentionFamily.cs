@@ -224,7 +224,7 @@ namespace XformerDsl.Generator.Families
 
         /// <summary>An int-array argument: <c>new[] { 1, 2 }</c>.</summary>
         protected static (string Name, string Literal) Argument(string name, IEnumerable<int> values) =>
-            (name, "new[] { " + string.Join(", ", values.Select(value => SpecFormat.Int(value))) + " }");
+            (name, SpecFormat.IntArray(values));
 
         protected static string Int(long value) => SpecFormat.Int(value);
     }

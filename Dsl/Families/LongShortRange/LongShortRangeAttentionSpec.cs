@@ -75,8 +75,8 @@ namespace XformerDsl.Specs
         /// </summary>
         public override long MacsPerTokenOfLayer(ModelSpec model, int layer, int length)
         {
-            long a = Width(model.Dim), c = ConvolutionWidth(model.Dim), k = KernelSizeOf(layer);
-            long attention = 4 * a * a + (model.Causal ? a * (length + 1L) : 2L * a * length);
+            long c = ConvolutionWidth(model.Dim), k = KernelSizeOf(layer);
+            long attention = ProjectionMacsPerToken(model.Dim) + MixingMacsPerToken(model.Dim, length, model.Causal);
             long convolution = c * (Glu ? 2 * c : c) + (Convolution == ConvolutionKind.Dynamic ? c * KernelHeads * k : 0) + c * k + c * c;
             return attention + convolution;
         }
@@ -133,8 +133,8 @@ namespace XformerDsl.Specs
             if (KernelSizes is { } sizes && sizes.Count != 1 && SpecLimits.Depth.Contains(model.Depth) && sizes.Count != model.Depth)
             {
                 var suggestion = Enumerable.Range(0, model.Depth).Select(layer => DefaultKernelSizes[System.Math.Min(layer, DefaultKernelSizes.Count - 1)]);
-                Add(LongShortRangeAttentionRules.KernelSizesNotOnePerLayer, "KernelSizes", List(sizes), SpecFormat.Int(sizes.Count),
-                    model.Name == "Encoder" ? "encoder" : model.Name == "Decoder" ? "decoder" : "model", SpecFormat.Int(model.Depth), List(suggestion));
+                Add(LongShortRangeAttentionRules.KernelSizesNotOnePerLayer, "KernelSizes", SpecFormat.IntArray(sizes), SpecFormat.Int(sizes.Count),
+                    model.Name == "Encoder" ? "encoder" : model.Name == "Decoder" ? "decoder" : "model", SpecFormat.Int(model.Depth), SpecFormat.IntArray(suggestion));
             }
             else if (!model.Causal)
             {
@@ -151,7 +151,5 @@ namespace XformerDsl.Specs
             }
             return problems;
         }
-
-        private static string List(IEnumerable<int> sizes) => "new[] { " + string.Join(", ", sizes.Select(size => SpecFormat.Int(size))) + " }";
     }
 }

@@ -56,7 +56,11 @@ namespace XformerDsl.Generator.Emit.Frame
         // The token vectors of `tokens`, [batch, seq] -> [batch, seq, Dim].
         private static string EmbedTokens(ModelSpec spec) =>
             HasOwnTokenEmbedding(spec) ? "token_embedding.forward(tokens)"
-            : $"{SharedEmbeddingField}().index_select(0, tokens.reshape(-1)).view(tokens.shape[0], seq, {Int(spec.Dim)})";
+            : $"{EmbedTokensOfStep(spec)}.view(tokens.shape[0], seq, {Int(spec.Dim)})";
+
+        /// <summary>The token vectors of a step's <c>tokens</c>, <c>[batch]</c> -> <c>[batch, Dim]</c>.</summary>
+        internal static string EmbedTokensOfStep(ModelSpec spec) =>
+            HasOwnTokenEmbedding(spec) ? "token_embedding.forward(tokens)" : $"{SharedEmbeddingField}().index_select(0, tokens.reshape(-1))";
 
         private static void EmitFields(SourceWriter writer, ModelSpec spec)
         {
