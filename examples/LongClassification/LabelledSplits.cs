@@ -1,6 +1,6 @@
 using XformerDsl.Training;
 
-namespace LongListOpsExample;
+namespace LongClassificationExample;
 
 /// <summary>A task's three splits, drawn from one seed; no sequence occurs twice in or across them.</summary>
 internal sealed record LabelledSplits(LabelledSequence[] Train, LabelledSequence[] Validation, LabelledSequence[] Test)

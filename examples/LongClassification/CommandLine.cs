@@ -3,24 +3,24 @@ using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using System.Globalization;
 
-namespace LongListOpsExample;
+namespace LongClassificationExample;
 
 /// <summary>The example's settings, from the command line; the defaults run in a few minutes on 2 cores.</summary>
 internal sealed record Settings
 {
-    public int Steps { get; init; } = 300;
-    public double Minutes { get; init; } = 0.75;
-    public int Batch { get; init; } = 16;
-    public double LearningRate { get; init; } = 1e-3;
+    public int Steps { get; init; } = 150;
+    public double Minutes { get; init; } = 2.0;
+    public int Batch { get; init; } = 32;
+    public double LearningRate { get; init; } = 3e-3;
     public int TrainExamples { get; init; } = 8_000;
     public int ValidationExamples { get; init; } = 256;
     public int TestExamples { get; init; } = 512;
-    public string Task { get; init; } = "lookup";
+    public string Task { get; init; } = "majority";
     public int? MinLength { get; init; }
     public int? MaxLength { get; init; }
     public int MaxDepth { get; init; } = ListOpsShape.Lra.MaxDepth;
     public int MaxArgs { get; init; } = ListOpsShape.Lra.MaxArgs;
-    public IReadOnlyList<string> Models { get; init; } = [.. ListOpsModels.All.Select(model => model.Name)];
+    public IReadOnlyList<string> Models { get; init; } = [.. ComparedModels.All.Select(model => model.Name)];
     public int Threads { get; init; } = 2;
     public int Seed { get; init; } = 7;
     public string Progress { get; init; } = "auto";
@@ -30,7 +30,7 @@ internal sealed record Settings
     /// <summary>Sequences are longer than Min and shorter than Max tokens: as given, else the task's defaults.</summary>
     public (int Min, int Max) Lengths => Task == "listops"
         ? (MinLength ?? ListOpsShape.Lra.MinLength, MaxLength ?? ListOpsShape.Lra.MaxLength)
-        : (MinLength ?? KeyLookup.DefaultMinLength, MaxLength ?? KeyLookup.DefaultMaxLength);
+        : (MinLength ?? Majority.DefaultMinLength, MaxLength ?? Majority.DefaultMaxLength);
 
     /// <summary>The ListOps expressions asked for.</summary>
     public ListOpsShape Shape => new(Lengths.Min, Lengths.Max, MaxDepth, MaxArgs);
@@ -61,17 +61,17 @@ internal static class CommandLine
         var task = new Option<string>("--task")
         {
             HelpName = "name",
-            Description = "lookup: the first token's key is paired with a digit somewhere in the sequence, the label is that digit (KeyLookup.cs); " +
+            Description = "lookup: the first token's key is paired with a digit somewhere in the sequence, the label is that digit (Majority.cs); " +
                 "listops: ListOps as the Long Range Arena generates it (ListOps.cs), which a few minutes on 2 cores do not lift above chance for any model",
             DefaultValueFactory = _ => d.Task,
             CustomParser = result => Parse(result, "--task", text =>
-                text is "lookup" or "listops" ? (text, null) : (text, "expected lookup or listops")),
+                text is "majority" or "listops" ? (text, null) : (text, "expected majority or listops")),
         };
-        var minLength = OptionalInteger("--min-length", $"Sequences are longer than this many tokens [default: {KeyLookup.DefaultMinLength} for lookup, {lra.MinLength} for listops, LRA's]", minimum: 0);
-        var maxLength = OptionalInteger("--max-length", $"Sequences are shorter than this many tokens [default: {KeyLookup.DefaultMaxLength} for lookup, {lra.MaxLength} for listops, LRA's]; the models take up to {FullListOps.Spec.MaxLength}", minimum: 3);
+        var minLength = OptionalInteger("--min-length", $"Sequences are longer than this many tokens [default: {Majority.DefaultMinLength} for majority, {lra.MinLength} for listops, LRA's]", minimum: 0);
+        var maxLength = OptionalInteger("--max-length", $"Sequences are shorter than this many tokens [default: {Majority.DefaultMaxLength} for majority, {lra.MaxLength} for listops, LRA's]; the models take up to {FullClassifier.Spec.MaxLength}", minimum: 3);
         var maxDepth = Integer("--max-depth", d.MaxDepth, $"listops: deepest nesting of operators, the root at depth 1 (LRA: {lra.MaxDepth})", minimum: 1);
         var maxArgs = Integer("--max-args", d.MaxArgs, $"listops: most arguments of one operator, at least 2 (LRA: {lra.MaxArgs})", minimum: 2);
-        var names = ListOpsModels.All.Select(model => model.Name).ToArray();
+        var names = ComparedModels.All.Select(model => model.Name).ToArray();
         var models = new Option<string[]>("--models")
         {
             HelpName = "names",
@@ -86,7 +86,7 @@ internal static class CommandLine
                     : (chosen, null);
             }),
         };
-        var threads = Integer("--threads", d.Threads, "Threads for torch and the fused kernels (OMP_WAIT_POLICY=passive helps on a busy machine)", minimum: 1);
+        var threads = Integer("--threads", d.Threads, "Threads for torch and the fused kernels; on a machine busy with other work use 1, or set OMP_WAIT_POLICY=passive (README, On a busy machine)", minimum: 1);
         var seed = Integer("--seed", d.Seed, "Seed of the data, the weights and the batches", minimum: int.MinValue);
         var progress = new Option<string>("--progress")
         {
@@ -111,7 +111,7 @@ internal static class CommandLine
             "SM over digits, 500 to 2,000 tokens; the label is the value, 0–9). Trains one encoder per attention family " +
             "(Models.cs: full, low-rank, local, sliding window, BigBird, linear), same frame, seed, steps and data, then prints " +
             "test and validation accuracy, training tokens/s, peak memory and parameters in one table.\n" +
-            "Run: dotnet run -c Release --project examples/LongListOps -- [options]")
+            "Run: dotnet run -c Release --project examples/LongClassification -- [options]")
         {
             steps, minutes, batch, lr, task, train, validation, test, minLength, maxLength, maxDepth, maxArgs, models, threads, seed, progress, json, quick,
         };
@@ -167,8 +167,8 @@ internal static class CommandLine
         var (min, max) = settings.Lengths;
         if (max - min < 2)
             return $"--min-length {min} --max-length {max}: no sequence is longer than {min} and shorter than {max} tokens.";
-        if (max - 1 > FullListOps.Spec.MaxLength)
-            return $"--max-length {max}: the models take at most {FullListOps.Spec.MaxLength} tokens (Models.cs declares MaxLength = {FullListOps.Spec.MaxLength}).";
+        if (max - 1 > FullClassifier.Spec.MaxLength)
+            return $"--max-length {max}: the models take at most {FullClassifier.Spec.MaxLength} tokens (Models.cs declares MaxLength = {FullClassifier.Spec.MaxLength}).";
         return null;
     }
 

@@ -1,6 +1,6 @@
 using XformerDsl.Training;
 
-namespace LongListOpsExample;
+namespace LongClassificationExample;
 
 /// <summary>
 /// How ListOps expressions are drawn: the Long Range Arena's generator (Tay et al., 2021,

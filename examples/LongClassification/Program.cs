@@ -1,12 +1,12 @@
-// Long-input classification across attention families: a long-range lookup (KeyLookup.cs) by default, or ListOps
-// (Nangia & Bowman, 2018) generated as the Long Range Arena generates it (ListOps.cs, --task listops), and one encoder
+// Long-input classification across attention families: the commonest digit of a long sequence (Majority.cs) by default,
+// or ListOps (Nangia & Bowman, 2018) generated as the Long Range Arena generates it (ListOps.cs, --task listops), and one encoder
 // with a classification head per family (Models.cs), each trained with the same seed, steps, batches and data, then
 // compared on test and validation accuracy, training tokens/s, peak memory and parameters in one table (and with --json
 // in a file).
-// `dotnet run -c Release --project examples/LongListOps -- --help` lists the options (CommandLine.cs).
+// `dotnet run -c Release --project examples/LongClassification -- --help` lists the options (CommandLine.cs).
 using System.Globalization;
 using System.Text.Json;
-using LongListOpsExample;
+using LongClassificationExample;
 using Spectre.Console;
 using TorchSharp;
 using XformerDsl;
@@ -22,17 +22,18 @@ torch.set_num_threads(settings.Threads);
 // 1. The data, from the seed alone; every label is checked against what reading its sequence gives.
 var shape = settings.Shape;
 var (min, max) = settings.Lengths;
-var task = settings.Task == "listops"
-    ? new LabelledTask(
+var task = settings.Task switch
+{
+    "listops" => new LabelledTask(
         $"ListOps as the Long Range Arena generates it: MAX, MIN, MED, SM over digits, {min + 1}–{max - 1} tokens, depth ≤ {shape.MaxDepth}, ≤ {shape.MaxArgs} arguments" +
         $"{(shape == ListOpsShape.Lra ? " (LRA's published settings)" : "")}; the label is the value",
         ListOps.Generate(shape, settings.Seed, settings.TrainExamples, settings.ValidationExamples, settings.TestExamples),
-        tokens => ListOps.Evaluate(tokens), ListOps.Text)
-    : new LabelledTask(
-        $"long-range lookup: the first token names one of {KeyLookup.Keys} keys, the other {min}–{max - 2} tokens are key–value pairs, and the query's key is in " +
-        "exactly one of them, anywhere; the label is that pair's digit",
-        KeyLookup.Generate(min, max, settings.Seed, settings.TrainExamples, settings.ValidationExamples, settings.TestExamples),
-        tokens => KeyLookup.Evaluate(tokens), KeyLookup.Text);
+        tokens => ListOps.Evaluate(tokens), ListOps.Text),
+    _ => new LabelledTask(
+        $"the commonest digit: [CLS], then {min}–{max - 2} digits, one drawn slightly more often than the others; the label is the digit that occurs most often",
+        Majority.Generate(min, max, settings.Seed, settings.TrainExamples, settings.ValidationExamples, settings.TestExamples),
+        tokens => Majority.Evaluate(tokens), Majority.Text),
+};
 var data = task.Splits;
 CheckData(task);
 var (majority, majorityShare) = MostCommonAnswer(data.Train, data.Test);
@@ -68,7 +69,7 @@ var options = new TrainingOptions
 
 // 2. Each model in turn: built from the same seed, trained on the same batches, scored on the same test sequences.
 var rows = new List<Row>();
-foreach (var entry in ListOpsModels.All.Where(model => settings.Models.Contains(model.Name)))
+foreach (var entry in ComparedModels.All.Where(model => settings.Models.Contains(model.Name)))
 {
     var spec = entry.Card.Spec;
     AnsiConsole.WriteLine();
@@ -140,7 +141,7 @@ static double TestAccuracy(torch.nn.Module module, LabelledSequence[] examples, 
 // Each label is what reading its sequence gives, and the sequences fit the models.
 static void CheckData(LabelledTask task)
 {
-    var spec = FullListOps.Spec;
+    var spec = FullClassifier.Spec;
     foreach (var example in task.Splits.Train.Concat(task.Splits.Validation).Concat(task.Splits.Test))
     {
         if (task.Evaluate(example.Tokens) != example.Label)
