@@ -26,6 +26,9 @@ internal sealed record BenchmarkOptions
     public bool Causal { get; init; } = true;
     public int Window { get; init; } = 256;
     public int Block { get; init; } = 64;
+
+    /// <summary>lowrank: the rows keys and values are projected to (Linformer's k).</summary>
+    public int Projected { get; init; } = 256;
     public string[] Impl { get; init; } = [];
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int Warmup { get; init; } = 2;
@@ -107,6 +110,8 @@ internal static class CommandLine
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Seq = v, SeqGiven = true }),
         new Entry<int>("--source-seq", "<n>", "cross: keys and values (the source) of this length for every --seq, the queries' (default: each --seq)",
             Positive, (o, v) => o with { SourceSeq = v }),
+        new Entry<int>("--projected", "<k>", $"lowrank: rows keys and values are projected to, at most {LowRankAttentionBenchmark.MaxLength} (default {s_defaults.Projected})",
+            Positive, (o, v) => o with { Projected = v }),
         new Entry<int[]>("--depth", "<n,n,...>", $"memory: only the models of these depths (default {Join(s_defaults.Depth)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Depth = v }),
         new Entry<int>("--batch", "<n>", $"batch size (default {s_defaults.Batch})", Positive, (o, v) => o with { Batch = v }),
