@@ -110,7 +110,7 @@ internal static class CommandLine
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Seq = v, SeqGiven = true }),
         new Entry<int>("--source-seq", "<n>", "cross: keys and values (the source) of this length for every --seq, the queries' (default: each --seq)",
             Positive, (o, v) => o with { SourceSeq = v }),
-        new Entry<int>("--projected", "<k>", $"lowrank: rows keys and values are projected to, at most {LowRankAttentionBenchmark.MaxLength} (default {s_defaults.Projected})",
+        new Entry<int>("--projected", "<n>", $"lowrank: rows keys and values are projected to, at most {LowRankAttentionBenchmark.MaxLength} (default {s_defaults.Projected})",
             Positive, (o, v) => o with { Projected = v }),
         new Entry<int[]>("--depth", "<n,n,...>", $"memory: only the models of these depths (default {Join(s_defaults.Depth)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Depth = v }),
