@@ -16,6 +16,7 @@ namespace XformerDsl.Generator.Families
             new AxialAttentionFamily(),
             new BigBirdAttentionFamily(),
             new FullAttentionFamily(),
+            new InducedAttentionFamily(),
             new LinearAttentionFamily(),
             new LocalAttentionFamily(),
             new LongShortRangeAttentionFamily(),
