@@ -68,6 +68,7 @@ internal static class AttentionSuite
         new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu, "[LinearAttention], T2R with 32 learned features; head size 64"),
         new LshAttentionBenchmark(),
         new LowRankAttentionBenchmark(),
+        new InducedAttentionBenchmark(),
         new CrossAttentionBenchmark(),
     ];
 

@@ -26,6 +26,7 @@ internal sealed record BenchmarkOptions
     public bool Causal { get; init; } = true;
     public int Window { get; init; } = 256;
     public int Block { get; init; } = 64;
+    public int Points { get; init; } = 32;
     public string[] Impl { get; init; } = [];
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int Warmup { get; init; } = 2;
@@ -103,6 +104,7 @@ internal static class CommandLine
             Positive, (o, v) => o with { Window = v }),
         new Entry<int>("--block", "<n>", $"block size or stride, for the families that take one (default {s_defaults.Block})",
             Positive, (o, v) => o with { Block = v }),
+        new Entry<int>("--points", "<n>", $"induced: inducing points (default {s_defaults.Points})", Positive, (o, v) => o with { Points = v }),
         new Entry<int[]>("--seq", "<n,n,...>", $"sequence lengths, or tokens to generate (default {Join(s_defaults.Seq)}; memory: {Join(MemorySuite.DefaultSeq)}; conv: {Join(ConvSuite.DefaultSeq)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Seq = v, SeqGiven = true }),
         new Entry<int>("--source-seq", "<n>", "cross: keys and values (the source) of this length for every --seq, the queries' (default: each --seq)",
