@@ -5,6 +5,7 @@ using XformerDsl.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
 using static XformerDsl.Tests.Attention.AttentionKernelKit;
+using static XformerDsl.Tests.Attention.LayerCompositionKit;
 
 namespace XformerDsl.Tests.Attention.Induced;
 
@@ -24,14 +25,6 @@ public class InducedAttentionTests
         KernelCase.Of<TinySetClassifier.SelfAttention.Kernel>(nameof(TinySetClassifier), causal: false),
         KernelCase.Of<TinyInducedClassifier.SelfAttention.Kernel>(nameof(TinyInducedClassifier), causal: false),
     }.ToDictionary(k => k.Name);
-
-    private static void Randomise(nn.Module module, int seed)
-    {
-        manual_seed(seed);
-        using var noGrad = no_grad();
-        foreach (var parameter in module.parameters())
-            parameter.copy_(randn_like(parameter) * 0.5);
-    }
 
     private static Tensor Linear(Dictionary<string, Tensor> p, string name, Tensor x) =>
         nn.functional.linear(x, p[name + ".weight"], p.GetValueOrDefault(name + ".bias"));
@@ -96,7 +89,7 @@ public class InducedAttentionTests
     {
         var (module, forward, heads, rmsNorm) = Layer(model);
         Randomise(module, seed: 3 + seq);
-        var p = module.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        var p = NamedParameters(module);
         manual_seed(11);
         var x = randn(batch, seq, Dim, dtype: float64);
         Tensor? mask = null;
@@ -107,21 +100,7 @@ public class InducedAttentionTests
         }
         var upstream = randn(batch, seq, Dim, dtype: float64);
 
-        var inputForLayer = x.detach().requires_grad_();
-        var actual = forward(inputForLayer, mask);
-        (actual * upstream).sum().backward();
-        var parameterGradients = module.named_parameters().ToDictionary(q => q.name, q => q.parameter.grad!.clone());
-        foreach (var parameter in module.parameters())
-            parameter.grad = null;
-
-        var inputForComposition = x.detach().requires_grad_();
-        var expected = Composed(p, inputForComposition, mask, heads, rmsNorm);
-        (expected * upstream).sum().backward();
-
-        Assert.True(allclose(expected.detach(), actual.detach(), rtol: 1e-9, atol: 1e-11), $"{model}: output differs");
-        Assert.True(allclose(inputForComposition.grad!, inputForLayer.grad!, rtol: 1e-9, atol: 1e-11), $"{model}: input gradient differs");
-        foreach (var (name, parameter) in module.named_parameters())
-            Assert.True(allclose(parameter.grad!, parameterGradients[name], rtol: 1e-9, atol: 1e-11), $"{model}: gradient of {name} differs");
+        AssertLayerMatchesComposition(model, module, input => forward(input, mask), input => Composed(p, input, mask, heads, rmsNorm), x, upstream);
     }
 
     [Theory]
@@ -229,7 +208,7 @@ public class InducedAttentionTests
         using var pooler = new PoolingByAttention(Dim, 4, 1, bias: true, rmsNorm: false, eps: 1e-5);
         pooler.to(float64);
         Randomise(pooler, seed: 4);
-        var p = pooler.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        var p = NamedParameters(pooler);
         manual_seed(6);
         var x = randn(2, 7, Dim, dtype: float64);
         var mask = ones(2, 7, dtype: @bool);
