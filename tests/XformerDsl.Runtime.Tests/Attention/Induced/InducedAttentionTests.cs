@@ -139,7 +139,7 @@ public class InducedAttentionTests
     [Theory]
     [InlineData(nameof(TinySetClassifier))]
     [InlineData(nameof(TinyInducedClassifier))]
-    public void Layer_is_permutation_equivariant_and_padding_never_reaches_the_points(string model)
+    public void Layer_is_permutation_equivariant_and_padding_never_reaches_the_points_even_when_all_is_padding(string model)
     {
         var (module, forward, _, _) = Layer(model);
         Randomise(module, seed: 8);
@@ -158,6 +158,11 @@ public class InducedAttentionTests
         noise[1, 6..] = randn(4, Dim, dtype: float64) * 100;
         var alone = forward(x[1..2, ..6], null);
         Assert.True(allclose(forward(noise, mask)[1, ..6], alone[0], rtol: 1e-10, atol: 1e-12), "padding reached the inducing points");
+
+        // A sequence of padding only: the points see nothing and attend to zeros, with no NaN from an empty softmax.
+        var empty = mask.clone();
+        empty[1] = false;
+        Assert.True(forward(x, empty).isfinite().all().item<bool>(), "a sequence of padding only gave a non-finite output");
     }
 
     [Theory]
