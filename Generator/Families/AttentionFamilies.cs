@@ -17,6 +17,7 @@ namespace XformerDsl.Generator.Families
             new BigBirdAttentionFamily(),
             new CompressedAttentionFamily(),
             new FullAttentionFamily(),
+            new InducedAttentionFamily(),
             new LinearAttentionFamily(),
             new LocalAttentionFamily(),
             new LongShortRangeAttentionFamily(),

@@ -69,6 +69,7 @@ internal static class AttentionSuite
         new LshAttentionBenchmark(),
         new LowRankAttentionBenchmark(),
         new CompressedAttentionBenchmark(),
+        new InducedAttentionBenchmark(),
         new CrossAttentionBenchmark(),
     ];
 

@@ -32,6 +32,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>compressed: positions per compressed slot.</summary>
     public int Ratio { get; init; } = 4;
+
+    /// <summary>induced: inducing points.</summary>
+    public int Points { get; init; } = 32;
     public string[] Impl { get; init; } = [];
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int Warmup { get; init; } = 2;
@@ -110,6 +113,7 @@ internal static class CommandLine
         new Entry<int>("--block", "<n>", $"block size or stride, for the families that take one (default {s_defaults.Block})",
             Positive, (o, v) => o with { Block = v }),
         new Entry<int>("--ratio", "<n>", $"positions per compressed slot, for the compressed family (default {s_defaults.Ratio})", Positive, (o, v) => o with { Ratio = v }),
+        new Entry<int>("--points", "<n>", $"induced: inducing points (default {s_defaults.Points})", Positive, (o, v) => o with { Points = v }),
         new Entry<int[]>("--seq", "<n,n,...>", $"sequence lengths, or tokens to generate (default {Join(s_defaults.Seq)}; memory: {Join(MemorySuite.DefaultSeq)}; conv: {Join(ConvSuite.DefaultSeq)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Seq = v, SeqGiven = true }),
         new Entry<int>("--source-seq", "<n>", "cross: keys and values (the source) of this length for every --seq, the queries' (default: each --seq)",

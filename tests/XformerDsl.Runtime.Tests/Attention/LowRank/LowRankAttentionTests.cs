@@ -5,6 +5,7 @@ using XformerDsl.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
 using static XformerDsl.Tests.Attention.AttentionKernelKit;
+using static XformerDsl.Tests.Attention.LayerCompositionKit;
 
 namespace XformerDsl.Tests.Attention.LowRank;
 
@@ -21,14 +22,6 @@ public class LowRankAttentionTests
         KernelCase.Of<TinyLinformerClassifier.SelfAttention.Kernel>(nameof(TinyLinformerClassifier), causal: false),
         KernelCase.Of<TinyKeyValueLinformer.SelfAttention.Kernel>(nameof(TinyKeyValueLinformer), causal: false),
     }.ToDictionary(k => k.Name);
-
-    private static void Randomise(nn.Module module, int seed)
-    {
-        manual_seed(seed);
-        using var noGrad = no_grad();
-        foreach (var parameter in module.parameters())
-            parameter.copy_(randn_like(parameter) * 0.5);
-    }
 
     // The layer as the paper defines it, from its parameters by name: padded rows of K and V zeroed, K and V projected along
     // the length by the first seq columns of E and F, softmax attention over the projected rows.
@@ -80,7 +73,7 @@ public class LowRankAttentionTests
     {
         var (module, forward, heads, shared) = Layer(model);
         Randomise(module, seed: 3 + seq);
-        var p = module.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        var p = NamedParameters(module);
         manual_seed(11);
         var x = randn(batch, seq, 16, dtype: float64);
         Tensor? mask = null;
@@ -91,21 +84,7 @@ public class LowRankAttentionTests
         }
         var upstream = randn(batch, seq, 16, dtype: float64);
 
-        var inputForLayer = x.detach().requires_grad_();
-        (forward(inputForLayer, mask) * upstream).sum().backward();
-        var actual = forward(x, mask).detach();
-        var parameterGradients = module.named_parameters().ToDictionary(q => q.name, q => q.parameter.grad!.clone());
-        foreach (var parameter in module.parameters())
-            parameter.grad = null;
-
-        var inputForComposition = x.detach().requires_grad_();
-        var expected = Composed(p, inputForComposition, mask, heads, shared);
-        (expected * upstream).sum().backward();
-
-        Assert.True(allclose(expected.detach(), actual, rtol: 1e-9, atol: 1e-11), $"{model}: output differs");
-        Assert.True(allclose(inputForComposition.grad!, inputForLayer.grad!, rtol: 1e-9, atol: 1e-11), $"{model}: input gradient differs");
-        foreach (var (name, parameter) in module.named_parameters())
-            Assert.True(allclose(parameter.grad!, parameterGradients[name], rtol: 1e-9, atol: 1e-11), $"{model}: gradient of {name} differs");
+        AssertLayerMatchesComposition(model, module, input => forward(input, mask), input => Composed(p, input, mask, heads, shared), x, upstream);
     }
 
     [Fact]
@@ -115,7 +94,7 @@ public class LowRankAttentionTests
         Randomise(module, seed: 5);
         using (no_grad())
             module.named_parameters().Single(p => p.name == "e_proj").parameter.copy_(eye(12, dtype: float64));
-        var p = module.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        var p = NamedParameters(module);
         manual_seed(12);
         var x = randn(2, 12, 16, dtype: float64);
 
@@ -137,15 +116,8 @@ public class LowRankAttentionTests
         using var scope = NewDisposeScope();
         manual_seed(queries);
         var (query, key, value) = (randn(batch, 2, queries, k.HeadDim), randn(batch, 2, keys, k.HeadDim), randn(batch, 2, keys, k.HeadDim));
-        var upstream = Upstream(query);
 
-        var (fused, fusedGradients) = OutputAndGradients(k.Apply, query, key, value, null, upstream);
-        var (reference, referenceGradients) = OutputAndGradients(
-            (q, kk, v, m) => FullAttentionReference.Forward(q, kk, v, causal: false, m), query, key, value, null, upstream);
-
-        AssertClose(reference, fused, "output");
-        for (int i = 0; i < 3; i++)
-            AssertClose(referenceGradients[i], fusedGradients[i], GradientName(i));
+        AssertMatchesBidirectionalReference(k, query, key, value, null);
     }
 
     [Fact]
