@@ -24,7 +24,7 @@ namespace XformerDsl
         /// <summary>Required. Number of classes: labels run from 0 to Classes − 1. Range 1 to 1,048,576.</summary>
         public int Classes { get; set; }
 
-        /// <summary>How the sequence becomes one vector: <see cref="Pooling.Mean"/> (default) or <see cref="Pooling.First"/>.</summary>
+        /// <summary>How the sequence becomes one vector: <see cref="Pooling.Mean"/> (default), <see cref="Pooling.First"/> or <see cref="Pooling.Attention"/>.</summary>
         public Pooling Pooling { get; set; } = SpecDefaults.Pooling;
     }
 }

@@ -17,5 +17,13 @@ namespace XformerDsl
         /// position 0 of every sequence; bidirectional attention lets it gather the whole sequence.
         /// </summary>
         First = 1,
+
+        /// <summary>
+        /// A learned seed vector attends over the real tokens of each sequence (Set Transformer's pooling by multihead
+        /// attention, PMA with one seed; Lee et al., 2019): <c>H = norm(S + Attention(S, X))</c>, pooled
+        /// <c>= norm(H + relu(Linear(H)))</c>, with the last layer's heads. Padding is masked out of the attention, and
+        /// the pooled vector does not depend on the order of the tokens.
+        /// </summary>
+        Attention = 2,
     }
 }

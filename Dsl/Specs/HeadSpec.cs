@@ -41,11 +41,15 @@ namespace XformerDsl.Specs
         public override long Parameters(ModelSpec spec)
         {
             long dim = spec.Dim;
-            return dim * dim + dim * Classes + (spec.Bias ? dim + Classes : 0);
+            return dim * dim + dim * Classes + (spec.Bias ? dim + Classes : 0) + PoolingParameters(spec);
         }
 
         /// <inheritdoc/>
-        public override long MacsPerSequence(ModelSpec spec, int length) => (long)spec.Dim * spec.Dim + (long)spec.Dim * Classes;
+        public override long MacsPerSequence(ModelSpec spec, int length) =>
+            (long)spec.Dim * spec.Dim + (long)spec.Dim * Classes + (Pooling == Pooling.Attention ? PoolingByAttentionCount.MacsPerSequence(spec, 1, length) : 0);
+
+        // Only attention pooling has weights: one seed and its attention block (PMA with one seed).
+        private long PoolingParameters(ModelSpec spec) => Pooling == Pooling.Attention ? PoolingByAttentionCount.Parameters(spec, 1) : 0;
 
         /// <inheritdoc/>
         public override string Output(ModelSpec spec) => $"logits <c>[batch, {SpecFormat.Int(Classes)}]</c>, one row per sequence";

@@ -27,6 +27,7 @@ namespace XformerDsl.Generator.Emit
         public const string SinusoidalPositions = "global::XformerDsl.Modules.SinusoidalPositions";
         public const string ModelInputs = "global::XformerDsl.Modules.ModelInputs";
         public const string SequencePooling = "global::XformerDsl.Modules.SequencePooling";
+        public const string PoolingByAttention = "global::XformerDsl.Modules.PoolingByAttention";
         public const string DeclaredModel = "global::XformerDsl.Modules.IDeclaredModel";
         public const string SequenceModel = "global::XformerDsl.Modules.ISequenceModel";
         public const string SequenceToSequenceModel = "global::XformerDsl.Modules.ISequenceToSequenceModel";

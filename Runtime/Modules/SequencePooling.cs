@@ -45,6 +45,25 @@ public static class SequencePooling
         return x[TensorIndex.Colon, 0];
     }
 
+    /// <summary>
+    /// Attention pooling (Set Transformer's PMA with one seed): the seed of <paramref name="pooler"/> attends to each
+    /// sequence's real tokens, <c>[batch, dim]</c>. The result does not depend on the order of the real tokens, nor on
+    /// the padding; a sequence with no real token gets the pooler's output for an empty set.
+    /// </summary>
+    /// <param name="pooler">The pooling block, with one seed.</param>
+    /// <param name="x">The vectors, <c>[batch, seq, dim]</c>.</param>
+    /// <param name="keyPaddingMask">Null (every token is real), or bool <c>[batch, seq]</c>, true for real tokens.</param>
+    /// <exception cref="ArgumentException">When the mask's shape is not <c>[batch, seq]</c>, or the pooler has more than one seed.</exception>
+    public static Tensor Attention(PoolingByAttention pooler, Tensor x, Tensor? keyPaddingMask)
+    {
+        if (pooler.SeedCount != 1)
+            throw new ArgumentException(
+                $"Attention pooling gives one vector per sequence, but the pooler has {pooler.SeedCount} seeds; create it with seedCount: 1.", nameof(pooler));
+        if (keyPaddingMask is not null)
+            CheckMask(x, keyPaddingMask);
+        return pooler.forward(x, keyPaddingMask).squeeze(1);
+    }
+
     private static void CheckMask(Tensor x, Tensor keyPaddingMask)
     {
         if (keyPaddingMask.dim() != 2 || keyPaddingMask.shape[0] != x.shape[0] || keyPaddingMask.shape[1] != x.shape[1])

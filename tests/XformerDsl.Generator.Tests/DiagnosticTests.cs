@@ -112,7 +112,7 @@ public class DiagnosticTests
         { "XF0013", Usings + Encoder + Attention + "[ClassificationHead([|Classes = 0|])]\npublic partial class TinyGpt;",
             "Classes = 0 is outside the supported range 1 to 1048576; use a value in that range, for example Classes = 2" },
         { "XF0019", Usings + Encoder + Attention + "[ClassificationHead(Classes = 2, [|Pooling = (Pooling)7|])]\npublic partial class TinyGpt;",
-            "Pooling = 7 is not a defined Pooling; use one of Pooling.Mean, Pooling.First" },
+            "Pooling = 7 is not a defined Pooling; use one of Pooling.Mean, Pooling.First, Pooling.Attention" },
         { "XF0083", Usings + "[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 1024, [|Causal = false|])]\n[Encoder(Depth = 2)]\n" + Attention + "public partial class TinyGpt;",
             "With [Encoder], the [Transformer] declares the decoder, which generates the target left to right and so must be causal, but it says Causal = false; remove Causal = false (the encoder is always bidirectional)" },
         { "XF0084", Usings + Transformer + "[FullAttention(Heads = 4, [|Stack = ModelStack.Encoder|])]\npublic partial class TinyGpt;",

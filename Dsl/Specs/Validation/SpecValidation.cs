@@ -166,6 +166,8 @@ namespace XformerDsl.Specs
                         yield return problem;
                     if (!IsDefined(classification.Pooling))
                         yield return UndefinedEnum(classification.AttributeName, "Pooling", classification.Pooling);
+                    foreach (var problem in InducedAttentionRules.PoolingProblems(spec))
+                        yield return problem;
                     break;
                 case MaskedLanguageModelHeadSpec masked:
                     if (SpecLimits.Vocab.Contains(spec.Vocab) && (masked.MaskToken < 0 || masked.MaskToken >= spec.Vocab))

@@ -6,8 +6,8 @@ namespace XformerDsl.Generator.Emit.Frame
     /// The model's output head when it is not the language-model head: the field, its creation and initialisation, the
     /// statements of <c>forward</c> that turn the residual stream <c>x</c> into the output, and the head's nested module.
     /// The masked-LM head is BERT's prediction head; the classification head pools (the padding mask reaches the
-    /// pooling) and then applies RoBERTa's classification head. Another pooling (attention pooling with learned seeds,
-    /// Set Transformer's PMA) is one more case of <see cref="EmitPooling"/> and, if it has weights, of the head module.
+    /// pooling) and then applies RoBERTa's classification head. Attention pooling (a learned seed, Set Transformer's PMA)
+    /// keeps its weights in the head module (<c>classifier.pool</c>).
     /// </summary>
     internal static class HeadEmitter
     {
@@ -88,6 +88,10 @@ namespace XformerDsl.Generator.Emit.Frame
                     writer.WriteLine($"// Pool: the first token's vector (BERT's [CLS]), [batch, seq, {Int(spec.Dim)}] -> [batch, {Int(spec.Dim)}].");
                     writer.WriteLine($"var pooled = {Names.SequencePooling}.First(x, keyPaddingMask);");
                     break;
+                case Pooling.Attention:
+                    writer.WriteLine($"// Pool: a learned seed attends to each sequence's real tokens (Set Transformer's PMA), [batch, seq, {Int(spec.Dim)}] -> [batch, {Int(spec.Dim)}].");
+                    writer.WriteLine("var pooled = classifier.Pool(x, keyPaddingMask);");
+                    break;
                 default:
                     writer.WriteLine($"// Pool: the mean over each sequence's real tokens (padding left out), [batch, seq, {Int(spec.Dim)}] -> [batch, {Int(spec.Dim)}].");
                     writer.WriteLine($"var pooled = {Names.SequencePooling}.Mean(x, keyPaddingMask);");
@@ -167,12 +171,23 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine($"/// <summary>RoBERTa's classification head: dense {Int(spec.Dim)} -> {Int(spec.Dim)}, tanh{(spec.Dropout > 0 ? ", dropout" : "")}, then {Int(classification.Classes)} class logits.</summary>");
             writer.WriteLine($"public sealed class {ClassificationClass} : {Names.ModuleBase}");
             writer.OpenBlock();
+            bool attentionPooling = classification.Pooling == Pooling.Attention;
+            if (attentionPooling)
+            {
+                writer.WriteLine("/// <summary>Attention pooling (PMA with one seed, <c>pool.seeds</c>) over the encoder's output.</summary>");
+                writer.WriteLine($"private readonly {Names.PoolingByAttention} pool;");
+            }
             writer.WriteLine($"private readonly {Names.Linear} dense;");
             writer.WriteLine($"private readonly {Names.Linear} out_proj;");
             writer.WriteLine();
             writer.WriteLine("/// <summary>Creates the head's layers; the model's constructor initialises them.</summary>");
             writer.WriteLine($"public {ClassificationClass}() : base(nameof({ClassificationClass}))");
             writer.OpenBlock();
+            if (attentionPooling)
+            {
+                writer.WriteLine($"// One seed, with the last layer's {Int(PoolingByAttentionCount.Heads(spec))} heads; a single query, so the reference attention costs O(seq).");
+                writer.WriteLine($"pool = new {Names.PoolingByAttention}({Int(spec.Dim)}, {Int(PoolingByAttentionCount.Heads(spec))}, 1, bias: {SpecFormat.Bool(spec.Bias)}, rmsNorm: {SpecFormat.Bool(spec.Normalization.Kind == NormKind.RmsNorm)}, eps: {SpecFormat.DoubleLiteral(spec.Normalization.Epsilon)});");
+            }
             writer.WriteLine($"dense = {LayerFactories.LinearCreate(spec, spec.Dim, spec.Dim)};");
             writer.WriteLine($"out_proj = {LayerFactories.LinearCreate(spec, spec.Dim, classification.Classes)};");
             writer.WriteLine("RegisterComponents();");
@@ -180,9 +195,19 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine();
             writer.WriteLine("internal void InitializeWeights()");
             writer.OpenBlock();
+            if (attentionPooling)
+                writer.WriteLine($"pool.InitializeWeights({SpecFormat.DoubleLiteral(LayerFactories.InitStd)});");
             LayerFactories.EmitLinearInit(writer, spec, "dense", LayerFactories.InitStd);
             LayerFactories.EmitLinearInit(writer, spec, "out_proj", LayerFactories.InitStd);
             writer.CloseBlock();
+            if (attentionPooling)
+            {
+                writer.WriteLine();
+                writer.WriteLine($"/// <summary>Pools <c>[batch, seq, {Int(spec.Dim)}]</c> into <c>[batch, {Int(spec.Dim)}]</c>: the seed attends to the real tokens of each sequence.</summary>");
+                writer.WriteLine("/// <param name=\"x\">The encoder's output.</param>");
+                writer.WriteLine("/// <param name=\"keyPaddingMask\">Null, or bool <c>[batch, seq]</c>, true for real tokens.</param>");
+                writer.WriteLine($"public {Names.Tensor} Pool({Names.Tensor} x, {Names.Tensor}? keyPaddingMask) => {Names.SequencePooling}.Attention(pool, x, keyPaddingMask);");
+            }
             writer.WriteLine();
             writer.WriteLine($"/// <summary>Maps pooled vectors <c>[batch, {Int(spec.Dim)}]</c> to logits <c>[batch, {Int(classification.Classes)}]</c>.</summary>");
             writer.WriteLine("/// <param name=\"pooled\">One vector per sequence.</param>");

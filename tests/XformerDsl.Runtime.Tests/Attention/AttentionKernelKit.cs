@@ -1,4 +1,5 @@
 using TorchSharp;
+using XformerDsl.Attention.Full;
 using XformerDsl.Autograd;
 using Xunit;
 using static TorchSharp.torch;
@@ -57,6 +58,20 @@ internal static class AttentionKernelKit
         var output = attention(q, k, v, mask);
         (output * upstream).sum().backward();
         return (output.detach(), [q.grad!, k.grad!, v.grad!]);
+    }
+
+    // The kernel's output and query, key and value gradients against the bidirectional reference on the same inputs and
+    // upstream gradient: how the kernels whose queries and keys differ in length (cross, low-rank, inducing points) are checked.
+    internal static void AssertMatchesBidirectionalReference(KernelCase kernel, Tensor query, Tensor key, Tensor value, Tensor? mask)
+    {
+        var upstream = Upstream(query);
+        var (fused, fusedGradients) = OutputAndGradients(kernel.Apply, query, key, value, mask, upstream);
+        var (reference, referenceGradients) = OutputAndGradients(
+            (q, k, v, m) => FullAttentionReference.Forward(q, k, v, causal: false, m), query, key, value, mask, upstream);
+
+        AssertClose(reference, fused, "output");
+        for (int i = 0; i < 3; i++)
+            AssertClose(referenceGradients[i], fusedGradients[i], GradientName(i));
     }
 
     internal static void AssertClose(Tensor expected, Tensor actual, string what, double tolerance = 1e-4)

@@ -6,6 +6,7 @@ using XformerDsl.Specs;
 using XformerDsl.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
+using static XformerDsl.Tests.Attention.LayerCompositionKit;
 
 namespace XformerDsl.Tests.Attention.LongShortRange;
 
@@ -16,14 +17,6 @@ namespace XformerDsl.Tests.Attention.LongShortRange;
 /// </summary>
 public class LongShortRangeLayerTests
 {
-    private static void Randomise(nn.Module module, int seed)
-    {
-        manual_seed(seed);
-        using var noGrad = no_grad();
-        foreach (var parameter in module.parameters())
-            parameter.copy_(randn_like(parameter) * 0.5);
-    }
-
     // The layer as the paper and fairseq's MultiBranch define it, from the layer's parameters by name.
     private static Tensor Composed(Dictionary<string, Tensor> p, Tensor x, Tensor? mask, int attentionWidth, int heads, int kernelHeads,
         int kernelSize, bool causal, bool dynamic)
@@ -67,34 +60,22 @@ public class LongShortRangeLayerTests
         nn.Module module = lightweight ? new TinyLiteClassifier.SelfAttention(layer) : new TinyLiteLanguageModel.SelfAttention(layer);
         module.to(float64);
         Randomise(module, seed: 3 + layer);
-        var p = module.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        var p = NamedParameters(module);
         manual_seed(11);
         var x = randn(2, 9, 16, dtype: float64);
         var mask = ones(2, 9, dtype: @bool);
         mask[1, 6..] = false;
         var upstream = randn(2, 9, 16, dtype: float64);
 
-        var inputForLayer = x.detach().requires_grad_();
-        var actual = lightweight
-            ? ((TinyLiteClassifier.SelfAttention)module).forward(inputForLayer, mask)
-            : ((TinyLiteLanguageModel.SelfAttention)module).forward(inputForLayer, mask);
-        (actual * upstream).sum().backward();
-
-        var inputForComposition = x.detach().requires_grad_();
-        var expected = lightweight
-            ? Composed(p, inputForComposition, mask, attentionWidth: 4, heads: 2, kernelHeads: 3, kernelSize: 5, causal: false, dynamic: false)
-            : Composed(p, inputForComposition, mask, attentionWidth: 8, heads: 2, kernelHeads: 2, kernelSize: layer == 0 ? 3 : 4, causal: true, dynamic: true);
-        var parameterGradients = module.named_parameters().ToDictionary(q => q.name, q => q.parameter.grad!.clone());
-        foreach (var parameter in module.parameters())
-            parameter.grad = null;
-        (expected * upstream).sum().backward();
+        Func<Tensor, Tensor> forward = lightweight
+            ? input => ((TinyLiteClassifier.SelfAttention)module).forward(input, mask)
+            : input => ((TinyLiteLanguageModel.SelfAttention)module).forward(input, mask);
+        Func<Tensor, Tensor> composed = lightweight
+            ? input => Composed(p, input, mask, attentionWidth: 4, heads: 2, kernelHeads: 3, kernelSize: 5, causal: false, dynamic: false)
+            : input => Composed(p, input, mask, attentionWidth: 8, heads: 2, kernelHeads: 2, kernelSize: layer == 0 ? 3 : 4, causal: true, dynamic: true);
 
         // Padded positions' outputs mean nothing (the classifier never reads them); compare the real ones.
-        var real = mask.unsqueeze(-1).to(float64);
-        Assert.True(allclose(expected * real, actual * real, rtol: 1e-9, atol: 1e-11), $"{layerCase}: output differs");
-        Assert.True(allclose(inputForComposition.grad!, inputForLayer.grad!, rtol: 1e-9, atol: 1e-11), $"{layerCase}: input gradient differs");
-        foreach (var (name, parameter) in module.named_parameters())
-            Assert.True(allclose(parameter.grad!, parameterGradients[name], rtol: 1e-9, atol: 1e-11), $"{layerCase}: gradient of {name} differs");
+        AssertLayerMatchesComposition(layerCase, module, forward, composed, x, upstream, compared: mask.unsqueeze(-1).to(float64));
     }
 
     [Fact]
