@@ -3,13 +3,14 @@ using XformerDsl.Training;
 namespace LongClassificationExample;
 
 /// <summary>
-/// The commonest digit of a long sequence: the first token is a <c>[CLS]</c>, the others are digits, one of them drawn a
-/// little more often than the rest, and the label is the digit that occurs most often (sequences with a tie are not
-/// drawn), 10 classes. Every position counts towards the answer and the bias is slight, so the first token (the models
-/// classify from its vector) must gather the whole sequence: a part of it often has a different commonest digit (a
-/// window of 192 tokens of a 640-token sequence does about half the time). With attention that starts out near uniform,
-/// the first token begins with the whole sequence's mean in view, so a model that can see everything learns this within
-/// minutes, where ListOps needs hours.
+/// The commonest digit of a long sequence: the first token is a <c>[CLS]</c>, the others are uniformly drawn digits
+/// except in one stretch of 128 tokens, placed anywhere, where half of them are one favoured digit; the label is the
+/// digit that occurs most often in the whole sequence (sequences with a tie are not drawn), 10 classes. The models
+/// classify from the first token's vector, so the stretch's excess must reach the first token from wherever it lies: a
+/// model whose first token sees a window of a few hundred tokens finds it only when the stretch overlaps that window,
+/// and otherwise has uniform digits to go on. Full attention starts out near uniform, so the first token begins with
+/// the whole sequence's counts in view and learns this in about a hundred steps. (In that time ListOps teaches every
+/// model only cues near its first token, so full and local attention score alike there.)
 /// </summary>
 internal static class Majority
 {
@@ -20,16 +21,18 @@ internal static class Majority
     public const int VocabularySize = Classes + 1;
 
     /// <summary>
-    /// The default lengths: sequences of 257 to 1,023 tokens, long enough that a window of a few hundred tokens often
-    /// disagrees with the whole, short enough for the models to learn within a minute or two on 2 cores.
+    /// The default lengths: sequences of 257 to 1,023 tokens, long enough that a window of a few hundred tokens at the start
+    /// usually misses the stretch, short enough for the models to learn within a minute or two on 2 cores.
     /// </summary>
     public const int DefaultMinLength = 256, DefaultMaxLength = 1024;
 
-    // Outside one stretch of Span tokens the digits are uniform; inside it each is the favoured digit with probability
+    // Outside one stretch of StretchLength tokens the digits are uniform; inside it each is the favoured digit with probability
     // Bias (else uniform), about 70 extra occurrences: a clear majority over a whole sequence of up to 1,023 digits
     // (each digit occurs about 100 ± 10 times there), and none at all in a part that misses the stretch.
     private const double Bias = 0.5;
-    private const int Span = 128;
+
+    /// <summary>Tokens in the stretch where the commonest digit's excess lies.</summary>
+    public const int StretchLength = 128;
     private const int Cls = Classes;
 
     /// <summary>
@@ -45,11 +48,11 @@ internal static class Majority
         return LabelledSplits.Draw(seed, train, validation, test, random =>
         {
             int length = random.Next(Math.Max(minLength + 1, 2), maxLength), favoured = random.Next(Classes);
-            int spanStart = random.Next(1, Math.Max(2, length - Span + 1));
+            int spanStart = random.Next(1, Math.Max(2, length - StretchLength + 1));
             var tokens = new long[length];
             tokens[0] = Cls;
             for (int i = 1; i < length; i++)
-                tokens[i] = i >= spanStart && i < spanStart + Span && random.NextDouble() < Bias ? favoured : random.Next(Classes);
+                tokens[i] = i >= spanStart && i < spanStart + StretchLength && random.NextDouble() < Bias ? favoured : random.Next(Classes);
             return Commonest(tokens) is { } label ? new LabelledSequence(tokens, label) : null;
         });
     }

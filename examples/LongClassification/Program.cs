@@ -30,7 +30,8 @@ var task = settings.Task switch
         ListOps.Generate(shape, settings.Seed, settings.TrainExamples, settings.ValidationExamples, settings.TestExamples),
         tokens => ListOps.Evaluate(tokens), ListOps.Text),
     _ => new LabelledTask(
-        $"the commonest digit: [CLS], then {min}–{max - 2} digits, one drawn slightly more often than the others; the label is the digit that occurs most often",
+        $"the commonest digit: [CLS], then {min}–{max - 2} digits, uniform except in one stretch of {Majority.StretchLength} anywhere where half are one digit; " +
+        "the label is the digit that occurs most often",
         Majority.Generate(min, max, settings.Seed, settings.TrainExamples, settings.ValidationExamples, settings.TestExamples),
         tokens => Majority.Evaluate(tokens), Majority.Text),
 };
@@ -50,7 +51,7 @@ overview.AddRow("[bold]chance[/]", Markup.Escape(
 overview.AddRow("[bold]training[/]", Markup.Escape(
     $"each model: batch {settings.Batch}, AdamW lr {settings.LearningRate.ToString("G3", CultureInfo.InvariantCulture)} (warm-up, cosine), " +
     $"up to {settings.Steps} steps or {settings.Minutes.ToString("0.##", CultureInfo.InvariantCulture)} min, {settings.Threads} thread{(settings.Threads == 1 ? "" : "s")}"));
-AnsiConsole.Write(new Panel(overview).Header("ListOps across attention families").Expand());
+AnsiConsole.Write(new Panel(overview).Header("Long-input classification across attention families").Expand());
 
 var display = settings.Progress switch { "live" => ProgressDisplay.Live, "lines" => ProgressDisplay.Lines, "none" => ProgressDisplay.None, _ => ProgressDisplay.Auto };
 var options = new TrainingOptions
@@ -76,11 +77,13 @@ foreach (var entry in ComparedModels.All.Where(model => settings.Models.Contains
     AnsiConsole.Write(new Rule($"[bold]{Markup.Escape(spec.Name)}[/]: {Markup.Escape(entry.Card.AttentionComplexity)}").LeftJustified());
     torch.manual_seed(settings.Seed);
     using var model = entry.Create();
-    TrainingReport? report = null;
-    double? peak = ProcessMemory.PeakMebibytes(() => report = Trainer.Train(model, data.Train, data.Validation, options, display));
+    TrainingReport? trained = null;
+    double? peak = ProcessMemory.PeakMebibytes(() => trained = Trainer.Train(model, data.Train, data.Validation, options, display));
+    var report = trained!;
     double test = TestAccuracy(model, data.Test, settings.Batch);
-    rows.Add(new Row(entry.Name, spec.Name, spec.AttentionAt(0).AttributeName, test, report!.FinalValidationAccuracy, report.TokensPerSecond, peak,
-        entry.Card.ParameterCount, report.Steps, report.Elapsed.TotalSeconds));
+    var plot = LossPlot.Save(report, report.TokensTrained / Math.Max(1, report.Steps), Path.Combine("runs", "longclassification", entry.Name + "-loss.png"), spec.Name);
+    rows.Add(new Row(entry.Name, spec.Name, spec.AttentionAt(0).AttributeName, test, report.FinalValidationAccuracy, report.TokensPerSecond, peak,
+        entry.Card.ParameterCount, report.Steps, report.Elapsed.TotalSeconds, plot));
     AnsiConsole.WriteLine($"test accuracy {Percent(test)}");
 }
 
@@ -104,6 +107,7 @@ AnsiConsole.Write(table);
 AnsiConsole.WriteLine($"Accuracy on the {data.Test.Length:N0} test and {data.Validation.Length:N0} validation sequences; chance (always answering {majority}) " +
     $"scores {Percent(majorityShare)} on the test. Tokens/s: the real, unpadded training tokens per second of step time. Peak MiB: how far the " +
     "process's resident memory rose while the model trained. Models: " + string.Join("; ", rows.Select(r => $"{r.Name} = {r.Model} ({r.Attention})")) + ".");
+AnsiConsole.MarkupLine($"loss plots: {string.Join(", ", rows.Select(r => $"[link]{Markup.Escape(r.LossPlot)}[/]"))}");
 if (settings.Json is { } path)
 {
     var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -168,4 +172,4 @@ internal sealed record LabelledTask(string Description, LabelledSplits Splits, F
 /// <summary>One model's results: a row of the table and an object of the JSON array.</summary>
 internal sealed record Row(
     string Name, string Model, string Attention, double TestAccuracy, double? ValidationAccuracy, double TokensPerSecond,
-    double? PeakMebibytes, long Parameters, int Steps, double TrainingSeconds);
+    double? PeakMebibytes, long Parameters, int Steps, double TrainingSeconds, string LossPlot);
