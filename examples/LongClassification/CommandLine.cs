@@ -68,7 +68,7 @@ internal static class CommandLine
                 text is "majority" or "listops" ? (text, null) : (text, "expected majority or listops")),
         };
         var minLength = OptionalInteger("--min-length", $"Sequences are longer than this many tokens [default: {Majority.DefaultMinLength} for majority, {lra.MinLength} for listops, LRA's]", minimum: 0);
-        var maxLength = OptionalInteger("--max-length", $"Sequences are shorter than this many tokens [default: {Majority.DefaultMaxLength} for majority, {lra.MaxLength} for listops, LRA's]; the models take up to {FullClassifier.Spec.MaxLength}", minimum: 3);
+        var maxLength = OptionalInteger("--max-length", $"Sequences are shorter than this many tokens [default: {Majority.DefaultMaxLength} for majority, {lra.MaxLength} for listops, LRA's]; the models take up to {ComparedModels.MaxLength}", minimum: 3);
         var maxDepth = Integer("--max-depth", d.MaxDepth, $"listops: deepest nesting of operators, the root at depth 1 (LRA: {lra.MaxDepth})", minimum: 1);
         var maxArgs = Integer("--max-args", d.MaxArgs, $"listops: most arguments of one operator, at least 2 (LRA: {lra.MaxArgs})", minimum: 2);
         var names = ComparedModels.All.Select(model => model.Name).ToArray();
@@ -107,7 +107,7 @@ internal static class CommandLine
         };
 
         var root = new RootCommand(
-            "Long-input classification across attention families: trains one encoder per family (Models.cs: full, low-rank, local, " +
+            "Long-input classification across attention families: trains one encoder per family (ComparedModels.cs: full, low-rank, local, " +
             "sliding window, BigBird, linear), same frame, seed, steps and data, on a task the example generates, then prints test " +
             "and validation accuracy, training tokens/s, peak memory and parameters in one table. The default task, the commonest " +
             "digit of 257–1,023 tokens whose excess lies in one stretch anywhere, needs the whole sequence and is learned in minutes; " +
@@ -168,8 +168,8 @@ internal static class CommandLine
         var (min, max) = settings.Lengths;
         if (max - min < 2)
             return $"--min-length {min} --max-length {max}: no sequence is longer than {min} and shorter than {max} tokens.";
-        if (max - 1 > FullClassifier.Spec.MaxLength)
-            return $"--max-length {max}: the models take at most {FullClassifier.Spec.MaxLength} tokens (Models.cs declares MaxLength = {FullClassifier.Spec.MaxLength}).";
+        if (max - 1 > ComparedModels.MaxLength)
+            return $"--max-length {max}: the models take at most {ComparedModels.MaxLength} tokens (each is declared with MaxLength = {ComparedModels.MaxLength}).";
         return null;
     }
 

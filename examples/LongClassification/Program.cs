@@ -1,6 +1,6 @@
 // Long-input classification across attention families: the commonest digit of a long sequence (Majority.cs) by default,
 // or ListOps (Nangia & Bowman, 2018) generated as the Long Range Arena generates it (ListOps.cs, --task listops), and one encoder
-// with a classification head per family (Models.cs), each trained with the same seed, steps, batches and data, then
+// with a classification head per family (ComparedModels.cs, a file per model), each trained with the same seed, steps, batches and data, then
 // compared on test and validation accuracy, training tokens/s, peak memory and parameters in one table (and with --json
 // in a file).
 // `dotnet run -c Release --project examples/LongClassification -- --help` lists the options (CommandLine.cs).
@@ -142,16 +142,16 @@ static double TestAccuracy(torch.nn.Module module, LabelledSequence[] examples, 
     }
 }
 
-// Each label is what reading its sequence gives, and the sequences fit the models.
+// Each label is what reading its sequence gives, and the sequences fit every model.
 static void CheckData(LabelledTask task)
 {
-    var spec = FullClassifier.Spec;
     foreach (var example in task.Splits.Train.Concat(task.Splits.Validation).Concat(task.Splits.Test))
     {
         if (task.Evaluate(example.Tokens) != example.Label)
             throw new InvalidOperationException($"The sequence {Shortened(task.Text(example.Tokens), 200)} is labelled {example.Label} but reads {task.Evaluate(example.Tokens)}.");
-        if (example.Tokens.Length > spec.MaxLength || example.Tokens.Any(token => token >= spec.Vocab))
-            throw new InvalidOperationException($"A sequence of {example.Tokens.Length} tokens does not fit the models (MaxLength = {spec.MaxLength}, Vocab = {spec.Vocab}).");
+        foreach (var spec in ComparedModels.All.Select(model => model.Card.Spec))
+            if (example.Tokens.Length > spec.MaxLength || example.Tokens.Any(token => token >= spec.Vocab))
+                throw new InvalidOperationException($"A sequence of {example.Tokens.Length} tokens does not fit {spec.Name} (MaxLength = {spec.MaxLength}, Vocab = {spec.Vocab}).");
     }
 }
 
