@@ -1,8 +1,8 @@
-// Long-input classification across attention families: the commonest digit of a long sequence (Majority.cs) by default,
-// or ListOps (Nangia & Bowman, 2018) generated as the Long Range Arena generates it (ListOps.cs, --task listops), and one encoder
-// with a classification head per family (ComparedModels.cs, a file per model), each trained with the same seed, steps, batches and data, then
-// compared on test and validation accuracy, training tokens/s, peak memory and parameters in one table (and with --json
-// in a file).
+// Long-input classification across attention families: the commonest digit of a long sequence (Majority.cs) by
+// default, or ListOps (Nangia & Bowman, 2018) generated as the Long Range Arena generates it (ListOps.cs, --task
+// listops), and one encoder with a classification head per family (ComparedModels.cs, a file per model), each trained
+// with the same seed, steps, batches and data, then compared on test and validation accuracy, training tokens/s, peak
+// memory and parameters in one table (and with --json in a file).
 // `dotnet run -c Release --project examples/LongClassification -- --help` lists the options (CommandLine.cs).
 using System.Globalization;
 using System.Text.Json;
