@@ -9,7 +9,7 @@ namespace LongClassificationExample;
 internal sealed record Settings
 {
     public int Steps { get; init; } = 150;
-    public double Minutes { get; init; } = 1.5;
+    public double Minutes { get; init; } = 5.0;
     public int Batch { get; init; } = 32;
     public double LearningRate { get; init; } = 3e-3;
     public int TrainExamples { get; init; } = 8_000;
@@ -51,7 +51,7 @@ internal static class CommandLine
         var d = new Settings();
         var lra = ListOpsShape.Lra;
         var steps = Integer("--steps", d.Steps, "Maximum optimizer steps per model; training stops at whichever limit comes first", minimum: 1);
-        var minutes = Number("--minutes", d.Minutes, "Wall-time budget for training each model, validation passes included");
+        var minutes = Number("--minutes", d.Minutes, "Wall-time cap for training each model, validation passes included: a safety net, since a model it stops early has had fewer steps than the others");
         var batch = Integer("--batch", d.Batch, "Sequences per batch", minimum: 1);
         batch.Aliases.Add("--batch-size");
         var lr = Number("--lr", d.LearningRate, "Peak learning rate of AdamW, reached after warm-up, then cosine decay");

@@ -107,6 +107,9 @@ AnsiConsole.Write(table);
 AnsiConsole.WriteLine($"Accuracy on the {data.Test.Length:N0} test and {data.Validation.Length:N0} validation sequences; chance (always answering {majority}) " +
     $"scores {Percent(majorityShare)} on the test. Tokens/s: the real, unpadded training tokens per second of step time. Peak MiB: how far the " +
     "process's resident memory rose while the model trained. Models: " + string.Join("; ", rows.Select(r => $"{r.Name} = {r.Model} ({r.Attention})")) + ".");
+foreach (var r in rows.Where(r => r.Steps < settings.Steps))
+    AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(r.Name)} reached the {settings.Minutes.ToString("0.##", CultureInfo.InvariantCulture)}-minute cap after {r.Steps} of {settings.Steps} steps: " +
+        "its accuracy is not comparable with the others' (raise --minutes).[/]");
 AnsiConsole.MarkupLine($"loss plots: {string.Join(", ", rows.Select(r => $"[link]{Markup.Escape(r.LossPlot)}[/]"))}");
 if (settings.Json is { } path)
 {
