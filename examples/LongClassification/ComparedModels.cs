@@ -33,6 +33,9 @@ internal static class ComparedModels
         new("window", SlidingWindowClassifier.Card, () => new SlidingWindowClassifier()),
         new("bigbird", BigBirdClassifier.Card, () => new BigBirdClassifier()),
         new("linear", LinearClassifier.Card, () => new LinearClassifier()),
+        new("synthesizer", SynthesizerClassifier.Card, () => new SynthesizerClassifier()),
+        new("compressed", CompressedClassifier.Card, () => new CompressedClassifier()),
+        new("induced", InducedClassifier.Card, () => new InducedClassifier()),
     ];
 
     /// <summary>The longest sequence every model takes.</summary>
