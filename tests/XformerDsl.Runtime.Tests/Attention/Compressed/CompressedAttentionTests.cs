@@ -2,6 +2,7 @@ using TorchSharp;
 using XformerDsl.Attention.Compressed;
 using XformerDsl.Attention.Full;
 using XformerDsl.Modules;
+using XformerDsl.Specs;
 using XformerDsl.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
@@ -291,6 +292,27 @@ public class CompressedAttentionTests
         using var module = Create(model);
         var card = ModelCard.Of(((IDeclaredModel)module).Declaration);
         Assert.Equal(card.ParameterCount, module.parameters().Sum(p => p.numel()));
+    }
+
+    [Theory]
+    [InlineData(3, 24, true)]
+    [InlineData(3, 25, true)]
+    [InlineData(4, 7, true)]
+    [InlineData(1, 10, true)]
+    [InlineData(5, 5, true)]
+    [InlineData(3, 25, false)]
+    [InlineData(8, 1, false)]
+    public void Mixing_macs_count_the_keys_each_query_sees_and_the_convolution(int ratio, int length, bool causal)
+    {
+        const int dim = 32, heads = 4;
+        int slots = (length + ratio - 1) / ratio;
+        long keysSeen = 0;
+        for (int query = 0; query < length; query++)
+            keysSeen += causal ? 1 + Enumerable.Range(1, slots).Count(key => key * ratio - 1 <= query) : slots;
+        long attending = 2L * dim * keysSeen / length;
+
+        Assert.Equal(attending, new CompressedAttentionSpec(heads, ratio, MemoryCompression.MeanPool).MixingMacsPerToken(dim, length, causal));
+        Assert.Equal(attending + 2L * dim * (dim / heads), new CompressedAttentionSpec(heads, ratio, MemoryCompression.Convolution).MixingMacsPerToken(dim, length, causal));
     }
 
     private static nn.Module Create(string model) => model switch
