@@ -224,6 +224,31 @@ public class CompressedAttentionTests
             AssertClose(referenceGradients[i], fusedGradients[i], GradientName(i));
     }
 
+    [Theory]
+    [InlineData(128)]
+    [InlineData(256)]
+    public void Causal_kernel_at_every_simd_width_matches_the_reference(int vectorBits)
+    {
+        var k = s_kernels[nameof(TinyConvCompressedLm)];
+        const int queries = 197, ratio = 3, keys = 1 + (queries + ratio - 1) / ratio;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        manual_seed(23);
+        var (query, key, value) = (randn(2, 2, queries, k.HeadDim, dtype: float64), randn(2, 2, keys, k.HeadDim, dtype: float64), randn(2, 2, keys, k.HeadDim, dtype: float64));
+        var mask = RandomPadding(2, keys, seed: 4);
+        var outputGradient = randn(2, 2, queries, k.HeadDim, dtype: float64, generator: new TorchSharp.torch.Generator(8));
+
+        var (output, logSumExp) = k.Forward(query, key, value, mask, vectorBits);
+        var (dq, dk, dv) = k.Backward(query, key, value, output, logSumExp, mask, outputGradient.transpose(1, 2), vectorBits);
+        var (reference, referenceGradients) = OutputAndGradients(
+            (q, kk, v, m) => CompressedAttentionReference.Forward(q, kk, v, ratio, m), query, key, value, mask, outputGradient);
+
+        AssertClose(reference, output.transpose(1, 2), "output", tolerance: 1e-10);
+        Tensor[] gradients = [dq, dk, dv];
+        for (int i = 0; i < 3; i++)
+            AssertClose(referenceGradients[i], gradients[i], GradientName(i), tolerance: 1e-10);
+    }
+
     [Fact]
     public void Causal_kernel_gradients_match_float64_finite_differences()
     {
