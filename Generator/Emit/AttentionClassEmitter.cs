@@ -36,7 +36,32 @@ namespace XformerDsl.Generator.Emit
 
         /// <summary>The expression that creates layer <c>i</c>'s attention in the model's constructor.</summary>
         public static string CreateExpression(ModelSpec spec) =>
-            spec.Attention.Count == 1 ? $"new {BaseClassName}({(AttentionFamilies.Of(spec.Attention[0].Attention).TakesLayer ? "i" : "")})" : "AttentionOfLayer(i)";
+            spec.Attention.Count == 1 ? $"new {BaseClassName}({ConstructorArguments(spec, 0, "i")})" : "AttentionOfLayer(i)";
+
+        /// <summary>
+        /// The parameters the model owns for its attention layers (<see cref="AttentionFamily.ModelParameter"/>), each
+        /// once, in declaration order.
+        /// </summary>
+        public static IReadOnlyList<ModelOwnedParameter> ModelParameters(ModelSpec spec) =>
+            spec.Attention.Select(d => AttentionFamilies.Of(d.Attention).ModelParameter(spec, d.Attention))
+                .OfType<ModelOwnedParameter>()
+                .GroupBy(parameter => parameter.Field)
+                .Select(group => group.First())
+                .ToList();
+
+        // The arguments of declaration `index`'s constructor: the layer's number if its family takes it, then a reader of
+        // the model-owned parameter it uses.
+        private static string ConstructorArguments(ModelSpec spec, int index, string layer)
+        {
+            var attention = spec.Attention[index].Attention;
+            var family = AttentionFamilies.Of(attention);
+            var arguments = new List<string>();
+            if (family.TakesLayer)
+                arguments.Add(layer);
+            if (family.ModelParameter(spec, attention) is { } shared)
+                arguments.Add($"() => {shared.Field}");
+            return string.Join(", ", arguments);
+        }
 
         /// <summary>With several declarations, <c>AttentionOfLayer</c>: a switch from layer number to attention class.</summary>
         public static void EmitLayerChoice(SourceWriter writer, ModelSpec spec)
@@ -49,22 +74,22 @@ namespace XformerDsl.Generator.Emit
             bool hasRemaining = spec.Attention[remaining].Layers.IsRemaining;
             writer.WriteLine();
             writer.WriteLine("/// <summary>The attention of layer <paramref name=\"layer\"/>, as the declaration assigns them.</summary>");
-            writer.WriteLine($"private static {BaseClassName} AttentionOfLayer(int layer) => layer switch");
+            // An instance method when a layer reads a parameter the model owns.
+            string modifier = ModelParameters(spec).Count > 0 ? "private" : "private static";
+            writer.WriteLine($"{modifier} {BaseClassName} AttentionOfLayer(int layer) => layer switch");
             writer.OpenBlock();
             for (int i = 0; i < spec.Attention.Count; i++)
             {
                 if (hasRemaining && i == remaining)
                     continue;
                 var layers = Enumerable.Range(0, spec.Depth).Where(layer => attentionOfLayer[layer] == i).Select(layer => SpecFormat.Int(layer));
-                writer.WriteLine($"{string.Join(" or ", layers)} => new {names[i]}({LayerArgument(spec, i)}),");
+                writer.WriteLine($"{string.Join(" or ", layers)} => new {names[i]}({ConstructorArguments(spec, i, "layer")}),");
             }
             writer.WriteLine(hasRemaining
-                ? $"_ => new {names[remaining]}({LayerArgument(spec, remaining)}),"
+                ? $"_ => new {names[remaining]}({ConstructorArguments(spec, remaining, "layer")}),"
                 : "_ => throw new global::System.ArgumentOutOfRangeException(nameof(layer)),");
             writer.CloseBlock(";");
         }
-
-        private static string LayerArgument(ModelSpec spec, int index) => AttentionFamilies.Of(spec.Attention[index].Attention).TakesLayer ? "layer" : "";
 
         public static void Emit(SourceWriter writer, ModelToGenerate model)
         {
@@ -127,7 +152,10 @@ namespace XformerDsl.Generator.Emit
             family.EmitFields(writer, spec, attention);
             writer.WriteLine();
             writer.WriteLine($"/// <summary>Creates the projections {string.Join(", ", projections.Take(projections.Count - 1))} and {projections[projections.Count - 1]}{(family.HasOwnParameters ? ", and the attention's own parameters" : "")}.</summary>");
-            writer.WriteLine($"public {name}() : base(nameof({name}))");
+            var modelParameter = family.ModelParameter(spec, attention);
+            if (modelParameter is not null)
+                writer.WriteLine($"/// <param name=\"{modelParameter.Field}\">Reads the model's {modelParameter.Field}, which this layer uses and does not own.</param>");
+            writer.WriteLine($"public {name}({(modelParameter is null ? "" : $"global::System.Func<{Names.Tensor}> {modelParameter.Field}")}) : base(nameof({name}))");
             writer.OpenBlock();
             foreach (var projection in projections)
                 writer.WriteLine($"{projection} = {LayerFactories.LinearCreate(spec, spec.Dim, spec.Dim)};");

@@ -15,6 +15,7 @@ namespace XformerDsl.Generator.Families
         public static ImmutableArray<AttentionFamily> All { get; } = ImmutableArray.Create<AttentionFamily>(
             new AxialAttentionFamily(),
             new BigBirdAttentionFamily(),
+            new CompressedAttentionFamily(),
             new FullAttentionFamily(),
             new InducedAttentionFamily(),
             new LinearAttentionFamily(),

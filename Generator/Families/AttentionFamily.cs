@@ -129,6 +129,13 @@ namespace XformerDsl.Generator.Families
         /// <summary>True when the attention class's constructor takes its layer's number (layers of one declaration differ).</summary>
         public virtual bool TakesLayer => false;
 
+        /// <summary>
+        /// A parameter the model owns and this declaration's layers read, or null (the default): the attention class's
+        /// constructor then takes a <c>Func&lt;Tensor&gt;</c> named <see cref="ModelOwnedParameter.Field"/>, which the
+        /// family's <see cref="EmitFields"/> and <see cref="EmitConstruction"/> keep.
+        /// </summary>
+        public virtual ModelOwnedParameter? ModelParameter(ModelSpec spec, AttentionSpec attention) => null;
+
         /// <summary>Nested types of the attention class, such as the family's fused <c>Kernel</c>.</summary>
         /// <param name="writer">Where they go.</param>
         /// <param name="spec">The model.</param>
@@ -180,6 +187,8 @@ namespace XformerDsl.Generator.Families
         public sealed override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, AttentionSpec attention, string owner) =>
             EmitNestedTypes(writer, spec, (TSpec)attention, owner);
 
+        public sealed override ModelOwnedParameter? ModelParameter(ModelSpec spec, AttentionSpec attention) => ModelParameter(spec, (TSpec)attention);
+
         /// <summary>Reads the attribute's arguments, by <c>nameof</c> its properties, defaults from the spec's constants.</summary>
         protected abstract TSpec? ParseSpec(AttributeArguments arguments);
 
@@ -210,6 +219,9 @@ namespace XformerDsl.Generator.Families
 
         /// <inheritdoc cref="AttentionFamily.EmitNestedTypes"/>
         protected virtual void EmitNestedTypes(SourceWriter writer, ModelSpec spec, TSpec attention, string owner) { }
+
+        /// <inheritdoc cref="AttentionFamily.ModelParameter"/>
+        protected virtual ModelOwnedParameter? ModelParameter(ModelSpec spec, TSpec attention) => null;
 
         /// <summary>An integer argument: <c>("Heads", "4")</c>.</summary>
         protected static (string Name, string Literal) Argument(string name, long value) => (name, SpecFormat.Int(value));

@@ -68,6 +68,7 @@ internal static class AttentionSuite
         new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu, "[LinearAttention], T2R with 32 learned features; head size 64"),
         new LshAttentionBenchmark(),
         new LowRankAttentionBenchmark(),
+        new CompressedAttentionBenchmark(),
         new InducedAttentionBenchmark(),
         new CrossAttentionBenchmark(),
     ];
@@ -170,9 +171,7 @@ internal static class AttentionSuite
         foreach (var result in results)
         {
             var sdpa = results.FirstOrDefault(r => r.Seq == result.Seq && r.SourceSeq == result.SourceSeq && r.Impl == "sdpa")?.ForwardBackwardMs;
-            string ratio = sdpa is double s && result.ForwardBackwardMs is double t && t > 0 ? (s / t).ToString("0.00", CultureInfo.InvariantCulture) + "x faster" : "";
-            if (sdpa is double s2 && result.ForwardBackwardMs is double t2 && t2 > s2)
-                ratio = (t2 / s2).ToString("0.00", CultureInfo.InvariantCulture) + "x slower";
+            string ratio = sdpa is double s && result.ForwardBackwardMs is double t && t > 0 ? Measurement.Ratio(t, s) : "";
             if (result.Impl == "sdpa")
                 ratio = "baseline";
             string seq = result.Seq.ToString(CultureInfo.InvariantCulture);

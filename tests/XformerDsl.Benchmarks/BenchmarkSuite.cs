@@ -14,6 +14,7 @@ internal sealed record BenchmarkSuite(string Name, string Help, Func<BenchmarkOp
         new("attention", AttentionSuite.Help, o => { var results = AttentionSuite.Run(o); return (AttentionSuite.Table(results), results); }),
         new("memory", MemorySuite.Help, o => { var results = MemorySuite.Run(o); return (MemorySuite.Table(results), results); }),
         new("generate", GenerateSuite.Help, o => { var results = GenerateSuite.Run(o); return (GenerateSuite.Table(results), results); }),
+        new("model", ModelSuite.Help, o => { var results = ModelSuite.Run(o); return (ModelSuite.Table(results), results); }),
         new("conv", ConvSuite.Help, o => { var results = ConvSuite.Run(o); return (ConvSuite.Table(results), results); }),
     ];
 }

@@ -26,6 +26,14 @@ internal sealed record BenchmarkOptions
     public bool Causal { get; init; } = true;
     public int Window { get; init; } = 256;
     public int Block { get; init; } = 64;
+
+    /// <summary>lowrank: the rows keys and values are projected to (Linformer's k).</summary>
+    public int Projected { get; init; } = 256;
+
+    /// <summary>compressed: positions per compressed slot.</summary>
+    public int Ratio { get; init; } = 4;
+
+    /// <summary>induced: inducing points.</summary>
     public int Points { get; init; } = 32;
     public string[] Impl { get; init; } = [];
     public int Threads { get; init; } = Environment.ProcessorCount;
@@ -104,11 +112,14 @@ internal static class CommandLine
             Positive, (o, v) => o with { Window = v }),
         new Entry<int>("--block", "<n>", $"block size or stride, for the families that take one (default {s_defaults.Block})",
             Positive, (o, v) => o with { Block = v }),
+        new Entry<int>("--ratio", "<n>", $"positions per compressed slot, for the compressed family (default {s_defaults.Ratio})", Positive, (o, v) => o with { Ratio = v }),
         new Entry<int>("--points", "<n>", $"induced: inducing points (default {s_defaults.Points})", Positive, (o, v) => o with { Points = v }),
         new Entry<int[]>("--seq", "<n,n,...>", $"sequence lengths, or tokens to generate (default {Join(s_defaults.Seq)}; memory: {Join(MemorySuite.DefaultSeq)}; conv: {Join(ConvSuite.DefaultSeq)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Seq = v, SeqGiven = true }),
         new Entry<int>("--source-seq", "<n>", "cross: keys and values (the source) of this length for every --seq, the queries' (default: each --seq)",
             Positive, (o, v) => o with { SourceSeq = v }),
+        new Entry<int>("--projected", "<n>", $"lowrank: rows keys and values are projected to, at most {LowRankAttentionBenchmark.MaxLength} (default {s_defaults.Projected})",
+            Positive, (o, v) => o with { Projected = v }),
         new Entry<int[]>("--depth", "<n,n,...>", $"memory: only the models of these depths (default {Join(s_defaults.Depth)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Depth = v }),
         new Entry<int>("--batch", "<n>", $"batch size (default {s_defaults.Batch})", Positive, (o, v) => o with { Batch = v }),

@@ -146,7 +146,7 @@ internal static class ConvSuite
             var reference = results.FirstOrDefault(x => x.Kernel == r.Kernel && x.Seq == r.Seq && x.Impl == "reference")?.ForwardBackwardMs;
             string ratio = r.Impl == "reference" ? "baseline"
                 : reference is double b && r.ForwardBackwardMs is double t && t > 0
-                    ? (b >= t ? (b / t).ToString("0.00", CultureInfo.InvariantCulture) + "x faster" : (t / b).ToString("0.00", CultureInfo.InvariantCulture) + "x slower")
+                    ? Measurement.Ratio(t, b)
                     : "";
             table.AddRow(r.Kind, Number(r.Kernel), Number(r.Seq), r.Impl, Cell(r.ForwardMs), Cell(r.ForwardBackwardMs), Cell(r.PeakMemoryMb), ratio);
         }

@@ -47,6 +47,12 @@ internal static class Measurement
         return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 
+    /// <summary>How <paramref name="milliseconds"/> compares with <paramref name="baselineMilliseconds"/>: <c>1.25x faster</c> or <c>1.10x slower</c>.</summary>
+    public static string Ratio(double milliseconds, double baselineMilliseconds) =>
+        baselineMilliseconds >= milliseconds
+            ? (baselineMilliseconds / milliseconds).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + "x faster"
+            : (milliseconds / baselineMilliseconds).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture) + "x slower";
+
     /// <summary>The peak memory a run adds, in MiB (see <see cref="XformerDsl.Training.ProcessMemory.PeakMebibytes"/>); null off Linux.</summary>
     public static double? PeakMemoryMebibytes(Action run) => XformerDsl.Training.ProcessMemory.PeakMebibytes(run);
 }

@@ -30,7 +30,7 @@ if (suite == CommandLine.PlotCommand)
 }
 
 torch.set_num_threads(options.Threads);
-AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite!)}[/] on {Environment.ProcessorCount} cores, {options.Threads} threads, {SimdWidth.Name} SIMD, TorchSharp {typeof(torch).Assembly.GetName().Version}");
+AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite!)}[/] on {Markup.Escape(Machine.Cpu)}, {Environment.ProcessorCount} cores, {options.Threads} threads, {SimdWidth.Name} SIMD, TorchSharp {typeof(torch).Assembly.GetName().Version}");
 
 try
 {

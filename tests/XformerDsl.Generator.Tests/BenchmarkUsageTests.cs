@@ -111,6 +111,30 @@ public class BenchmarkUsageTests
     }
 
     [Fact]
+    public void Model_suite_rows_have_the_fields_other_tools_read_in_order()
+    {
+        var row = new ModelResult("model", "full", "generated", 1, 4096, 4, 512, 8, 1.5, 0.5, 10);
+        var options = new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase };
+        using var json = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(row, options));
+        Assert.Equal(["suite", "family", "impl", "batch", "seq", "depth", "dim", "heads", "stepMs", "forwardMs", "peakMemoryMb"],
+            json.RootElement.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void Hand_written_baseline_loads_the_declared_weights_and_computes_the_same_logits()
+    {
+        // The model suite compares like with like only if the hand-written SDPA model is the declared architecture.
+        TorchSharp.torch.manual_seed(3);
+        using var declared = new ModelSuiteFull();
+        var spec = ((XformerDsl.Modules.IDeclaredModel)declared).Declaration;
+        using var handwritten = new HandwrittenTransformer(spec.Vocab, spec.Dim, spec.Depth, spec.Attention[0].Attention.Heads, spec.FeedForward.Hidden, spec.MaxLength);
+        handwritten.load_state_dict(declared.state_dict());
+        using var tokens = TorchSharp.torch.randint(spec.Vocab, [2, 33], dtype: TorchSharp.torch.int64);
+        using var noGrad = TorchSharp.torch.no_grad();
+        Assert.True(TorchSharp.torch.allclose(declared.call(tokens), handwritten.call(tokens), rtol: 1e-4, atol: 1e-4));
+    }
+
+    [Fact]
     public void The_plot_command_takes_json_files_and_a_png()
     {
         var (suite, options, error) = CommandLine.Parse(["plot", "a.json", "b.json", "--plot", "out.png"]);

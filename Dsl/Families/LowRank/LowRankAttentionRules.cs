@@ -21,9 +21,15 @@ namespace XformerDsl.Specs
             "ProjectedLength is larger than MaxLength",
             "ProjectedLength = {0} is larger than MaxLength = {1}: E and F would project at most {1} positions to {0} rows, which costs more than attending to the positions themselves; use ProjectedLength = {1} or less");
 
+        /// <summary>XF0102: the model owns one layerwise projection, so every declaration that shares it must agree on its shape.</summary>
+        public static SpecRule LayerwiseProjectedLengthsDiffer { get; } = new SpecRule(
+            "XF0102",
+            "Layerwise sharing with different projected lengths",
+            "ProjectedLength = {0} with Sharing = LowRankSharing.Layerwise, but an earlier [LowRankAttention] of this stack shares the model's one projection with ProjectedLength = {1}: every layer uses the same [{1}, MaxLength] matrix; declare ProjectedLength = {1}, or Sharing = LowRankSharing.Headwise or KeyValue to give these layers projections of their own");
+
         /// <summary>The family's rules and its ID block.</summary>
         public static SpecRuleSet All { get; } = new SpecRuleSet("LowRankAttention",
             ImmutableEquatableArray.Create(new SpecIdBlock(100, 109)),
-            ImmutableEquatableArray.Create(CausalModel, ProjectedLengthExceedsMaxLength));
+            ImmutableEquatableArray.Create(CausalModel, ProjectedLengthExceedsMaxLength, LayerwiseProjectedLengthsDiffer));
     }
 }

@@ -73,6 +73,11 @@ namespace XformerDsl.Generator.Emit.Frame
             if (spec.Positions.Kind == PositionEncoding.Learned)
                 writer.WriteLine($"private readonly {Names.Embedding} position_embedding;");
             writer.WriteLine($"private readonly {Names.TorchModules}.ModuleList<Block> layers;");
+            foreach (var shared in AttentionClassEmitter.ModelParameters(spec))
+            {
+                writer.WriteLine($"/// <summary>{shared.Documentation}</summary>");
+                writer.WriteLine($"private readonly {Names.Parameter} {shared.Field};");
+            }
             if (spec.HasFinalNorm)
                 writer.WriteLine($"private readonly {LayerFactories.NormType(spec)} final_norm;");
             if (spec.Head is null && !spec.TiedEmbeddings)
@@ -108,6 +113,11 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine(spec.Attention.Count == 1
                 ? $"// Depth = {Int(spec.Depth)} blocks, registered as layers.0 ... layers.{Int(spec.Depth - 1L)}."
                 : $"// Depth = {Int(spec.Depth)} blocks, registered as layers.0 ... layers.{Int(spec.Depth - 1L)}, each with its layer's attention.");
+            foreach (var shared in AttentionClassEmitter.ModelParameters(spec))
+            {
+                writer.WriteLine($"// Owned here and read by every layer that uses it, so it is one parameter: saved once, stepped once.");
+                writer.WriteLine($"{shared.Field} = {shared.Create};");
+            }
             writer.WriteLine($"layers = new {Names.TorchModules}.ModuleList<Block>();");
             writer.WriteLine($"for (int i = 0; i < {Int(spec.Depth)}; i++)");
             writer.Indented(() => writer.WriteLine($"layers.Add(new Block({AttentionClassEmitter.CreateExpression(spec)}));"));
@@ -141,6 +151,8 @@ namespace XformerDsl.Generator.Emit.Frame
                 writer.WriteLine($"{Names.Init}.normal_(position_embedding.weight!, 0.0, {Dbl(LayerFactories.InitStd)});");
             writer.WriteLine("foreach (var layer in layers)");
             writer.Indented(() => writer.WriteLine("layer.InitializeWeights();"));
+            foreach (var shared in AttentionClassEmitter.ModelParameters(spec))
+                writer.WriteLine(shared.Initialize);
             if (spec.HasFinalNorm)
                 LayerFactories.EmitNormInit(writer, spec, "final_norm");
             if (spec.Head is null && !spec.TiedEmbeddings)

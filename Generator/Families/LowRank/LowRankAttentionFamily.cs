@@ -31,15 +31,38 @@ namespace XformerDsl.Generator.Families
             yield return Argument(nameof(LowRankAttentionAttribute.Sharing), attention.Sharing);
         }
 
-        private static bool SharesKeyValue(LowRankAttentionSpec attention) => attention.Sharing == LowRankSharing.KeyValue;
+        // E projects the values too: one projection per layer (KeyValue), or the model's one for every layer (Layerwise).
+        private static bool SharesKeyValue(LowRankAttentionSpec attention) => attention.Sharing != LowRankSharing.Headwise;
 
-        private static string ValueProjection(LowRankAttentionSpec attention) => SharesKeyValue(attention) ? "e_proj" : "f_proj";
+        private static bool SharesAcrossLayers(LowRankAttentionSpec attention) => attention.Sharing == LowRankSharing.Layerwise;
+
+        private const string SharedField = "shared_e_proj";
+
+        private static string Shape(ModelSpec spec, LowRankAttentionSpec attention) => $"<c>[{Int(attention.ProjectedLength)}, {Int(spec.MaxLength)}]</c>";
+
+        private static string Initialize(string field) =>
+            $"{Names.Init}.xavier_uniform_({field}, gain: {SpecFormat.DoubleLiteral(1.0 / System.Math.Sqrt(2.0))});";
+
+        protected override ModelOwnedParameter? ModelParameter(ModelSpec spec, LowRankAttentionSpec attention) =>
+            SharesAcrossLayers(attention)
+                ? new ModelOwnedParameter(
+                    SharedField,
+                    $"E = F for every layer, {Shape(spec, attention)}: projects the keys and values of every [LowRankAttention(Sharing = Layerwise)] layer along the length (fairseq's shared_layer_kv_compressed); Xavier uniform with gain 1/√2.",
+                    $"new {Names.Parameter}({Names.Torch}.empty({Int(attention.ProjectedLength)}, {Int(spec.MaxLength)}))",
+                    Initialize(SharedField))
+                : null;
 
         protected override void EmitFields(SourceWriter writer, ModelSpec spec, LowRankAttentionSpec attention)
         {
-            string shape = $"<c>[{Int(attention.ProjectedLength)}, {Int(spec.MaxLength)}]</c>";
+            string shape = Shape(spec, attention);
             writer.WriteLine($"private const int ProjectedLength = {Int(attention.ProjectedLength)};");
             writer.WriteLine($"private const int MaxLength = {Int(spec.MaxLength)};");
+            if (SharesAcrossLayers(attention))
+            {
+                writer.WriteLine($"/// <summary>Reads the model's E = F, {shape}, shared by every layerwise low-rank layer; a delegate, so this layer does not register it.</summary>");
+                writer.WriteLine($"private readonly global::System.Func<{Names.Tensor}> {SharedField};");
+                return;
+            }
             writer.WriteLine(SharesKeyValue(attention)
                 ? $"/// <summary>E = F, {shape}: projects the keys and the values of every head along the length (fairseq's compress_k with shared_kv_compressed).</summary>"
                 : $"/// <summary>E, {shape}: projects the keys of every head along the length (fairseq's compress_k).</summary>");
@@ -53,6 +76,11 @@ namespace XformerDsl.Generator.Families
 
         protected override void EmitConstruction(SourceWriter writer, ModelSpec spec, LowRankAttentionSpec attention)
         {
+            if (SharesAcrossLayers(attention))
+            {
+                writer.WriteLine($"this.{SharedField} = {SharedField};");
+                return;
+            }
             writer.WriteLine($"e_proj = new {Names.Parameter}({Names.Torch}.empty(ProjectedLength, MaxLength));");
             if (!SharesKeyValue(attention))
                 writer.WriteLine($"f_proj = new {Names.Parameter}({Names.Torch}.empty(ProjectedLength, MaxLength));");
@@ -60,10 +88,12 @@ namespace XformerDsl.Generator.Families
 
         protected override void EmitInitialization(SourceWriter writer, ModelSpec spec, LowRankAttentionSpec attention)
         {
+            if (SharesAcrossLayers(attention))
+                return; // the model initialises its shared projection once
             writer.WriteLine("// As the Linformer reference (fairseq's compress_k, compress_v): Xavier uniform with gain 1/√2.");
-            writer.WriteLine($"{Names.Init}.xavier_uniform_(e_proj, gain: {SpecFormat.DoubleLiteral(1.0 / System.Math.Sqrt(2.0))});");
+            writer.WriteLine(Initialize("e_proj"));
             if (!SharesKeyValue(attention))
-                writer.WriteLine($"{Names.Init}.xavier_uniform_(f_proj, gain: {SpecFormat.DoubleLiteral(1.0 / System.Math.Sqrt(2.0))});");
+                writer.WriteLine(Initialize("f_proj"));
         }
 
         protected override void EmitAttend(SourceWriter writer, ModelSpec spec, LowRankAttentionSpec attention)
@@ -73,9 +103,13 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("var padded = keyPaddingMask is null ? null : keyPaddingMask.logical_not().view(batch, 1, seq, 1);");
             writer.WriteLine("var keys = padded is null ? k : k.masked_fill(padded, 0.0);");
             writer.WriteLine("var values = padded is null ? v : v.masked_fill(padded, 0.0);");
-            writer.WriteLine($"// Project along the length with the first seq columns: [{Int(attention.ProjectedLength)}, seq] x [batch, {Int(attention.Heads)}, seq, {Int(spec.HeadDimOf(attention))}] -> [batch, {Int(attention.Heads)}, {Int(attention.ProjectedLength)}, {Int(spec.HeadDimOf(attention))}]{(SharesKeyValue(attention) ? ", one projection for both (E = F)" : "")}.");
-            writer.WriteLine($"var projectedKeys = {Names.Torch}.matmul(e_proj.narrow(1, 0, seq), keys);");
-            writer.WriteLine($"var projectedValues = {Names.Torch}.matmul({ValueProjection(attention)}.narrow(1, 0, seq), values);");
+            writer.WriteLine($"// Project along the length with the first seq columns: [{Int(attention.ProjectedLength)}, seq] x [batch, {Int(attention.Heads)}, seq, {Int(spec.HeadDimOf(attention))}] -> [batch, {Int(attention.Heads)}, {Int(attention.ProjectedLength)}, {Int(spec.HeadDimOf(attention))}]{(SharesAcrossLayers(attention) ? ", the model's one projection for both (E = F, every layer)" : SharesKeyValue(attention) ? ", one projection for both (E = F)" : "")}.");
+            if (SharesAcrossLayers(attention))
+                writer.WriteLine($"var projection = {SharedField}();");
+            string key = SharesAcrossLayers(attention) ? "projection" : "e_proj";
+            string value = SharesKeyValue(attention) ? key : "f_proj";
+            writer.WriteLine($"var projectedKeys = {Names.Torch}.matmul({key}.narrow(1, 0, seq), keys);");
+            writer.WriteLine($"var projectedValues = {Names.Torch}.matmul({value}.narrow(1, 0, seq), values);");
             writer.WriteLine($"// Attend: softmax(q kᵀ / √{Int(spec.HeadDimOf(attention))}) v over the {Int(attention.ProjectedLength)} projected rows, all visible. The fused kernel below");
             writer.WriteLine($"// ({SoftmaxKernelEmitter.ClassName}) runs it on the CPU; other devices and dtypes take the reference path.");
             writer.WriteLine($"var attended = {Names.FusedAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, projectedKeys, projectedValues, null);");

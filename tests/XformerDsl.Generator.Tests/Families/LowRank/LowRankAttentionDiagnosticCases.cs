@@ -18,13 +18,15 @@ internal sealed class LowRankAttentionDiagnosticCases : FamilyDiagnosticCases
         { "XF0013", Usings + Encoder + "[LowRankAttention(Heads = 4, [|ProjectedLength = 0|])]\npublic partial class TinyGpt;",
             "ProjectedLength = 0 is outside the supported range 1 to 1048576; use a value in that range, for example ProjectedLength = 256" },
         { "XF0019", Usings + Encoder + "[LowRankAttention(Heads = 4, ProjectedLength = 256, [|Sharing = (LowRankSharing)7|])]\npublic partial class TinyGpt;",
-            "Sharing = 7 is not a defined LowRankSharing; use one of LowRankSharing.Headwise, LowRankSharing.KeyValue" },
+            "Sharing = 7 is not a defined LowRankSharing; use one of LowRankSharing.Headwise, LowRankSharing.KeyValue, LowRankSharing.Layerwise" },
         { "XF0100", Usings + Transformer + "[[|LowRankAttention(Heads = 4, ProjectedLength = 256)|]]\npublic partial class TinyGpt;",
             "[LowRankAttention] in a causal model: E and F project keys and values along the length, so each of the 256 compressed rows mixes every position, later ones included, and no query could be kept from its future; use it in a bidirectional model (Causal = false on [Transformer]) or in the encoder of an encoder-decoder (Stack = ModelStack.Encoder), or use [FullAttention] or [LinearAttention] in a decoder" },
         { "XF0100", Usings + Transformer + "[Encoder(Depth = 2)]\n[FullAttention(Heads = 4, Stack = ModelStack.Encoder)]\n[[|LowRankAttention(Heads = 4, ProjectedLength = 64, Stack = ModelStack.Decoder)|]]\npublic partial class TinyGpt;",
             "[LowRankAttention] in a causal model: E and F project keys and values along the length, so each of the 64 compressed rows mixes every position, later ones included, and no query could be kept from its future; use it in a bidirectional model (Causal = false on [Transformer]) or in the encoder of an encoder-decoder (Stack = ModelStack.Encoder), or use [FullAttention] or [LinearAttention] in a decoder" },
         { "XF0101", Usings + Encoder + "[LowRankAttention(Heads = 4, [|ProjectedLength = 2048|])]\npublic partial class TinyGpt;",
             "ProjectedLength = 2048 is larger than MaxLength = 1024: E and F would project at most 1024 positions to 2048 rows, which costs more than attending to the positions themselves; use ProjectedLength = 1024 or less" },
+        { "XF0102", Usings + Encoder + "[LowRankAttention(Heads = 4, ProjectedLength = 256, Sharing = LowRankSharing.Layerwise, Layers = new[] { 0 })]\n[LowRankAttention(Heads = 4, [|ProjectedLength = 128|], Sharing = LowRankSharing.Layerwise)]\npublic partial class TinyGpt;",
+            "ProjectedLength = 128 with Sharing = LowRankSharing.Layerwise, but an earlier [LowRankAttention] of this stack shares the model's one projection with ProjectedLength = 256: every layer uses the same [256, MaxLength] matrix; declare ProjectedLength = 256, or Sharing = LowRankSharing.Headwise or KeyValue to give these layers projections of their own" },
     };
 
     public override TheoryData<string, string> Malformed => new()

@@ -37,7 +37,7 @@ public class LowRankAttentionTests
             var real = mask.view(batch, 1, seq, 1).to(x.dtype);
             (k, v) = (k * real, v * real);
         }
-        var e = p["e_proj"][.., ..(int)seq];
+        var e = (p.TryGetValue("e_proj", out var own) ? own : p["shared_e_proj"])[.., ..(int)seq];
         var f = sharedKeyValue ? e : p["f_proj"][.., ..(int)seq];
         var attended = FullAttentionReference.Forward(q, matmul(e, k), matmul(f, v), causal: false);
         return nn.functional.linear(attended.transpose(1, 2).reshape(batch, seq, dim), p["out_proj.weight"], p["out_proj.bias"]);
@@ -136,8 +136,66 @@ public class LowRankAttentionTests
     }
 
     [Theory]
+    [InlineData(2, 9, true)]
+    [InlineData(1, 12, false)]
+    public void Layerwise_layer_reads_the_models_projection_for_keys_and_values_and_sends_it_its_gradient(int batch, int seq, bool padded)
+    {
+        manual_seed(31);
+        var shared = (randn(5, 12, dtype: float64) * 0.5).requires_grad_();
+        var layer = new TinyLayerwiseLinformer.LowRankAttentionLayer(() => shared);
+        layer.to(float64);
+        Randomise(layer, seed: 32);
+        Assert.DoesNotContain(layer.named_parameters(), p => p.name.Contains("e_proj", StringComparison.Ordinal));
+        var p = layer.named_parameters().ToDictionary(x => x.name, x => (Tensor)x.parameter);
+        p["shared_e_proj"] = shared;
+        var x = randn(batch, seq, 16, dtype: float64);
+        Tensor? mask = null;
+        if (padded)
+        {
+            mask = ones(batch, seq, dtype: @bool);
+            mask[batch - 1, (seq - 3)..] = false;
+        }
+        var upstream = randn(batch, seq, 16, dtype: float64);
+
+        (layer.forward(x, mask) * upstream).sum().backward();
+        var actual = layer.forward(x, mask).detach();
+        var sharedGradient = shared.grad!.clone();
+        shared.grad = null;
+        var expected = Composed(p, x, mask, heads: 2, sharedKeyValue: true);
+        (expected * upstream).sum().backward();
+
+        Assert.True(allclose(expected.detach(), actual, rtol: 1e-9, atol: 1e-11), "output differs");
+        Assert.True(allclose(shared.grad!, sharedGradient, rtol: 1e-9, atol: 1e-11), "gradient of the shared projection differs");
+    }
+
+    [Fact]
+    public void Layerwise_model_owns_one_projection_which_every_low_rank_layer_uses()
+    {
+        using var model = Create(nameof(TinyLayerwiseLinformer));
+        var names = model.named_parameters().Select(p => p.name).ToList();
+        Assert.Equal(new[] { "shared_e_proj" }, names.Where(n => n.Contains("e_proj", StringComparison.Ordinal) || n.Contains("f_proj", StringComparison.Ordinal)));
+        var card = ModelCard.Of(((IDeclaredModel)model).Declaration);
+        Assert.Equal(card.ParameterCount, model.parameters().Sum(p => p.numel()));
+
+        // Layers 0 and 2 read it: each computes what the composition computes from its own projections and the model's E.
+        Randomise(model, seed: 34);
+        var shared = model.named_parameters().Single(p => p.name == "shared_e_proj").parameter;
+        var x = randn(2, 10, 16, dtype: float64);
+        foreach (int layer in new[] { 0, 2 })
+        {
+            var attention = (TinyLayerwiseLinformer.LowRankAttentionLayer)model.named_modules().Single(m => m.name == $"layers.{layer}.attn").module;
+            var p = attention.named_parameters().ToDictionary(q => q.name, q => (Tensor)q.parameter);
+            p["shared_e_proj"] = shared;
+            using var noGrad = no_grad();
+            Assert.True(allclose(Composed(p, x, null, heads: 2, sharedKeyValue: true), attention.forward(x, null), rtol: 1e-9, atol: 1e-11),
+                $"layer {layer} does not project with the model's shared_e_proj");
+        }
+    }
+
+    [Theory]
     [InlineData(nameof(TinyLinformerClassifier))]
     [InlineData(nameof(TinyKeyValueLinformer))]
+    [InlineData(nameof(TinyLayerwiseLinformer))]
     public void Padding_is_zeroed_before_projecting_a_padded_batch_classifies_like_each_sequence_alone(string model)
     {
         using var classifier = Create(model);
@@ -152,6 +210,7 @@ public class LowRankAttentionTests
     [Theory]
     [InlineData(nameof(TinyLinformerClassifier))]
     [InlineData(nameof(TinyKeyValueLinformer))]
+    [InlineData(nameof(TinyLayerwiseLinformer))]
     public void Card_parameter_count_includes_the_length_projections(string model)
     {
         using var classifier = Create(model);
@@ -186,6 +245,7 @@ public class LowRankAttentionTests
     {
         nameof(TinyLinformerClassifier) => ModelTestKit.Create(() => new TinyLinformerClassifier()),
         nameof(TinyKeyValueLinformer) => ModelTestKit.Create(() => new TinyKeyValueLinformer()),
+        nameof(TinyLayerwiseLinformer) => ModelTestKit.Create(() => new TinyLayerwiseLinformer()),
         _ => throw new ArgumentException(model),
     };
 
@@ -193,6 +253,7 @@ public class LowRankAttentionTests
     {
         TinyLinformerClassifier m => m.forward(tokens, mask),
         TinyKeyValueLinformer m => m.forward(tokens, mask),
+        TinyLayerwiseLinformer m => m.forward(tokens, mask),
         _ => throw new ArgumentException(model.GetType().Name),
     };
 }

@@ -21,3 +21,14 @@ public partial class TinyKeyValueLinformer;
 [FullAttention(Heads = 2, Stack = ModelStack.Decoder)]
 [FeedForward(Hidden = 16)]
 public partial class TinyLinformerTranslator;
+
+/// <summary>
+/// Linformer with layerwise sharing: one E = F (k = 5) owned by the model for its two low-rank layers; layer 1 is full
+/// attention, so the shared projection skips a layer.
+/// </summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 3, MaxLength = 12, Causal = false)]
+[LowRankAttention(Heads = 2, ProjectedLength = 5, Sharing = LowRankSharing.Layerwise)]
+[FullAttention(Heads = 2, Layers = new[] { 1 })]
+[FeedForward(Hidden = 16)]
+[ClassificationHead(Classes = 2)]
+public partial class TinyLayerwiseLinformer;

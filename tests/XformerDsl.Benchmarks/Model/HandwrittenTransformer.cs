@@ -1,0 +1,103 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Benchmarks;
+
+/// <summary>
+/// The model suite's baseline: the declared model's architecture written by hand from TorchSharp modules and
+/// <c>scaled_dot_product_attention</c>, as a user would in an afternoon. Pre-norm GPT-2 blocks (LayerNorm, causal
+/// multi-head attention, LayerNorm, GELU feed-forward), learned positions, a final norm and an output head. Its
+/// parameters have the generated model's names, so the generated model's state dict loads into it unchanged.
+/// </summary>
+internal sealed class HandwrittenTransformer : nn.Module<Tensor, Tensor>
+{
+    private readonly Embedding token_embedding;
+    private readonly Embedding position_embedding;
+    private readonly ModuleList<HandwrittenBlock> layers;
+    private readonly LayerNorm final_norm;
+    private readonly Linear lm_head;
+
+    public HandwrittenTransformer(int vocab, int dim, int depth, int heads, int hidden, int maxLength) : base(nameof(HandwrittenTransformer))
+    {
+        token_embedding = nn.Embedding(vocab, dim);
+        position_embedding = nn.Embedding(maxLength, dim);
+        layers = new ModuleList<HandwrittenBlock>();
+        for (int i = 0; i < depth; i++)
+            layers.Add(new HandwrittenBlock(dim, heads, hidden));
+        final_norm = nn.LayerNorm(dim);
+        lm_head = nn.Linear(dim, vocab);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor tokens)
+    {
+        using var scope = NewDisposeScope();
+        var positions = arange(tokens.shape[1], dtype: int64, device: tokens.device);
+        var x = token_embedding.forward(tokens) + position_embedding.forward(positions);
+        foreach (var layer in layers)
+            x = layer.forward(x);
+        return lm_head.forward(final_norm.forward(x)).MoveToOuterDisposeScope();
+    }
+
+    private sealed class HandwrittenBlock : nn.Module<Tensor, Tensor>
+    {
+        private readonly LayerNorm attn_norm;
+        private readonly HandwrittenAttention attn;
+        private readonly LayerNorm ffn_norm;
+        private readonly HandwrittenFeedForward ffn;
+
+        public HandwrittenBlock(int dim, int heads, int hidden) : base(nameof(HandwrittenBlock))
+        {
+            attn_norm = nn.LayerNorm(dim);
+            attn = new HandwrittenAttention(dim, heads);
+            ffn_norm = nn.LayerNorm(dim);
+            ffn = new HandwrittenFeedForward(dim, hidden);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            x = x + attn.forward(attn_norm.forward(x));
+            return x + ffn.forward(ffn_norm.forward(x));
+        }
+    }
+
+    private sealed class HandwrittenAttention : nn.Module<Tensor, Tensor>
+    {
+        private readonly Linear q_proj, k_proj, v_proj, out_proj;
+        private readonly int _heads;
+
+        public HandwrittenAttention(int dim, int heads) : base(nameof(HandwrittenAttention))
+        {
+            _heads = heads;
+            q_proj = nn.Linear(dim, dim);
+            k_proj = nn.Linear(dim, dim);
+            v_proj = nn.Linear(dim, dim);
+            out_proj = nn.Linear(dim, dim);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x)
+        {
+            long batch = x.shape[0], seq = x.shape[1], dim = x.shape[2];
+            Tensor Split(Linear projection) => projection.forward(x).view(batch, seq, _heads, dim / _heads).transpose(1, 2);
+            var attended = nn.functional.scaled_dot_product_attention(Split(q_proj), Split(k_proj), Split(v_proj), is_casual: true);
+            return out_proj.forward(attended.transpose(1, 2).reshape(batch, seq, dim));
+        }
+    }
+
+    private sealed class HandwrittenFeedForward : nn.Module<Tensor, Tensor>
+    {
+        private readonly Linear up_proj, down_proj;
+
+        public HandwrittenFeedForward(int dim, int hidden) : base(nameof(HandwrittenFeedForward))
+        {
+            up_proj = nn.Linear(dim, hidden);
+            down_proj = nn.Linear(hidden, dim);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => down_proj.forward(nn.functional.gelu(up_proj.forward(x)));
+    }
+}
