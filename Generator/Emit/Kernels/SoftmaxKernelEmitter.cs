@@ -38,7 +38,10 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine($"/// backward, tiled as in FlashAttention-2 with {Int(tiling.QueryTile)} queries × {Int(tiling.KeyTile)} keys per tile. Scores exist one tile per thread at");
             writer.WriteLine("/// a time, so memory grows with the sequence, not with its square. Generated for this declaration: the head size, the");
             writer.WriteLine("/// tile sizes and the pattern are constants compiled into the loops. Float32 and float64 tensors on the CPU run here;");
-            writer.WriteLine("/// other devices and dtypes take <see cref=\"Reference\"/>.");
+            // A biased kernel has two Reference overloads, which a cref could not tell apart.
+            writer.WriteLine(scores == KernelScores.QueryKey
+                ? "/// other devices and dtypes take <see cref=\"Reference\"/>."
+                : "/// other devices and dtypes take the reference composition, <c>Reference</c>.");
             writer.WriteLine("/// </summary>");
             writer.WriteLine(scores == KernelScores.QueryKey
                 ? $"public sealed class {className} : global::XformerDsl.Autograd.IFusedAttentionKernel"
@@ -179,9 +182,21 @@ namespace XformerDsl.Generator.Emit.Kernels
         private static void EmitBackward(SourceWriter writer, SoftmaxTiling tiling, SoftmaxSchedule schedule, KernelScores scores)
         {
             writer.WriteLine("/// <summary>");
-            writer.WriteLine("/// Backward: one task per (batch·head, group of key tiles). Each key tile packs its keys and values once, then sweeps");
-            writer.WriteLine("/// its query tiles, rebuilding the probabilities from the saved log-sum-exp. Key and value gradients stay in the");
-            writer.WriteLine("/// worker until the key tile is done; query gradients go to the group's partial sums, added up at the end.");
+            if (scores == KernelScores.BiasOnly)
+            {
+                writer.WriteLine("/// Backward: one task per (batch·head, group of key tiles). Each key tile packs its values once, then sweeps its");
+                writer.WriteLine("/// query tiles, rebuilding the probabilities from the saved log-sum-exp. Value gradients stay in the worker until");
+                writer.WriteLine("/// the key tile is done; the score gradients of each tile are the bias's gradient. No queries or keys, so no");
+                writer.WriteLine("/// score product and no query or key gradients.");
+            }
+            else
+            {
+                writer.WriteLine("/// Backward: one task per (batch·head, group of key tiles). Each key tile packs its keys and values once, then sweeps");
+                writer.WriteLine("/// its query tiles, rebuilding the probabilities from the saved log-sum-exp. Key and value gradients stay in the");
+                writer.WriteLine("/// worker until the key tile is done; query gradients go to the group's partial sums, added up at the end.");
+                if (scores == KernelScores.QueryKeyAndBias)
+                    writer.WriteLine("/// The score gradients of each tile are also the bias's gradient.");
+            }
             writer.WriteLine("/// </summary>");
             writer.WriteLine(KernelCode.AggressiveOptimization);
             writer.WriteLine($"public static void Backward<T, TVec, TOps>(in {Kernels}.AttentionBackwardArguments<T> args)");
