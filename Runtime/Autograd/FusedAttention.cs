@@ -125,12 +125,13 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         return expanded.shape[3] > 1 && expanded.stride(3) != 1 ? expanded.contiguous() : expanded;
     }
 
-    // A [batch, heads, queries, keys] gradient summed over the dimensions a tensor of this shape was broadcast along.
+    // A [batch, heads, queries, keys] gradient summed over the dimensions a tensor of this shape was broadcast along; a
+    // leading dimension of size 1 is dropped as a view, since summing it would copy the whole gradient.
     private static Tensor SumToShape(Tensor gradient, long[] shape)
     {
         var result = gradient;
         while (result.dim() > shape.Length)
-            result = result.sum(0L, keepdim: false);
+            result = result.shape[0] == 1 ? result.squeeze(0) : result.sum(0L, keepdim: false);
         for (int d = 0; d < shape.Length; d++)
             if (shape[d] == 1 && result.shape[d] != 1)
                 result = result.sum((long)d, keepdim: true);
