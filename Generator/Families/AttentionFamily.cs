@@ -74,6 +74,15 @@ namespace XformerDsl.Generator.Families
         /// <summary>The split projections rotary positions rotate (queries and keys by default).</summary>
         public virtual IReadOnlyList<string> RotatedProjections => s_queryKey;
 
+        /// <summary>
+        /// The input projections of one declaration: <see cref="InputProjections"/> unless the family's projections depend
+        /// on its arguments (a pure synthesizer has no queries and keys).
+        /// </summary>
+        public virtual IReadOnlyList<string> InputProjectionsOf(AttentionSpec attention) => InputProjections;
+
+        /// <summary>The split projections rotary positions rotate in one declaration: <see cref="RotatedProjections"/> unless overridden.</summary>
+        public virtual IReadOnlyList<string> RotatedProjectionsOf(AttentionSpec attention) => RotatedProjections;
+
         /// <summary>Whether the family has trainable parameters of its own beside the projections (the constructor's summary says so).</summary>
         public virtual bool HasOwnParameters => true;
 
