@@ -151,7 +151,7 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine($"private readonly {Names.Linear} {projection};");
             family.EmitFields(writer, spec, attention);
             writer.WriteLine();
-            writer.WriteLine($"/// <summary>Creates the projections {string.Join(", ", projections.Take(projections.Count - 1))} and {projections[projections.Count - 1]}{(family.HasOwnParameters ? ", and the attention's own parameters" : "")}.</summary>");
+            writer.WriteLine($"/// <summary>Creates the projections {string.Join(", ", projections.Take(projections.Count - 1))} and {projections[projections.Count - 1]}{(family.HasOwnParameters(spec, attention) ? ", and the attention's own parameters" : "")}.</summary>");
             var modelParameter = family.ModelParameter(spec, attention);
             if (modelParameter is not null)
                 writer.WriteLine($"/// <param name=\"{modelParameter.Field}\">Reads the model's {modelParameter.Field}, which this layer uses and does not own.</param>");
