@@ -83,29 +83,24 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     internal static (Tensor Query, Tensor Key, Tensor Value) RunBackward(Tensor query, Tensor key, Tensor value, Tensor output,
         Tensor logSumExp, Tensor? keyPaddingMask, Tensor outputGradient, int vectorBits = 0)
     {
-        var (queryGradient, keyGradient, valueGradient, _) = RunBackward(query, key, value, output, logSumExp, keyPaddingMask, outputGradient, scoreBias: null, vectorBits: vectorBits);
+        var (queryGradient, keyGradient, valueGradient, _) = RunBackward(query, key, value, output, logSumExp, keyPaddingMask, outputGradient, scoreBias: null, vectorBits);
         return (queryGradient!, keyGradient!, valueGradient);
     }
 
     /// <summary>
     /// Runs the backward kernel of a kernel with a score bias: the query and key gradients (null for a bias-only kernel),
     /// the value gradient, and the bias's gradient in the bias's own shape (summed over what it was broadcast along; null
-    /// without a bias). <paramref name="visitsEveryTile"/>: the kernel writes every element of the bias gradient (see
-    /// <see cref="IFusedBiasedAttentionKernel.VisitsEveryTile"/>), so it need not be zeroed first.
+    /// without a bias).
     /// </summary>
     internal static (Tensor? Query, Tensor? Key, Tensor Value, Tensor? ScoreBias) RunBackward(Tensor? query, Tensor? key, Tensor value,
-        Tensor output, Tensor logSumExp, Tensor? keyPaddingMask, Tensor outputGradient, Tensor? scoreBias, bool visitsEveryTile = false, int vectorBits = 0)
+        Tensor output, Tensor logSumExp, Tensor? keyPaddingMask, Tensor outputGradient, Tensor? scoreBias, int vectorBits = 0)
     {
         var queryGradient = query is null ? null : NativeHeap.EmptyLike(query);
         var keyGradient = key is null ? null : NativeHeap.EmptyLike(key);
         var valueGradient = NativeHeap.EmptyLike(value);
         var o = output.transpose(1, 2);
         // Every (batch, head) writes its own slice, so a bias the batch shares gets one slice per batch element, summed after.
-        // Zeroed first only where the kernel's schedule skips tiles, whose elements it never writes.
-        long[] biasGradientShape = [o.shape[0], o.shape[1], o.shape[2], value.shape[2]];
-        var biasGradient = scoreBias is null ? null
-            : visitsEveryTile ? NativeHeap.Empty(biasGradientShape, value.dtype, value.device)
-            : zeros(biasGradientShape, dtype: value.dtype, device: value.device);
+        var biasGradient = scoreBias is null ? null : zeros(o.shape[0], o.shape[1], o.shape[2], value.shape[2], dtype: value.dtype, device: value.device);
         using (NewDisposeScope())
         {
             var q = query is null ? null : TensorMemory.Readable(query);

@@ -25,7 +25,7 @@ public sealed class FusedBiasedAttentionFunction<TKernel> : FusedKernelFunction<
     protected override List<Tensor> Backward(object?[] inputs, List<Tensor> outputs, List<Tensor> residuals, List<Tensor> outputGradients)
     {
         var (query, key, value, scoreBias) = FusedAttention<TKernel>.RunBackward(inputs[0] as Tensor, inputs[1] as Tensor, (Tensor)inputs[2]!,
-            outputs[0], residuals[0], inputs[3] as Tensor, outputGradients[0], (Tensor)inputs[4]!, TKernel.VisitsEveryTile);
+            outputs[0], residuals[0], inputs[3] as Tensor, outputGradients[0], (Tensor)inputs[4]!);
         return [query!, key!, value, null!, scoreBias!];
     }
 }

@@ -14,13 +14,6 @@ public interface IFusedBiasedAttentionKernel : IFusedAttentionKernel
     static abstract bool ScoresQueriesAndKeys { get; }
 
     /// <summary>
-    /// True when the backward pass visits every (query tile, key tile) pair, so it writes every element of the bias
-    /// gradient (bidirectional full attention) and the gradient needs no zeroing first; false when the schedule skips
-    /// tiles (causal), whose elements must start at zero.
-    /// </summary>
-    static abstract bool VisitsEveryTile { get; }
-
-    /// <summary>
     /// The same attention composed from TorchSharp ops: any device, any dtype. Query and key are null for a bias-only
     /// kernel; the bias is broadcastable to <c>[batch, heads, queries, keys]</c>.
     /// </summary>

@@ -249,9 +249,6 @@ namespace Demo.Models
                 /// <summary>False: the scores are the bias alone, with no query–key product.</summary>
                 public static bool ScoresQueriesAndKeys => false;
 
-                /// <summary>False: the schedule skips tiles, whose elements of the bias gradient start at zero.</summary>
-                public static bool VisitsEveryTile => false;
-
                 /// <summary>The same attention with its score bias composed from TorchSharp ops: the path for tensors this kernel does not serve.</summary>
                 public static global::TorchSharp.torch.Tensor Reference(global::TorchSharp.torch.Tensor? query, global::TorchSharp.torch.Tensor? key, global::TorchSharp.torch.Tensor value, global::TorchSharp.torch.Tensor? keyPaddingMask, global::TorchSharp.torch.Tensor scoreBias) =>
                     global::XformerDsl.Attention.Full.FullAttentionReference.WithScoreBias(query, key, value, scoreBias, causal: true, keyPaddingMask);

@@ -16,8 +16,6 @@ namespace XformerDsl.Generator.Emit.Kernels
         public override string ReferenceCall =>
             $"{Names.FullAttentionReference}.Forward(query, key, value, causal: {SpecFormat.Bool(_causal)}, keyPaddingMask)";
 
-        public override bool VisitsEveryTile => !_causal;
-
         public override string ScoreBiasReferenceCall =>
             $"{Names.FullAttentionReference}.WithScoreBias(query, key, value, scoreBias, causal: {SpecFormat.Bool(_causal)}, keyPaddingMask)";
 

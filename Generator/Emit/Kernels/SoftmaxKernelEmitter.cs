@@ -115,11 +115,6 @@ namespace XformerDsl.Generator.Emit.Kernels
                 : "/// <summary>True: the scores are the scaled query–key products plus the bias.</summary>");
             writer.WriteLine($"public static bool ScoresQueriesAndKeys => {(scores == KernelScores.BiasOnly ? "false" : "true")};");
             writer.WriteLine();
-            writer.WriteLine(schedule.VisitsEveryTile
-                ? "/// <summary>True: every (query tile, key tile) pair is visited, so the backward pass writes every element of the bias gradient.</summary>"
-                : "/// <summary>False: the schedule skips tiles, whose elements of the bias gradient start at zero.</summary>");
-            writer.WriteLine($"public static bool VisitsEveryTile => {(schedule.VisitsEveryTile ? "true" : "false")};");
-            writer.WriteLine();
             writer.WriteLine("/// <summary>The same attention with its score bias composed from TorchSharp ops: the path for tensors this kernel does not serve.</summary>");
             writer.WriteLine($"public static {tensor} Reference({tensor}? query, {tensor}? key, {tensor} value, {tensor}? keyPaddingMask, {tensor} scoreBias) =>");
             writer.Indented(() => writer.WriteLine(biasCall + ";"));

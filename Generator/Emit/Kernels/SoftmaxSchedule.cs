@@ -24,9 +24,6 @@ namespace XformerDsl.Generator.Emit.Kernels
         /// </summary>
         public virtual string? ScoreBiasReferenceCall => null;
 
-        /// <summary>True when the kernel visits every (query tile, key tile) pair (no pair is skipped by position).</summary>
-        public virtual bool VisitsEveryTile => false;
-
         /// <summary>Members of the kernel class the schedule's statements use, such as a block layout's constant arrays.</summary>
         public virtual void EmitMembers(SourceWriter writer) { }
 
