@@ -32,6 +32,18 @@ internal sealed class SynthesizerAttentionDiagnosticCases : FamilyDiagnosticCase
             "[SynthesizerAttention] with Mode = Random learns 4194304 parameters per layer (Heads·MaxLength²), 16777216 of the model's 19803904 parameters (84%); consider Mode = SynthesizerMode.FactorizedRandom (2·Heads·MaxLength·Factor parameters) or FactorizedDense, or a shorter MaxLength" },
     };
 
+    public override IEnumerable<string> Valid =>
+    [
+        "[SynthesizerAttention(Heads = 4, Mode = SynthesizerMode.FactorizedRandom, Factor = 16)]",
+        "[SynthesizerAttention(Heads = 4, Mode = SynthesizerMode.Dense)] [Positions(Kind = PositionEncoding.Rotary)]",
+    ];
+
+    public override IEnumerable<string> ValidEncoders =>
+    [
+        "[SynthesizerAttention(Heads = 8, Mode = SynthesizerMode.FactorizedDense, Factor = 32, DotProduct = true, LearnedMixture = true)] [ClassificationHead(Classes = 3)]",
+        "[SynthesizerAttention(Heads = 4, Mode = SynthesizerMode.Dense, DotProduct = true)] [Positions(Kind = PositionEncoding.Rotary)]",
+    ];
+
     public override TheoryData<string, string> Malformed => new()
     {
         { "SynthesizerAttention without Heads", U + T + "[SynthesizerAttention(Factor = 4)] public partial class M;" },
