@@ -136,7 +136,7 @@ namespace XformerDsl.Generator.Emit
                 family.EmitClass(writer, spec, index, name, isOverride, RecurrentEmitter.IsRecurrent(spec));
                 return;
             }
-            var projections = family.InputProjections.Concat(new[] { OutputProjection }).ToList();
+            var projections = family.InputProjectionsOf(attention).Concat(new[] { OutputProjection }).ToList();
             int headDim = spec.HeadDimOf(attention);
             bool rotary = spec.Positions.Kind == PositionEncoding.Rotary;
             string where = isOverride ? $" Used by {LayersPhrase(spec, index)}." : "";
@@ -151,7 +151,7 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine($"private readonly {Names.Linear} {projection};");
             family.EmitFields(writer, spec, attention);
             writer.WriteLine();
-            writer.WriteLine($"/// <summary>Creates the projections {string.Join(", ", projections.Take(projections.Count - 1))} and {projections[projections.Count - 1]}{(family.HasOwnParameters ? ", and the attention's own parameters" : "")}.</summary>");
+            writer.WriteLine($"/// <summary>Creates the projections {string.Join(", ", projections.Take(projections.Count - 1))} and {projections[projections.Count - 1]}{(family.HasOwnParameters(spec, attention) ? ", and the attention's own parameters" : "")}.</summary>");
             var modelParameter = family.ModelParameter(spec, attention);
             if (modelParameter is not null)
                 writer.WriteLine($"/// <param name=\"{modelParameter.Field}\">Reads the model's {modelParameter.Field}, which this layer uses and does not own.</param>");
@@ -165,7 +165,7 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine();
             writer.WriteLine(isOverride ? "internal override void InitializeWeights()" : "internal void InitializeWeights()");
             writer.OpenBlock();
-            foreach (var projection in family.InputProjections)
+            foreach (var projection in family.InputProjectionsOf(attention))
                 LayerFactories.EmitLinearInit(writer, spec, projection, LayerFactories.InitStd);
             writer.WriteLine($"// The output projection feeds the residual stream: std 0.02 / √(2·Depth) = 0.02 / √{Int(2L * spec.Depth)} (GPT-2).");
             LayerFactories.EmitLinearInit(writer, spec, OutputProjection, LayerFactories.ResidualStd(spec));
@@ -235,12 +235,12 @@ namespace XformerDsl.Generator.Emit
             string seq, bool rotary, string rotaryComment, Func<string, string> rotate)
         {
             writer.WriteLine($"// Project and split the heads: [batch, {seq}, {Int(spec.Dim)}] -> [batch, {Int(attention.Heads)}, {seq}, {Int(spec.HeadDimOf(attention))}].");
-            foreach (var projection in family.InputProjections)
+            foreach (var projection in family.InputProjectionsOf(attention))
                 writer.WriteLine($"var {SplitName(projection)} = {projection}.forward(x).view(batch, {seq}, Heads, HeadDim).transpose(1, 2);");
-            if (rotary && family.RotatedProjections.Count > 0)
+            if (rotary && family.RotatedProjectionsOf(attention).Count > 0)
             {
                 writer.WriteLine(rotaryComment);
-                foreach (var rotated in family.RotatedProjections)
+                foreach (var rotated in family.RotatedProjectionsOf(attention))
                     writer.WriteLine($"{rotated} = {rotate(rotated)};");
             }
         }

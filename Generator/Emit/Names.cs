@@ -33,6 +33,7 @@ namespace XformerDsl.Generator.Emit
         public const string SequenceToSequenceModel = "global::XformerDsl.Modules.ISequenceToSequenceModel";
         public const string FullAttentionReference = "global::XformerDsl.Attention.Full.FullAttentionReference";
         public const string FusedAttention = "global::XformerDsl.Autograd.FusedAttention";
+        public const string FusedBiasedAttention = "global::XformerDsl.Autograd.FusedBiasedAttention";
         public const string PatternAttentionReference = "global::XformerDsl.Attention.Patterns.PatternAttentionReference";
         public const string SequenceChunks = "global::XformerDsl.Autograd.SequenceChunks";
         public const string ReversibleBlock = "global::XformerDsl.Autograd.ReversibleBlock";

@@ -24,7 +24,8 @@ namespace XformerDsl.Generator.Families
             new LowRankAttentionFamily(),
             new LshAttentionFamily(),
             new SlidingWindowAttentionFamily(),
-            new SparseAttentionFamily());
+            new SparseAttentionFamily(),
+            new SynthesizerAttentionFamily());
 
         private static readonly Dictionary<string, AttentionFamily> s_byMetadataName = All.ToDictionary(family => family.MetadataName);
         private static readonly Dictionary<string, AttentionFamily> s_byAttributeName = All.ToDictionary(family => family.AttributeName);

@@ -74,8 +74,20 @@ namespace XformerDsl.Generator.Families
         /// <summary>The split projections rotary positions rotate (queries and keys by default).</summary>
         public virtual IReadOnlyList<string> RotatedProjections => s_queryKey;
 
-        /// <summary>Whether the family has trainable parameters of its own beside the projections (the constructor's summary says so).</summary>
-        public virtual bool HasOwnParameters => true;
+        /// <summary>
+        /// The input projections of one declaration: <see cref="InputProjections"/> unless the family's projections depend
+        /// on its arguments (a pure synthesizer has no queries and keys).
+        /// </summary>
+        public virtual IReadOnlyList<string> InputProjectionsOf(AttentionSpec attention) => InputProjections;
+
+        /// <summary>The split projections rotary positions rotate in one declaration: <see cref="RotatedProjections"/> unless overridden.</summary>
+        public virtual IReadOnlyList<string> RotatedProjectionsOf(AttentionSpec attention) => RotatedProjections;
+
+        /// <summary>
+        /// Whether a layer of this declaration has parameters or buffers of its own beside the projections (the
+        /// constructor's summary says so); a declaration, not a family, decides (a mean-pooled compressed layer has none).
+        /// </summary>
+        public virtual bool HasOwnParameters(ModelSpec spec, AttentionSpec attention) => true;
 
         /// <summary>Declares the family's own parameters and buffers, beside the projections.</summary>
         public virtual void EmitFields(SourceWriter writer, ModelSpec spec, AttentionSpec attention) { }
@@ -189,6 +201,8 @@ namespace XformerDsl.Generator.Families
 
         public sealed override ModelOwnedParameter? ModelParameter(ModelSpec spec, AttentionSpec attention) => ModelParameter(spec, (TSpec)attention);
 
+        public sealed override bool HasOwnParameters(ModelSpec spec, AttentionSpec attention) => HasOwnParameters(spec, (TSpec)attention);
+
         /// <summary>Reads the attribute's arguments, by <c>nameof</c> its properties, defaults from the spec's constants.</summary>
         protected abstract TSpec? ParseSpec(AttributeArguments arguments);
 
@@ -222,6 +236,9 @@ namespace XformerDsl.Generator.Families
 
         /// <inheritdoc cref="AttentionFamily.ModelParameter"/>
         protected virtual ModelOwnedParameter? ModelParameter(ModelSpec spec, TSpec attention) => null;
+
+        /// <inheritdoc cref="AttentionFamily.HasOwnParameters"/>
+        protected virtual bool HasOwnParameters(ModelSpec spec, TSpec attention) => true;
 
         /// <summary>An integer argument: <c>("Heads", "4")</c>.</summary>
         protected static (string Name, string Literal) Argument(string name, long value) => (name, SpecFormat.Int(value));

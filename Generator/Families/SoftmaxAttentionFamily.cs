@@ -13,7 +13,7 @@ namespace XformerDsl.Generator.Families
         where TSpec : AttentionSpec
         where TAttribute : AttentionAttribute
     {
-        public override bool HasOwnParameters => false;
+        protected override bool HasOwnParameters(ModelSpec spec, TSpec attention) => false;
 
         /// <summary>Which (query tile, key tile) pairs the declaration visits, and their masks.</summary>
         public abstract SoftmaxSchedule Schedule(ModelSpec spec, TSpec attention);

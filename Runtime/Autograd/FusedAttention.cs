@@ -22,6 +22,15 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     /// <exception cref="ArgumentException">When the shapes disagree or the head size is not the kernel's.</exception>
     public static Tensor Apply(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask)
     {
+        CheckInputs(query, key, value, keyPaddingMask);
+        if (WhyNotFused(query, key, value, keyPaddingMask) is not null)
+            return TKernel.Reference(query, key, value, keyPaddingMask);
+        return FusedAttentionFunction<TKernel>.Run(query, key, value, keyPaddingMask)[0].transpose(1, 2);
+    }
+
+    /// <summary>The checks of <see cref="Apply"/>: shapes that agree, the kernel's head size, at most MaxLength tokens.</summary>
+    internal static void CheckInputs(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask)
+    {
         AttentionShapes.Check(query, key, value, keyPaddingMask, TKernel.Description);
         if (query.shape[3] != TKernel.HeadDim)
             throw new ArgumentException(
@@ -31,9 +40,6 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
             throw new ArgumentException(
                 $"{TKernel.Description}: the attention pattern is laid out for sequences of up to MaxLength = {TKernel.MaxLength} tokens, but query has shape {AttentionShapes.Shape(query)} and key {AttentionShapes.Shape(key)}; " +
                 $"cut the sequence to {TKernel.MaxLength} tokens, or declare a larger MaxLength.");
-        if (WhyNotFused(query, key, value, keyPaddingMask) is not null)
-            return TKernel.Reference(query, key, value, keyPaddingMask);
-        return FusedAttentionFunction<TKernel>.Run(query, key, value, keyPaddingMask)[0].transpose(1, 2);
     }
 
     /// <summary>
@@ -50,18 +56,26 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     /// <param name="value">Values.</param>
     /// <param name="keyPaddingMask">Null, or bool <c>[batch, keys]</c>.</param>
     /// <param name="vectorBits">512, 256 or 128 to force a SIMD width (tests compare them all); 0 for the widest accelerated.</param>
-    internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask, int vectorBits = 0)
+    internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor query, Tensor key, Tensor value, Tensor? keyPaddingMask, int vectorBits = 0) =>
+        RunForward(query, key, value, keyPaddingMask, scoreBias: null, vectorBits);
+
+    /// <summary>
+    /// Runs the forward kernel with an additive score bias (broadcastable to <c>[batch, heads, queries, keys]</c>, read
+    /// in place through its strides) for a kernel that takes one; query and key are null for a bias-only kernel.
+    /// </summary>
+    internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor? query, Tensor? key, Tensor value, Tensor? keyPaddingMask,
+        Tensor? scoreBias, int vectorBits = 0)
     {
-        long batch = query.shape[0], heads = query.shape[1], queries = query.shape[2];
-        var output = NativeHeap.Empty(new[] { batch, queries, heads, (long)TKernel.HeadDim }, query.dtype, query.device);
-        var logSumExp = NativeHeap.Empty(new[] { batch, heads, queries }, query.dtype, query.device);
+        long batch = value.shape[0], heads = value.shape[1], queries = query?.shape[2] ?? scoreBias!.shape[^2];
+        var output = NativeHeap.Empty(new[] { batch, queries, heads, (long)TKernel.HeadDim }, value.dtype, value.device);
+        var logSumExp = NativeHeap.Empty(new[] { batch, heads, queries }, value.dtype, value.device);
         using var scope = NewDisposeScope();
-        var q = TensorMemory.Readable(query);
-        var k = TensorMemory.Readable(key);
+        var q = query is null ? null : TensorMemory.Readable(query);
+        var k = key is null ? null : TensorMemory.Readable(key);
         var v = TensorMemory.Readable(value);
         var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
         var o = output.transpose(1, 2);
-        SimdDispatch.Run(query.dtype, new ForwardCall(q, k, v, o, logSumExp, mask), vectorBits);
+        SimdDispatch.Run(value.dtype, new ForwardCall(q, k, v, o, logSumExp, mask, BiasView(scoreBias, o, v)), vectorBits);
         return (output, logSumExp);
     }
 
@@ -69,23 +83,63 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     internal static (Tensor Query, Tensor Key, Tensor Value) RunBackward(Tensor query, Tensor key, Tensor value, Tensor output,
         Tensor logSumExp, Tensor? keyPaddingMask, Tensor outputGradient, int vectorBits = 0)
     {
-        var queryGradient = NativeHeap.EmptyLike(query);
-        var keyGradient = NativeHeap.EmptyLike(key);
+        var (queryGradient, keyGradient, valueGradient, _) = RunBackward(query, key, value, output, logSumExp, keyPaddingMask, outputGradient, scoreBias: null, vectorBits);
+        return (queryGradient!, keyGradient!, valueGradient);
+    }
+
+    /// <summary>
+    /// Runs the backward kernel of a kernel with a score bias: the query and key gradients (null for a bias-only kernel),
+    /// the value gradient, and the bias's gradient in the bias's own shape (summed over what it was broadcast along; null
+    /// without a bias).
+    /// </summary>
+    internal static (Tensor? Query, Tensor? Key, Tensor Value, Tensor? ScoreBias) RunBackward(Tensor? query, Tensor? key, Tensor value,
+        Tensor output, Tensor logSumExp, Tensor? keyPaddingMask, Tensor outputGradient, Tensor? scoreBias, int vectorBits = 0)
+    {
+        var queryGradient = query is null ? null : NativeHeap.EmptyLike(query);
+        var keyGradient = key is null ? null : NativeHeap.EmptyLike(key);
         var valueGradient = NativeHeap.EmptyLike(value);
-        using var scope = NewDisposeScope();
-        var q = TensorMemory.Readable(query);
-        var k = TensorMemory.Readable(key);
-        var v = TensorMemory.Readable(value);
         var o = output.transpose(1, 2);
-        var dO = TensorMemory.Readable(outputGradient.transpose(1, 2));
-        var lse = logSumExp.contiguous();
-        var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
-        SimdDispatch.Run(query.dtype, new BackwardCall(new ForwardCall(q, k, v, o, lse, mask), dO, queryGradient, keyGradient, valueGradient), vectorBits);
-        return (queryGradient, keyGradient, valueGradient);
+        // Every (batch, head) writes its own slice, so a bias the batch shares gets one slice per batch element, summed after.
+        var biasGradient = scoreBias is null ? null : zeros(o.shape[0], o.shape[1], o.shape[2], value.shape[2], dtype: value.dtype, device: value.device);
+        using (NewDisposeScope())
+        {
+            var q = query is null ? null : TensorMemory.Readable(query);
+            var k = key is null ? null : TensorMemory.Readable(key);
+            var v = TensorMemory.Readable(value);
+            var dO = TensorMemory.Readable(outputGradient.transpose(1, 2));
+            var lse = logSumExp.contiguous();
+            var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
+            var forward = new ForwardCall(q, k, v, o, lse, mask, BiasView(scoreBias, o, v));
+            SimdDispatch.Run(value.dtype, new BackwardCall(forward, dO, queryGradient, keyGradient, valueGradient, biasGradient), vectorBits);
+        }
+        return (queryGradient, keyGradient, valueGradient, biasGradient is null ? null : SumToShape(biasGradient, scoreBias!.shape));
+    }
+
+    // The bias expanded to [batch, heads, queries, keys]: a view with stride 0 along what it is broadcast over, copied only
+    // when its rows are not contiguous (a bias broadcast along the keys).
+    private static Tensor? BiasView(Tensor? scoreBias, Tensor output, Tensor value)
+    {
+        if (scoreBias is null)
+            return null;
+        var expanded = scoreBias.expand(output.shape[0], output.shape[1], output.shape[2], value.shape[2]);
+        return expanded.shape[3] > 1 && expanded.stride(3) != 1 ? expanded.contiguous() : expanded;
+    }
+
+    // A [batch, heads, queries, keys] gradient summed over the dimensions a tensor of this shape was broadcast along; a
+    // leading dimension of size 1 is dropped as a view, since summing it would copy the whole gradient.
+    private static Tensor SumToShape(Tensor gradient, long[] shape)
+    {
+        var result = gradient;
+        while (result.dim() > shape.Length)
+            result = result.shape[0] == 1 ? result.squeeze(0) : result.sum(0L, keepdim: false);
+        for (int d = 0; d < shape.Length; d++)
+            if (shape[d] == 1 && result.shape[d] != 1)
+                result = result.sum((long)d, keepdim: true);
+        return result;
     }
 
     // The kernel's tensors; the typed arguments are built once the dtype is known.
-    private readonly struct ForwardCall(Tensor query, Tensor key, Tensor value, Tensor output, Tensor logSumExp, Tensor? keyMask) : ISimdCall
+    private readonly struct ForwardCall(Tensor? query, Tensor? key, Tensor value, Tensor output, Tensor logSumExp, Tensor? keyMask, Tensor? scoreBias) : ISimdCall
     {
         public void Run<T, TVec, TOps>()
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -94,15 +148,22 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
             TKernel.Forward<T, TVec, TOps>(Arguments<T>());
 
         public AttentionForwardArguments<T> Arguments<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
-            FusedKernelSupport.ForwardArguments<T>(query, key, value, output, logSumExp, keyMask, TKernel.HeadDim);
+            FusedKernelSupport.ForwardArguments<T>(query, key, value, output, logSumExp, keyMask, TKernel.HeadDim) with
+            {
+                ScoreBias = scoreBias is null ? default : TensorMemory.StridedHeadRowsOf<T>(scoreBias),
+            };
     }
 
-    private readonly struct BackwardCall(ForwardCall forward, Tensor outputGradient, Tensor queryGradient, Tensor keyGradient, Tensor valueGradient) : ISimdCall
+    private readonly struct BackwardCall(ForwardCall forward, Tensor outputGradient, Tensor? queryGradient, Tensor? keyGradient, Tensor valueGradient,
+        Tensor? scoreBiasGradient) : ISimdCall
     {
         public void Run<T, TVec, TOps>()
             where T : unmanaged, IFloatingPointIeee754<T>
             where TVec : struct
             where TOps : ISimdOps<TVec, T> =>
-            TKernel.Backward<T, TVec, TOps>(FusedKernelSupport.BackwardArguments(forward.Arguments<T>(), outputGradient, queryGradient, keyGradient, valueGradient));
+            TKernel.Backward<T, TVec, TOps>(FusedKernelSupport.BackwardArguments(forward.Arguments<T>(), outputGradient, queryGradient, keyGradient, valueGradient) with
+            {
+                ScoreBiasGradient = scoreBiasGradient is null ? default : TensorMemory.HeadRowsOf<T>(scoreBiasGradient),
+            });
     }
 }

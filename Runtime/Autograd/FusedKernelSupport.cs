@@ -32,17 +32,18 @@ public static class FusedKernelSupport
     /// <summary>
     /// The arguments of a softmax attention kernel over <c>[batch, heads, rows, headDim]</c> tensors the kernel can read
     /// in place (see <see cref="TensorMemory.Readable"/>), scaled by 1/√<paramref name="headDim"/>, on the default threads.
+    /// A bias-only kernel has no query and key (null); the output <c>[batch, heads, queries, headDim]</c> gives the sizes.
     /// </summary>
-    public static unsafe AttentionForwardArguments<T> ForwardArguments<T>(Tensor query, Tensor key, Tensor value, Tensor output,
+    public static unsafe AttentionForwardArguments<T> ForwardArguments<T>(Tensor? query, Tensor? key, Tensor value, Tensor output,
         Tensor logSumExp, Tensor? keyMask, int headDim)
         where T : unmanaged, IFloatingPointIeee754<T> => new()
         {
-            Batch = (int)query.shape[0],
-            Heads = (int)query.shape[1],
-            Queries = (int)query.shape[2],
-            Keys = (int)key.shape[2],
-            Query = TensorMemory.HeadRowsOf<T>(query),
-            Key = TensorMemory.HeadRowsOf<T>(key),
+            Batch = (int)output.shape[0],
+            Heads = (int)output.shape[1],
+            Queries = (int)output.shape[2],
+            Keys = (int)value.shape[2],
+            Query = query is null ? default : TensorMemory.HeadRowsOf<T>(query),
+            Key = key is null ? default : TensorMemory.HeadRowsOf<T>(key),
             Value = TensorMemory.HeadRowsOf<T>(value),
             Output = TensorMemory.HeadRowsOf<T>(output),
             LogSumExp = TensorMemory.Pointer<T>(logSumExp),
@@ -51,15 +52,18 @@ public static class FusedKernelSupport
             Threads = KernelParallel.DefaultThreads,
         };
 
-    /// <summary>The arguments of a softmax attention kernel's backward pass, from its forward arguments and the gradients.</summary>
+    /// <summary>
+    /// The arguments of a softmax attention kernel's backward pass, from its forward arguments and the gradients (no
+    /// query and key gradients for a bias-only kernel).
+    /// </summary>
     public static AttentionBackwardArguments<T> BackwardArguments<T>(AttentionForwardArguments<T> forward, Tensor outputGradient,
-        Tensor queryGradient, Tensor keyGradient, Tensor valueGradient)
+        Tensor? queryGradient, Tensor? keyGradient, Tensor valueGradient)
         where T : unmanaged, IFloatingPointIeee754<T> => new()
         {
             Forward = forward,
             OutputGradient = TensorMemory.HeadRowsOf<T>(outputGradient),
-            QueryGradient = TensorMemory.HeadRowsOf<T>(queryGradient),
-            KeyGradient = TensorMemory.HeadRowsOf<T>(keyGradient),
+            QueryGradient = queryGradient is null ? default : TensorMemory.HeadRowsOf<T>(queryGradient),
+            KeyGradient = keyGradient is null ? default : TensorMemory.HeadRowsOf<T>(keyGradient),
             ValueGradient = TensorMemory.HeadRowsOf<T>(valueGradient),
         };
 }

@@ -13,12 +13,19 @@ public readonly unsafe struct AttentionBackwardArguments<T> where T : unmanaged,
     /// <summary>The gradient of the loss with respect to the output, <c>[batch, heads, queries, headDim]</c>.</summary>
     public required HeadRows<T> OutputGradient { get; init; }
 
-    /// <summary>Where the query gradient goes.</summary>
+    /// <summary>Where the query gradient goes; <c>default</c> for a bias-only kernel.</summary>
     public required HeadRows<T> QueryGradient { get; init; }
 
-    /// <summary>Where the key gradient goes.</summary>
+    /// <summary>Where the key gradient goes; <c>default</c> for a bias-only kernel.</summary>
     public required HeadRows<T> KeyGradient { get; init; }
 
     /// <summary>Where the value gradient goes.</summary>
     public required HeadRows<T> ValueGradient { get; init; }
+
+    /// <summary>
+    /// Where the score bias's gradient goes, dense <c>[batch, heads, queries, keys]</c> and zeroed beforehand (each
+    /// element is written by the one task that visits its tile, so no two threads write the same element; tiles a
+    /// schedule skips stay zero); <c>default</c> when the kernel takes no bias.
+    /// </summary>
+    public HeadRows<T> ScoreBiasGradient { get; init; }
 }

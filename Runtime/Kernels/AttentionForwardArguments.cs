@@ -21,10 +21,10 @@ public readonly unsafe struct AttentionForwardArguments<T> where T : unmanaged, 
     /// <summary>Keys (and values) per (batch, head).</summary>
     public required int Keys { get; init; }
 
-    /// <summary>Queries, <c>[batch, heads, queries, headDim]</c>.</summary>
+    /// <summary>Queries, <c>[batch, heads, queries, headDim]</c>; <c>default</c> for a bias-only kernel, which scores no queries.</summary>
     public required HeadRows<T> Query { get; init; }
 
-    /// <summary>Keys, <c>[batch, heads, keys, headDim]</c>.</summary>
+    /// <summary>Keys, <c>[batch, heads, keys, headDim]</c>; <c>default</c> for a bias-only kernel.</summary>
     public required HeadRows<T> Key { get; init; }
 
     /// <summary>Values, <c>[batch, heads, keys, headDim]</c>.</summary>
@@ -44,6 +44,13 @@ public readonly unsafe struct AttentionForwardArguments<T> where T : unmanaged, 
 
     /// <summary>The score scale, 1/√headDim.</summary>
     public required T Scale { get; init; }
+
+    /// <summary>
+    /// The additive score bias, <c>[batch, heads, queries, keys]</c> read through its strides (a batch stride of 0 when
+    /// the batch shares it), added to the scaled scores before masking; <c>default</c> (null data) for none. Kernels
+    /// that take no bias never read it.
+    /// </summary>
+    public HeadRows<T> ScoreBias { get; init; }
 
     /// <summary>Threads to run on.</summary>
     public required int Threads { get; init; }

@@ -167,6 +167,45 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
         ScoreAgainst(query.Row(batchHead, heads, queryStart), query.RowStride, rows, keys.Panel(batchHead, keyTileIndex));
 
     /// <summary>
+    /// Adds the score bias to the score tile, <c>S[r, c] += B[queryStart + r, keyStart + c]</c> for the tile's
+    /// <paramref name="keyCount"/> keys, before masking (masking then hides what it hides, bias or not). Reads the bias
+    /// rows in place through their strides. Nothing to do without a bias.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AddScoreBias(int rows, in AttentionForwardArguments<T> args, int batchHead, int queryStart, int keyStart, int keyCount)
+    {
+        var bias = args.ScoreBias;
+        if (bias.Data == null)
+            return;
+        int keyTile = KeyTile;
+        for (int r = 0; r < rows; r++)
+            Add(Scores + (long)r * keyTile, bias.Row(batchHead, args.Heads, queryStart + r) + keyStart, keyCount);
+    }
+
+    /// <summary>
+    /// A bias-only kernel's score tile: the bias itself, <c>S[r, c] = B[queryStart + r, keyStart + c]</c>, with no
+    /// <c>Q·Kᵀ</c> term; zero past <paramref name="keyCount"/> (where <see cref="MaskKeys"/> hides the columns) and
+    /// everywhere without a bias (uniform attention over the visible keys).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void LoadScoreBias(int rows, in AttentionForwardArguments<T> args, int batchHead, int queryStart, int keyStart, int keyCount)
+    {
+        var bias = args.ScoreBias;
+        int keyTile = KeyTile;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = new Span<T>(Scores + (long)r * keyTile, keyTile);
+            if (bias.Data == null)
+            {
+                row.Clear();
+                continue;
+            }
+            new ReadOnlySpan<T>(bias.Row(batchHead, args.Heads, queryStart + r) + keyStart, keyCount).CopyTo(row);
+            row.Slice(keyCount).Clear();
+        }
+    }
+
+    /// <summary>
     /// Causal mask on a tile that crosses the diagonal: query <c>queryStart + r</c> does not see a later key
     /// <c>keyStart + c</c>.
     /// </summary>
@@ -330,12 +369,20 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void BeginKeyTile(in AttentionForwardArguments<T> args, int batchHead, int keyStart, int keyCount)
     {
-        int keyTile = KeyTile, headDim = HeadDim;
-        TransposeInto(KeysTransposed, keyTile, args.Key.Row(batchHead, args.Heads, keyStart), args.Key.RowStride, keyCount, headDim, args.Scale);
-        TransposeInto(ValuesTransposed, keyTile, args.Value.Row(batchHead, args.Heads, keyStart), args.Value.RowStride, keyCount, headDim, T.One);
-        int gradientSize = keyTile * PaddedHeadDim;
-        new Span<T>(KeyGradients, gradientSize).Clear();
-        new Span<T>(ValueGradients, gradientSize).Clear();
+        TransposeInto(KeysTransposed, KeyTile, args.Key.Row(batchHead, args.Heads, keyStart), args.Key.RowStride, keyCount, HeadDim, args.Scale);
+        new Span<T>(KeyGradients, KeyTile * PaddedHeadDim).Clear();
+        BeginValueTile(args, batchHead, keyStart, keyCount);
+    }
+
+    /// <summary>
+    /// Starts a key tile of a bias-only kernel's backward pass, which has no keys: packs the tile's values (transposed)
+    /// and zeroes its value gradients.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void BeginValueTile(in AttentionForwardArguments<T> args, int batchHead, int keyStart, int keyCount)
+    {
+        TransposeInto(ValuesTransposed, KeyTile, args.Value.Row(batchHead, args.Heads, keyStart), args.Value.RowStride, keyCount, HeadDim, T.One);
+        new Span<T>(ValueGradients, KeyTile * PaddedHeadDim).Clear();
     }
 
     /// <summary>The score tile against the key tile that <see cref="BeginKeyTile"/> packed.</summary>
@@ -433,15 +480,40 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void EndKeyTile(int keyCount, in AttentionBackwardArguments<T> args, int batchHead, int keyStart)
     {
-        int width = PaddedHeadDim, headDim = HeadDim, heads = args.Forward.Heads;
-        T* keyGradient = args.KeyGradient.Row(batchHead, heads, keyStart);
-        T* valueGradient = args.ValueGradient.Row(batchHead, heads, keyStart);
+        int width = PaddedHeadDim;
+        T* keyGradient = args.KeyGradient.Row(batchHead, args.Forward.Heads, keyStart);
         for (int k = 0; k < keyCount; k++)
-        {
-            Scale(KeyGradients + (long)k * width, keyGradient + k * args.KeyGradient.RowStride, headDim, args.Forward.Scale);
+            Scale(KeyGradients + (long)k * width, keyGradient + k * args.KeyGradient.RowStride, HeadDim, args.Forward.Scale);
+        EndValueTile(keyCount, args, batchHead, keyStart);
+    }
+
+    /// <summary>Ends a key tile of a bias-only kernel's backward pass: writes its value gradients.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void EndValueTile(int keyCount, in AttentionBackwardArguments<T> args, int batchHead, int keyStart)
+    {
+        int width = PaddedHeadDim, headDim = HeadDim;
+        T* valueGradient = args.ValueGradient.Row(batchHead, args.Forward.Heads, keyStart);
+        for (int k = 0; k < keyCount; k++)
             new ReadOnlySpan<T>(ValueGradients + (long)k * width, headDim)
                 .CopyTo(new Span<T>(valueGradient + k * args.ValueGradient.RowStride, headDim));
-        }
+    }
+
+    /// <summary>
+    /// Writes the tile's score gradients (left in the worker by <see cref="ValueAndScoreGradients"/>) as the score
+    /// bias's gradient: the bias is added to the scores, so its gradient is <c>dS = P ⊙ (dP − D)</c> itself, zero where
+    /// a mask hid the score. Written, not added: each (query, key) element belongs to one tile, visited by one task.
+    /// Nothing to do without a bias gradient.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void WriteScoreBiasGradient(int rows, int keyCount, in AttentionBackwardArguments<T> args, int batchHead, int queryStart, int keyStart)
+    {
+        var destination = args.ScoreBiasGradient;
+        if (destination.Data == null)
+            return;
+        int keyTile = KeyTile;
+        for (int r = 0; r < rows; r++)
+            new ReadOnlySpan<T>(ScoreGradients + (long)r * keyTile, keyCount)
+                .CopyTo(new Span<T>(destination.Row(batchHead, args.Forward.Heads, queryStart + r) + keyStart, keyCount));
     }
 
     /// <summary>Sums the partial query gradients of every group, multiplies by the scale and writes the query gradient.</summary>

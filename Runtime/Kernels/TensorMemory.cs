@@ -48,6 +48,23 @@ public static unsafe class TensorMemory
         return new HeadRows<T>(Pointer<T>(tensor), tensor.stride(0), tensor.stride(1), tensor.stride(2));
     }
 
+    /// <summary>
+    /// A <c>[batch, heads, rows, width]</c> view with a contiguous last dimension and any other strides (0 for a
+    /// broadcast dimension, a larger row stride for a narrowed matrix) as <see cref="HeadRows{T}"/>, read in place: the
+    /// score bias's route, so a learned <c>[heads, MaxLength, MaxLength]</c> matrix narrowed to the sequence is not copied.
+    /// The caller keeps the view alive while the kernel runs.
+    /// </summary>
+    /// <exception cref="ArgumentException">When the tensor is not four-dimensional or its last dimension is strided.</exception>
+    public static HeadRows<T> StridedHeadRowsOf<T>(Tensor tensor) where T : unmanaged
+    {
+        if (tensor.dim() != 4 || tensor.numel() == 0 || (tensor.shape[3] > 1 && tensor.stride(3) != 1))
+            throw new ArgumentException($"Expected a non-empty [batch, heads, rows, width] view with contiguous rows; got shape {Shape(tensor)} with strides [{string.Join(", ", tensor.stride())}].");
+        // Element [0, 0, 0, 0] alone is a contiguous one-element view of the same storage, so its bytes start at the view's first element.
+        using var first = tensor[0, 0, 0].narrow(0, 0, 1);
+        T* data = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(first.bytes));
+        return new HeadRows<T>(data, tensor.stride(0), tensor.stride(1), tensor.stride(2));
+    }
+
     /// <summary>The tensor itself when kernels can read it in place, else a contiguous copy.</summary>
     public static Tensor Readable(Tensor tensor) => IsDenseWithContiguousRows(tensor) ? tensor : tensor.contiguous();
 

@@ -39,7 +39,9 @@ internal interface IAttentionBenchmarkFamily
 /// <param name="Name">generated, reference or sdpa.</param>
 /// <param name="Attend">Maps [batch, heads, seq, headDim] query, key, value (key and value [batch, heads, sourceSeq, headDim] for cross) to the output.</param>
 /// <param name="EstimatedBytes">For implementations that materialise [seq × seq] (or [seq × sourceSeq]) matrices: their estimated peak, by seq, to skip runs that cannot fit.</param>
-internal sealed record AttentionImplementation(string Name, Func<Tensor, Tensor, Tensor, Tensor> Attend, Func<int, double>? EstimatedBytes = null);
+/// <param name="LearnedInputs">Learned tensors the attention reads besides q, k, v (a synthesizer's logits), whose gradients the backward pass computes too, as in training.</param>
+internal sealed record AttentionImplementation(string Name, Func<Tensor, Tensor, Tensor, Tensor> Attend, Func<int, double>? EstimatedBytes = null,
+    Func<Tensor[]>? LearnedInputs = null);
 
 /// <summary>
 /// The attention suite: for every sequence length and implementation, the median time of a forward pass (no
@@ -70,6 +72,7 @@ internal static class AttentionSuite
         new LowRankAttentionBenchmark(),
         new CompressedAttentionBenchmark(),
         new InducedAttentionBenchmark(),
+        new SynthesizerAttentionBenchmark(),
         new CrossAttentionBenchmark(),
     ];
 
@@ -146,7 +149,8 @@ internal static class AttentionSuite
             // but a gradient returned by a TorchSharp custom autograd function is still referenced by its wrapper, so
             // accumulation would copy it: a cost of the leaf case that no model pays (README, Benchmarks).
             // (allow_unused: LSH attention shares one projection for queries and keys and never reads the key.)
-            torch.autograd.grad([implementation.Attend(q, k, v)], [q, k, v], [upstream], allow_unused: true);
+            var output = implementation.Attend(q, k, v);
+            torch.autograd.grad([output], [q, k, v, .. implementation.LearnedInputs?.Invoke() ?? []], [upstream], allow_unused: true);
         };
 
         var budget = TimeSpan.FromSeconds(o.MaxSecondsPerMeasurement);

@@ -20,6 +20,7 @@ internal sealed record BenchmarkOptions
     public int Heads { get; init; } = 8;
     public bool HeadsGiven { get; init; }
     public string Kind { get; init; } = ConvSuite.Kinds[0];
+    public string Mode { get; init; } = SynthesizerAttentionBenchmark.Modes[0];
     public int[] Kernel { get; init; } = [.. ConvSuite.KernelSizes];
     public int Channels { get; init; } = ConvSuite.DefaultChannels;
     public int HeadDim { get; init; } = 64;
@@ -126,6 +127,7 @@ internal static class CommandLine
         new Entry<int>("--heads", "<n>", $"heads (default {s_defaults.Heads}; conv: {ConvSuite.DefaultHeads})", Positive, (o, v) => o with { Heads = v, HeadsGiven = true }),
         new Entry<int>("--head-dim", "<n>", $"head size, among those the family declares kernels for (default {s_defaults.HeadDim})",
             Positive, (o, v) => o with { HeadDim = v }),
+        new Entry<string>("--mode", "<name>", $"synthesizer: {OneOf(SynthesizerAttentionBenchmark.Modes)} logits (default {s_defaults.Mode})", v => v, (o, v) => o with { Mode = v }),
         new Entry<string>("--kind", "<name>", $"conv: {CommandLine.OneOf(ConvSuite.Kinds)} convolution (default {s_defaults.Kind})", v => v, (o, v) => o with { Kind = v }),
         new Entry<int[]>("--kernel", "<n,n,...>", $"conv: kernel sizes, among {Join(ConvSuite.KernelSizes)} (default {Join(s_defaults.Kernel)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Kernel = v }),

@@ -180,7 +180,7 @@ namespace Demo.Models
             /// <summary>Positions per slot: keys and values are compressed along the length, each slot into one row.</summary>
             private const int Ratio = 4;
 
-            /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj, and the attention's own parameters.</summary>
+            /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj.</summary>
             public SelfAttention() : base(nameof(SelfAttention))
             {
                 q_proj = global::TorchSharp.torch.nn.Linear(256, 256, hasBias: true);

@@ -193,7 +193,7 @@ namespace ReformerExample
             private readonly global::TorchSharp.Modules.Linear v_proj;
             private readonly global::TorchSharp.Modules.Linear out_proj;
 
-            /// <summary>Creates the projections qk_proj, v_proj and out_proj, and the attention's own parameters.</summary>
+            /// <summary>Creates the projections qk_proj, v_proj and out_proj.</summary>
             public SelfAttention() : base(nameof(SelfAttention))
             {
                 qk_proj = global::TorchSharp.torch.nn.Linear(256, 256, hasBias: true);

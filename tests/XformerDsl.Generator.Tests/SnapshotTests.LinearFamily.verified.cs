@@ -255,7 +255,7 @@ namespace Demo.Models
             private readonly global::TorchSharp.Modules.Linear out_proj;
             private const int Features = 64;
 
-            /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj, and the attention's own parameters.</summary>
+            /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj.</summary>
             public LinearAttentionLayer1() : base(nameof(LinearAttentionLayer1))
             {
                 q_proj = global::TorchSharp.torch.nn.Linear(128, 128, hasBias: true);

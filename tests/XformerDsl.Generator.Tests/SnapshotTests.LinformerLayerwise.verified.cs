@@ -211,7 +211,7 @@ namespace Snapshots
             /// <summary>Reads the model's E = F, <c>[64, 512]</c>, shared by every layerwise low-rank layer; a delegate, so this layer does not register it.</summary>
             private readonly global::System.Func<global::TorchSharp.torch.Tensor> shared_e_proj;
 
-            /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj, and the attention's own parameters.</summary>
+            /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj.</summary>
             /// <param name="shared_e_proj">Reads the model's shared_e_proj, which this layer uses and does not own.</param>
             public LowRankAttentionLayer(global::System.Func<global::TorchSharp.torch.Tensor> shared_e_proj) : base(nameof(LowRankAttentionLayer))
             {

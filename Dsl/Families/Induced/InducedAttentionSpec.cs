@@ -25,15 +25,11 @@ namespace XformerDsl.Specs
             ParametersPerLayer(model.Dim, model.Bias) + PoolingByAttentionCount.Parameters(model, Points);
 
         /// <summary>
-        /// Per token: the inner attention's key and value projections of the token and the outer attention's query and
-        /// output projections, 4·Dim², as full attention's.
-        /// </summary>
-        public override long ProjectionMacsPerToken(int dim) => 4L * dim * dim;
-
-        /// <summary>
         /// Each token is scored by and weighted into the m points (2·m·Dim), and scores and weights the m summaries
         /// (2·m·Dim); the m-row projections of each sequence (the points' queries, the summaries' feed-forward, keys and
-        /// values, 4·m·Dim²) are shared by its tokens.
+        /// values, 4·m·Dim²) are shared by its tokens. The projections of the tokens themselves (the points' keys and
+        /// values, the tokens' queries, the output) are full attention's 4·Dim², the default
+        /// <see cref="AttentionSpec.ProjectionMacsPerToken"/>.
         /// </summary>
         public override long MixingMacsPerToken(int dim, int length, bool causal) =>
             4L * Points * dim + 4L * Points * dim * dim / System.Math.Max(1, length);

@@ -16,6 +16,9 @@ namespace XformerDsl.Generator.Emit.Kernels
         public override string ReferenceCall =>
             $"{Names.FullAttentionReference}.Forward(query, key, value, causal: {SpecFormat.Bool(_causal)}, keyPaddingMask)";
 
+        public override string ScoreBiasReferenceCall =>
+            $"{Names.FullAttentionReference}.WithScoreBias(query, key, value, scoreBias, causal: {SpecFormat.Bool(_causal)}, keyPaddingMask)";
+
         public override void EmitKeyTileRange(SourceWriter writer)
         {
             if (_causal)

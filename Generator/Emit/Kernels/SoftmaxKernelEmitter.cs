@@ -23,19 +23,29 @@ namespace XformerDsl.Generator.Emit.Kernels
         /// <param name="schedule">Which tiles the declaration visits.</param>
         /// <param name="owner">Who the kernel belongs to in messages: the model, or the model and its layer class.</param>
         /// <param name="className">The nested class's name; <see cref="ClassName"/> unless the family emits several kernels.</param>
-        public static void Emit(SourceWriter writer, ModelSpec spec, AttentionSpec attention, SoftmaxSchedule schedule, string owner, string className = ClassName)
+        /// <param name="scores">
+        /// What the scores are made of: <c>scale·Q·Kᵀ</c> (every family's kernel, emitted as before the score bias existed),
+        /// that plus an additive score bias, or the bias alone.
+        /// </param>
+        public static void Emit(SourceWriter writer, ModelSpec spec, AttentionSpec attention, SoftmaxSchedule schedule, string owner,
+            string className = ClassName, KernelScores scores = KernelScores.QueryKey)
         {
             var tiling = SoftmaxTiling.For(spec, attention);
-            string description = $"{owner}: {schedule.Description}, head size {Int(tiling.HeadDim)}";
+            string description = $"{owner}: {schedule.Description}{ScoresPhrase(scores)}, head size {Int(tiling.HeadDim)}";
 
             writer.WriteLine("/// <summary>");
-            writer.WriteLine($"/// The fused CPU kernel of this attention: {schedule.Description} for head size {Int(tiling.HeadDim)}, forward and");
+            writer.WriteLine($"/// The fused CPU kernel of this attention: {schedule.Description}{ScoresPhrase(scores)} for head size {Int(tiling.HeadDim)}, forward and");
             writer.WriteLine($"/// backward, tiled as in FlashAttention-2 with {Int(tiling.QueryTile)} queries × {Int(tiling.KeyTile)} keys per tile. Scores exist one tile per thread at");
             writer.WriteLine("/// a time, so memory grows with the sequence, not with its square. Generated for this declaration: the head size, the");
             writer.WriteLine("/// tile sizes and the pattern are constants compiled into the loops. Float32 and float64 tensors on the CPU run here;");
-            writer.WriteLine("/// other devices and dtypes take <see cref=\"Reference\"/>.");
+            // A biased kernel has two Reference overloads, which a cref could not tell apart.
+            writer.WriteLine(scores == KernelScores.QueryKey
+                ? "/// other devices and dtypes take <see cref=\"Reference\"/>."
+                : "/// other devices and dtypes take the reference composition, <c>Reference</c>.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine($"public sealed class {className} : global::XformerDsl.Autograd.IFusedAttentionKernel");
+            writer.WriteLine(scores == KernelScores.QueryKey
+                ? $"public sealed class {className} : global::XformerDsl.Autograd.IFusedAttentionKernel"
+                : $"public sealed class {className} : global::XformerDsl.Autograd.IFusedBiasedAttentionKernel");
             writer.OpenBlock();
             writer.WriteLine("/// <summary>The head size, Dim / Heads.</summary>");
             writer.WriteLine($"public const int HeadDim = {Int(tiling.HeadDim)};");
@@ -57,13 +67,11 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("/// <summary>What this kernel computes, for messages.</summary>");
             writer.WriteLine($"public static string Description => {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(description, quote: true)};");
             writer.WriteLine();
-            writer.WriteLine("/// <summary>The same attention composed from TorchSharp ops: the path for tensors this kernel does not serve.</summary>");
-            writer.WriteLine($"public static {Names.Tensor} Reference({Names.Tensor} query, {Names.Tensor} key, {Names.Tensor} value, {Names.Tensor}? keyPaddingMask) =>");
-            writer.Indented(() => writer.WriteLine(schedule.ReferenceCall + ";"));
+            EmitReferences(writer, schedule, scores);
             writer.WriteLine();
-            EmitForward(writer, tiling, schedule);
+            EmitForward(writer, tiling, schedule, scores);
             writer.WriteLine();
-            EmitBackward(writer, tiling, schedule);
+            EmitBackward(writer, tiling, schedule, scores);
             writer.WriteLine();
             writer.WriteLine("// Each thread's scratch and tile steps.");
             writer.WriteLine($"private static {Worker} NewWorker<T, TVec, TOps>()");
@@ -72,7 +80,47 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.CloseBlock();
         }
 
-        private static void EmitForward(SourceWriter writer, SoftmaxTiling tiling, SoftmaxSchedule schedule)
+        private static string ScoresPhrase(KernelScores scores) => scores switch
+        {
+            KernelScores.QueryKeyAndBias => " with an additive score bias",
+            KernelScores.BiasOnly => " over a score bias alone",
+            _ => "",
+        };
+
+        private static void EmitReferences(SourceWriter writer, SoftmaxSchedule schedule, KernelScores scores)
+        {
+            string tensor = Names.Tensor;
+            if (scores == KernelScores.BiasOnly)
+            {
+                writer.WriteLine("// A bias-only kernel scores no queries and keys, so it has no reference without a bias; its entry point is");
+                writer.WriteLine($"// {Names.FusedBiasedAttention}<{ClassName}>.ApplyBias.");
+                writer.WriteLine($"static {tensor} global::XformerDsl.Autograd.IFusedAttentionKernel.Reference({tensor} query, {tensor} key, {tensor} value, {tensor}? keyPaddingMask) =>");
+                writer.Indented(() => writer.WriteLine("throw new global::System.NotSupportedException(Description + \": a bias-only kernel needs its score bias; call FusedBiasedAttention.ApplyBias.\");"));
+            }
+            else
+            {
+                writer.WriteLine(scores == KernelScores.QueryKey
+                    ? "/// <summary>The same attention composed from TorchSharp ops: the path for tensors this kernel does not serve.</summary>"
+                    : "/// <summary>The same attention without a score bias, composed from TorchSharp ops.</summary>");
+                writer.WriteLine($"public static {tensor} Reference({tensor} query, {tensor} key, {tensor} value, {tensor}? keyPaddingMask) =>");
+                writer.Indented(() => writer.WriteLine(schedule.ReferenceCall + ";"));
+            }
+            if (scores == KernelScores.QueryKey)
+                return;
+            string biasCall = schedule.ScoreBiasReferenceCall
+                ?? throw new InvalidOperationException(schedule.Description + " offers no score bias.");
+            writer.WriteLine();
+            writer.WriteLine(scores == KernelScores.BiasOnly
+                ? "/// <summary>False: the scores are the bias alone, with no query–key product.</summary>"
+                : "/// <summary>True: the scores are the scaled query–key products plus the bias.</summary>");
+            writer.WriteLine($"public static bool ScoresQueriesAndKeys => {(scores == KernelScores.BiasOnly ? "false" : "true")};");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>The same attention with its score bias composed from TorchSharp ops: the path for tensors this kernel does not serve.</summary>");
+            writer.WriteLine($"public static {tensor} Reference({tensor}? query, {tensor}? key, {tensor} value, {tensor}? keyPaddingMask, {tensor} scoreBias) =>");
+            writer.Indented(() => writer.WriteLine(biasCall + ";"));
+        }
+
+        private static void EmitForward(SourceWriter writer, SoftmaxTiling tiling, SoftmaxSchedule schedule, KernelScores scores)
         {
             writer.WriteLine("/// <summary>");
             writer.WriteLine("/// Forward: one task per (batch·head, query tile). Each sweeps its key tiles with an online softmax and writes its");
@@ -86,8 +134,11 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("int heads = a.Heads;");
             writer.WriteLine("int queryTiles = (a.Queries + QueryTile - 1) / QueryTile;");
             writer.WriteLine("int keyTiles = (a.Keys + KeyTile - 1) / KeyTile;");
-            writer.WriteLine($"// Every key tile transposed and scaled by 1/√{Int(tiling.HeadDim)} once, so each score tile is one product.");
-            writer.WriteLine($"using var keys = {Worker}.PackKeyTiles(a, KeyTile, HeadDim);");
+            if (scores != KernelScores.BiasOnly)
+            {
+                writer.WriteLine($"// Every key tile transposed and scaled by 1/√{Int(tiling.HeadDim)} once, so each score tile is one product.");
+                writer.WriteLine($"using var keys = {Worker}.PackKeyTiles(a, KeyTile, HeadDim);");
+            }
             writer.WriteLine(tiling.PaddedHeadDim == tiling.HeadDim
                 ? "// The values as whole vectors: with no padding to do, the tensor itself."
                 : $"// The values with rows padded from {Int(tiling.HeadDim)} to {Int(tiling.PaddedHeadDim)} columns, so the output product runs on whole vectors.");
@@ -103,7 +154,7 @@ namespace XformerDsl.Generator.Emit.Kernels
             schedule.EmitKeyTileLoop(writer);
             writer.WriteLine("int keyStart = keyTile * KeyTile;");
             writer.WriteLine("int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);");
-            writer.WriteLine("tile.Score(a.Query, heads, bh, queryStart, rows, keys, keyTile);");
+            EmitScores(writer, scores, "tile.Score(a.Query, heads, bh, queryStart, rows, keys, keyTile);");
             schedule.EmitPatternMask(writer, backward: false);
             writer.WriteLine("tile.MaskKeys(rows, a, bh, keyStart, keyCount);");
             writer.WriteLine("tile.Accumulate(rows, values.Rows, heads, bh, keyStart, keyCount);");
@@ -113,12 +164,39 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.CloseBlock();
         }
 
-        private static void EmitBackward(SourceWriter writer, SoftmaxTiling tiling, SoftmaxSchedule schedule)
+        // The score tile of the current pair: the product (and the bias added to it), or the bias alone.
+        private static void EmitScores(SourceWriter writer, KernelScores scores, string product)
+        {
+            const string Bias = "(rows, a, bh, queryStart, keyStart, keyCount);";
+            if (scores == KernelScores.BiasOnly)
+            {
+                writer.WriteLine("// The scores are the bias rows of this tile, read in place.");
+                writer.WriteLine("tile.LoadScoreBias" + Bias);
+                return;
+            }
+            writer.WriteLine(product);
+            if (scores == KernelScores.QueryKeyAndBias)
+                writer.WriteLine("tile.AddScoreBias" + Bias);
+        }
+
+        private static void EmitBackward(SourceWriter writer, SoftmaxTiling tiling, SoftmaxSchedule schedule, KernelScores scores)
         {
             writer.WriteLine("/// <summary>");
-            writer.WriteLine("/// Backward: one task per (batch·head, group of key tiles). Each key tile packs its keys and values once, then sweeps");
-            writer.WriteLine("/// its query tiles, rebuilding the probabilities from the saved log-sum-exp. Key and value gradients stay in the");
-            writer.WriteLine("/// worker until the key tile is done; query gradients go to the group's partial sums, added up at the end.");
+            if (scores == KernelScores.BiasOnly)
+            {
+                writer.WriteLine("/// Backward: one task per (batch·head, group of key tiles). Each key tile packs its values once, then sweeps its");
+                writer.WriteLine("/// query tiles, rebuilding the probabilities from the saved log-sum-exp. Value gradients stay in the worker until");
+                writer.WriteLine("/// the key tile is done; the score gradients of each tile are the bias's gradient. No queries or keys, so no");
+                writer.WriteLine("/// score product and no query or key gradients.");
+            }
+            else
+            {
+                writer.WriteLine("/// Backward: one task per (batch·head, group of key tiles). Each key tile packs its keys and values once, then sweeps");
+                writer.WriteLine("/// its query tiles, rebuilding the probabilities from the saved log-sum-exp. Key and value gradients stay in the");
+                writer.WriteLine("/// worker until the key tile is done; query gradients go to the group's partial sums, added up at the end.");
+                if (scores == KernelScores.QueryKeyAndBias)
+                    writer.WriteLine("/// The score gradients of each tile are also the bias's gradient.");
+            }
             writer.WriteLine("/// </summary>");
             writer.WriteLine(KernelCode.AggressiveOptimization);
             writer.WriteLine($"public static void Backward<T, TVec, TOps>(in {Kernels}.AttentionBackwardArguments<T> args)");
@@ -132,13 +210,19 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine($"int groups = {Kernels}.KeyTileGroups.For(a.BatchHeads, keyTiles, a.Threads);");
             writer.WriteLine("// D = rowsum(dO ⊙ O) for every query: the softmax Jacobian's correction term.");
             writer.WriteLine($"using var delta = {Worker}.OutputDotGradient(g, HeadDim);");
+            bool queryKey = scores != KernelScores.BiasOnly;
+            string padded = queryKey ? "Queries, keys and output gradients" : "Output gradients";
             writer.WriteLine(tiling.PaddedHeadDim == tiling.HeadDim
-                ? "// Queries, keys and output gradients as whole vectors: with no padding to do, the tensors themselves."
-                : $"// Queries, keys and output gradients with rows padded from {Int(tiling.HeadDim)} to {Int(tiling.PaddedHeadDim)} columns.");
-            writer.WriteLine($"using var queries = {Worker}.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
-            writer.WriteLine($"using var keys = {Worker}.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);");
+                ? $"// {padded} as whole vectors: with no padding to do, the tensors themselves."
+                : $"// {padded} with rows padded from {Int(tiling.HeadDim)} to {Int(tiling.PaddedHeadDim)} columns.");
+            if (queryKey)
+            {
+                writer.WriteLine($"using var queries = {Worker}.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
+                writer.WriteLine($"using var keys = {Worker}.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);");
+            }
             writer.WriteLine($"using var outputGradients = {Worker}.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
-            writer.WriteLine($"using var queryGradients = new {Kernels}.QueryGradientPartials<T>(groups, a.BatchHeads, a.Queries, PaddedHeadDim);");
+            if (queryKey)
+                writer.WriteLine($"using var queryGradients = new {Kernels}.QueryGradientPartials<T>(groups, a.BatchHeads, a.Queries, PaddedHeadDim);");
             writer.WriteLine($"{Kernels}.KernelParallel.For(a.BatchHeads * groups, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>");
             writer.OpenBlock();
             writer.WriteLine("int bh = task / groups, group = task % groups;");
@@ -147,21 +231,31 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.OpenBlock();
             writer.WriteLine("int keyStart = keyTile * KeyTile;");
             writer.WriteLine("int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);");
-            writer.WriteLine("tile.BeginKeyTile(a, bh, keyStart, keyCount);");
+            writer.WriteLine(queryKey ? "tile.BeginKeyTile(a, bh, keyStart, keyCount);" : "tile.BeginValueTile(a, bh, keyStart, keyCount);");
             schedule.EmitQueryTileRange(writer);
             schedule.EmitQueryTileLoop(writer);
             writer.WriteLine("int queryStart = queryTile * QueryTile;");
             writer.WriteLine("int rows = global::System.Math.Min(QueryTile, a.Queries - queryStart);");
-            writer.WriteLine("tile.ScoreCurrentKeyTile(a.Query, heads, bh, queryStart, rows);");
+            EmitScores(writer, scores, "tile.ScoreCurrentKeyTile(a.Query, heads, bh, queryStart, rows);");
             schedule.EmitPatternMask(writer, backward: true);
             writer.WriteLine("tile.MaskKeys(rows, a, bh, keyStart, keyCount);");
             writer.WriteLine("tile.Probabilities(rows, a, bh, queryStart);");
-            writer.WriteLine("tile.Gradients(rows, keyCount, queries.Rows, outputGradients.Rows, keys.Rows, delta, queryGradients, group, heads, bh, queryStart, keyStart);");
+            if (scores == KernelScores.QueryKey)
+                writer.WriteLine("tile.Gradients(rows, keyCount, queries.Rows, outputGradients.Rows, keys.Rows, delta, queryGradients, group, heads, bh, queryStart, keyStart);");
+            else
+            {
+                writer.WriteLine("tile.ValueAndScoreGradients(rows, keyCount, outputGradients.Rows, delta, heads, bh, queryStart);");
+                writer.WriteLine("// The bias is added to the scores, so its gradient is the score gradient dS itself.");
+                writer.WriteLine("tile.WriteScoreBiasGradient(rows, keyCount, g, bh, queryStart, keyStart);");
+                if (queryKey)
+                    writer.WriteLine("tile.PropagateScoreGradients(rows, keyCount, queries.Rows, keys.Rows, queryGradients, group, heads, bh, queryStart, keyStart);");
+            }
             writer.CloseBlock();
-            writer.WriteLine("tile.EndKeyTile(keyCount, g, bh, keyStart);");
+            writer.WriteLine(queryKey ? "tile.EndKeyTile(keyCount, g, bh, keyStart);" : "tile.EndValueTile(keyCount, g, bh, keyStart);");
             writer.CloseBlock();
             writer.CloseBlock(");");
-            writer.WriteLine($"{Worker}.ReduceQueryGradients(queryGradients, g, HeadDim);");
+            if (queryKey)
+                writer.WriteLine($"{Worker}.ReduceQueryGradients(queryGradients, g, HeadDim);");
             writer.CloseBlock();
         }
 

@@ -18,6 +18,12 @@ namespace XformerDsl.Generator.Emit.Kernels
         /// <summary>The call that computes the same attention from TorchSharp ops.</summary>
         public abstract string ReferenceCall { get; }
 
+        /// <summary>
+        /// The call that computes the same attention with a score bias <c>scoreBias</c> from TorchSharp ops (query and key
+        /// null for a bias-only kernel); null for a schedule that offers no bias.
+        /// </summary>
+        public virtual string? ScoreBiasReferenceCall => null;
+
         /// <summary>Members of the kernel class the schedule's statements use, such as a block layout's constant arrays.</summary>
         public virtual void EmitMembers(SourceWriter writer) { }
 

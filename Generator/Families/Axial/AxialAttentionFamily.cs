@@ -62,7 +62,7 @@ namespace XformerDsl.Generator.Families
 
         public override IEnumerable<DiagnosticDescriptor> GeneratorDiagnostics => new[] { PatternDiagnostics.LayoutTooLarge };
 
-        public override bool HasOwnParameters => false;
+        protected override bool HasOwnParameters(ModelSpec spec, AxialAttentionSpec attention) => false;
 
         protected override void EmitAttend(SourceWriter writer, ModelSpec spec, AxialAttentionSpec axial)
         {

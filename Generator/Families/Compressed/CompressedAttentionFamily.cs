@@ -37,6 +37,9 @@ namespace XformerDsl.Generator.Families
 
         private static bool Convolves(CompressedAttentionSpec attention) => attention.Compression == MemoryCompression.Convolution;
 
+        // The filters, or in a causal model the null key and value; a bidirectional mean-pooled layer has neither.
+        protected override bool HasOwnParameters(ModelSpec spec, CompressedAttentionSpec attention) => Convolves(attention) || spec.Causal;
+
         protected override void EmitFields(SourceWriter writer, ModelSpec spec, CompressedAttentionSpec attention)
         {
             writer.WriteLine("/// <summary>Positions per slot: keys and values are compressed along the length, each slot into one row.</summary>");

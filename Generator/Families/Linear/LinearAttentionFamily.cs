@@ -42,6 +42,9 @@ namespace XformerDsl.Generator.Families
             }
         }
 
+        // FAVOR+'s random features (a buffer) or T2R's learned map; the ELU map has nothing of its own.
+        protected override bool HasOwnParameters(ModelSpec spec, LinearAttentionSpec linear) => linear.HasRandomFeatures || linear.HasLearnedFeatures;
+
         protected override void EmitFields(SourceWriter writer, ModelSpec spec, LinearAttentionSpec linear)
         {
             int features = linear.FeatureCount(spec.HeadDimOf(linear));

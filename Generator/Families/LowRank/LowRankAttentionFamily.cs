@@ -36,6 +36,9 @@ namespace XformerDsl.Generator.Families
 
         private static bool SharesAcrossLayers(LowRankAttentionSpec attention) => attention.Sharing == LowRankSharing.Layerwise;
 
+        // A layerwise layer reads the model's projection and owns none.
+        protected override bool HasOwnParameters(ModelSpec spec, LowRankAttentionSpec attention) => !SharesAcrossLayers(attention);
+
         private const string SharedField = "shared_e_proj";
 
         private static string Shape(ModelSpec spec, LowRankAttentionSpec attention) => $"<c>[{Int(attention.ProjectedLength)}, {Int(spec.MaxLength)}]</c>";

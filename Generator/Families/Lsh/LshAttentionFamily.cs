@@ -37,6 +37,9 @@ namespace XformerDsl.Generator.Families
 
         public override IReadOnlyList<string> RotatedProjections => s_rotated;
 
+        // The hashing rotations are drawn per forward pass; nothing is learned beside the projections.
+        protected override bool HasOwnParameters(ModelSpec spec, LshAttentionSpec lsh) => false;
+
         protected override void EmitAttend(SourceWriter writer, ModelSpec spec, LshAttentionSpec lsh)
         {
             string rounds = SpecFormat.Int(lsh.Rounds), bucket = SpecFormat.Int(lsh.BucketSize);

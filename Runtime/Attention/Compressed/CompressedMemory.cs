@@ -15,7 +15,7 @@ public static class CompressedMemory
     /// <summary>
     /// The strided convolution of each head, kernel = stride = <paramref name="ratio"/>: slot s of head h is
     /// <c>bias[h·d + o] + Σ_{t, c} weight[h·d + o, c, t] · rows[h][s·ratio + t, c]</c> (a <c>conv1d</c> over the channels
-    /// <c>heads · headDim</c> with <c>groups = heads</c>, as lucidrains' <c>ConvCompress</c>).
+    /// <c>heads · headDim</c> with <c>groups = heads</c>, as lucidrains' <c>ConvCompress</c>, computed as a product per head).
     /// </summary>
     /// <param name="rows">Keys or values, <c>[batch, heads, seq, headDim]</c>.</param>
     /// <param name="keyPaddingMask">Null, or bool <c>[batch, seq]</c>, true for real tokens.</param>
@@ -30,11 +30,16 @@ public static class CompressedMemory
             throw new ArgumentException(
                 $"{nameof(CompressedMemory)}.{nameof(Convolve)}: rows {AttentionShapes.Shape(rows)} need a filter of [heads · headDim, headDim, ratio] = [{heads * headDim}, {headDim}, {ratio}]; got {AttentionShapes.Shape(weight)}.");
         using var scope = NewDisposeScope();
-        var padded = ZeroPaddedWholeSlots(rows, keyPaddingMask, ratio);                        // [batch, heads, slots · ratio, headDim]
-        var channelsFirst = padded.permute(0, 1, 3, 2).reshape(batch, heads * headDim, -1);    // [batch, heads · headDim, slots · ratio]
-        var slots = F.conv1d(channelsFirst, weight, bias, stride: ratio, groups: heads);       // [batch, heads · headDim, slots]
-        // Rows contiguous, as the fused kernel reads them.
-        return slots.view(batch, heads, headDim, -1).transpose(2, 3).contiguous().MoveToOuterDisposeScope();
+        // The convolution as one product per head, which is several times faster than libtorch's grouped conv1d here,
+        // forward and backward: each slot's rows side by side, [slots, ratio · headDim], times the head's filter
+        // rearranged to [ratio · headDim, headDim] (row t · headDim + c, column o holds weight[h · headDim + o, c, t]).
+        var padded = ZeroPaddedWholeSlots(rows, keyPaddingMask, ratio).contiguous();          // [batch, heads, slots · ratio, headDim]
+        var slotRows = padded.view(batch, heads, -1, ratio * headDim);                         // [batch, heads, slots, ratio · headDim]
+        var filter = weight.view(heads, headDim, headDim, ratio).permute(0, 3, 2, 1).reshape(heads, ratio * headDim, headDim);
+        var slots = matmul(slotRows, filter);                                                  // [batch, heads, slots, headDim]
+        if (bias is not null)
+            slots = slots + bias.view(1, heads, 1, headDim);
+        return slots.MoveToOuterDisposeScope();
     }
 
     /// <summary>The mean of each slot's real rows (a slot with none is zero, and hidden by <see cref="SlotMask"/>).</summary>

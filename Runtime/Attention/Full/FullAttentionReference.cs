@@ -51,9 +51,41 @@ public static class FullAttentionReference
         return Attend(query, key, value, visible, scale).MoveToOuterDisposeScope();
     }
 
-    private static Tensor Attend(Tensor query, Tensor key, Tensor value, Tensor? visible, double? scale)
+    /// <summary>
+    /// softmax(scale · Q Kᵀ + B + mask) V: attention with an additive score bias B (synthetic logits, relative-position
+    /// biases), added before masking; without query and key, softmax(B + mask) V (a pure synthesizer's attention).
+    /// </summary>
+    /// <param name="query">Queries, <c>[batch, heads, queries, headDim]</c>, or null for bias-only attention.</param>
+    /// <param name="key">Keys, <c>[batch, heads, keys, headDim]</c>, null exactly when <paramref name="query"/> is.</param>
+    /// <param name="value">Values, <c>[batch, heads, keys, headDim]</c>.</param>
+    /// <param name="scoreBias">
+    /// The bias, broadcastable to <c>[batch, heads, queries, keys]</c>, e.g. <c>[heads, queries, keys]</c>; without
+    /// query and key its second-to-last dimension is the number of queries.
+    /// </param>
+    /// <param name="causal">Query i attends keys 0..i only.</param>
+    /// <param name="keyPaddingMask">Optional <c>[batch, keys]</c> bool mask, true where the key is a real token.</param>
+    /// <returns>The attended values, <c>[batch, heads, queries, headDim]</c>. A query with no visible key gets zeros.</returns>
+    public static Tensor WithScoreBias(Tensor? query, Tensor? key, Tensor value, Tensor scoreBias, bool causal, Tensor? keyPaddingMask = null)
     {
-        var scores = query.matmul(key.transpose(-2, -1)) * (scale ?? 1.0 / Math.Sqrt(query.shape[3]));
+        if ((query is null) != (key is null))
+            throw new ArgumentException($"{nameof(FullAttentionReference)}: pass both query and key, or neither for bias-only attention.");
+        if (query is not null)
+            AttentionShapes.Check(query, key!, value, keyPaddingMask, nameof(FullAttentionReference));
+        using var scope = NewDisposeScope();
+        long queries = query?.shape[2] ?? scoreBias.shape[^2], keys = value.shape[2];
+        var visible = VisibilityMask(queries, keys, causal, keyPaddingMask, value.device);
+        var scores = query is null ? scoreBias : QueryKeyScores(query, key!, scale: null) + scoreBias;
+        return Weigh(scores.expand(value.shape[0], value.shape[1], queries, keys), value, visible).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor QueryKeyScores(Tensor query, Tensor key, double? scale) =>
+        query.matmul(key.transpose(-2, -1)) * (scale ?? 1.0 / Math.Sqrt(query.shape[3]));
+
+    private static Tensor Attend(Tensor query, Tensor key, Tensor value, Tensor? visible, double? scale) =>
+        Weigh(QueryKeyScores(query, key, scale), value, visible);
+
+    private static Tensor Weigh(Tensor scores, Tensor value, Tensor? visible)
+    {
         if (visible is not null)
             scores = scores.masked_fill(visible.logical_not(), double.NegativeInfinity);
         var weights = scores.softmax(-1);

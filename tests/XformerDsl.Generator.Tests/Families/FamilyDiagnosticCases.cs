@@ -20,8 +20,11 @@ internal abstract class FamilyDiagnosticCases
     /// <summary>An ID, a declaration with the offending syntax marked <c>[|…|]</c>, and the expected message.</summary>
     public abstract TheoryData<string, string, string> Cases { get; }
 
-    /// <summary>Attribute lists, under the usual <c>[Transformer]</c>, that declare a valid model.</summary>
+    /// <summary>Attribute lists, under the usual (causal) <c>[Transformer]</c>, that declare a valid model.</summary>
     public virtual IEnumerable<string> Valid => [];
+
+    /// <summary>Attribute lists, under a bidirectional <c>[Transformer]</c> (<c>DiagnosticCases.Encoder</c>), that declare a valid model.</summary>
+    public virtual IEnumerable<string> ValidEncoders => [];
 
     /// <summary>Broken declarations (a name and the source) on which the generator must stay total.</summary>
     public virtual TheoryData<string, string> Malformed => new();

@@ -20,12 +20,16 @@ public class FamilyDiagnosticTests
         return data;
     }
 
-    public static TheoryData<string, string> Valid()
+    public static TheoryData<string, bool, string> Valid()
     {
-        var data = new TheoryData<string, string>();
+        var data = new TheoryData<string, bool, string>();
         foreach (var family in FamilyDiagnosticCases.All)
+        {
             foreach (var attributes in family.Valid)
-                data.Add(family.Family, attributes);
+                data.Add(family.Family, true, attributes);
+            foreach (var attributes in family.ValidEncoders)
+                data.Add(family.Family, false, attributes);
+        }
         return data;
     }
 
@@ -56,10 +60,10 @@ public class FamilyDiagnosticTests
 
     [Theory]
     [MemberData(nameof(Valid))]
-    public void Valid_declaration_yields_no_diagnostic(string family, string attributes)
+    public void Valid_declaration_yields_no_diagnostic_and_compiles(string family, bool causal, string attributes)
     {
         _ = family;
-        DiagnosticCases.AssertValid(attributes);
+        DiagnosticCases.AssertValid(attributes, causal ? DiagnosticCases.Transformer : DiagnosticCases.Encoder);
     }
 
     [Theory]

@@ -45,13 +45,14 @@ public static class DiagnosticCases
             Assert.Single(run.Sources);
     }
 
-    /// <summary>The attributes, under the standard <c>[Transformer]</c>, give a model and no diagnostic.</summary>
-    public static void AssertValid(string attributes)
+    /// <summary>The attributes, under the standard <c>[Transformer]</c> or <paramref name="frame"/>, give a model that compiles and no diagnostic.</summary>
+    public static void AssertValid(string attributes, string frame = Transformer)
     {
-        var run = GeneratorHarness.Run(Usings + Transformer + attributes + "\npublic partial class TinyGpt;");
+        var run = GeneratorHarness.Run(Usings + frame + attributes + "\npublic partial class TinyGpt;");
 
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Single(run.Sources);
+        Assert.Empty(run.CompilationProblems);
     }
 
     /// <summary>

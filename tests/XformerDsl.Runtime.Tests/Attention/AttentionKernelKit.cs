@@ -83,15 +83,18 @@ internal static class AttentionKernelKit
     }
 
     // The gradients autograd gives a float64 loss of (query, key, value), against central finite differences.
-    internal static void AssertGradientsMatchFiniteDifferences(Func<Tensor, Tensor, Tensor, Tensor> loss, Tensor query, Tensor key, Tensor value)
+    internal static void AssertGradientsMatchFiniteDifferences(Func<Tensor, Tensor, Tensor, Tensor> loss, Tensor query, Tensor key, Tensor value) =>
+        AssertGradientsMatchFiniteDifferences(inputs => loss(inputs[0], inputs[1], inputs[2]), GradientName, query, key, value);
+
+    // The gradients autograd gives a float64 loss of any inputs, against central finite differences; name(i) names input i's gradient.
+    internal static void AssertGradientsMatchFiniteDifferences(Func<Tensor[], Tensor> loss, Func<int, string> name, params Tensor[] inputs)
     {
-        loss(query, key, value).backward();
-        var analytic = new[] { query.grad!, key.grad!, value.grad! };
+        loss(inputs).backward();
+        var analytic = inputs.Select(input => input.grad!).ToArray();
 
         const double step = 1e-6;
-        var inputs = new[] { query, key, value };
         using var noGrad = no_grad();
-        for (int which = 0; which < 3; which++)
+        for (int which = 0; which < inputs.Length; which++)
         {
             var flat = inputs[which].view(-1);
             var numeric = zeros_like(flat);
@@ -99,14 +102,14 @@ internal static class AttentionKernelKit
             {
                 double original = flat[i].item<double>();
                 flat[i] = original + step;
-                double plus = loss(query, key, value).item<double>();
+                double plus = loss(inputs).item<double>();
                 flat[i] = original - step;
-                double minus = loss(query, key, value).item<double>();
+                double minus = loss(inputs).item<double>();
                 flat[i] = original;
                 numeric[i] = (plus - minus) / (2 * step);
             }
             var error = (analytic[which].view(-1) - numeric).abs().max().item<double>();
-            Assert.True(error < 1e-7, $"{GradientName(which)}: largest difference from finite differences {error:E2}");
+            Assert.True(error < 1e-7, $"{name(which)}: largest difference from finite differences {error:E2}");
         }
     }
 

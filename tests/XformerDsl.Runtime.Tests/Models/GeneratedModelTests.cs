@@ -15,17 +15,6 @@ public class GeneratedModelTests
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void Card_parameter_count_equals_the_module_parameters(string name)
-    {
-        using var model = ModelTestKit.Create(name);
-
-        long actual = model.parameters().Sum(p => p.numel());
-
-        Assert.Equal(actual, ModelTestKit.Card(name).ParameterCount);
-    }
-
-    [Theory]
-    [MemberData(nameof(Models))]
     public void Forward_maps_batch_seq_ids_to_batch_seq_vocab_logits(string name)
     {
         using var model = ModelTestKit.Create(name);

@@ -35,6 +35,13 @@ internal sealed class CompressedAttentionDiagnosticCases : FamilyDiagnosticCases
         "[SlidingWindowAttention(Heads = 4, Window = 64)] [CompressedAttention(Heads = 4, Ratio = 7, Layers = new[] { 0, 3 })]",
     ];
 
+    public override IEnumerable<string> ValidEncoders =>
+    [
+        "[CompressedAttention(Heads = 4)]",
+        "[CompressedAttention(Heads = 4, Ratio = 8, Compression = MemoryCompression.MeanPool)] [ClassificationHead(Classes = 3)]",
+        "[LocalAttention(Heads = 4, Block = 64, Before = 1, After = 1)] [CompressedAttention(Heads = 8, Ratio = 5, Every = 2)]",
+    ];
+
     public override TheoryData<string, string> Malformed => new()
     {
         { "CompressedAttention without Heads", U + T + "[CompressedAttention(Ratio = 4)] public partial class M;" },

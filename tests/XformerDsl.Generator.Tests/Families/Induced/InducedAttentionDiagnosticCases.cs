@@ -31,6 +31,15 @@ internal sealed class InducedAttentionDiagnosticCases : FamilyDiagnosticCases
             "Pooling = Pooling.Attention uses the last layer's Heads = 3, which does not divide Dim = 256 (its attention is narrower than the model); use Pooling.Mean or Pooling.First, or give the last layer a declaration whose Heads divides 256" },
     };
 
+    public override IEnumerable<string> ValidEncoders =>
+    [
+        "[InducedAttention(Heads = 4)]",
+        "[InducedAttention(Heads = 8, Points = 1024)] [Positions(Kind = PositionEncoding.None)] [ClassificationHead(Classes = 3, Pooling = Pooling.Attention)]",
+        "[InducedAttention(Heads = 4, Points = 16)] [FullAttention(Heads = 8, Every = 2)] [Normalization(Kind = NormKind.RmsNorm)]",
+        "[InducedAttention(Heads = 2, Points = 1)] [Positions(Kind = PositionEncoding.Sinusoidal)] [MaskedLanguageModelHead(MaskToken = 3)]",
+        "[FullAttention(Heads = 4)] [ClassificationHead(Classes = 2, Pooling = Pooling.Attention)]",
+    ];
+
     public override TheoryData<string, string> Malformed => new()
     {
         { "InducedAttention without Heads", U + Encoder + "[InducedAttention(Points = 8)] public partial class M;" },

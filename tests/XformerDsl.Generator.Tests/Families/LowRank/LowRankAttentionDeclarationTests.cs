@@ -4,32 +4,11 @@ using Xunit;
 namespace XformerDsl.Generator.Tests.Families;
 
 /// <summary>
-/// Valid <c>[LowRankAttention]</c> declarations (bidirectional, as the family requires): no diagnostic, one generated
-/// file, and it compiles without warnings.
+/// <c>[LowRankAttention]</c> in an encoder–decoder: the encoder stack takes it with the source's MaxLength and owns a
+/// layerwise projection. Its valid encoders are <see cref="LowRankAttentionDiagnosticCases.ValidEncoders"/>.
 /// </summary>
 public class LowRankAttentionDeclarationTests
 {
-    public static TheoryData<string> ValidDeclarations() => new()
-    {
-        "[LowRankAttention(Heads = 4, ProjectedLength = 256)]",
-        "[LowRankAttention(Heads = 4, ProjectedLength = 1024, Sharing = LowRankSharing.KeyValue)] [Positions(Kind = PositionEncoding.Rotary)]",
-        "[LowRankAttention(Heads = 8, ProjectedLength = 64, Sharing = LowRankSharing.Headwise)] [FullAttention(Heads = 4, Every = 2)]",
-        "[LowRankAttention(Heads = 4, ProjectedLength = 128)] [ClassificationHead(Classes = 3)]",
-        "[LowRankAttention(Heads = 4, ProjectedLength = 128, Sharing = LowRankSharing.Layerwise)]",
-        "[LowRankAttention(Heads = 4, ProjectedLength = 128, Sharing = LowRankSharing.Layerwise)] [LowRankAttention(Heads = 8, ProjectedLength = 128, Sharing = LowRankSharing.Layerwise, Every = 3)] [LowRankAttention(Heads = 2, ProjectedLength = 64, Layers = new[] { 1 })]",
-    };
-
-    [Theory]
-    [MemberData(nameof(ValidDeclarations))]
-    public void Bidirectional_declaration_generates_and_compiles(string attributes)
-    {
-        var run = GeneratorHarness.Run(DiagnosticCases.Usings + DiagnosticCases.Encoder + attributes + "\npublic partial class TinyEncoder;");
-
-        Assert.Empty(run.GeneratorDiagnostics);
-        Assert.Single(run.Sources);
-        Assert.Empty(run.CompilationProblems);
-    }
-
     [Fact]
     public void Encoder_stack_of_an_encoder_decoder_takes_it_with_the_sources_MaxLength()
     {

@@ -29,6 +29,16 @@ internal sealed class LowRankAttentionDiagnosticCases : FamilyDiagnosticCases
             "ProjectedLength = 128 with Sharing = LowRankSharing.Layerwise, but an earlier [LowRankAttention] of this stack shares the model's one projection with ProjectedLength = 256: every layer uses the same [256, MaxLength] matrix; declare ProjectedLength = 256, or Sharing = LowRankSharing.Headwise or KeyValue to give these layers projections of their own" },
     };
 
+    public override IEnumerable<string> ValidEncoders =>
+    [
+        "[LowRankAttention(Heads = 4, ProjectedLength = 256)]",
+        "[LowRankAttention(Heads = 4, ProjectedLength = 1024, Sharing = LowRankSharing.KeyValue)] [Positions(Kind = PositionEncoding.Rotary)]",
+        "[LowRankAttention(Heads = 8, ProjectedLength = 64, Sharing = LowRankSharing.Headwise)] [FullAttention(Heads = 4, Every = 2)]",
+        "[LowRankAttention(Heads = 4, ProjectedLength = 128)] [ClassificationHead(Classes = 3)]",
+        "[LowRankAttention(Heads = 4, ProjectedLength = 128, Sharing = LowRankSharing.Layerwise)]",
+        "[LowRankAttention(Heads = 4, ProjectedLength = 128, Sharing = LowRankSharing.Layerwise)] [LowRankAttention(Heads = 8, ProjectedLength = 128, Sharing = LowRankSharing.Layerwise, Every = 3)] [LowRankAttention(Heads = 2, ProjectedLength = 64, Layers = new[] { 1 })]",
+    ];
+
     public override TheoryData<string, string> Malformed => new()
     {
         { "LowRankAttention without Heads", U + Encoder + "[LowRankAttention(ProjectedLength = 64)] public partial class M;" },

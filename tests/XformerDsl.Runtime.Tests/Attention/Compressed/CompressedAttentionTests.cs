@@ -2,6 +2,7 @@ using TorchSharp;
 using XformerDsl.Attention.Compressed;
 using XformerDsl.Attention.Full;
 using XformerDsl.Modules;
+using XformerDsl.Specs;
 using XformerDsl.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
@@ -223,6 +224,31 @@ public class CompressedAttentionTests
             AssertClose(referenceGradients[i], fusedGradients[i], GradientName(i));
     }
 
+    [Theory]
+    [InlineData(128)]
+    [InlineData(256)]
+    public void Causal_kernel_at_every_simd_width_matches_the_reference(int vectorBits)
+    {
+        var k = s_kernels[nameof(TinyConvCompressedLm)];
+        const int queries = 197, ratio = 3, keys = 1 + (queries + ratio - 1) / ratio;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        manual_seed(23);
+        var (query, key, value) = (randn(2, 2, queries, k.HeadDim, dtype: float64), randn(2, 2, keys, k.HeadDim, dtype: float64), randn(2, 2, keys, k.HeadDim, dtype: float64));
+        var mask = RandomPadding(2, keys, seed: 4);
+        var outputGradient = randn(2, 2, queries, k.HeadDim, dtype: float64, generator: new TorchSharp.torch.Generator(8));
+
+        var (output, logSumExp) = k.Forward(query, key, value, mask, vectorBits);
+        var (dq, dk, dv) = k.Backward(query, key, value, output, logSumExp, mask, outputGradient.transpose(1, 2), vectorBits);
+        var (reference, referenceGradients) = OutputAndGradients(
+            (q, kk, v, m) => CompressedAttentionReference.Forward(q, kk, v, ratio, m), query, key, value, mask, outputGradient);
+
+        AssertClose(reference, output.transpose(1, 2), "output", tolerance: 1e-10);
+        Tensor[] gradients = [dq, dk, dv];
+        for (int i = 0; i < 3; i++)
+            AssertClose(referenceGradients[i], gradients[i], GradientName(i), tolerance: 1e-10);
+    }
+
     [Fact]
     public void Causal_kernel_gradients_match_float64_finite_differences()
     {
@@ -282,15 +308,24 @@ public class CompressedAttentionTests
     }
 
     [Theory]
-    [InlineData(nameof(TinyCompressedClassifier))]
-    [InlineData(nameof(TinyConvCompressedLm))]
-    [InlineData(nameof(TinyCompressedLm))]
-    [InlineData(nameof(TinyRatioOneEncoder))]
-    public void Card_parameter_count_includes_the_filters_and_null_rows(string model)
+    [InlineData(3, 24, true)]
+    [InlineData(3, 25, true)]
+    [InlineData(4, 7, true)]
+    [InlineData(1, 10, true)]
+    [InlineData(5, 5, true)]
+    [InlineData(3, 25, false)]
+    [InlineData(8, 1, false)]
+    public void Mixing_macs_count_the_keys_each_query_sees_and_the_convolution(int ratio, int length, bool causal)
     {
-        using var module = Create(model);
-        var card = ModelCard.Of(((IDeclaredModel)module).Declaration);
-        Assert.Equal(card.ParameterCount, module.parameters().Sum(p => p.numel()));
+        const int dim = 32, heads = 4;
+        int slots = (length + ratio - 1) / ratio;
+        long keysSeen = 0;
+        for (int query = 0; query < length; query++)
+            keysSeen += causal ? 1 + Enumerable.Range(1, slots).Count(key => key * ratio - 1 <= query) : slots;
+        long attending = 2L * dim * keysSeen / length;
+
+        Assert.Equal(attending, new CompressedAttentionSpec(heads, ratio, MemoryCompression.MeanPool).MixingMacsPerToken(dim, length, causal));
+        Assert.Equal(attending + 2L * dim * (dim / heads), new CompressedAttentionSpec(heads, ratio, MemoryCompression.Convolution).MixingMacsPerToken(dim, length, causal));
     }
 
     private static nn.Module Create(string model) => model switch

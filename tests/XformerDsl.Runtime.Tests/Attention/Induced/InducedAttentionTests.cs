@@ -221,17 +221,6 @@ public class InducedAttentionTests
         Assert.Contains("[2, 7]", error.Message);
     }
 
-    [Theory]
-    [InlineData(nameof(TinySetClassifier))]
-    [InlineData(nameof(TinyInducedClassifier))]
-    [InlineData(nameof(TinyAttentionPooledClassifier))]
-    public void Card_parameter_count_includes_the_points_and_the_pooling(string model)
-    {
-        using var classifier = Create(model);
-        var card = ModelCard.Of(((IDeclaredModel)classifier).Declaration);
-        Assert.Equal(card.ParameterCount, classifier.parameters().Sum(p => p.numel()));
-    }
-
     private static nn.Module Create(string model) => model switch
     {
         nameof(TinySetClassifier) => ModelTestKit.Create(() => new TinySetClassifier()),

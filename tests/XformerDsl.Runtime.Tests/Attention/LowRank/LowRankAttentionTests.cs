@@ -207,18 +207,6 @@ public class LowRankAttentionTests
         Assert.True(allclose(batched[0], alone[0], rtol: 1e-10, atol: 1e-12), "padding reached the real positions through the projections");
     }
 
-    [Theory]
-    [InlineData(nameof(TinyLinformerClassifier))]
-    [InlineData(nameof(TinyKeyValueLinformer))]
-    [InlineData(nameof(TinyLayerwiseLinformer))]
-    public void Card_parameter_count_includes_the_length_projections(string model)
-    {
-        using var classifier = Create(model);
-        var card = ModelCard.Of(((IDeclaredModel)classifier).Declaration);
-        Assert.Equal(card.ParameterCount, classifier.parameters().Sum(p => p.numel()));
-        Assert.Contains(classifier.named_parameters(), p => p.name.EndsWith("e_proj", StringComparison.Ordinal));
-    }
-
     [Fact]
     public void Linformer_encoder_of_an_encoder_decoder_hides_source_padding_and_the_decoder_steps_equal_forward()
     {
