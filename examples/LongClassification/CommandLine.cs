@@ -61,7 +61,7 @@ internal static class CommandLine
         var task = new Option<string>("--task")
         {
             HelpName = "name",
-            Description = "lookup: the first token's key is paired with a digit somewhere in the sequence, the label is that digit (Majority.cs); " +
+            Description = "majority: the commonest digit of the sequence, whose excess lies in one stretch of 128 tokens anywhere (Majority.cs); " +
                 "listops: ListOps as the Long Range Arena generates it (ListOps.cs), which a few minutes on 2 cores do not lift above chance for any model",
             DefaultValueFactory = _ => d.Task,
             CustomParser = result => Parse(result, "--task", text =>
@@ -107,8 +107,8 @@ internal static class CommandLine
         };
 
         var root = new RootCommand(
-            "Long-input classification across attention families: trains one encoder per family (ComparedModels.cs: full, low-rank, local, " +
-            "sliding window, BigBird, linear), same frame, seed, steps and data, on a task the example generates, then prints test " +
+            "Long-input classification across attention families: trains one encoder per family (ComparedModels.cs: " +
+            string.Join(", ", ComparedModels.All.Select(model => model.Name)) + "), same frame, seed, steps and data, on a task the example generates, then prints test " +
             "and validation accuracy, training tokens/s, peak memory and parameters in one table. The default task, the commonest " +
             "digit of 257–1,023 tokens whose excess lies in one stretch anywhere, needs the whole sequence and is learned in minutes; " +
             "--task listops is ListOps as the Long Range Arena generates it.\n" +
