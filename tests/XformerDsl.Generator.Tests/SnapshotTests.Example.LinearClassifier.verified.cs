@@ -179,7 +179,7 @@ namespace LongClassificationExample
             private readonly global::TorchSharp.Modules.Linear out_proj;
             private const int Features = 16;
 
-            /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj, and the attention's own parameters.</summary>
+            /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj.</summary>
             public SelfAttention() : base(nameof(SelfAttention))
             {
                 q_proj = global::TorchSharp.torch.nn.Linear(64, 64, hasBias: true);
