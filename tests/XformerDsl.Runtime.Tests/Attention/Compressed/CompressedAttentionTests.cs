@@ -6,6 +6,7 @@ using XformerDsl.Specs;
 using XformerDsl.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
+using static XformerDsl.Tests.Attention.LayerCompositionKit;
 using static XformerDsl.Tests.Attention.AttentionKernelKit;
 
 namespace XformerDsl.Tests.Attention.Compressed;
@@ -28,14 +29,6 @@ public class CompressedAttentionTests
         [nameof(TinyConvCompressedLm)] = 3,
         [nameof(TinyCompressedLm)] = 4,
     };
-
-    private static void Randomise(nn.Module module, int seed)
-    {
-        manual_seed(seed);
-        using var noGrad = no_grad();
-        foreach (var parameter in module.parameters())
-            parameter.copy_(randn_like(parameter) * 0.5);
-    }
 
     private sealed record LayerCase(nn.Module Module, Func<Tensor, Tensor?, Tensor> Forward, int Heads, int Ratio, bool Convolution, bool Causal);
 
@@ -157,21 +150,7 @@ public class CompressedAttentionTests
         }
         var upstream = randn_like(x);
 
-        var inputForLayer = x.detach().requires_grad_();
-        (layer.Forward(inputForLayer, mask) * upstream).sum().backward();
-        var actual = layer.Forward(x, mask).detach();
-        var parameterGradients = layer.Module.named_parameters().ToDictionary(q => q.name, q => q.parameter.grad!.clone());
-        foreach (var parameter in layer.Module.parameters())
-            parameter.grad = null;
-
-        var inputForComposition = x.detach().requires_grad_();
-        var expected = Composed(p, inputForComposition, mask, layer);
-        (expected * upstream).sum().backward();
-
-        Assert.True(allclose(expected.detach(), actual, rtol: 1e-9, atol: 1e-11), $"{model}: output differs");
-        Assert.True(allclose(inputForComposition.grad!, inputForLayer.grad!, rtol: 1e-9, atol: 1e-11), $"{model}: input gradient differs");
-        foreach (var (name, parameter) in layer.Module.named_parameters())
-            Assert.True(allclose(parameter.grad!, parameterGradients[name], rtol: 1e-9, atol: 1e-11), $"{model}: gradient of {name} differs");
+        AssertLayerMatchesComposition(model, layer.Module, input => layer.Forward(input, mask), input => Composed(p, input, mask, layer), x, upstream);
     }
 
     [Fact]

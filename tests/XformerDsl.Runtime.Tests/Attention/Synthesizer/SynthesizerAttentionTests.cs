@@ -5,6 +5,7 @@ using XformerDsl.Specs;
 using XformerDsl.Tests.Models;
 using Xunit;
 using static TorchSharp.torch;
+using static XformerDsl.Tests.Attention.LayerCompositionKit;
 
 namespace XformerDsl.Tests.Attention.Synthesizer;
 
@@ -37,14 +38,6 @@ public class SynthesizerAttentionTests
             nameof(TinyFactorizedDenseSynthesizer) => Make(new TinyFactorizedDenseSynthesizer.SelfAttention(), (l, x, m) => l.forward(x, m), new TinyFactorizedDenseSynthesizer()),
             _ => throw new ArgumentException(model),
         };
-    }
-
-    private static void Randomise(nn.Module module, int seed)
-    {
-        manual_seed(seed);
-        using var noGrad = no_grad();
-        foreach (var parameter in module.parameters())
-            parameter.copy_(randn_like(parameter) * 0.5);
     }
 
     // The layer as the paper defines it, from its parameters by name: the mode's logits over the first seq positions,
@@ -133,21 +126,7 @@ public class SynthesizerAttentionTests
         }
         var upstream = randn(batch, seq, Dim, dtype: float64);
 
-        var inputForLayer = x.detach().requires_grad_();
-        var actual = layer.Forward(inputForLayer, mask);
-        (actual * upstream).sum().backward();
-        var parameterGradients = layer.Module.named_parameters().ToDictionary(q => q.name, q => q.parameter.grad!.clone());
-        foreach (var parameter in layer.Module.parameters())
-            parameter.grad = null;
-
-        var inputForComposition = x.detach().requires_grad_();
-        var expected = Composed(p, layer.Spec, layer.Causal, inputForComposition, mask);
-        (expected * upstream).sum().backward();
-
-        Assert.True(allclose(expected.detach(), actual.detach(), rtol: 1e-9, atol: 1e-11), $"{model}: output differs");
-        Assert.True(allclose(inputForComposition.grad!, inputForLayer.grad!, rtol: 1e-9, atol: 1e-11), $"{model}: input gradient differs");
-        foreach (var (name, parameter) in layer.Module.named_parameters())
-            Assert.True(allclose(parameter.grad!, parameterGradients[name], rtol: 1e-9, atol: 1e-11), $"{model}: gradient of {name} differs");
+        AssertLayerMatchesComposition(model, layer.Module, input => layer.Forward(input, mask), input => Composed(p, layer.Spec, layer.Causal, input, mask), x, upstream);
     }
 
     [Fact]
