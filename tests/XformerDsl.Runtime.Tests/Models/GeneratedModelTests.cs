@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace XformerDsl.Tests.Models;
 
 /// <summary>
-/// What a user relies on in a generated model (its card's count is <see cref="DeclaredModelCardTests"/>): it maps [batch, seq] ids to
-/// [batch, seq, vocab] logits, causal models cannot see the future (encoders can), padding is invisible, bad input
-/// fails with the shapes, parameter names are the documented PyTorch-style ones, and tied embeddings are one tensor.
+/// What a user relies on in a generated model (its card's count is <see cref="DeclaredModelCardTests"/>): it maps
+/// [batch, seq] ids to [batch, seq, vocab] logits, causal models cannot see the future (encoders can), padding is
+/// invisible, bad input fails with the shapes, parameter names are the documented PyTorch-style ones, and tied
+/// embeddings are one tensor.
 /// </summary>
 public class GeneratedModelTests
 {
