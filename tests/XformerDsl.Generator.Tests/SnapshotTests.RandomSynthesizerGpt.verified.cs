@@ -204,7 +204,9 @@ namespace Demo.Models
                 // Project and split the heads: [batch, seq, 256] -> [batch, 4, seq, 64].
                 var v = v_proj.forward(x).view(batch, seq, Heads, HeadDim).transpose(1, 2);
                 // The synthetic logits of the first seq positions, [4, seq, seq]: a view of random_logits, read in place by the kernel.
-                var logits = random_logits.narrow(1, 0, seq).narrow(2, 0, seq);
+                // The whole matrix at MaxLength: narrowing it even to its full size would cost a zero-filled copy of its
+                // [Heads, MaxLength, MaxLength] gradient in the backward pass.
+                var logits = seq == MaxLength ? random_logits : random_logits.narrow(1, 0, seq).narrow(2, 0, seq);
                 // Attend: softmax(logits) v, later and padded keys hidden (the triangular mask is exact: row i of the logits depends on nothing after token i).
                 // The fused kernel below (Kernel) takes the logits as its scores, with no queries or keys;
                 // other devices and dtypes take the reference path.

@@ -213,7 +213,9 @@ namespace XformerDsl.Generator.Families
             {
                 case SynthesizerMode.Random:
                     writer.WriteLine($"// The synthetic logits of the first seq positions, [{heads}, seq, seq]: a view of random_logits, read in place by the kernel.");
-                    writer.WriteLine("var logits = random_logits.narrow(1, 0, seq).narrow(2, 0, seq);");
+                    writer.WriteLine("// The whole matrix at MaxLength: narrowing it even to its full size would cost a zero-filled copy of its");
+                    writer.WriteLine("// [Heads, MaxLength, MaxLength] gradient in the backward pass.");
+                    writer.WriteLine("var logits = seq == MaxLength ? random_logits : random_logits.narrow(1, 0, seq).narrow(2, 0, seq);");
                     break;
                 case SynthesizerMode.FactorizedRandom:
                     writer.WriteLine($"// R₁·R₂ᵀ over the first seq positions: [{heads}, seq, {Int(attention.Factor)}] x [{heads}, {Int(attention.Factor)}, seq] -> [{heads}, seq, seq].");

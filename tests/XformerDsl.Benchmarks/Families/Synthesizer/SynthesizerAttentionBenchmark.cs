@@ -52,7 +52,9 @@ internal sealed class SynthesizerAttentionBenchmark : IAttentionBenchmarkFamily
             {
                 "factorized-random" => matmul(t[0].narrow(1, 0, seq), t[1].narrow(1, 0, seq).transpose(1, 2)),
                 "dense" => matmul(q, t[0].narrow(1, 0, seq).transpose(1, 2)),
-                _ => t[0].narrow(1, 0, seq).narrow(2, 0, seq),
+                // As the generated layer: the whole matrix at its full length, since narrowing it costs a zero-filled copy of
+                // its gradient in the backward pass.
+                _ => seq == t[0].shape[1] ? t[0] : t[0].narrow(1, 0, seq).narrow(2, 0, seq),
             };
         }
         Func<Tensor, Tensor, Tensor, Tensor> generated = (mixed, causal) switch
