@@ -21,6 +21,11 @@ public sealed class NativeMemoryPolicyTests
         Assert.True(XformerDsl.Training.NativeMemoryPolicy.ReuseLargeAllocations());
 
         const long bytes = 48L << 20;   // above glibc's largest default mmap threshold (32 MiB)
+        // Tensors of earlier tests left to the finalizer would otherwise be freed between the two readings and shrink the
+        // heap under the measurement (seen once in a full run).
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var before = mallinfo2();
         using (var tensor = empty(new[] { bytes / sizeof(float) }, ScalarType.Float32))
         {
