@@ -42,7 +42,7 @@ overview.AddRow("[bold]training[/]", Markup.Escape(
     $"up to {settings.Steps} steps or {settings.Minutes.ToString("0.##", CultureInfo.InvariantCulture)} min, {settings.Threads} thread{(settings.Threads == 1 ? "" : "s")}"));
 AnsiConsole.Write(new Panel(overview).Header("Lite Transformer vs. vanilla transformer, same Mult-Adds budget").Expand());
 
-var display = settings.Progress switch { "live" => ProgressDisplay.Live, "lines" => ProgressDisplay.Lines, "none" => ProgressDisplay.None, _ => ProgressDisplay.Auto };
+var display = Enum.Parse<ProgressDisplay>(settings.Progress, ignoreCase: true);   // the command line allows only its names
 var options = new TrainingOptions
 {
     MaxSteps = settings.Steps,

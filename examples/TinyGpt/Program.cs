@@ -65,7 +65,7 @@ overview.AddRow("[bold]training[/]", Markup.Escape(
 AnsiConsole.Write(new Panel(overview).Header("TinyGpt").Expand());
 
 // 3. Training.
-var display = settings.Progress switch { "live" => ProgressDisplay.Live, "lines" => ProgressDisplay.Lines, "none" => ProgressDisplay.None, _ => ProgressDisplay.Auto };
+var display = Enum.Parse<ProgressDisplay>(settings.Progress, ignoreCase: true);   // the command line allows only its names
 // The run saves a resumable checkpoint at every validation and at its end; --resume continues from it.
 var checkpoints = new CheckpointOptions { Path = Path.Combine(settings.Out, "tinygpt.safetensors"), Interval = options.EvaluationInterval, Resume = settings.Resume };
 TrainingReport report;

@@ -127,7 +127,7 @@ public class BenchmarkUsageTests
         TorchSharp.torch.manual_seed(3);
         using var declared = new ModelSuiteFull();
         var spec = ((XformerDsl.Modules.IDeclaredModel)declared).Declaration;
-        using var handwritten = new HandwrittenTransformer(spec.Vocab, spec.Dim, spec.Depth, spec.Attention[0].Attention.Heads, spec.FeedForward.Hidden, spec.MaxLength);
+        using var handwritten = HandwrittenTransformer.For(spec);
         handwritten.load_state_dict(declared.state_dict());
         using var tokens = TorchSharp.torch.randint(spec.Vocab, [2, 33], dtype: TorchSharp.torch.int64);
         using var noGrad = TorchSharp.torch.no_grad();

@@ -34,7 +34,7 @@ namespace XformerDsl.Generator.Families
         // E projects the values too: one projection per layer (KeyValue), or the model's one for every layer (Layerwise).
         private static bool SharesKeyValue(LowRankAttentionSpec attention) => attention.Sharing != LowRankSharing.Headwise;
 
-        private static bool SharesAcrossLayers(LowRankAttentionSpec attention) => attention.Sharing == LowRankSharing.Layerwise;
+        private static bool SharesAcrossLayers(LowRankAttentionSpec attention) => LowRankAttentionSpec.SharesAcrossLayers(attention);
 
         // A layerwise layer reads the model's projection and owns none.
         protected override bool HasOwnParameters(ModelSpec spec, LowRankAttentionSpec attention) => !SharesAcrossLayers(attention);

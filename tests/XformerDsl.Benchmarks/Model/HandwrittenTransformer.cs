@@ -18,7 +18,11 @@ internal sealed class HandwrittenTransformer : nn.Module<Tensor, Tensor>
     private readonly LayerNorm final_norm;
     private readonly Linear lm_head;
 
-    public HandwrittenTransformer(int vocab, int dim, int depth, int heads, int hidden, int maxLength) : base(nameof(HandwrittenTransformer))
+    /// <summary>The hand-written twin of a declared model with one full-attention declaration and the default frame.</summary>
+    public static HandwrittenTransformer For(XformerDsl.Specs.ModelSpec spec) =>
+        new(spec.Vocab, spec.Dim, spec.Depth, spec.Attention[0].Attention.Heads, spec.FeedForward.Hidden, spec.MaxLength);
+
+    private HandwrittenTransformer(int vocab, int dim, int depth, int heads, int hidden, int maxLength) : base(nameof(HandwrittenTransformer))
     {
         token_embedding = nn.Embedding(vocab, dim);
         position_embedding = nn.Embedding(maxLength, dim);

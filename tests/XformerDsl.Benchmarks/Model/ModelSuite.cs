@@ -24,8 +24,7 @@ internal static class ModelSuite
 
     private static readonly Candidate[] s_candidates =
     [
-        new("full", () => new ModelSuiteFull(), spec => new HandwrittenTransformer(spec.Vocab, spec.Dim, spec.Depth,
-            spec.Attention[0].Attention.Heads, spec.FeedForward.Hidden, spec.MaxLength)),
+        new("full", () => new ModelSuiteFull(), HandwrittenTransformer.For),
     ];
 
     /// <summary>The largest difference between the two models' logits that still counts as the same model (float32, 4 blocks).</summary>
