@@ -21,17 +21,16 @@ public sealed class NativeMemoryPolicyTests
         Assert.True(XformerDsl.Training.NativeMemoryPolicy.ReuseLargeAllocations());
 
         const long bytes = 48L << 20;   // above glibc's largest default mmap threshold (32 MiB)
-        // Tensors of earlier tests left to the finalizer would otherwise be freed between the two readings and shrink the
-        // heap under the measurement (seen once in a full run).
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
+        const long heapSlack = 1L << 20;
         var before = mallinfo2();
         using (var tensor = empty(new[] { bytes / sizeof(float) }, ScalarType.Float32))
         {
             var during = mallinfo2();
-            Assert.True((long)(during.uordblks - before.uordblks) >= bytes,
-                $"the heap's in-use bytes grew by {(long)(during.uordblks - before.uordblks)}, expected at least {bytes}");
+            // Other threads (libtorch's, the runtime's) may free a few small blocks between the readings: in CI the heap
+            // once grew by 320 bytes less than the tensor. A tensor mapped on its own would leave the heap unchanged, so
+            // a slack of 1 MiB still tells the two apart.
+            Assert.True((long)(during.uordblks - before.uordblks) >= bytes - heapSlack,
+                $"the heap's in-use bytes grew by {(long)(during.uordblks - before.uordblks)}, expected at least {bytes - heapSlack}");
             Assert.True((long)(during.hblkhd - before.hblkhd) < bytes,
                 $"mmapped bytes grew by {(long)(during.hblkhd - before.hblkhd)}: the tensor was still mapped on its own");
         }
