@@ -100,7 +100,9 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         var valueGradient = NativeHeap.EmptyLike(value);
         var o = output.transpose(1, 2);
         // Every (batch, head) writes its own slice, so a bias the batch shares gets one slice per batch element, summed after.
-        var biasGradient = scoreBias is null ? null : zeros(o.shape[0], o.shape[1], o.shape[2], value.shape[2], dtype: value.dtype, device: value.device);
+        // The kernel writes every element (zeros where its schedule skips tiles), so the buffer is not zero-filled: at 8
+        // heads of 4,096² that fill and its 4 KiB page faults cost about as much as the kernel's own backward pass.
+        var biasGradient = scoreBias is null ? null : NativeHeap.Empty([o.shape[0], o.shape[1], o.shape[2], value.shape[2]], value.dtype, value.device);
         using (NewDisposeScope())
         {
             var q = query is null ? null : TensorMemory.Readable(query);

@@ -516,6 +516,23 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
                 .CopyTo(new Span<T>(destination.Row(batchHead, args.Forward.Heads, queryStart + r) + keyStart, keyCount));
     }
 
+    /// <summary>
+    /// Zeroes the score bias's gradient at queries <c>[firstQuery, endQuery)</c> of the keys <c>[keyStart, keyStart +
+    /// keyCount)</c>: the rows a key tile's query-tile range skips, where the mask hides every score. With these cleared
+    /// and every visited tile written (<see cref="WriteScoreBiasGradient"/>), the kernel writes the whole gradient, so
+    /// its buffer needs no zero-filling beforehand. Nothing to do without a bias gradient or rows to clear.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ClearScoreBiasGradient(in AttentionBackwardArguments<T> args, int batchHead, int firstQuery, int endQuery,
+        int keyStart, int keyCount)
+    {
+        var destination = args.ScoreBiasGradient;
+        if (destination.Data == null)
+            return;
+        for (int q = firstQuery; q < endQuery; q++)
+            new Span<T>(destination.Row(batchHead, args.Forward.Heads, q) + keyStart, keyCount).Clear();
+    }
+
     /// <summary>Sums the partial query gradients of every group, multiplies by the scale and writes the query gradient.</summary>
     public static void ReduceQueryGradients(QueryGradientPartials<T> partials, in AttentionBackwardArguments<T> args, int headDim)
     {

@@ -331,6 +331,8 @@ namespace Demo.Models
                             // Causal: the query tiles from the one holding this tile's first key to the last.
                             int firstQueryTile = keyStart / QueryTile;
                             int lastQueryTile = queryTiles - 1;
+                            // The bias gradient is written whole, never zero-filled first: zeros above the diagonal, which this key tile skips.
+                            global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.ClearScoreBiasGradient(g, bh, 0, firstQueryTile * QueryTile, keyStart, keyCount);
                             for (int queryTile = firstQueryTile; queryTile <= lastQueryTile; queryTile++)
                             {
                                 int queryStart = queryTile * QueryTile;

@@ -50,6 +50,15 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("int lastQueryTile = queryTiles - 1;");
         }
 
+        public override void EmitClearSkippedBiasGradient(SourceWriter writer, string clear)
+        {
+            // Bidirectional visits every query tile, and causal every one from the diagonal to the last.
+            if (!_causal)
+                return;
+            writer.WriteLine("// The bias gradient is written whole, never zero-filled first: zeros above the diagonal, which this key tile skips.");
+            writer.WriteLine($"{clear}(g, bh, 0, firstQueryTile * QueryTile, keyStart, keyCount);");
+        }
+
         public override void EmitPatternMask(SourceWriter writer, bool backward)
         {
             if (!_causal)

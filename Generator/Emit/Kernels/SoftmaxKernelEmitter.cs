@@ -233,6 +233,8 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);");
             writer.WriteLine(queryKey ? "tile.BeginKeyTile(a, bh, keyStart, keyCount);" : "tile.BeginValueTile(a, bh, keyStart, keyCount);");
             schedule.EmitQueryTileRange(writer);
+            if (scores != KernelScores.QueryKey)
+                schedule.EmitClearSkippedBiasGradient(writer, $"{Worker}.ClearScoreBiasGradient");
             schedule.EmitQueryTileLoop(writer);
             writer.WriteLine("int queryStart = queryTile * QueryTile;");
             writer.WriteLine("int rows = global::System.Math.Min(QueryTile, a.Queries - queryStart);");

@@ -20,9 +20,23 @@ namespace XformerDsl.Generator.Emit.Kernels
 
         /// <summary>
         /// The call that computes the same attention with a score bias <c>scoreBias</c> from TorchSharp ops (query and key
-        /// null for a bias-only kernel); null for a schedule that offers no bias.
+        /// null for a bias-only kernel); null for a schedule that offers no bias. A schedule that offers one visits, for
+        /// each key tile, one contiguous range of query tiles (the default <see cref="EmitQueryTileLoop"/>): the kernel
+        /// writes the bias gradient of those tiles and clears the rows outside the range, and nothing else.
         /// </summary>
         public virtual string? ScoreBiasReferenceCall => null;
+
+        /// <summary>
+        /// In a kernel with a score bias, after <see cref="EmitQueryTileRange"/>: zeroes the bias gradient of the query
+        /// rows the key tile's range leaves out, through <paramref name="clear"/>(args, bh, firstQuery, endQuery, keyStart,
+        /// keyCount), since the kernel writes that gradient whole rather than have it zero-filled first.
+        /// </summary>
+        public virtual void EmitClearSkippedBiasGradient(SourceWriter writer, string clear)
+        {
+            writer.WriteLine("// The bias gradient is written whole, never zero-filled first: zeros where this key tile skips query tiles.");
+            writer.WriteLine($"{clear}(g, bh, 0, firstQueryTile * QueryTile, keyStart, keyCount);");
+            writer.WriteLine($"{clear}(g, bh, global::System.Math.Min(a.Queries, (lastQueryTile + 1) * QueryTile), a.Queries, keyStart, keyCount);");
+        }
 
         /// <summary>Members of the kernel class the schedule's statements use, such as a block layout's constant arrays.</summary>
         public virtual void EmitMembers(SourceWriter writer) { }

@@ -61,6 +61,10 @@ public class ScoreBiasKernelTests
         { "query-key and bias", 2, 5, "broadcast", false },
         { "query-key and bias causal", 2, 11, "shared", true },
         { "query-key and bias causal", 1, 12, "per batch", false },
+        // Past one tile: the causal backward skips the query tiles above the diagonal and clears their bias gradient.
+        { "bias-only causal", 1, 150, "per batch", true },
+        { "query-key and bias causal", 2, 100, "broadcast", false },
+        { "query-key and bias", 1, 130, "per batch", false },
     };
 
     [Theory]
