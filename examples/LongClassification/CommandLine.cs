@@ -10,7 +10,7 @@ internal sealed record Settings
 {
     public int Steps { get; init; } = 150;
     public double Minutes { get; init; } = 5.0;
-    public int Batch { get; init; } = 32;
+    public int Batch { get; init; } = 16;
     public double LearningRate { get; init; } = 3e-3;
     public int TrainExamples { get; init; } = 8_000;
     public int ValidationExamples { get; init; } = 256;
@@ -110,7 +110,7 @@ internal static class CommandLine
             "Long-input classification across attention families: trains one encoder per family (ComparedModels.cs: " +
             string.Join(", ", ComparedModels.All.Select(model => model.Name)) + "), same frame, seed, steps and data, on a task the example generates, then prints test " +
             "and validation accuracy, training tokens/s, peak memory and parameters in one table. The default task, the commonest " +
-            "digit of 257–1,023 tokens whose excess lies in one stretch anywhere, needs the whole sequence and is learned in minutes; " +
+            "digit of 129–511 tokens whose excess lies in one stretch anywhere, needs the whole sequence and is learned in minutes; " +
             "--task listops is ListOps as the Long Range Arena generates it.\n" +
             "Run: dotnet run -c Release --project examples/LongClassification -- [options]")
         {
