@@ -41,6 +41,18 @@ public sealed class SegmentMemory : IDisposable
     public Tensor? this[int layer] => _layers[layer];
 
     /// <summary>
+    /// Throws unless this memory can serve a model of <paramref name="layers"/> layers whose segment enters its layers as
+    /// <paramref name="hidden"/> (<c>[batch, seq, dim]</c>): the generated forward calls it before the first layer.
+    /// </summary>
+    /// <exception cref="ArgumentException">When the depth, batch or width differ, with the fix.</exception>
+    public void Check(int layers, Tensor hidden, string model)
+    {
+        if (layers != Layers)
+            throw new ArgumentException($"{model}: the memory has {Layers} layers and the model {layers}; create it with the model's CreateMemory.", "memory");
+        CheckContinues(0, hidden, model);
+    }
+
+    /// <summary>
     /// Appends <paramref name="hidden"/> (<c>[batch, seq, dim]</c>, the segment's input to layer <paramref name="layer"/>)
     /// to the layer's memory without its gradient history, and keeps the last <see cref="Length"/> positions.
     /// </summary>
@@ -49,11 +61,8 @@ public sealed class SegmentMemory : IDisposable
     {
         if (Length == 0)
             return;
+        CheckContinues(layer, hidden, nameof(SegmentMemory));
         var old = _layers[layer];
-        if (hidden.dim() != 3 || (old is not null && (old.shape[0] != hidden.shape[0] || old.shape[2] != hidden.shape[2])))
-            throw new ArgumentException(
-                $"{nameof(SegmentMemory)}: layer {layer} holds [batch, positions, dim] = {(old is null ? "nothing yet" : ModelInputs.Shape(old))}, and the segment's hidden states " +
-                $"{ModelInputs.Shape(hidden)} do not continue it; use one memory per stream of a fixed batch, or {nameof(Reset)} it when the batch changes.", nameof(hidden));
         using (no_grad())
         {
             var joined = old is null ? hidden.detach() : cat(new[] { old, hidden.detach() }, 1);
@@ -62,6 +71,15 @@ public sealed class SegmentMemory : IDisposable
             _layers[layer] = joined.narrow(1, joined.shape[1] - keep, keep).clone().DetachFromDisposeScope();
         }
         old?.Dispose();
+    }
+
+    private void CheckContinues(int layer, Tensor hidden, string caller)
+    {
+        var old = _layers[layer];
+        if (hidden.dim() != 3 || (old is not null && (old.shape[0] != hidden.shape[0] || old.shape[2] != hidden.shape[2])))
+            throw new ArgumentException(
+                $"{caller}: the memory's layer {layer} holds [batch, positions, dim] = {(old is null ? "nothing yet" : ModelInputs.Shape(old))}, and the segment's hidden states " +
+                $"{ModelInputs.Shape(hidden)} do not continue it; use one memory per stream of a fixed batch, or {nameof(Reset)} it when the batch changes.", "memory");
     }
 
     /// <summary>Empties every layer's memory: the next segment starts a new stream (a document or epoch boundary).</summary>

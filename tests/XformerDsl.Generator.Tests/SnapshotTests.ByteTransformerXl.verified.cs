@@ -123,8 +123,7 @@ namespace Demo.Models
             var x = token_embedding.forward(tokens);
             x = global::TorchSharp.torch.nn.functional.dropout(x, 0.1, training);
 
-            if (memory is not null && memory.Layers != 4)
-                throw new global::System.ArgumentException($"{nameof(ByteTransformerXl)}: the memory has {memory.Layers} layers and the model 4; create it with CreateMemory.", nameof(memory));
+            memory?.Check(4, x, nameof(ByteTransformerXl));
             // Segment recurrence (Transformer-XL): each block attends to its memory before the segment, then its input joins the
             // memory, which keeps the last positions without gradient (stop-gradient) for the next segment.
             for (int i = 0; i < 4; i++)

@@ -78,8 +78,7 @@ namespace XformerDsl.Generator.Emit.Frame
         public override void EmitStack(SourceWriter writer, ModelSpec spec, string blockArguments)
         {
             string depth = SpecFormat.Int(spec.Depth);
-            writer.WriteLine($"if (memory is not null && memory.Layers != {depth})");
-            writer.Indented(() => writer.WriteLine($"throw new global::System.ArgumentException($\"{{nameof({Names.Identifier(spec.Name)})}}: the memory has {{memory.Layers}} layers and the model {depth}; create it with CreateMemory.\", nameof(memory));"));
+            writer.WriteLine($"memory?.Check({depth}, x, nameof({Names.Identifier(spec.Name)}));");
             writer.WriteLine("// Segment recurrence (Transformer-XL): each block attends to its memory before the segment, then its input joins the");
             writer.WriteLine("// memory, which keeps the last positions without gradient (stop-gradient) for the next segment.");
             writer.WriteLine($"for (int i = 0; i < {depth}; i++)");
