@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using XformerDsl.Generator.Emit;
 using XformerDsl.Generator.Emit.Frame;
 using XformerDsl.Generator.Parsing;
@@ -80,10 +81,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine();
             writer.WriteLine("internal void InitializeWeights()");
             writer.OpenBlock();
-            for (int i = 0; i < 3; i++)
-                LayerFactories.EmitLinearInit(writer, spec, s_projections[i], LayerFactories.InitStd);
-            writer.WriteLine($"// The output projection feeds the residual stream: std 0.02 / √(2·Depth) = 0.02 / √{Int(2L * spec.Depth)} (GPT-2).");
-            LayerFactories.EmitLinearInit(writer, spec, "out_proj", LayerFactories.ResidualStd(spec));
+            LayerFactories.EmitProjectionInitialization(writer, spec, s_projections.Take(3), "out_proj");
             writer.WriteLine("// W_R, u and v as the reference initialises them: N(0, 0.02).");
             writer.WriteLine($"{Names.Init}.normal_(r_proj.weight, 0.0, {SpecFormat.DoubleLiteral(LayerFactories.InitStd)});");
             writer.WriteLine($"{Names.Init}.normal_(r_w_bias, 0.0, {SpecFormat.DoubleLiteral(LayerFactories.InitStd)});");
@@ -115,9 +113,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"var attended = {RelativeAttentionReference}.Forward(q, k, v, r_w_bias, r_r_bias, positions, causal: true, window: {window}, keyPaddingMask);");
             writer.WriteLine($"// Merge the heads: [batch, {Int(attention.Heads)}, seq, {Int(headDim)}] -> [batch, seq, {dim}].");
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
-            writer.WriteLine(spec.Dropout > 0
-                ? $"return {Names.Functional}.dropout(out_proj.forward(merged), {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
-                : "return out_proj.forward(merged);");
+            writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged"));
             writer.CloseBlock();
             writer.CloseBlock();
         }
