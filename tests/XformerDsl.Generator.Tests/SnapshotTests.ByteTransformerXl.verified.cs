@@ -250,7 +250,7 @@ namespace Demo.Models
                 // The distances keys - 1 down to 0 as sinusoids, projected by W_R and split into heads: [4, keys, 64].
                 var table = global::XformerDsl.Attention.Recurrence.RelativePositions.Table(seq, keys, causal: true, clampLength: 0, dim: 256, x.device, x.dtype);
                 var positions = r_proj.forward(table).view(keys, Heads, HeadDim).transpose(0, 1);
-                // Attend: softmax(((q + u)·k + (q + v)·W_R·R[i - j]) / √64) v, each query seeing the memory and the segment up to itself.
+                // Attend: softmax(((q + u)·k + (q + v)·W_R·R[memoryLength + i - j]) / √64) v, each query seeing the memory and the segment up to itself.
                 // The reference composition, exact for every (query, key) pair; it holds the [seq, keys] scores of each head.
                 var attended = global::XformerDsl.Attention.Recurrence.RelativeAttentionReference.Forward(q, k, v, r_w_bias, r_r_bias, positions, causal: true, window: 0, keyPaddingMask);
                 // Merge the heads: [batch, 4, seq, 64] -> [batch, seq, 256].

@@ -12,9 +12,9 @@ namespace XformerDsl.Generator.Families
     /// <c>[SegmentRecurrence]</c> (Transformer-XL): the attention class is written whole, because its forward takes the
     /// layer's memory besides the segment and computes keys and values over both; the model's frame carries the memory
     /// (<see cref="SegmentMemoryFeature"/>). Beside the usual projections each layer has W_R (<c>r_proj</c>) and the
-    /// biases u and v (<c>r_w_bias</c>, <c>r_r_bias</c>, the reference's names). u and v are per layer (the reference's
-    /// <c>untie_r</c>): sharing them across layers saves 2·Dim parameters per layer and ties layers that attend at
-    /// different ranges; per layer also keeps every layer's parameters its own, as in every other family here.
+    /// biases u and v (<c>r_w_bias</c>, <c>r_r_bias</c>, the reference's names). u and v are per layer (the authors'
+    /// TensorFlow <c>untie_r</c>; their PyTorch code shares one pair): sharing would save 2·Dim parameters per layer but
+    /// tie layers that attend at different ranges, and per layer keeps every layer's parameters its own, as elsewhere here.
     /// </summary>
     internal sealed class SegmentRecurrenceFamily : AttentionFamily<SegmentRecurrenceSpec, SegmentRecurrenceAttribute>
     {
@@ -108,7 +108,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"// The distances keys - 1 down to 0{(attention.ClampLength > 0 ? $", clamped to {Int(attention.ClampLength)}," : "")} as sinusoids, projected by W_R and split into heads: [{Int(attention.Heads)}, keys, {Int(headDim)}].");
             writer.WriteLine($"var table = {RelativePositions}.Table(seq, keys, causal: true, clampLength: {Int(attention.ClampLength)}, dim: {dim}, x.device, x.dtype);");
             writer.WriteLine("var positions = r_proj.forward(table).view(keys, Heads, HeadDim).transpose(0, 1);");
-            writer.WriteLine($"// Attend: softmax(((q + u)·k + (q + v)·W_R·R[i - j]) / √{Int(headDim)}) v, {(attention.SameLength ? $"each query seeing the {Int(attention.Memory)} keys that end at itself (SameLength)" : "each query seeing the memory and the segment up to itself")}.");
+            writer.WriteLine($"// Attend: softmax(((q + u)·k + (q + v)·W_R·R[memoryLength + i - j]) / √{Int(headDim)}) v, {(attention.SameLength ? $"each query seeing the {Int(attention.Memory)} keys that end at itself (SameLength)" : "each query seeing the memory and the segment up to itself")}.");
             writer.WriteLine("// The reference composition, exact for every (query, key) pair; it holds the [seq, keys] scores of each head.");
             writer.WriteLine($"var attended = {RelativeAttentionReference}.Forward(q, k, v, r_w_bias, r_r_bias, positions, causal: true, window: {window}, keyPaddingMask);");
             writer.WriteLine($"// Merge the heads: [batch, {Int(attention.Heads)}, seq, {Int(headDim)}] -> [batch, seq, {dim}].");
