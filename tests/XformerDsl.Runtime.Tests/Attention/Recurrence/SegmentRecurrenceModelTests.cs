@@ -9,7 +9,8 @@ namespace XformerDsl.Tests.Attention.Recurrence;
 /// <summary>
 /// Generated Transformer-XL models: a segment with the previous one as memory equals the model over both segments
 /// (logits, and the gradients of the segment's own token embeddings); the memory passes no gradient back to earlier
-/// segments; the memory's bookkeeping over several segments; causality with memory; a longer evaluation memory; errors.
+/// segments; the memory's bookkeeping over several segments; causality with memory; a longer evaluation memory;
+/// generation in one-token segments; errors.
 /// </summary>
 public class SegmentRecurrenceModelTests
 {
@@ -124,6 +125,20 @@ public class SegmentRecurrenceModelTests
         Assert.Equal(12, once.Positions);
         AssertClose(once[1]!, twice[1]!, "layer 1's memory", tolerance: 1e-10);
         AssertClose(model.forward(stream[.., 12..], null, once), model.forward(stream[.., 12..], null, twice), "logits after a memory of 12", tolerance: 1e-10);
+    }
+
+    [Fact]
+    public void Generating_one_token_segments_with_the_memory_equals_the_forward_over_the_whole_sequence()
+    {
+        // Token by token, each a segment of 1 over a memory that keeps every earlier position: the logits at each position
+        // are the model's over the whole sequence, so generation keeps the per-layer memory as its only state.
+        using var model = Create(() => new TinyTransformerXl());
+        manual_seed(6);
+        var tokens = randint(0, 16, new long[] { 2, 10 });
+        var whole = model.forward(tokens);
+        using var memory = model.CreateMemory(length: 10);
+        var stepped = cat(Enumerable.Range(0, 10).Select(t => model.forward(tokens[.., t..(t + 1)], null, memory)).ToArray(), 1);
+        AssertClose(whole, stepped, "logits token by token", tolerance: 1e-10);
     }
 
     [Fact]
