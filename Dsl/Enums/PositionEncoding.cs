@@ -29,5 +29,13 @@ namespace XformerDsl
         /// a bidirectional encoder becomes a bag of tokens.
         /// </summary>
         None = 3,
+
+        /// <summary>
+        /// Transformer-XL's relative positions (Dai et al., 2019): nothing is added to the embeddings; each score adds a
+        /// term of the query and the projected sinusoid of the query–key distance, so positions stay meaningful across
+        /// segments of a stream. Computed by <see cref="SegmentRecurrenceAttribute"/>, which needs it (XF0142); without
+        /// that attention there is nothing to compute them (XF0143).
+        /// </summary>
+        Relative = 4,
     }
 }

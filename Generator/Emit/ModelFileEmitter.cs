@@ -41,6 +41,7 @@ namespace XformerDsl.Generator.Emit
             };
             if (RecurrentEmitter.IsRecurrent(model.Spec))
                 interfaces.Add(RecurrentEmitter.ModelInterface);
+            interfaces.AddRange(System.Linq.Enumerable.SelectMany(Frame.FrameFeatures.Of(model.Spec), feature => feature.Interfaces(model.Spec)));
             string inputs = model.Spec.IsEncoderDecoder ? $"{Names.Tensor}, {Names.Tensor}, {Names.Tensor}" : $"{Names.Tensor}, {Names.Tensor}";
             writer.WriteLine($"partial class {Names.Identifier(type.Name)} : {Names.ModuleBase}<{inputs}>, {string.Join(", ", interfaces)}");
             writer.OpenBlock();

@@ -95,7 +95,7 @@ namespace XformerDsl.Generator.Parsing
         {
             "Spec", "Card", "token_embedding", "position_embedding", "layers", "final_norm", "lm_head",
             "InitializeWeights", "Block", "SelfAttention", "FeedForwardNetwork", "AttentionOfLayer", "ReconstructInBackward",
-            "CreateState", "Step", "ConvertFrom",
+            "CreateState", "Step", "ConvertFrom", "CreateMemory",
             "mlm_head", "classifier", "MaskedLanguageModelHead", "ClassificationHead",
             "encoder", "decoder", "EncodeSource", "DecodeTarget", "CrossAttention", "Encode", "CreateDecoderState",
         }.Concat(AttentionFamilies.All.Select(family => family.LayerClassName)).ToArray();

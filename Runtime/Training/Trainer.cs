@@ -55,7 +55,10 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(observer);
         var objective = TrainingObjective.ForTokenStream(model);
         options.Validate();
-        return Run(model, () => new TokenStreamTask(model, objective, trainTokens, validationTokens, options), options, observer, checkpoints);
+        // A segment-recurrent model (Transformer-XL) reads the stream in order, carrying its memory; others sample windows.
+        return Run(model, () => model is ISegmentRecurrentModel recurrent && objective is NextTokenObjective
+            ? new SegmentStreamTask(recurrent, trainTokens, validationTokens, options)
+            : new TokenStreamTask(model, objective, trainTokens, validationTokens, options), options, observer, checkpoints);
     }
 
     /// <summary>

@@ -13,7 +13,8 @@ namespace XformerDsl.Benchmarks;
 internal sealed record AttentionResult(
     string Suite, string Family, string Impl, int Batch, int Heads, int HeadDim, int Seq, bool Causal,
     double? ForwardMs, double? ForwardBackwardMs, double? PeakMemoryMb,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? SourceSeq = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? SourceSeq = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Memory = null);
 
 /// <summary>An attention family the suite measures, by its <c>--family</c> name.</summary>
 internal interface IAttentionBenchmarkFamily
@@ -30,6 +31,9 @@ internal interface IAttentionBenchmarkFamily
     /// attention is bidirectional whatever <c>--causal</c> says. Other families refuse <c>--source-seq</c>.
     /// </summary>
     bool AttendsToSource => false;
+
+    /// <summary>For a family whose queries also attend to a memory before them (xl): its length, recorded as <c>memory</c>; null otherwise.</summary>
+    int? Memory(BenchmarkOptions options) => null;
 
     /// <summary>The implementations to compare, named generated, reference and sdpa, for these options.</summary>
     IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions options);
@@ -74,6 +78,7 @@ internal static class AttentionSuite
         new InducedAttentionBenchmark(),
         new SynthesizerAttentionBenchmark(),
         new CrossAttentionBenchmark(),
+        new SegmentRecurrenceBenchmark(),
     ];
 
     public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) => Family(o).Implementations(o);
@@ -111,7 +116,7 @@ internal static class AttentionSuite
             var measured = Measure(fitting, o, seq, sourceSeq ?? seq);
             foreach (var implementation in implementations)
             {
-                var result = new AttentionResult("attention", o.Family, implementation.Name, o.Batch, o.Heads, o.HeadDim, seq, causal, null, null, null, sourceSeq);
+                var result = new AttentionResult("attention", o.Family, implementation.Name, o.Batch, o.Heads, o.HeadDim, seq, causal, null, null, null, sourceSeq, family.Memory(o));
                 results.Add(measured.TryGetValue(implementation.Name, out var m)
                     ? result with { ForwardMs = Round(m.Forward), ForwardBackwardMs = Round(m.ForwardBackward), PeakMemoryMb = m.Peak is double p ? Round(p) : null }
                     : result);

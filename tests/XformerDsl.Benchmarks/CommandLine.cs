@@ -31,6 +31,9 @@ internal sealed record BenchmarkOptions
     /// <summary>lowrank: the rows keys and values are projected to (Linformer's k).</summary>
     public int Projected { get; init; } = 256;
 
+    /// <summary>xl: memory positions before each segment.</summary>
+    public int Memory { get; init; } = 1024;
+
     /// <summary>compressed: positions per compressed slot.</summary>
     public int Ratio { get; init; } = 4;
 
@@ -121,6 +124,7 @@ internal static class CommandLine
             Positive, (o, v) => o with { SourceSeq = v }),
         new Entry<int>("--projected", "<n>", $"lowrank: rows keys and values are projected to, at most {LowRankAttentionBenchmark.MaxLength} (default {s_defaults.Projected})",
             Positive, (o, v) => o with { Projected = v }),
+        new Entry<int>("--memory", "<n>", $"xl: memory positions each segment attends to before itself (default {s_defaults.Memory})", Positive, (o, v) => o with { Memory = v }),
         new Entry<int[]>("--depth", "<n,n,...>", $"memory: only the models of these depths (default {Join(s_defaults.Depth)})",
             v => v.Split(',').Select(Positive).ToArray(), (o, v) => o with { Depth = v }),
         new Entry<int>("--batch", "<n>", $"batch size (default {s_defaults.Batch})", Positive, (o, v) => o with { Batch = v }),

@@ -8,6 +8,8 @@ using ModelSpec = generator::XformerDsl.Specs.ModelSpec;
 using ModelToGenerate = generator::XformerDsl.Generator.Model.ModelToGenerate;
 using RecurrentEmitter = generator::XformerDsl.Generator.Emit.RecurrentEmitter;
 using ReversibleBlocksFeature = generator::XformerDsl.Generator.Emit.Frame.ReversibleBlocksFeature;
+using SegmentMemoryFeature = generator::XformerDsl.Generator.Emit.Frame.SegmentMemoryFeature;
+using SegmentRecurrenceSpec = generator::XformerDsl.Specs.SegmentRecurrenceSpec;
 using TrackingNames = generator::XformerDsl.Generator.TrackingNames;
 
 namespace XformerDsl.Generator.Tests;
@@ -25,6 +27,7 @@ public class FrameFeatureTests
         [typeof(ReversibleBlocksFeature)] = spec => spec.Reversible,
         [typeof(ChunkedFeedForwardFeature)] = spec => spec.FeedForward.Chunks > 1,
         [typeof(CrossAttentionFeature)] = spec => spec.CrossAttention is not null,
+        [typeof(SegmentMemoryFeature)] = spec => spec.Attention.Any(d => d.Attention is SegmentRecurrenceSpec),
     };
 
     public static TheoryData<string> Declarations() => new(GeneratorHarness.DeclarationNames());

@@ -140,6 +140,8 @@ namespace XformerDsl.Specs
                 if (!(positions.RotaryBase > 1) || double.IsInfinity(positions.RotaryBase))
                     yield return Problem(SpecRules.RotaryBaseTooSmall, "Positions", "RotaryBase", SpecFormat.Double(positions.RotaryBase));
             }
+            foreach (var problem in SegmentRecurrenceRules.PositionProblems(spec))
+                yield return problem;
 
             var norm = spec.Normalization;
             if (!IsDefined(norm.Kind))

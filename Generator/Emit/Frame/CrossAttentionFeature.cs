@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using XformerDsl.Generator.Emit.Kernels;
 using XformerDsl.Specs;
 
@@ -61,10 +62,7 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine();
             writer.WriteLine("internal void InitializeWeights()");
             writer.OpenBlock();
-            for (int i = 0; i < 3; i++)
-                LayerFactories.EmitLinearInit(writer, spec, Projections[i], LayerFactories.InitStd);
-            writer.WriteLine($"// The output projection feeds the residual stream: std 0.02 / √(2·Depth) = 0.02 / √{SpecFormat.Int(2L * spec.Depth)} (GPT-2).");
-            LayerFactories.EmitLinearInit(writer, spec, "out_proj", LayerFactories.ResidualStd(spec));
+            LayerFactories.EmitProjectionInitialization(writer, spec, Projections.Take(3), "out_proj");
             writer.CloseBlock();
             writer.WriteLine();
             writer.WriteLine($"/// <summary>Maps <c>[batch, seq, {SpecFormat.Int(spec.Dim)}]</c> to <c>[batch, seq, {SpecFormat.Int(spec.Dim)}]</c>, attending to <paramref name=\"memory\"/>.</summary>");
@@ -82,9 +80,7 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine($"var attended = {Names.FusedAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, k, v, memoryPaddingMask);");
             writer.WriteLine($"// Merge the heads: [batch, {SpecFormat.Int(cross.Heads)}, seq, {SpecFormat.Int(headDim)}] -> [batch, seq, {SpecFormat.Int(spec.Dim)}].");
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
-            writer.WriteLine(spec.Dropout > 0
-                ? $"return {Names.Functional}.dropout(out_proj.forward(merged), {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
-                : "return out_proj.forward(merged);");
+            writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged"));
             writer.CloseBlock();
             writer.WriteLine();
             writer.WriteLine($"/// <summary>The keys and values of <paramref name=\"memory\"/>, <c>[batch, {SpecFormat.Int(cross.Heads)}, sourceSeq, {SpecFormat.Int(headDim)}]</c> each: computed once per source for generation.</summary>");
@@ -111,9 +107,7 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine("var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($\"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState.\"));");
             writer.WriteLine($"var attended = {Names.FusedAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);");
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim);");
-            writer.WriteLine(spec.Dropout > 0
-                ? $"return {Names.Functional}.dropout(out_proj.forward(merged), {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
-                : "return out_proj.forward(merged);");
+            writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged"));
             writer.CloseBlock();
             writer.WriteLine();
             // The kernel covers targets and sources alike: tiles sized for the longer, no causal mask.

@@ -21,6 +21,9 @@ namespace XformerDsl.Generator.Emit.Frame
 
         // ---- The model class ----
 
+        /// <summary>Interfaces the model implements besides its base and stepping ones. Segment memory: <c>ISegmentRecurrentModel</c>.</summary>
+        public virtual IEnumerable<string> Interfaces(ModelSpec spec) => Enumerable.Empty<string>();
+
         /// <summary>
         /// Submodule fields of the model, after the standard ones. Coming: segment memory (Transformer-XL's
         /// relative-position embedding and the two biases every layer shares), cross-attention (a projection of the

@@ -16,6 +16,7 @@ namespace XformerDsl.Generator.Emit.Frame
         public static readonly ImmutableArray<FrameFeature> All = ImmutableArray.Create<FrameFeature>(
             new ReversibleBlocksFeature(),
             new CrossAttentionFeature(),
+            new SegmentMemoryFeature(),
             new ChunkedFeedForwardFeature());
 
         /// <summary>The features of <paramref name="spec"/>'s model, in <see cref="All"/>'s order.</summary>

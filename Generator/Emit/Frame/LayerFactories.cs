@@ -37,6 +37,24 @@ namespace XformerDsl.Generator.Emit.Frame
         internal static string LinearCreate(ModelSpec spec, long inputs, long outputs) =>
             $"{Names.Nn}.Linear({SpecFormat.Int(inputs)}, {SpecFormat.Int(outputs)}, hasBias: {SpecFormat.Bool(spec.Bias)})";
 
+        /// <summary>
+        /// Initialises an attention's projections: each input projection with std 0.02, the output projection, which feeds
+        /// the residual stream, with GPT-2's 0.02 / √(2·Depth).
+        /// </summary>
+        internal static void EmitProjectionInitialization(SourceWriter writer, ModelSpec spec, System.Collections.Generic.IEnumerable<string> inputs, string output)
+        {
+            foreach (var input in inputs)
+                EmitLinearInit(writer, spec, input, InitStd);
+            writer.WriteLine($"// The output projection feeds the residual stream: std 0.02 / √(2·Depth) = 0.02 / √{SpecFormat.Int(2L * spec.Depth)} (GPT-2).");
+            EmitLinearInit(writer, spec, output, ResidualStd(spec));
+        }
+
+        /// <summary>The statement that returns the output projection of <paramref name="merged"/>, with residual dropout when the model has dropout.</summary>
+        internal static string ReturnOutputProjection(ModelSpec spec, string merged) =>
+            spec.Dropout > 0
+                ? $"return {Names.Functional}.dropout(out_proj.forward({merged}), {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
+                : $"return out_proj.forward({merged});";
+
         /// <summary>Initialises the Linear layer <paramref name="field"/>: weight ~ N(0, <paramref name="std"/>), bias 0.</summary>
         internal static void EmitLinearInit(SourceWriter writer, ModelSpec spec, string field, double std)
         {

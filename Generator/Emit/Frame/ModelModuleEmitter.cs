@@ -209,7 +209,7 @@ namespace XformerDsl.Generator.Emit.Frame
                     writer.WriteLine($"x = x + {Names.SinusoidalPositions}.Table(seq, dim: {Int(spec.Dim)}, x.device, x.dtype);");
                     break;
                 default:
-                    writer.WriteLine($"// Embed: token vectors, [batch, seq] -> [batch, seq, {Int(spec.Dim)}]; {(spec.Positions.Kind == PositionEncoding.Rotary ? "positions enter as rotations inside attention" : "no position information (Positions.Kind = None)")}.");
+                    writer.WriteLine($"// Embed: token vectors, [batch, seq] -> [batch, seq, {Int(spec.Dim)}]; {EmbeddedPositions(spec.Positions.Kind)}.");
                     writer.WriteLine($"var x = {EmbedTokens(spec)};");
                     break;
             }
@@ -252,6 +252,14 @@ namespace XformerDsl.Generator.Emit.Frame
             }
             writer.CloseBlock();
         }
+
+        // What the embedding comment says of positions that are not added to it.
+        private static string EmbeddedPositions(PositionEncoding kind) => kind switch
+        {
+            PositionEncoding.Rotary => "positions enter as rotations inside attention",
+            PositionEncoding.Relative => "positions enter as relative distances inside attention",
+            _ => "no position information (Positions.Kind = None)",
+        };
 
         private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text.Substring(1);
 

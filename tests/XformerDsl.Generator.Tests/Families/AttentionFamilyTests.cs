@@ -84,11 +84,14 @@ public class AttentionFamilyTests
                 var arguments = family.Format(d.Attention).Concat(d.Layers.Arguments()).Concat(stack).Select(a => a.Name + " = " + a.Literal);
                 return $"[global::{family.MetadataName}({string.Join(", ", arguments)})]";
             });
-            // Only the frame needed for the attention to mean the same: the sizes, the causal flag and the encoder's depth.
+            // Only the frame needed for the attention to mean the same: the sizes, the causal flag, the encoder's depth, and
+            // relative positions, which only [SegmentRecurrence] computes and needs.
             var encoder = spec.Encoder is { } e ? $"[global::XformerDsl.Encoder(Depth = {e.Depth}, Vocab = {e.Vocab}, MaxLength = {e.MaxLength})]" : "";
+            var positions = spec.Positions.Kind == generator::XformerDsl.PositionEncoding.Relative ? "[global::XformerDsl.Positions(Kind = global::XformerDsl.PositionEncoding.Relative)]" : "";
             var source = $$"""
                 [global::XformerDsl.Transformer(Vocab = {{spec.Vocab}}, Dim = {{spec.Dim}}, Depth = {{spec.Depth}}, MaxLength = {{spec.MaxLength}}, Causal = {{(spec.Causal ? "true" : "false")}})]
                 {{encoder}}
+                {{positions}}
                 {{string.Join("\n", attributes)}}
                 public partial class RoundTrip;
                 """;

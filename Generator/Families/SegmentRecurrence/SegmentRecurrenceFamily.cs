@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using XformerDsl.Generator.Emit;
+using XformerDsl.Generator.Emit.Frame;
+using XformerDsl.Generator.Parsing;
+using XformerDsl.Specs;
+
+namespace XformerDsl.Generator.Families
+{
+    /// <summary>
+    /// <c>[SegmentRecurrence]</c> (Transformer-XL): the attention class is written whole, because its forward takes the
+    /// layer's memory besides the segment and computes keys and values over both; the model's frame carries the memory
+    /// (<see cref="SegmentMemoryFeature"/>). Beside the usual projections each layer has W_R (<c>r_proj</c>) and the
+    /// biases u and v (<c>r_w_bias</c>, <c>r_r_bias</c>, the reference's names). u and v are per layer (the authors'
+    /// TensorFlow <c>untie_r</c>; their PyTorch code shares one pair): sharing would save 2·Dim parameters per layer but
+    /// tie layers that attend at different ranges, and per layer keeps every layer's parameters its own, as elsewhere here.
+    /// </summary>
+    internal sealed class SegmentRecurrenceFamily : AttentionFamily<SegmentRecurrenceSpec, SegmentRecurrenceAttribute>
+    {
+        public override SpecRuleSet? Rules => SegmentRecurrenceRules.All;
+
+        protected override SegmentRecurrenceSpec? ParseSpec(AttributeArguments arguments)
+        {
+            int? heads = arguments.RequiredInt(nameof(SegmentRecurrenceAttribute.Heads), SpecLimits.Heads);
+            int? memory = arguments.RequiredInt(nameof(SegmentRecurrenceAttribute.Memory), SegmentRecurrenceRules.Memory);
+            int clampLength = arguments.OptionalInt(nameof(SegmentRecurrenceAttribute.ClampLength)) ?? 0;
+            bool sameLength = arguments.Bool(nameof(SegmentRecurrenceAttribute.SameLength), false);
+            return heads is int h && memory is int m ? new SegmentRecurrenceSpec(h, m, clampLength, sameLength) : null;
+        }
+
+        protected override IEnumerable<(string Name, string Literal)> FormatSpec(SegmentRecurrenceSpec attention)
+        {
+            yield return Argument(nameof(SegmentRecurrenceAttribute.Heads), attention.Heads);
+            yield return Argument(nameof(SegmentRecurrenceAttribute.Memory), attention.Memory);
+            yield return Argument(nameof(SegmentRecurrenceAttribute.ClampLength), attention.ClampLength);
+            yield return (nameof(SegmentRecurrenceAttribute.SameLength), SpecFormat.Bool(attention.SameLength));
+        }
+
+        public override bool EmitsWholeClass => true;
+
+        // The class is written whole (EmitClass), so the shared frame's attend step is never asked for.
+        protected override void EmitAttend(SourceWriter writer, ModelSpec spec, SegmentRecurrenceSpec attention) =>
+            throw new InvalidOperationException("[SegmentRecurrence] writes its attention class whole.");
+
+        private static readonly string[] s_projections = { "q_proj", "k_proj", "v_proj", "out_proj" };
+
+        public override void EmitClass(SourceWriter writer, ModelSpec spec, int index, string name, bool isOverride, bool recurrent)
+        {
+            var attention = (SegmentRecurrenceSpec)spec.Attention[index].Attention;
+            int headDim = spec.HeadDimOf(attention);
+            string dim = Int(spec.Dim);
+            string window = attention.SameLength ? Int(attention.Memory) : "0";
+            writer.WriteLine("/// <summary>");
+            writer.WriteLine($"/// Multi-head {attention.Complexity}; {Int(attention.Heads)} head{(attention.Heads == 1 ? "" : "s")} of size {Int(headDim)}, causal. Queries come from the");
+            writer.WriteLine("/// segment, keys and values from the layer's memory and the segment; scores add a relative-position term.");
+            writer.WriteLine("/// </summary>");
+            writer.WriteLine($"public sealed class {name} : {Names.ModuleBase}");
+            writer.OpenBlock();
+            writer.WriteLine($"private const int Heads = {Int(attention.Heads)};");
+            writer.WriteLine($"private const int HeadDim = {Int(headDim)};");
+            writer.WriteLine();
+            foreach (var projection in s_projections)
+                writer.WriteLine($"private readonly {Names.Linear} {projection};");
+            writer.WriteLine("// W_R (the reference's r_net): projects the sinusoid of each query-key distance into the heads' position keys.");
+            writer.WriteLine($"private readonly {Names.Linear} r_proj;");
+            writer.WriteLine("// u and v (the reference's r_w_bias and r_r_bias), [Heads, HeadDim]: what every query adds before scoring content and position.");
+            writer.WriteLine($"private readonly {Names.Parameter} r_w_bias;");
+            writer.WriteLine($"private readonly {Names.Parameter} r_r_bias;");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>Creates the projections q_proj, k_proj, v_proj, out_proj and r_proj, and the biases r_w_bias and r_r_bias.</summary>");
+            writer.WriteLine($"public {name}() : base(nameof({name}))");
+            writer.OpenBlock();
+            foreach (var projection in s_projections)
+                writer.WriteLine($"{projection} = {LayerFactories.LinearCreate(spec, spec.Dim, spec.Dim)};");
+            writer.WriteLine($"r_proj = {Names.Nn}.Linear({dim}, {dim}, hasBias: false);");
+            writer.WriteLine($"r_w_bias = new {Names.Parameter}({Names.Torch}.zeros(Heads, HeadDim));");
+            writer.WriteLine($"r_r_bias = new {Names.Parameter}({Names.Torch}.zeros(Heads, HeadDim));");
+            writer.WriteLine("RegisterComponents();");
+            writer.CloseBlock();
+            writer.WriteLine();
+            writer.WriteLine("internal void InitializeWeights()");
+            writer.OpenBlock();
+            LayerFactories.EmitProjectionInitialization(writer, spec, s_projections.Take(3), "out_proj");
+            writer.WriteLine("// W_R, u and v as the reference initialises them: N(0, 0.02).");
+            writer.WriteLine($"{Names.Init}.normal_(r_proj.weight, 0.0, {SpecFormat.DoubleLiteral(LayerFactories.InitStd)});");
+            writer.WriteLine($"{Names.Init}.normal_(r_w_bias, 0.0, {SpecFormat.DoubleLiteral(LayerFactories.InitStd)});");
+            writer.WriteLine($"{Names.Init}.normal_(r_r_bias, 0.0, {SpecFormat.DoubleLiteral(LayerFactories.InitStd)});");
+            writer.CloseBlock();
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>Maps the segment <c>[batch, seq, {dim}]</c> to <c>[batch, seq, {dim}]</c>, attending to the memory before it.</summary>");
+            writer.WriteLine("/// <param name=\"x\">The normalised residual stream of the segment.</param>");
+            writer.WriteLine("/// <param name=\"keyPaddingMask\">Null, or bool <c>[batch, seq]</c>, true for real tokens of the segment; memory positions are real.</param>");
+            writer.WriteLine($"/// <param name=\"memory\">Null, or this layer's memory, normalised as <paramref name=\"x\"/>: <c>[batch, memoryLength, {dim}]</c>.</param>");
+            writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} x, {Names.Tensor}? keyPaddingMask, {Names.Tensor}? memory)");
+            writer.OpenBlock();
+            writer.WriteLine("long batch = x.shape[0], seq = x.shape[1];");
+            writer.WriteLine($"// Keys and values over [memory; segment], queries over the segment: the context is [batch, keys, {dim}], keys = memoryLength + seq.");
+            writer.WriteLine($"var context = memory is null ? x : {Names.Torch}.cat(new[] {{ memory, x }}, 1);");
+            writer.WriteLine("long keys = context.shape[1];");
+            writer.WriteLine($"// Project and split the heads: [batch, {Int(attention.Heads)}, seq or keys, {Int(headDim)}].");
+            writer.WriteLine("var q = q_proj.forward(x).view(batch, seq, Heads, HeadDim).transpose(1, 2);");
+            writer.WriteLine("var k = k_proj.forward(context).view(batch, keys, Heads, HeadDim).transpose(1, 2);");
+            writer.WriteLine("var v = v_proj.forward(context).view(batch, keys, Heads, HeadDim).transpose(1, 2);");
+            writer.WriteLine("// The padding mask covers the segment; the memory's positions are real keys.");
+            writer.WriteLine("if (keyPaddingMask is not null && keys > seq)");
+            writer.Indented(() => writer.WriteLine($"keyPaddingMask = {Names.Torch}.cat(new[] {{ {Names.Torch}.ones(batch, keys - seq, {Names.Torch}.@bool, x.device), keyPaddingMask.to({Names.Torch}.@bool) }}, 1);"));
+            writer.WriteLine($"// The distances keys - 1 down to 0{(attention.ClampLength > 0 ? $", clamped to {Int(attention.ClampLength)}," : "")} as sinusoids, projected by W_R and split into heads: [{Int(attention.Heads)}, keys, {Int(headDim)}].");
+            writer.WriteLine($"var table = {RelativePositions}.Table(seq, keys, causal: true, clampLength: {Int(attention.ClampLength)}, dim: {dim}, x.device, x.dtype);");
+            writer.WriteLine("var positions = r_proj.forward(table).view(keys, Heads, HeadDim).transpose(0, 1);");
+            writer.WriteLine($"// Attend: softmax(((q + u)·k + (q + v)·W_R·R[memoryLength + i - j]) / √{Int(headDim)}) v, {(attention.SameLength ? $"each query seeing the {Int(attention.Memory)} keys that end at itself (SameLength)" : "each query seeing the memory and the segment up to itself")}.");
+            writer.WriteLine("// The reference composition, exact for every (query, key) pair; it holds the [seq, keys] scores of each head.");
+            writer.WriteLine($"var attended = {RelativeAttentionReference}.Forward(q, k, v, r_w_bias, r_r_bias, positions, causal: true, window: {window}, keyPaddingMask);");
+            writer.WriteLine($"// Merge the heads: [batch, {Int(attention.Heads)}, seq, {Int(headDim)}] -> [batch, seq, {dim}].");
+            writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
+            writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged"));
+            writer.CloseBlock();
+            writer.CloseBlock();
+        }
+
+        private const string RelativePositions = "global::XformerDsl.Attention.Recurrence.RelativePositions";
+        private const string RelativeAttentionReference = "global::XformerDsl.Attention.Recurrence.RelativeAttentionReference";
+    }
+}
