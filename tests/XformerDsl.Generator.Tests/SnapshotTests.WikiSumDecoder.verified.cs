@@ -202,6 +202,9 @@ namespace Demo.Models
             private readonly global::TorchSharp.Modules.Linear v_proj;
             private readonly global::TorchSharp.Modules.Linear out_proj;
 
+            // The causal step's plan: which keys each position's query reads, and which cache slot each key holds until no later query reads it.
+            private static readonly global::XformerDsl.Attention.Patterns.PatternStep StepPattern = global::XformerDsl.Attention.Patterns.PatternStep.Of(new global::XformerDsl.Specs.LocalAttentionSpec(Heads: 4, Block: 256, Before: 0, After: 0), maxLength: 4096);
+
             /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj.</summary>
             public LocalAttentionLayer() : base(nameof(LocalAttentionLayer))
             {
