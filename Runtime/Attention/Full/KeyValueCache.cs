@@ -44,6 +44,28 @@ public sealed class KeyValueCache : XformerDsl.Modules.ILayerState
         return FullAttentionReference.Forward(query, _slots.Keys(length), _slots.Values(length), causal: false, visible).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// As <see cref="Step(Tensor, Tensor, Tensor, Tensor)"/>, with a score bias added to each score (a synthesizer's
+    /// synthetic logits); without a query and key, the bias alone is the scores (a pure synthesizer), and the cache's
+    /// key slots hold the values, unread.
+    /// </summary>
+    /// <param name="query">q, <c>[batch, heads, 1, headDim]</c>, or null.</param>
+    /// <param name="key">k, null exactly when <paramref name="query"/> is.</param>
+    /// <param name="value">v, <c>[batch, heads, 1, headDim]</c>.</param>
+    /// <param name="positions">Each sequence's position, int64 <c>[batch]</c>.</param>
+    /// <param name="scoreBias">Each new query's bias over the positions, <c>[batch, heads, 1, n]</c> with n above every position.</param>
+    public Tensor Step(Tensor? query, Tensor? key, Tensor value, Tensor positions, Tensor scoreBias)
+    {
+        _slots.CheckStep(query ?? value, key ?? value, value, nameof(KeyValueCache));
+        using var scope = NewDisposeScope();
+        _slots.Write(positions, key ?? value, value);
+        long length = positions.max().item<long>() + 1;
+        var visible = arange(length, device: positions.device).unsqueeze(0) <= positions.unsqueeze(1);
+        var keys = query is null ? null : _slots.Keys(length);
+        return FullAttentionReference.WithScoreBias(query, keys, _slots.Values(length), scoreBias.narrow(-1, 0, length), causal: false, visible)
+            .MoveToOuterDisposeScope();
+    }
+
     /// <summary>Sequence b takes the keys and values of sequence <c>batchIndices[b]</c> (beam search).</summary>
     /// <param name="batchIndices">Int64 <c>[batch]</c>, values in [0, batch).</param>
     public void Reorder(Tensor batchIndices) => _slots.Reorder(batchIndices, nameof(KeyValueCache));

@@ -28,12 +28,10 @@ public class StepPropertyTests
     public static readonly IReadOnlyDictionary<string, string> FamiliesThatDoNotStep = new Dictionary<string, string>
     {
         ["LshAttention"] = "causal LSH chunks depend on later tokens' hashes, so no step can equal its forward",
-        ["SynthesizerAttention"] = "not yet",
-        ["CompressedAttention"] = "not yet",
     };
 
     /// <summary>Why a reversible model does not step yet, or null once it does.</summary>
-    public static readonly string? ReversibleDoesNotStep = "not yet";
+    public static readonly string? ReversibleDoesNotStep = null;
 
     // Long declarations step through a prefix (4 windows of SlidingCausalPlain): a step loop of MaxLength = 4096 per
     // model would dominate the suite.
