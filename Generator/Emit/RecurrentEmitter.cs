@@ -32,7 +32,7 @@ namespace XformerDsl.Generator.Emit
 
         /// <summary>
         /// True when every attention declaration of the model can step one token at a time and no frame feature rules
-        /// stepping out (reversible blocks carry two streams, which the block step here does not).
+        /// stepping out (a feature that runs the stack steps it itself: reversible blocks carry their two streams).
         /// </summary>
         public static bool IsRecurrent(ModelSpec spec) =>
             spec.Encoder is null && !FrameFeatures.DisableStepping(spec) && spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).IsRecurrent(spec, declaration.Attention));
@@ -106,9 +106,16 @@ namespace XformerDsl.Generator.Emit
             }
             if (spec.Dropout > 0)
                 writer.WriteLine($"x = {Names.Functional}.dropout(x, {SpecFormat.DoubleLiteral(spec.Dropout)}, training);");
-            writer.WriteLine("// The blocks, each reading and updating its layer's part of the state.");
-            writer.WriteLine("for (int i = 0; i < layers.Count; i++)");
-            writer.Indented(() => writer.WriteLine("x = layers[i].Step(x, state, i);"));
+            if (FrameFeatures.StackRunner(spec) is { } runner)
+            {
+                runner.EmitStepStack(writer, spec);
+            }
+            else
+            {
+                writer.WriteLine("// The blocks, each reading and updating its layer's part of the state.");
+                writer.WriteLine("for (int i = 0; i < layers.Count; i++)");
+                writer.Indented(() => writer.WriteLine("x = layers[i].Step(x, state, i);"));
+            }
             ModelModuleEmitter.EmitOutputHead(writer, spec, "1");
             writer.WriteLine("// The active sequences move to their next position.");
             writer.WriteLine($"{selfState}.EndStep();");
@@ -122,6 +129,11 @@ namespace XformerDsl.Generator.Emit
             string selfState = decoder ? "state.SelfAttention" : "state";
             // With several declarations the field has the abstract base type; every subclass implements the step.
             string attention = spec.Attention.Count == 1 ? "attn" : $"(({AttentionInterface})attn)";
+            if (FrameFeatures.StackRunner(spec) is { } runner)
+            {
+                runner.EmitBlockStep(writer, spec, attention);
+                return;
+            }
             writer.WriteLine();
             writer.WriteLine($"/// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, {Int(spec.Dim)}]</c> to <c>[batch, 1, {Int(spec.Dim)}]</c>.</summary>");
             writer.WriteLine("/// <param name=\"x\">The residual stream at the new token.</param>");

@@ -1,5 +1,6 @@
 using XformerDsl.Attention.Full;
 using XformerDsl.Attention.Linear;
+using XformerDsl.Attention.Patterns;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Modules;
@@ -9,7 +10,8 @@ namespace XformerDsl.Modules;
 /// state, plus position tables computed once. Each attention family keeps its own kind of layer state (an
 /// <see cref="ILayerState"/>) through <see cref="Layer{TState}"/>: a linear attention layer an m × headDim matrix and an
 /// m-vector per head, fixed when the first step has run; a full attention layer a key-value cache that grows with the
-/// position. A new family's generated step asks <see cref="Layer{TState}"/> for its own state; nothing here changes.
+/// position; a pattern layer the keys and values its pattern can still read (a ring of the window for a sliding
+/// window). A new family's generated step asks <see cref="Layer{TState}"/> for its own state; nothing here changes.
 /// </summary>
 public sealed class RecurrentState : IDisposable
 {
@@ -123,6 +125,13 @@ public sealed class RecurrentState : IDisposable
     /// <summary>The key-value cache of full attention layer <paramref name="layer"/>, created empty on first use.</summary>
     public KeyValueCache KeyValues(int layer, int heads, int headDim) =>
         Layer(layer, state => new KeyValueCache(state.Batch, heads, headDim, state.MaxLength, state.Device, state.DType));
+
+    /// <summary>
+    /// The cache of pattern layer <paramref name="layer"/> (local, sliding window, sparse, BigBird, axial), created empty
+    /// on first use: the keys and values <paramref name="pattern"/> can still read.
+    /// </summary>
+    public PatternKeyValueCache Pattern(int layer, int headDim, PatternStep pattern) =>
+        Layer(layer, state => new PatternKeyValueCache(state.Batch, pattern, headDim, state.Device, state.DType));
 
     /// <summary>
     /// Reorders the sequences (beam search): sequence b takes the position and every layer's state sequence

@@ -11,9 +11,9 @@ internal sealed record GenerateResult(string Suite, string Family, string Impl, 
 
 /// <summary>
 /// The generate suite: greedy generation of <c>--seq</c> tokens per sequence, one <c>Step</c> at a time, by a model of the
-/// chosen family (impl <c>recurrent</c>: causal linear attention's fixed-size state) and by the same frame with full
-/// attention (family <c>full</c>, impl <c>kv-cache</c>), in one run: tokens per second and the peak memory above the
-/// model's own.
+/// chosen family (impl <c>recurrent</c>: causal linear attention's fixed-size state, a pattern's cache of the keys it can
+/// still read) and by the same frame with full attention (family <c>full</c>, impl <c>kv-cache</c>), in one run: tokens
+/// per second and the peak memory above the model's own.
 /// </summary>
 internal static class GenerateSuite
 {
@@ -23,6 +23,10 @@ internal static class GenerateSuite
         ("linear", () => new GenerateLinear()),
         ("performer", () => new GeneratePerformer()),
         ("t2r", () => new GenerateT2R()),
+        ("sliding", () => new GenerateSliding()),
+        ("local", () => new GenerateLocal()),
+        ("strided", () => new GenerateStrided()),
+        ("bigbird", () => new GenerateBigBird()),
     ];
 
     /// <summary>The suite's line in the usage text.</summary>

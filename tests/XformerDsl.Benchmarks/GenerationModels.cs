@@ -20,3 +20,19 @@ public partial class GeneratePerformer;
 [Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
 [LinearAttention(Heads = 4, Kernel = FeatureMap.LearnedRelu, Features = 32)]
 public partial class GenerateT2R;
+
+[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
+[SlidingWindowAttention(Heads = 4, Window = 256)]
+public partial class GenerateSliding;
+
+[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
+[LocalAttention(Heads = 4, Block = 128, Before = 1)]
+public partial class GenerateLocal;
+
+[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
+[SparseAttention(Heads = 4, Stride = 128)]
+public partial class GenerateStrided;
+
+[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
+[BigBirdAttention(Heads = 4, Block = 64)]
+public partial class GenerateBigBird;

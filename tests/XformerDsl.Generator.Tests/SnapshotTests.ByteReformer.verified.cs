@@ -31,7 +31,7 @@ namespace Demo.Models
     /// <para><c>forward(tokens)</c> maps token ids <c>[batch, seq]</c> (int64) to logits <c>[batch, seq, 256]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class ByteReformer : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel
+    partial class ByteReformer : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.IRecurrentLanguageModel
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -137,6 +137,47 @@ namespace Demo.Models
             return logits.MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
+        /// Each layer keeps a key-value cache that grows with the position.
+        /// </summary>
+        public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
+            new global::XformerDsl.Modules.RecurrentState(batch, maxLength: 4096, token_embedding.weight!.device, token_embedding.weight!.dtype);
+
+        /// <summary>
+        /// Feeds one token per sequence and returns the logits <c>[batch, 256]</c> for the next one: equal to the logits of
+        /// <see cref="forward(global::TorchSharp.torch.Tensor)"/> at each sequence's position, without running the earlier tokens
+        /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+        /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
+        /// mode, as in forward, so generate in eval mode.
+        /// </summary>
+        /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
+        /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+        /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength = 4096.</exception>
+        public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.RecurrentState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null)
+        {
+            state.BeginStep(tokens, active, vocab: 256, model: nameof(ByteReformer));
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // Embed the new tokens: [batch] -> [batch, 1, 128].
+            var x = token_embedding.forward(tokens).unsqueeze(1);
+            x = global::TorchSharp.torch.nn.functional.dropout(x, 0.1, training);
+            // Reversible blocks on two streams, both starting as the embedding: y1 = x1 + F(x2), y2 = x2 + G(y1), the
+            // attention in F stepping from its layer's state; the streams are averaged at the end, as in forward.
+            var (x1, x2) = (x, x);
+            for (int i = 0; i < layers.Count; i++)
+                (x1, x2) = layers[i].Step(x1, x2, state, i);
+            x = (x1 + x2) * 0.5;
+            // Final norm, then the output head.
+            x = final_norm.forward(x);
+            // Output head: [batch, 1, 128] -> [batch, 1, 256] logits.
+            var logits = lm_head.forward(x);
+            // The active sequences move to their next position.
+            state.EndStep();
+            return logits.squeeze(1).MoveToOuterDisposeScope();
+        }
+
         /// <summary>One transformer block: pre-norm (LayerNorm) attention, then feed-forward, each with a residual connection.</summary>
         public sealed class Block : global::TorchSharp.torch.nn.Module
         {
@@ -184,10 +225,22 @@ namespace Demo.Models
             internal global::XformerDsl.Autograd.ReversibleBlock Reversible(global::TorchSharp.torch.Tensor? keyPaddingMask, global::XformerDsl.Modules.RotaryTables rotary) => new(
                 x => attn.forward(attn_norm.forward(x), keyPaddingMask, rotary), global::XformerDsl.Autograd.ReversibleBlock.ParametersOf(attn_norm, attn),
                 x => ffn.forward(ffn_norm.forward(x)), global::XformerDsl.Autograd.ReversibleBlock.ParametersOf(ffn_norm, ffn));
+
+            /// <summary>The block's reversible layer for one new token per sequence, on both streams <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x1">The first stream at the new token.</param>
+            /// <param name="x2">The second stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This block's number.</param>
+            public (global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor) Step(global::TorchSharp.torch.Tensor x1, global::TorchSharp.torch.Tensor x2, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                var y1 = x1 + attn.Step(attn_norm.forward(x2), state, layer);
+                var y2 = x2 + ffn.forward(ffn_norm.forward(y1));
+                return (y1, y2);
+            }
         }
 
         /// <summary>Multi-head full softmax attention, quadratic: O(L²·Dim) time per layer; 4 heads of size 32, causal.</summary>
-        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module
+        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module, global::XformerDsl.Modules.IRecurrentAttention
         {
             private const int Heads = 4;
             private const int HeadDim = 32;
@@ -241,6 +294,26 @@ namespace Demo.Models
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection, then residual dropout.
                 return global::TorchSharp.torch.nn.functional.dropout(out_proj.forward(merged), 0.1, training);
+            }
+
+            /// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, 128]</c> to <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This layer's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                long batch = x.shape[0];
+                // Project and split the heads: [batch, 1, 128] -> [batch, 4, 1, 32].
+                var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                // Rotate by each sequence's own position (RoPE).
+                q = state.Rotate(q, rotaryBase: 10000.0);
+                k = state.Rotate(k, rotaryBase: 10000.0);
+                // Write the new key and value into this layer's cache at each sequence's position; the query attends keys 0..position.
+                var attended = state.KeyValues(layer, Heads, HeadDim).Step(q, k, v, state.Positions);
+                // Merge the heads and project: [batch, 4, 1, 32] -> [batch, 1, 128].
+                return global::TorchSharp.torch.nn.functional.dropout(out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim)), 0.1, training);
             }
 
             /// <summary>

@@ -27,7 +27,7 @@ namespace Demo.Models
     /// <para><c>forward(tokens)</c> maps token ids <c>[batch, seq]</c> (int64) to logits <c>[batch, seq, 256]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class SparseFixed : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel
+    partial class SparseFixed : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.IRecurrentLanguageModel
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -122,6 +122,43 @@ namespace Demo.Models
             return logits.MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
+        /// Each layer keeps a cache of the keys and values its pattern can still read, which grows with the position.
+        /// </summary>
+        public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
+            new global::XformerDsl.Modules.RecurrentState(batch, maxLength: 256, token_embedding.weight!.device, token_embedding.weight!.dtype);
+
+        /// <summary>
+        /// Feeds one token per sequence and returns the logits <c>[batch, 256]</c> for the next one: equal to the logits of
+        /// <see cref="forward(global::TorchSharp.torch.Tensor)"/> at each sequence's position, without running the earlier tokens
+        /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+        /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
+        /// mode, as in forward, so generate in eval mode.
+        /// </summary>
+        /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
+        /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+        /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength = 256.</exception>
+        public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.RecurrentState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null)
+        {
+            state.BeginStep(tokens, active, vocab: 256, model: nameof(SparseFixed));
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // Embed the new tokens plus the learned vector of each sequence's position: [batch] -> [batch, 1, 128].
+            var x = (token_embedding.forward(tokens) + position_embedding.forward(state.Positions)).unsqueeze(1);
+            // The blocks, each reading and updating its layer's part of the state.
+            for (int i = 0; i < layers.Count; i++)
+                x = layers[i].Step(x, state, i);
+            // Final norm, then the output head.
+            x = final_norm.forward(x);
+            // Output head: [batch, 1, 128] -> [batch, 1, 256] logits.
+            var logits = lm_head.forward(x);
+            // The active sequences move to their next position.
+            state.EndStep();
+            return logits.squeeze(1).MoveToOuterDisposeScope();
+        }
+
         /// <summary>One transformer block: pre-norm (LayerNorm) attention, then feed-forward, each with a residual connection.</summary>
         public sealed class Block : global::TorchSharp.torch.nn.Module
         {
@@ -160,10 +197,21 @@ namespace Demo.Models
                 x = x + ffn.forward(ffn_norm.forward(x));
                 return x;
             }
+
+            /// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, 128]</c> to <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x">The residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This block's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                x = x + attn.Step(attn_norm.forward(x), state, layer);
+                x = x + ffn.forward(ffn_norm.forward(x));
+                return x;
+            }
         }
 
         /// <summary>Multi-head fixed sparse softmax attention with stride 64: O(L·(Stride + L / Stride)·Dim) time per layer; 2 heads of size 64, causal.</summary>
-        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module
+        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module, global::XformerDsl.Modules.IRecurrentAttention
         {
             private const int Heads = 2;
             private const int HeadDim = 64;
@@ -172,6 +220,9 @@ namespace Demo.Models
             private readonly global::TorchSharp.Modules.Linear k_proj;
             private readonly global::TorchSharp.Modules.Linear v_proj;
             private readonly global::TorchSharp.Modules.Linear out_proj;
+
+            // The causal step's plan: which keys each position's query reads, and which cache slot each key holds until no later query reads it.
+            private static readonly global::XformerDsl.Attention.Patterns.PatternStep StepPattern = global::XformerDsl.Attention.Patterns.PatternStep.Of(new global::XformerDsl.Specs.SparseAttentionSpec(Heads: 2, Stride: 64, Mode: global::XformerDsl.SparsePattern.Fixed, Summary: 4), maxLength: 256);
 
             /// <summary>Creates the projections q_proj, k_proj, v_proj and out_proj.</summary>
             public SelfAttention() : base(nameof(SelfAttention))
@@ -213,6 +264,24 @@ namespace Demo.Models
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection.
                 return out_proj.forward(merged);
+            }
+
+            /// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, 128]</c> to <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This layer's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                long batch = x.shape[0];
+                // Project and split the heads: [batch, 1, 128] -> [batch, 2, 1, 64].
+                var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                // Write the new key and value into the slot its position takes in this layer's cache (a key no later query reads
+                // was there); the query attends the cached keys its pattern sees.
+                var attended = state.Pattern(layer, HeadDim, StepPattern).Step(q, k, v, state.Positions);
+                // Merge the heads and project: [batch, 2, 1, 64] -> [batch, 1, 128].
+                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
 
             /// <summary>

@@ -80,9 +80,26 @@ namespace XformerDsl.Generator.Emit.Frame
         }
 
         /// <summary>
+        /// When <see cref="RunsTheStack"/> and the model steps: the statements of the model's <c>Step</c> that take the
+        /// embedded new token <c>x</c> (<c>[batch, 1, Dim]</c>) through every block's <c>Step</c> (written by
+        /// <see cref="EmitBlockStep"/>) and leave the result in <c>x</c>. Reversible blocks: the two streams.
+        /// </summary>
+        public virtual void EmitStepStack(SourceWriter writer, ModelSpec spec)
+        {
+        }
+
+        /// <summary>
+        /// When <see cref="RunsTheStack"/> and the model steps: the block's <c>Step</c> that <see cref="EmitStepStack"/>
+        /// calls, after a blank line; <paramref name="attention"/> is the expression of the block's recurrent attention.
+        /// </summary>
+        public virtual void EmitBlockStep(SourceWriter writer, ModelSpec spec, string attention)
+        {
+        }
+
+        /// <summary>
         /// True when the model with this feature gets no recurrent stepping API (<see cref="RecurrentEmitter"/>), whose
-        /// block step carries one stream and no extra inputs. Reversible blocks (two streams). Coming: cross-attention
-        /// and segment memory, until their step exists.
+        /// block step carries one stream and no extra inputs unless the feature runs the stack's step itself
+        /// (<see cref="EmitStepStack"/>, as reversible blocks do). Coming: segment memory, until its step exists.
         /// </summary>
         public virtual bool DisablesStepping => false;
 

@@ -12,9 +12,6 @@ namespace XformerDsl.Generator.Emit.Frame
     {
         public override bool AppliesTo(ModelSpec spec) => spec.Reversible;
 
-        // The block step carries one stream.
-        public override bool DisablesStepping => true;
-
         public override void EmitMembers(SourceWriter writer, ModelSpec spec)
         {
             writer.WriteLine("/// <summary>");
@@ -42,6 +39,34 @@ namespace XformerDsl.Generator.Emit.Frame
                 ? $"var (x1, x2) = {Names.ReversibleLayers}.Apply(x, x, blocks, storeActivations: !ReconstructInBackward, shared: new[] {{ rotary.Cos, rotary.Sin }});"
                 : $"var (x1, x2) = {Names.ReversibleLayers}.Apply(x, x, blocks, storeActivations: !ReconstructInBackward);");
             writer.WriteLine("x = (x1 + x2) * 0.5;");
+        }
+
+        // In inference a reversible block is y1 = x1 + F(x2), y2 = x2 + G(y1): nothing to reconstruct, so the step runs the
+        // two streams forward, F's attention stepping from its state as in a plain block.
+        public override void EmitStepStack(SourceWriter writer, ModelSpec spec)
+        {
+            writer.WriteLine("// Reversible blocks on two streams, both starting as the embedding: y1 = x1 + F(x2), y2 = x2 + G(y1), the");
+            writer.WriteLine("// attention in F stepping from its layer's state; the streams are averaged at the end, as in forward.");
+            writer.WriteLine("var (x1, x2) = (x, x);");
+            writer.WriteLine("for (int i = 0; i < layers.Count; i++)");
+            writer.Indented(() => writer.WriteLine("(x1, x2) = layers[i].Step(x1, x2, state, i);"));
+            writer.WriteLine("x = (x1 + x2) * 0.5;");
+        }
+
+        public override void EmitBlockStep(SourceWriter writer, ModelSpec spec, string attention)
+        {
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>The block's reversible layer for one new token per sequence, on both streams <c>[batch, 1, {SpecFormat.Int(spec.Dim)}]</c>.</summary>");
+            writer.WriteLine("/// <param name=\"x1\">The first stream at the new token.</param>");
+            writer.WriteLine("/// <param name=\"x2\">The second stream at the new token.</param>");
+            writer.WriteLine("/// <param name=\"state\">The model's recurrent state.</param>");
+            writer.WriteLine("/// <param name=\"layer\">This block's number.</param>");
+            writer.WriteLine($"public ({Names.Tensor}, {Names.Tensor}) Step({Names.Tensor} x1, {Names.Tensor} x2, {RecurrentEmitter.State} state, int layer)");
+            writer.OpenBlock();
+            writer.WriteLine($"var y1 = x1 + {attention}.Step(attn_norm.forward(x2), state, layer);");
+            writer.WriteLine("var y2 = x2 + ffn.forward(ffn_norm.forward(y1));");
+            writer.WriteLine("return (y1, y2);");
+            writer.CloseBlock();
         }
 
         // F and G of the reversible layer are the block's two sublayers, attention and feed-forward, each behind its norm.

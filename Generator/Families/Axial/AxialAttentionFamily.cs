@@ -46,7 +46,16 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"private const int Rows = {Int(axial.Rows)};");
             writer.WriteLine($"private const int Columns = {Int(axial.Columns)};");
             writer.WriteLine($"private const int RowHeads = {Int(axial.RowHeads)};");
+            PatternStepEmitter.EmitField(writer, spec, axial);
         }
+
+        /// <summary>A causal axial layer steps from the keys its heads can still read: the current row, and every column's cells so far.</summary>
+        protected override bool IsRecurrent(ModelSpec spec, AxialAttentionSpec attention) => spec.Causal;
+
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            PatternStepEmitter.Growing("axial attention", "Axial attention layers");
+
+        protected override void EmitStepAttend(SourceWriter writer, ModelSpec spec, AxialAttentionSpec attention) => PatternStepEmitter.EmitStepAttend(writer);
 
         /// <summary>
         /// XF0039: the row and column kernels are local attentions with block layouts of their own (blocks of Columns and

@@ -26,6 +26,13 @@ namespace XformerDsl.Generator.Families
             Argument(nameof(BigBirdAttentionAttribute.RandomBlocks), bigBird.RandomBlocks), Argument(nameof(BigBirdAttentionAttribute.Seed), bigBird.Seed),
         };
 
+        /// <summary>
+        /// A causal BigBird layer steps from the keys it can still read: the global blocks, the window, and every earlier
+        /// block some later query block draws at random.
+        /// </summary>
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            PatternStepEmitter.Growing("BigBird attention", "BigBird layers");
+
         protected override string Description(ModelSpec spec, BigBirdAttentionSpec pattern) =>
             $"{(spec.Causal ? "causal" : "bidirectional")} BigBird attention in blocks of {Int(pattern.Block)}: {Int(pattern.WindowBlocks)} window, {Int(pattern.GlobalBlocks)} global and {Int(pattern.RandomBlocks)} random blocks (seed {Int(pattern.Seed)})";
 

@@ -97,6 +97,28 @@ namespace XformerDsl.Generator.Families
             }
         }
 
+        /// <summary>
+        /// A causal compressed layer steps from its current slot's raw keys and values and the whole slots compressed so
+        /// far (<c>CompressedStepState</c>): a Ratio-th of a key-value cache.
+        /// </summary>
+        protected override bool IsRecurrent(ModelSpec spec, CompressedAttentionSpec attention) => spec.Causal;
+
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            new("memory-compressed attention", "Memory-compressed layers", "the compressed slots so far, which grow with the position, and the current slot's keys and values", FixedSize: false);
+
+        protected override void EmitStepAttend(SourceWriter writer, ModelSpec spec, CompressedAttentionSpec attention)
+        {
+            string Compress(string x) => Convolves(attention)
+                ? $"slot => {Memory}.Convolve(slot, null, {x}_compress.weight, {x}_compress.bias, Ratio)"
+                : $"slot => {Memory}.MeanPool(slot, null, Ratio)";
+            writer.WriteLine("// Add the new key and value to the current slot and compress it again; the query attends the null key and the");
+            writer.WriteLine("// whole slots, as in forward.");
+            writer.WriteLine($"var attended = state.Layer(layer, s => new {StepStateType}(s.Batch, Heads, HeadDim, Ratio, s.MaxLength, s.Device, s.DType))");
+            writer.Indented(() => writer.WriteLine($".Step(q, k, v, state.Positions, {Compress("k")}, {Compress("v")}, null_key, null_value);"));
+        }
+
+        private const string StepStateType = "global::XformerDsl.Attention.Compressed.CompressedStepState";
+
         protected override void EmitAttend(SourceWriter writer, ModelSpec spec, CompressedAttentionSpec attention)
         {
             string heads = Int(attention.Heads), headDim = Int(spec.HeadDimOf(attention)), ratio = Int(attention.Ratio);

@@ -29,6 +29,10 @@ namespace XformerDsl.Generator.Families
             (!spec.Causal && pattern.After > 0 ? $" and {Int(pattern.After)} after" : "") +
             (spec.Causal ? " up to itself" : "");
 
+        /// <summary>A causal local layer steps from the keys of the query's block and the Before blocks before it: constant size.</summary>
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            new("local attention", "Local attention layers", "the keys and values of the current block and the blocks before it that it reads", FixedSize: true);
+
         protected override IReadOnlyList<string> SeesStatements(ModelSpec spec, LocalAttentionSpec pattern)
         {
             var lines = CausalCheck(spec);

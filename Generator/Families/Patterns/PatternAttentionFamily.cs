@@ -56,6 +56,13 @@ namespace XformerDsl.Generator.Families
             return null;
         }
 
+        /// <summary>A causal pattern steps from a cache of the keys it can still read (<see cref="PatternStepEmitter"/>).</summary>
+        protected override bool IsRecurrent(ModelSpec spec, TSpec attention) => spec.Causal;
+
+        protected override void EmitFields(SourceWriter writer, ModelSpec spec, TSpec attention) => PatternStepEmitter.EmitField(writer, spec, attention);
+
+        protected override void EmitStepAttend(SourceWriter writer, ModelSpec spec, TSpec attention) => PatternStepEmitter.EmitStepAttend(writer);
+
         /// <summary>
         /// An upper bound of the steps one <see cref="PatternAttentionSpec.KeyRanges"/> call takes besides the ranges it
         /// yields (which <see cref="BlockLayout.Measure"/> counts itself); 1 unless the family's ranges search.

@@ -44,6 +44,13 @@ namespace XformerDsl.Generator.Families
             pattern.DilationPhrase +
             (pattern.GlobalTokens > 0 ? $" with {Int(pattern.GlobalTokens)} global token{(pattern.GlobalTokens == 1 ? "" : "s")}" : "");
 
+        /// <summary>
+        /// A causal window steps from a ring of the last (Window − 1) · Dilation + 1 keys (the widest head's span: every key
+        /// in it is read by some later query) plus the global tokens' keys, which every later query reads: constant size.
+        /// </summary>
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            new("a sliding window", "Sliding-window layers", "a ring of the window's keys and values and the global tokens'", FixedSize: true);
+
         /// <summary>The kernel class of the heads with dilation <paramref name="dilation"/>.</summary>
         private static string KernelFor(int dilation) => $"Dilation{Int(dilation)}Kernel";
 

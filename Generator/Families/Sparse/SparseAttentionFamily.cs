@@ -23,6 +23,13 @@ namespace XformerDsl.Generator.Families
             Argument(nameof(SparseAttentionAttribute.Mode), sparse.Mode), Argument(nameof(SparseAttentionAttribute.Summary), sparse.Summary),
         };
 
+        /// <summary>
+        /// A causal sparse layer steps from the keys it can still read: the last Stride and every key of the query's residue
+        /// class (strided, so all of them), or the current block and every block's summary keys (fixed).
+        /// </summary>
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            PatternStepEmitter.Growing("sparse attention", "Sparse attention layers");
+
         protected override string Description(ModelSpec spec, SparseAttentionSpec pattern) =>
             $"{(spec.Causal ? "causal" : "bidirectional")} {(pattern.Mode == SparsePattern.Fixed ? "fixed" : "strided")} sparse attention with stride {Int(pattern.Stride)}" +
             (pattern.Mode == SparsePattern.Fixed ? $" and {Int(pattern.Summary)} summary position{(pattern.Summary == 1 ? "" : "s")} per block" : "");

@@ -266,6 +266,64 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"var attended = {call}.Apply(q, k, v, keyPaddingMask, logits);");
         }
 
+        /// <summary>
+        /// A causal synthesizer steps from a key-value cache: row i of its synthetic logits depends on position i (random)
+        /// or token i (dense) alone, so the new token's row is computed on its own and added to its scores over the cache.
+        /// </summary>
+        protected override bool IsRecurrent(ModelSpec spec, SynthesizerAttentionSpec attention) => spec.Causal;
+
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            new("synthetic attention", "Synthesizer layers", "a cache of the values (and keys, with dot products) that grows with the position", FixedSize: false);
+
+        protected override void EmitStepAttend(SourceWriter writer, ModelSpec spec, SynthesizerAttentionSpec attention)
+        {
+            string heads = Int(attention.Heads), length = Int(spec.MaxLength);
+            // [Heads, batch, MaxLength] rows, one per sequence at its position, laid out as [batch, Heads, 1, MaxLength].
+            const string PerSequence = ".transpose(0, 1).unsqueeze(2)";
+            switch (attention.Mode)
+            {
+                case SynthesizerMode.Random:
+                    writer.WriteLine($"// The new token's synthetic logits: row `position` of random_logits per sequence -> [batch, {heads}, 1, {length}].");
+                    writer.WriteLine($"var logits = random_logits.index_select(1, state.Positions){PerSequence};");
+                    break;
+                case SynthesizerMode.FactorizedRandom:
+                    writer.WriteLine($"// The new token's row of R₁·R₂ᵀ: [{heads}, batch, {Int(attention.Factor)}] x [{heads}, {Int(attention.Factor)}, {length}] -> [batch, {heads}, 1, {length}].");
+                    writer.WriteLine($"var logits = {Names.Torch}.matmul(random_left.index_select(1, state.Positions), random_right.transpose(1, 2)){PerSequence};");
+                    break;
+                default:
+                    writer.WriteLine($"// The new token's hidden features: [batch, 1, {Int(spec.Dim)}] -> [batch, {heads}, 1, {Int(spec.HeadDimOf(attention))}].");
+                    writer.WriteLine($"var hidden = {Names.Functional}.relu(dense_in.forward(x)).view(batch, 1, Heads, HeadDim).transpose(1, 2);");
+                    if (attention.Mode == SynthesizerMode.Dense)
+                    {
+                        writer.WriteLine($"// Its logits over every position: [batch, {heads}, 1, {length}].");
+                        writer.WriteLine($"var logits = {Names.Torch}.matmul(hidden, dense_out_weight.transpose(1, 2)) + dense_out_bias.unsqueeze(1);");
+                    }
+                    else
+                    {
+                        writer.WriteLine($"// Its A and B, and their outer product flattened: [batch, {heads}, 1, {length}].");
+                        writer.WriteLine($"var a = {Names.Torch}.matmul(hidden, dense_a_weight.transpose(1, 2)) + dense_a_bias.unsqueeze(1);");
+                        writer.WriteLine($"var b = {Names.Torch}.matmul(hidden, dense_b_weight.transpose(1, 2)) + dense_b_bias.unsqueeze(1);");
+                        writer.WriteLine("var logits = (a.unsqueeze(-1) * b.unsqueeze(-2)).flatten(3);");
+                    }
+                    break;
+            }
+            writer.WriteLine("// Cache the new value (and key); the query's scores over positions 0..its own are the logits' first entries");
+            if (!attention.DotProduct)
+            {
+                writer.WriteLine("// alone, as in forward.");
+                writer.WriteLine("var attended = state.KeyValues(layer, Heads, HeadDim).Step(null, null, v, state.Positions, logits);");
+                return;
+            }
+            writer.WriteLine("// plus q kᵀ / √HeadDim, as in forward.");
+            if (attention.LearnedMixture)
+            {
+                writer.WriteLine("var mixture = mixture_logits.softmax(-1);");
+                writer.WriteLine("logits = logits * mixture.select(1, 0).view(Heads, 1, 1);");
+                writer.WriteLine("q = q * mixture.select(1, 1).view(1, Heads, 1, 1);");
+            }
+            writer.WriteLine("var attended = state.KeyValues(layer, Heads, HeadDim).Step(q, k, v, state.Positions, logits);");
+        }
+
         protected override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, SynthesizerAttentionSpec attention, string owner)
         {
             writer.WriteLine();

@@ -52,6 +52,22 @@ public static class FullAttentionReference
     }
 
     /// <summary>
+    /// softmax(scale · Q Kᵀ) V with the keys each query sees given by a bool mask broadcastable to
+    /// <c>[batch, heads, queries, keys]</c>: what a stepping layer needs when each sequence and head sees its own keys
+    /// (a pattern's cache, where which slots a new query reads depends on its position and its head).
+    /// </summary>
+    /// <param name="query">Queries, <c>[batch, heads, queries, headDim]</c>.</param>
+    /// <param name="key">Keys, <c>[batch, heads, keys, headDim]</c>.</param>
+    /// <param name="value">Values, <c>[batch, heads, keys, headDim]</c>.</param>
+    /// <param name="visible">Bool, true where the query sees the key.</param>
+    /// <returns><c>[batch, heads, queries, headDim]</c>; a query that sees no key gets zeros.</returns>
+    public static Tensor WithVisibility(Tensor query, Tensor key, Tensor value, Tensor visible)
+    {
+        AttentionShapes.Check(query, key, value, null, nameof(FullAttentionReference));
+        return Attend(query, key, value, visible.to(ScalarType.Bool), scale: null);
+    }
+
+    /// <summary>
     /// softmax(scale · Q Kᵀ + B + mask) V: attention with an additive score bias B (synthetic logits, relative-position
     /// biases), added before masking; without query and key, softmax(B + mask) V (a pure synthesizer's attention).
     /// </summary>

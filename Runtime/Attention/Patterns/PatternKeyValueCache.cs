@@ -1,0 +1,63 @@
+using XformerDsl.Attention.Full;
+using XformerDsl.Modules;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Attention.Patterns;
+
+/// <summary>
+/// The step state of one causal pattern layer (local, sliding window, sparse, BigBird, axial): the keys and values its
+/// pattern can still read, each in the slot <see cref="PatternStep"/> gives its position, <c>[batch, heads, slots,
+/// headDim]</c>. A new token writes its key and value at its position's slot (overwriting a key no later query reads)
+/// and its query attends the slots holding the keys its pattern sees, through <see cref="FullAttentionReference"/>.
+/// A sliding window's cache is a ring of constant size; the others hold what their pattern keeps readable.
+/// </summary>
+public sealed class PatternKeyValueCache : ILayerState
+{
+    private readonly PatternStep _pattern;
+    private readonly KeyValueSlots _slots;
+
+    /// <summary>An empty cache for <paramref name="batch"/> sequences.</summary>
+    public PatternKeyValueCache(long batch, PatternStep pattern, int headDim, Device device, ScalarType dtype)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        _pattern = pattern;
+        _slots = new KeyValueSlots(batch, pattern.Heads, headDim, pattern.Capacity, device, dtype);
+    }
+
+    /// <summary>Slots held now (at most <see cref="PatternStep.Capacity"/>).</summary>
+    public long Capacity => _slots.Capacity;
+
+    /// <summary>Elements held.</summary>
+    public long Elements => _slots.Elements;
+
+    /// <summary>
+    /// Writes each sequence's new key and value at its position's slot and returns the attention of its new query over
+    /// the keys its pattern sees, <c>[batch, heads, 1, headDim]</c>.
+    /// </summary>
+    /// <param name="query">q, <c>[batch, heads, 1, headDim]</c>.</param>
+    /// <param name="key">k, <c>[batch, heads, 1, headDim]</c>.</param>
+    /// <param name="value">v, <c>[batch, heads, 1, headDim]</c>.</param>
+    /// <param name="positions">Each sequence's position, int64 <c>[batch]</c>, below MaxLength.</param>
+    public Tensor Step(Tensor query, Tensor key, Tensor value, Tensor positions)
+    {
+        _slots.CheckStep(query, key, value, nameof(PatternKeyValueCache));
+        using var scope = NewDisposeScope();
+        var at = positions.cpu().data<long>().ToArray();
+        var slots = at.Select(position => (long)_pattern.SlotOf((int)position)).ToArray();
+        _slots.Write(tensor(slots, ScalarType.Int64, positions.device), key, value);
+        // Which slots each sequence's query reads, per head: the pattern at the sequence's own position.
+        long batch = at.Length, heads = _pattern.Heads, capacity = _slots.Capacity;
+        var visible = new bool[batch * heads * capacity];
+        for (int b = 0; b < batch; b++)
+            _pattern.MarkVisible((int)at[b], visible.AsSpan((int)(b * heads * capacity), (int)(heads * capacity)), (int)capacity);
+        var mask = tensor(visible, new[] { batch, heads, 1, capacity }, ScalarType.Bool, positions.device);
+        return FullAttentionReference.WithVisibility(query, _slots.Keys(capacity), _slots.Values(capacity), mask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Sequence b takes the cache of sequence <c>batchIndices[b]</c> (beam search).</summary>
+    /// <param name="batchIndices">Int64 <c>[batch]</c>, values in [0, batch).</param>
+    public void Reorder(Tensor batchIndices) => _slots.Reorder(batchIndices, nameof(PatternKeyValueCache));
+
+    /// <summary>Frees the tensors.</summary>
+    public void Dispose() => _slots.Dispose();
+}
