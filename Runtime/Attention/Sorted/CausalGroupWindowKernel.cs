@@ -85,32 +85,38 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
     private const int QueryBlock = 128;
 
     /// <summary>Writes the output and log-sum-exp of every query.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(CausalGroupWindowArguments<T> a)
     {
         int blocks = (a.Length + QueryBlock - 1) / QueryBlock;
-        KernelParallel.For(a.BatchHeads * blocks, a.Threads, () => new Scratch(a), (task, scratch) =>
+        KernelParallel.For(a.BatchHeads * blocks, a.Threads, () => new Scratch(a),
+            (task, scratch) => ForwardBlock(a, scratch, task / blocks, task % blocks * QueryBlock));
+    }
+
+    // The loops below carry AggressiveOptimization: compiled fully optimised on first use, they also compute the same bits
+    // from the first call on (tier-0 code rounds differently), which bit-identical causality relies on.
+
+    // Queries first .. first + QueryBlock of batch·head bh, in the first round's sorted order: neighbours there share
+    // most of their window, whose rows stay in cache.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardBlock(in CausalGroupWindowArguments<T> a, Scratch scratch, int bh, int first)
+    {
+        long rows = (long)bh * a.Length;
+        long* order = a.Order + (long)bh * a.Rounds * a.Length;
+        int end = Math.Min(a.Length, first + QueryBlock);
+        for (int index = first; index < end; index++)
         {
-            int bh = task / blocks, first = task % blocks * QueryBlock, end = Math.Min(a.Length, first + QueryBlock);
-            long rows = (long)bh * a.Length;
-            for (int p = first; p < end; p++)
-            {
-                int count = scratch.Score(a, bh, p);
-                T* output = a.Output + (rows + p) * a.HeadDim;
-                new Span<T>(output, a.HeadDim).Clear();
-                T max = scratch.Max(count), sum = T.Zero;
-                for (int e = 0; e < count; e++)
-                {
-                    T weight = T.Exp(scratch.Scores[e] - max);
-                    scratch.Scores[e] = weight;
-                    sum += weight;
-                }
-                T inverse = T.One / sum;
-                for (int e = 0; e < count; e++)
-                    Axpy(scratch.Scores[e] * inverse, a.Value + (rows + scratch.Keys[e]) * a.HeadDim, output, a.HeadDim);
-                a.LogSumExp[rows + p] = max + T.Log(sum);
-            }
-        });
+            int p = (int)order[index];
+            int count = scratch.Score(a, bh, p);
+            T max = scratch.Max(count);
+            T sum = scratch.Exponentiate(count, max);
+            T* output = a.Output + (rows + p) * a.HeadDim;
+            new Span<T>(output, a.HeadDim).Clear();
+            T inverse = T.One / sum;
+            T* weights = scratch.Scores;
+            for (int e = 0; e < count; e++)
+                Axpy(weights[e] * inverse, a.Value + (rows + scratch.Keys[e]) * a.HeadDim, output, a.HeadDim);
+            a.LogSumExp[rows + p] = max + T.Log(sum);
+        }
     }
 
     /// <summary>
@@ -118,39 +124,48 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
     /// <paramref name="valueGradient"/>, <c>[batch · heads, length, headDim]</c>) for the output gradient
     /// <paramref name="outputGradient"/>; the forward pass's output and log-sum-exp are in <paramref name="a"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(CausalGroupWindowArguments<T> a, T* outputGradient, T* queryGradient, T* keyGradient, T* valueGradient)
     {
+        // One task per batch·head: each owns the key and value gradients of its rows.
+        KernelParallel.For(a.BatchHeads, a.Threads, () => new Scratch(a),
+            (bh, scratch) => BackwardHead(a, scratch, bh, outputGradient, queryGradient, keyGradient, valueGradient));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardHead(in CausalGroupWindowArguments<T> a, Scratch scratch, int bh,
+        T* outputGradient, T* queryGradient, T* keyGradient, T* valueGradient)
+    {
         int d = a.HeadDim;
-        KernelParallel.For(a.BatchHeads, a.Threads, () => new Scratch(a), (bh, scratch) =>
+        long rows = (long)bh * a.Length;
+        new Span<T>(queryGradient + rows * d, a.Length * d).Clear();
+        new Span<T>(keyGradient + rows * d, a.Length * d).Clear();
+        new Span<T>(valueGradient + rows * d, a.Length * d).Clear();
+        long* order = a.Order + (long)bh * a.Rounds * a.Length;
+        for (int index = 0; index < a.Length; index++)
         {
-            long rows = (long)bh * a.Length;
-            new Span<T>(queryGradient + rows * d, a.Length * d).Clear();
-            new Span<T>(keyGradient + rows * d, a.Length * d).Clear();
-            new Span<T>(valueGradient + rows * d, a.Length * d).Clear();
-            for (int p = 0; p < a.Length; p++)
+            int p = (int)order[index];
+            int count = scratch.Score(a, bh, p);
+            // The probabilities from the saved log-sum-exp.
+            scratch.Exponentiate(count, a.LogSumExp[rows + p]);
+            T* probabilities = scratch.Scores;
+            T* gradient = outputGradient + (rows + p) * d;
+            T* query = a.Query + (rows + p) * d;
+            T* dQuery = queryGradient + (rows + p) * d;
+            // D = dO · O: the softmax's correction term.
+            T correction = Dot(gradient, a.Output + (rows + p) * d, d);
+            for (int e = 0; e < count; e++)
             {
-                int count = scratch.Score(a, bh, p);
-                T* gradient = outputGradient + (rows + p) * d;
-                T* query = a.Query + (rows + p) * d;
-                T* dQuery = queryGradient + (rows + p) * d;
-                T logSumExp = a.LogSumExp[rows + p];
-                // D = dO · O: the softmax's correction term.
-                T correction = Dot(gradient, a.Output + (rows + p) * d, d);
-                for (int e = 0; e < count; e++)
-                {
-                    long key = rows + scratch.Keys[e];
-                    T probability = T.Exp(scratch.Scores[e] - logSumExp);
-                    Axpy(probability, gradient, valueGradient + key * d, d);
-                    // The self score is a constant when given: no gradient reaches the query or key through it.
-                    if (e == count - 1 && a.HasSelfScore)
-                        continue;
-                    T scoreGradient = probability * (Dot(gradient, a.Value + key * d, d) - correction) * a.Scale;
-                    Axpy(scoreGradient, a.Key + key * d, dQuery, d);
-                    Axpy(scoreGradient, query, keyGradient + key * d, d);
-                }
+                long key = rows + scratch.Keys[e];
+                T probability = probabilities[e];
+                Axpy(probability, gradient, valueGradient + key * d, d);
+                // The self score is a constant when given: no gradient reaches the query or key through it.
+                if (e == count - 1 && a.HasSelfScore)
+                    continue;
+                T scoreGradient = probability * (Dot(gradient, a.Value + key * d, d) - correction) * a.Scale;
+                Axpy(scoreGradient, a.Key + key * d, dQuery, d);
+                Axpy(scoreGradient, query, keyGradient + key * d, d);
             }
-        });
+        }
     }
 
     // y += alpha · x over n elements.
@@ -186,12 +201,27 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
     }
 
     // One worker's list of a query's keys (positions within the batch·head) and their scores.
-    private sealed class Scratch(CausalGroupWindowArguments<T> a) : IDisposable
+    private sealed class Scratch : IDisposable
     {
-        public readonly int[] Keys = new int[a.Rounds * a.Window + 1];
-        public readonly T[] Scores = new T[a.Rounds * a.Window + 1];
+        private readonly NativeBuffer<T> _scores;
+        private readonly long[] _queryGroup, _queryRank;
+
+        public Scratch(in CausalGroupWindowArguments<T> a)
+        {
+            int capacity = a.Rounds * a.Window + 1;
+            Keys = new int[capacity];
+            // Whole vectors, so the exponentials run on vectors; the entries past a query's keys are −∞.
+            _scores = new NativeBuffer<T>((capacity + TOps.Count - 1) / TOps.Count * TOps.Count);
+            _queryGroup = new long[a.Rounds];
+            _queryRank = new long[a.Rounds];
+        }
+
+        public int[] Keys { get; }
+
+        public T* Scores => _scores.Pointer;
 
         // Lists query p's keys, round by round, earlier first, then p itself, with their scores; returns how many.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public int Score(in CausalGroupWindowArguments<T> a, int bh, int p)
         {
             int length = a.Length, rounds = a.Rounds, window = a.Window, d = a.HeadDim;
@@ -201,10 +231,16 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
             byte* valid = a.Valid + (long)(bh / a.Heads) * length;
             T* query = a.Query + ((long)bh * length + p) * d;
             T* keys = a.Key + (long)bh * length * d;
+            T* scores = Scores;
+            for (int round = 0; round < rounds; round++)
+            {
+                _queryGroup[round] = groups[(long)round * length + p];
+                _queryRank[round] = rank[(long)round * length + p];
+            }
             int count = 0;
             for (int round = 0; round < rounds; round++)
             {
-                long offset = (long)round * length, own = rank[offset + p], group = groups[offset + p];
+                long offset = (long)round * length, own = _queryRank[round], group = _queryGroup[round];
                 // The rows of the query's group just before it in sorted order: back to the group's start or the window's.
                 long start = own;
                 while (start > 0 && own - start < window && groups[offset + order[offset + start - 1]] == group)
@@ -215,31 +251,52 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
                     if (valid[key] == 0)
                         continue;
                     // Counted once over the rounds: lowered by the log of the number of rounds whose window holds it.
-                    int holding = 0;
+                    int holding = 1;
                     for (int other = 0; other < rounds; other++)
                     {
-                        long otherOffset = (long)other * length, behind = rank[otherOffset + p] - rank[otherOffset + key];
-                        if (groups[otherOffset + key] == groups[otherOffset + p] && behind > 0 && behind <= window)
+                        if (other == round)
+                            continue;
+                        long otherOffset = (long)other * length, behind = _queryRank[other] - rank[otherOffset + key];
+                        if (behind > 0 && behind <= window && groups[otherOffset + key] == _queryGroup[other])
                             holding++;
                     }
                     T score = Dot(query, keys + (long)key * d, d) * a.Scale;
                     Keys[count] = key;
-                    Scores[count++] = holding > 1 ? score - T.Log(T.CreateTruncating(holding)) : score;
+                    scores[count++] = holding > 1 ? score - T.Log(T.CreateTruncating(holding)) : score;
                 }
             }
             Keys[count] = p;
-            Scores[count++] = a.HasSelfScore ? a.SelfScore : Dot(query, keys + (long)p * d, d) * a.Scale;
+            scores[count++] = a.HasSelfScore ? a.SelfScore : Dot(query, keys + (long)p * d, d) * a.Scale;
             return count;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public T Max(int count)
         {
-            T max = Scores[0];
+            T* scores = Scores;
+            T max = scores[0];
             for (int e = 1; e < count; e++)
-                max = T.Max(max, Scores[e]);
+                max = T.Max(max, scores[e]);
             return max;
         }
 
-        public void Dispose() { }
+        // Replaces the first count scores s by e^(s − shift) and returns their sum, added in order.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public T Exponentiate(int count, T shift)
+        {
+            T* scores = Scores;
+            int padded = (count + TOps.Count - 1) / TOps.Count * TOps.Count;
+            for (int e = count; e < padded; e++)
+                scores[e] = T.NegativeInfinity;
+            var by = TOps.Broadcast(shift);
+            for (int e = 0; e < padded; e += TOps.Count)
+                TOps.Store(TOps.Exp(TOps.Subtract(TOps.Load(scores + e), by)), scores + e);
+            T sum = T.Zero;
+            for (int e = 0; e < count; e++)
+                sum += scores[e];
+            return sum;
+        }
+
+        public void Dispose() => _scores.Dispose();
     }
 }

@@ -67,7 +67,7 @@ public class LshModelTests
 
         Assert.True(logits.eq(expectedLogits).all().item<bool>());
         foreach (var (name, grad) in expectedGrads)
-            Assert.True(grads[name].allclose(grad, rtol: 1e-8, atol: 1e-11), name);
+            Assert.True(grads[name].allclose(grad, rtol: 1e-8, atol: 1e-11), $"{name}: max difference {(grads[name] - grad).abs().max().item<double>()} of max {grad.abs().max().item<double>()}");
     }
 
     [Fact]
