@@ -40,19 +40,10 @@ public static class LshCausalAttention
     private static (Tensor Key, CausalGroupWindows Windows, Tensor Valid) Prepare(Tensor queryKey, Tensor value, Tensor rotations,
         int bucketSize, Tensor? keyPaddingMask)
     {
-        if (queryKey.dim() != 4 || !queryKey.shape.SequenceEqual(value.shape))
-            throw new ArgumentException($"LSH attention expects shared query-keys and values as [batch, heads, seq, headDim] of one shape, but got {Shape(queryKey)} and {Shape(value)}.");
-        if (queryKey.dtype != value.dtype || rotations.dtype != queryKey.dtype)
-            throw new ArgumentException($"LSH attention expects query-keys, values and rotations of one dtype, but got {queryKey.dtype}, {value.dtype} and {rotations.dtype}; convert them to one (the model's dtype).");
-        long batch = queryKey.shape[0], heads = queryKey.shape[1], seq = queryKey.shape[2], headDim = queryKey.shape[3];
-        if (rotations.dim() != 4 || rotations.shape[0] != heads || rotations.shape[1] != headDim)
-            throw new ArgumentException($"LSH rotations must be [heads, headDim, rounds, buckets / 2] = [{heads}, {headDim}, rounds, buckets / 2], but are {Shape(rotations)}; draw them with LshHashing.RandomRotations.");
-        if (keyPaddingMask is not null && (keyPaddingMask.dim() != 2 || keyPaddingMask.shape[0] != batch || keyPaddingMask.shape[1] != seq))
-            throw new ArgumentException($"keyPaddingMask must be [batch, seq] = [{batch}, {seq}], but is {Shape(keyPaddingMask)}.");
+        LshLayout.CheckInputs(queryKey, value, rotations, keyPaddingMask);
+        long batch = queryKey.shape[0], seq = queryKey.shape[2];
         var windows = CausalGroupWindows.Of(LshHashing.Buckets(queryKey, rotations), bucketSize);
         var valid = keyPaddingMask?.to(ScalarType.Bool) ?? ones(new[] { batch, seq }, ScalarType.Bool, queryKey.device);
         return (nn.functional.normalize(queryKey, p: 2, dim: -1), windows, valid);
     }
-
-    private static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
 }
