@@ -8,7 +8,8 @@ namespace XformerDsl
     /// Transformer", §2): queries and keys share one projection (keys are the unit-normalised queries); each round
     /// hashes every vector with a random rotation R to bucket argmax([x·R; −x·R]) (angular LSH), sorts the positions by
     /// (bucket, position), cuts the sorted sequence into chunks of <see cref="BucketSize"/> and lets each chunk attend
-    /// to itself and the previous chunk. A token attends to itself only when it has no other target; causal models
+    /// to itself and the previous chunk; in causal models each query instead attends to the BucketSize previous keys of its own
+    /// bucket (<see cref="CausalWindow"/>), so its output depends on earlier tokens only. A token attends to itself only when it has no other target; causal models
     /// hide later positions; keys seen in several rounds are counted once, and the rounds are combined by their
     /// log-sum-exp. Cost O(L · BucketSize · Rounds) instead of O(L²). The hashing is drawn fresh for every training
     /// forward pass (from TorchSharp's generator, so <c>torch.manual_seed</c> reproduces it) and is fixed by
@@ -41,5 +42,13 @@ namespace XformerDsl
 
         /// <summary>Seed of the random rotations used in evaluation mode (training draws fresh ones every pass). 0 by default.</summary>
         public int Seed { get; set; }
+
+        /// <summary>
+        /// In causal models, which keys a query attends to in each round: <see cref="LshCausalWindow.PreviousInBucket"/>
+        /// (the default; the output at t depends on tokens up to t only, and the model steps token by token) or
+        /// <see cref="LshCausalWindow.SortedChunks"/> (the paper's chunking, whose chunk boundaries depend on later
+        /// tokens). Bidirectional models always use the paper's chunking.
+        /// </summary>
+        public LshCausalWindow CausalWindow { get; set; } = LshAttentionSpec.DefaultCausalWindow;
     }
 }

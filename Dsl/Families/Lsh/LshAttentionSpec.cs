@@ -8,8 +8,19 @@ namespace XformerDsl.Specs
     /// <param name="BucketSize">Positions per chunk. See <see cref="LshAttentionAttribute.BucketSize"/>.</param>
     /// <param name="Rounds">Hashing rounds. See <see cref="LshAttentionAttribute.Rounds"/>.</param>
     /// <param name="Seed">Evaluation-mode hashing seed. See <see cref="LshAttentionAttribute.Seed"/>.</param>
-    public sealed record LshAttentionSpec(int Heads, int BucketSize, int Rounds, int Seed) : AttentionSpec(Heads)
+    /// <param name="CausalWindow">A causal query's keys in each round. See <see cref="LshAttentionAttribute.CausalWindow"/>.</param>
+    public sealed record LshAttentionSpec(int Heads, int BucketSize, int Rounds, int Seed, LshCausalWindow CausalWindow = LshCausalWindow.PreviousInBucket)
+        : AttentionSpec(Heads)
     {
+        /// <summary>A causal query's window when a declaration leaves <c>CausalWindow</c> out: the previous keys of its own bucket.</summary>
+        public const LshCausalWindow DefaultCausalWindow = LshCausalWindow.PreviousInBucket;
+
+        /// <summary>
+        /// True when a model of causality <paramref name="causal"/> attends through each query's own bucket
+        /// (<see cref="LshCausalWindow.PreviousInBucket"/>) rather than the paper's sorted chunks.
+        /// </summary>
+        public bool AttendsWithinBucket(bool causal) => causal && CausalWindow == LshCausalWindow.PreviousInBucket;
+
         /// <summary>The bucket size when a declaration leaves <c>BucketSize</c> out: the Reformer paper's chunk length.</summary>
         public const int DefaultBucketSize = 64;
 
@@ -20,8 +31,9 @@ namespace XformerDsl.Specs
         public override string AttributeName => "LshAttention";
 
         /// <inheritdoc/>
-        public override string Complexity =>
-            $"LSH attention, {SpecFormat.Int(Rounds)} round{(Rounds == 1 ? "" : "s")} of chunks of {SpecFormat.Int(BucketSize)}: O(L·{SpecFormat.Int(2L * BucketSize * Rounds)}·Dim) time per layer";
+        public override string Complexity => CausalWindow == LshCausalWindow.PreviousInBucket
+            ? $"LSH attention, {SpecFormat.Int(Rounds)} round{(Rounds == 1 ? "" : "s")} of windows of {SpecFormat.Int(BucketSize)} (the latest earlier keys of a query's bucket when causal, chunks otherwise): O(L·{SpecFormat.Int(2L * BucketSize * Rounds)}·Dim) time per layer"
+            : $"LSH attention, {SpecFormat.Int(Rounds)} round{(Rounds == 1 ? "" : "s")} of chunks of {SpecFormat.Int(BucketSize)}: O(L·{SpecFormat.Int(2L * BucketSize * Rounds)}·Dim) time per layer";
 
         /// <summary>Shared query-key, value and output projections: three Dim × Dim matrices.</summary>
         public override long ParametersPerLayer(int dim, bool bias) => 3L * dim * dim + (bias ? 3L * dim : 0);
@@ -31,13 +43,16 @@ namespace XformerDsl.Specs
 
         /// <summary>
         /// Per round, every query scores a window of 2·BucketSize keys and weights as many values (2·Dim MACs per key,
-        /// summed over heads), and hashing rotates the query by buckets / 2 directions per head (Dim · buckets / 2).
+        /// summed over heads), and hashing rotates the query by buckets / 2 directions per head (Dim · buckets / 2). A
+        /// causal query attending within its bucket scores at most BucketSize keys per round, plus itself once.
         /// </summary>
         public override long MixingMacsPerToken(int dim, int length, bool causal)
         {
             long padded = (length + 2L * BucketSize - 1) / (2L * BucketSize) * 2L * BucketSize;
             long buckets = padded / BucketSize;
-            return Rounds * (2L * dim * 2L * BucketSize + dim * (buckets / 2));
+            return AttendsWithinBucket(causal)
+                ? Rounds * (2L * dim * BucketSize + dim * (buckets / 2)) + 2L * dim
+                : Rounds * (2L * dim * 2L * BucketSize + dim * (buckets / 2));
         }
 
         /// <inheritdoc/>
@@ -52,6 +67,8 @@ namespace XformerDsl.Specs
                     yield return SpecValidation.RangeProblem(limit, value) with { AttentionIndex = index };
                 }
             }
+            if (!System.Enum.IsDefined(typeof(LshCausalWindow), CausalWindow))
+                yield return SpecValidation.UndefinedEnumProblem(AttributeName, "CausalWindow", CausalWindow) with { AttentionIndex = index };
             if (!sizesInRange || !SpecLimits.MaxLength.Contains(model.MaxLength))
                 yield break;
             int maxLength = model.MaxLength;

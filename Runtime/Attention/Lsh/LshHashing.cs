@@ -26,12 +26,15 @@ public static class LshHashing
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        // [b, h, 1, length, d] · [1, h, rounds, d, buckets/2] → [b, h, rounds, length, buckets/2].
-        var rotated = x.unsqueeze(2).matmul(rotations.permute(0, 2, 1, 3).unsqueeze(0).to(x.dtype));
+        long heads = rotations.shape[0], headDim = rotations.shape[1], rounds = rotations.shape[2], half = rotations.shape[3];
+        // Every round in one product per head, [b, h, length, d] · [h, d, rounds · buckets/2] → [b, h, length, rounds, buckets/2],
+        // rather than broadcasting the rows over the rounds.
+        var rotated = x.matmul(rotations.reshape(heads, headDim, rounds * half).to(x.dtype))
+            .view(x.shape[0], heads, x.shape[2], rounds, half);
         // argmax over [xR; −xR] without building it (at seq 16384 that concatenation alone is 256 MiB): the best of the
         // second half is the most negative entry of xR. Ties go to the first half, as argmax takes the first maximum.
         var (top, topIndex) = rotated.max(-1);
         var (bottom, bottomIndex) = rotated.min(-1);
-        return where(top >= bottom.neg(), topIndex, bottomIndex + rotated.shape[^1]).MoveToOuterDisposeScope();
+        return where(top >= bottom.neg(), topIndex, bottomIndex + half).permute(0, 1, 3, 2).contiguous().MoveToOuterDisposeScope();
     }
 }

@@ -22,17 +22,30 @@ public sealed record LshLayout(long Batch, long Heads, long Sequence, long Lengt
     /// <exception cref="ArgumentException">When the shapes disagree, naming them and the fix.</exception>
     public static LshLayout Of(Tensor queryKey, Tensor value, Tensor rotations, int bucketSize, Tensor? keyPaddingMask)
     {
+        CheckInputs(queryKey, value, rotations, keyPaddingMask, bucketSize);
+        long seq = queryKey.shape[2], length = PaddedLength(seq, bucketSize), buckets = length / bucketSize;
+        return new LshLayout(queryKey.shape[0], queryKey.shape[1], seq, length, rotations.shape[2], buckets);
+    }
+
+    /// <summary>
+    /// Checks LSH attention's inputs: query-keys and values <c>[batch, heads, seq, headDim]</c> of one shape and dtype,
+    /// rotations <c>[heads, headDim, rounds, buckets / 2]</c> of that dtype, and a <c>[batch, seq]</c> padding mask or none.
+    /// With <paramref name="bucketSize"/> the buckets must be those of the padded sequence (the sorted chunks); without,
+    /// any number (the causal window, whose models hash into the buckets of MaxLength).
+    /// </summary>
+    /// <exception cref="ArgumentException">When the shapes disagree, naming them and the fix.</exception>
+    public static void CheckInputs(Tensor queryKey, Tensor value, Tensor rotations, Tensor? keyPaddingMask, int? bucketSize = null)
+    {
         if (queryKey.dim() != 4 || !queryKey.shape.SequenceEqual(value.shape))
             throw new ArgumentException($"LSH attention expects shared query-keys and values as [batch, heads, seq, headDim] of one shape, but got {Shape(queryKey)} and {Shape(value)}.");
         if (queryKey.dtype != value.dtype || rotations.dtype != queryKey.dtype)
             throw new ArgumentException($"LSH attention expects query-keys, values and rotations of one dtype, but got {queryKey.dtype}, {value.dtype} and {rotations.dtype}; convert them to one (the model's dtype).");
         long batch = queryKey.shape[0], heads = queryKey.shape[1], seq = queryKey.shape[2], headDim = queryKey.shape[3];
-        long length = PaddedLength(seq, bucketSize), buckets = length / bucketSize;
-        if (rotations.dim() != 4 || rotations.shape[0] != heads || rotations.shape[1] != headDim || rotations.shape[3] != buckets / 2)
-            throw new ArgumentException($"LSH rotations must be [heads, headDim, rounds, buckets / 2] = [{heads}, {headDim}, rounds, {buckets / 2}] for seq {seq} and BucketSize {bucketSize}, but are {Shape(rotations)}; draw them with LshHashing.RandomRotations.");
+        long? half = bucketSize is int size ? PaddedLength(seq, size) / size / 2 : null;
+        if (rotations.dim() != 4 || rotations.shape[0] != heads || rotations.shape[1] != headDim || (half is long h && rotations.shape[3] != h))
+            throw new ArgumentException($"LSH rotations must be [heads, headDim, rounds, buckets / 2] = [{heads}, {headDim}, rounds, {(half is long b ? $"{b}] for seq {seq} and BucketSize {bucketSize}" : "buckets / 2]")}, but are {Shape(rotations)}; draw them with LshHashing.RandomRotations.");
         if (keyPaddingMask is not null && (keyPaddingMask.dim() != 2 || keyPaddingMask.shape[0] != batch || keyPaddingMask.shape[1] != seq))
             throw new ArgumentException($"keyPaddingMask must be [batch, seq] = [{batch}, {seq}], but is {Shape(keyPaddingMask)}.");
-        return new LshLayout(batch, heads, seq, length, rotations.shape[2], buckets);
     }
 
     /// <summary>The inputs padded with zeros to <see cref="Length"/>, and which positions are real visible keys, bool <c>[batch, length]</c>.</summary>

@@ -59,11 +59,22 @@ public sealed class SortedChunks
     {
         if (groups.dim() != 4 || groups.shape[3] % chunkSize != 0)
             throw new ArgumentException($"Sorted chunks need groups as [batch, heads, rounds, length] with length a multiple of the chunk size {chunkSize}, but got [{string.Join(", ", groups.shape)}].");
-        long length = groups.shape[3];
+        var (order, rank) = Sort(groups);
+        return new SortedChunks(order, rank, chunkSize);
+    }
+
+    /// <summary>
+    /// Each round's positions sorted by (group, position): the position at each sorted index and the sorted index of each
+    /// position, both <c>[batch, heads, rounds, length]</c>, from int64 <paramref name="groups"/> of that shape
+    /// (non-negative). Within a group the sorted order is the position order.
+    /// </summary>
+    public static (Tensor Order, Tensor Rank) Sort(Tensor groups)
+    {
+        long length = groups.shape[^1];
         // One key per position: the group first, the position to break ties, so the order is the same on every run.
         var keys = groups * length + arange(length, ScalarType.Int64, groups.device);
         var order = keys.argsort(-1);
-        return new SortedChunks(order, order.argsort(-1), chunkSize);
+        return (order, order.argsort(-1));
     }
 
     /// <summary><c>[batch, heads, length, d]</c> → every round's sorted copy, <c>[batch, heads, rounds · length, d]</c>.</summary>

@@ -5,12 +5,30 @@ using static TorchSharp.torch;
 namespace XformerDsl.Tests.Reformer;
 
 /// <summary>
-/// Generated models with [LshAttention]: deterministic in evaluation, fresh and reproducible hashing in training, and
-/// exact gradients under reversibility. (Causality is tested on the attention itself: a query never attends to a later
-/// key, but which earlier keys share its chunk depends on where later tokens hash, as in the paper's implementation.)
+/// Generated models with [LshAttention]: deterministic in evaluation, fresh and reproducible hashing in training,
+/// exact gradients under reversibility, and causal models whose logits at t depend on tokens up to t only.
 /// </summary>
 public class LshModelTests
 {
+    [Fact]
+    public void Causal_model_logits_up_to_t_are_bit_identical_when_later_tokens_change()
+    {
+        torch.manual_seed(4);
+        using var model = new TinyLsh();
+        model.eval();
+        using var scope = NewDisposeScope();
+        var tokens = randint(16, new[] { 2L, 32 }, dtype: int64, generator: new torch.Generator(12));
+        foreach (int t in new[] { 3, 9, 17, 26 })
+        {
+            var changed = tokens.clone();
+            changed[.., (t + 1)..] = (changed[.., (t + 1)..] + 1 + t % 5) % 16;
+            var before = model.forward(tokens)[.., ..(t + 1)];
+            var after = model.forward(changed)[.., ..(t + 1)];
+            Assert.True(before.eq(after).all().item<bool>(),
+                $"tokens after {t} changed the logits at or before {t} by up to {(before - after).abs().max().item<float>()}");
+        }
+    }
+
     [Fact]
     public void Evaluation_is_deterministic_and_training_hashes_afresh()
     {
@@ -49,7 +67,7 @@ public class LshModelTests
 
         Assert.True(logits.eq(expectedLogits).all().item<bool>());
         foreach (var (name, grad) in expectedGrads)
-            Assert.True(grads[name].allclose(grad, rtol: 1e-8, atol: 1e-11), name);
+            Assert.True(grads[name].allclose(grad, rtol: 1e-8, atol: 1e-11), $"{name}: max difference {(grads[name] - grad).abs().max().item<double>()} of max {grad.abs().max().item<double>()}");
     }
 
     [Fact]

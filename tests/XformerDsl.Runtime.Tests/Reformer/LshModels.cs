@@ -15,3 +15,9 @@ public partial class TinyLsh;
 [FeedForward(Hidden = 32, Chunks = 4)]
 [Reversible]
 public partial class TinyReformer;
+
+/// <summary>Causal LSH with the paper's chunking: later tokens move the chunk boundaries, so it has no stepping API.</summary>
+[Transformer(Vocab = 16, Dim = 16, Depth = 1, MaxLength = 32)]
+[LshAttention(Heads = 2, BucketSize = 4, CausalWindow = LshCausalWindow.SortedChunks)]
+[FeedForward(Hidden = 32)]
+public partial class ChunkedLsh;
