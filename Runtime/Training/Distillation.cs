@@ -15,8 +15,8 @@ namespace XformerDsl.Training;
 /// <param name="Temperature">T: both distributions are <c>softmax(logits / T)</c>; above 1 the teacher's near-misses count more.</param>
 /// <example>
 /// <code>
-/// var t2r = LinearGpt.ConvertFrom(softmax, out _);
-/// Trainer.Train(t2r, train, validation, options, distillation: new Distillation(softmax, Weight: 1, Temperature: 2));
+/// var t2r = TinyT2R.ConvertFrom(trainedGpt, out _);
+/// Trainer.Train(t2r, train, validation, options, distillation: new Distillation(trainedGpt, Weight: 1, Temperature: 2));
 /// </code>
 /// </example>
 public sealed record Distillation(nn.Module<Tensor, Tensor> Teacher, double Weight = 1.0, double Temperature = 2.0)

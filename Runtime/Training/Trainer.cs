@@ -31,7 +31,8 @@ public static class Trainer
     /// <param name="distillation">
     /// Null, or a teacher with the model's vocabulary to distil from: each step's loss becomes the cross-entropy plus the
     /// weighted KL divergence from the teacher's softened next-token distribution (<see cref="Distillation"/>). Validation
-    /// losses stay plain cross-entropy, so runs with and without a teacher compare.
+    /// losses stay plain cross-entropy, so runs with and without a teacher compare. The teacher is not part of a checkpoint:
+    /// resume a distilled run with the same teacher.
     /// </param>
     public static TrainingReport Train(nn.Module<Tensor, Tensor> model, ReadOnlyMemory<long> trainTokens, ReadOnlyMemory<long> validationTokens, TrainingOptions options, ProgressDisplay display = ProgressDisplay.Auto, CheckpointOptions? checkpoints = null, Distillation? distillation = null) =>
         TrainingConsole.Run(display, options.LogInterval, observer => Train(model, trainTokens, validationTokens, options, observer, checkpoints, distillation));
