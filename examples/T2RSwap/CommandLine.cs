@@ -12,7 +12,7 @@ namespace T2RSwapExample;
 /// </summary>
 internal sealed record Settings
 {
-    public const int QuickPretrainSteps = 600, FullPretrainSteps = 3000;
+    public const int QuickPretrainSteps = 400, FullPretrainSteps = 3000;
 
     public int PretrainSteps { get; init; } = QuickPretrainSteps;
     public int? FinetuneSteps { get; init; }

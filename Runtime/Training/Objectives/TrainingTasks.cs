@@ -125,7 +125,8 @@ internal sealed class TokenStreamTask : ITrainingTask
             var corrupted = masked.Corrupt(batch.Inputs, null, _vocab, _options.Seed, step);
             return (MaskedTokenObjective.Loss(_model.forward(corrupted.Inputs), corrupted.Labels), tokens);
         }
-        if (_distillation is { } distillation)
+        // A weight of 0 is plain training: the teacher need not run.
+        if (_distillation is { Weight: > 0 } distillation)
             return (distillation.Loss(_model.forward(batch.Inputs), distillation.TeacherLogits(batch.Inputs), batch.Targets), tokens);
         return (NextTokenObjective.Loss(_model.forward(batch.Inputs), batch.Targets), tokens);
     }
