@@ -92,7 +92,7 @@ public static class LossPlot
 /// lists first (DejaVu Serif on Debian). This picks a sans-serif family that is installed; with no font files at all
 /// the plot is drawn without text (install one, e.g. Debian's fonts-dejavu-core).
 /// </summary>
-internal static class PlotFont
+public static class PlotFont
 {
     private static readonly string[] s_preferred = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Open Sans", "Arial", "Helvetica", "FreeSans"];
 

@@ -28,11 +28,17 @@ public static class Trainer
     /// <param name="options">Hyper-parameters and limits.</param>
     /// <param name="display">How to show progress.</param>
     /// <param name="checkpoints">Where to save resumable checkpoints, how often, and whether to continue from one; null saves none.</param>
-    public static TrainingReport Train(nn.Module<Tensor, Tensor> model, ReadOnlyMemory<long> trainTokens, ReadOnlyMemory<long> validationTokens, TrainingOptions options, ProgressDisplay display = ProgressDisplay.Auto, CheckpointOptions? checkpoints = null) =>
-        TrainingConsole.Run(display, options.LogInterval, observer => Train(model, trainTokens, validationTokens, options, observer, checkpoints));
+    /// <param name="distillation">
+    /// Null, or a teacher with the model's vocabulary to distil from: each step's loss becomes the cross-entropy plus the
+    /// weighted KL divergence from the teacher's softened next-token distribution (<see cref="Distillation"/>). Validation
+    /// losses stay plain cross-entropy, so runs with and without a teacher compare. The teacher is not part of a checkpoint:
+    /// resume a distilled run with the same teacher.
+    /// </param>
+    public static TrainingReport Train(nn.Module<Tensor, Tensor> model, ReadOnlyMemory<long> trainTokens, ReadOnlyMemory<long> validationTokens, TrainingOptions options, ProgressDisplay display = ProgressDisplay.Auto, CheckpointOptions? checkpoints = null, Distillation? distillation = null) =>
+        TrainingConsole.Run(display, options.LogInterval, observer => Train(model, trainTokens, validationTokens, options, observer, checkpoints, distillation));
 
     /// <summary>Trains <paramref name="model"/> in place, reporting progress to <paramref name="observer"/>.</summary>
-    /// <inheritdoc cref="Train(nn.Module{Tensor, Tensor}, ReadOnlyMemory{long}, ReadOnlyMemory{long}, TrainingOptions, ProgressDisplay, CheckpointOptions?)"/>
+    /// <inheritdoc cref="Train(nn.Module{Tensor, Tensor}, ReadOnlyMemory{long}, ReadOnlyMemory{long}, TrainingOptions, ProgressDisplay, CheckpointOptions?, Distillation?)"/>
     /// <remarks>
     /// The objective follows from the model's declaration (<see cref="TrainingObjective.ForTokenStream"/>): next-token
     /// prediction for a causal decoder and for a module with no declaration, masked-token prediction
@@ -43,22 +49,29 @@ public static class Trainer
     /// that checkpoint, taking the same steps (the same batches, dropout masks and learning rates) the uninterrupted run would have.
     /// </remarks>
     /// <exception cref="ArgumentException">
-    /// An option is out of range, the training text is shorter than one window, or the model is declared as something a
+    /// An option is out of range, the training text is shorter than one window, the teacher's vocabulary is not the
+    /// model's or the model is a masked language model or segment-recurrent (distillation is next-token over sampled windows only), or the model is declared as something a
     /// token stream cannot train (a bidirectional encoder without a masked-language-model head, a classifier, an
     /// encoder–decoder); the message says what to declare or which data to give.
     /// </exception>
     /// <exception cref="InvalidOperationException">The loss stopped being finite (the learning rate is too high for this model).</exception>
     /// <exception cref="InvalidDataException">The checkpoint to resume from does not fit: another model, damaged files, other training data or options.</exception>
-    public static TrainingReport Train(nn.Module<Tensor, Tensor> model, ReadOnlyMemory<long> trainTokens, ReadOnlyMemory<long> validationTokens, TrainingOptions options, ITrainingObserver observer, CheckpointOptions? checkpoints = null)
+    public static TrainingReport Train(nn.Module<Tensor, Tensor> model, ReadOnlyMemory<long> trainTokens, ReadOnlyMemory<long> validationTokens, TrainingOptions options, ITrainingObserver observer, CheckpointOptions? checkpoints = null, Distillation? distillation = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(observer);
         var objective = TrainingObjective.ForTokenStream(model);
         options.Validate();
+        distillation?.Validate();
         // A segment-recurrent model (Transformer-XL) reads the stream in order, carrying its memory; others sample windows.
-        return Run(model, () => model is ISegmentRecurrentModel recurrent && objective is NextTokenObjective
-            ? new SegmentStreamTask(recurrent, trainTokens, validationTokens, options)
-            : new TokenStreamTask(model, objective, trainTokens, validationTokens, options), options, observer, checkpoints);
+        bool inSegments = model is ISegmentRecurrentModel && objective is NextTokenObjective;
+        if (inSegments && distillation is not null)
+            throw new ArgumentException(
+                $"{model.GetType().Name} is segment-recurrent: it trains on consecutive segments with its memory, which a distillation " +
+                "teacher has no part of, and distilling it is not supported yet. Train it without a Distillation.", nameof(distillation));
+        return Run(model, () => inSegments
+            ? new SegmentStreamTask((ISegmentRecurrentModel)model, trainTokens, validationTokens, options)
+            : new TokenStreamTask(model, objective, trainTokens, validationTokens, options, distillation), options, observer, checkpoints);
     }
 
     /// <summary>

@@ -81,10 +81,14 @@ internal sealed class TokenStreamTask : ITrainingTask
     private readonly BatchSampler _sampler;
     private readonly System.Collections.Immutable.ImmutableArray<int[]> _windows;
     private readonly long _vocab;
+    private readonly Distillation? _distillation;
 
-    public TokenStreamTask(nn.Module<Tensor, Tensor> model, TrainingObjective objective, ReadOnlyMemory<long> train, ReadOnlyMemory<long> validation, TrainingOptions options)
+    public TokenStreamTask(nn.Module<Tensor, Tensor> model, TrainingObjective objective, ReadOnlyMemory<long> train, ReadOnlyMemory<long> validation, TrainingOptions options, Distillation? distillation = null)
     {
         _model = model;
+        _distillation = distillation;
+        if (distillation is not null)
+            CheckTeacher(model, objective, distillation.Teacher);
         Objective = objective;
         _train = train;
         _validation = validation;
@@ -121,7 +125,24 @@ internal sealed class TokenStreamTask : ITrainingTask
             var corrupted = masked.Corrupt(batch.Inputs, null, _vocab, _options.Seed, step);
             return (MaskedTokenObjective.Loss(_model.forward(corrupted.Inputs), corrupted.Labels), tokens);
         }
+        // A weight of 0 is plain training: the teacher need not run.
+        if (_distillation is { Weight: > 0 } distillation)
+            return (distillation.Loss(_model.forward(batch.Inputs), distillation.TeacherLogits(batch.Inputs), batch.Targets), tokens);
         return (NextTokenObjective.Loss(_model.forward(batch.Inputs), batch.Targets), tokens);
+    }
+
+    // A declared teacher must predict over the student's vocabulary; an undeclared one is checked by shape at the first step.
+    private static void CheckTeacher(nn.Module<Tensor, Tensor> model, TrainingObjective objective, nn.Module<Tensor, Tensor> teacher)
+    {
+        if (ReferenceEquals(model, teacher))
+            throw new ArgumentException("The distillation teacher is the model being trained; distil from another (trained) model.", nameof(teacher));
+        if (objective is not NextTokenObjective)
+            throw new ArgumentException($"Distillation teaches next-token prediction, but this model trains on {objective}; train it without a teacher.", nameof(model));
+        var (studentSpec, teacherSpec) = (TrainingObjective.DeclarationOf(model), TrainingObjective.DeclarationOf(teacher));
+        if (studentSpec is not null && teacherSpec is not null && studentSpec.Vocab != teacherSpec.Vocab)
+            throw new ArgumentException(
+                $"The teacher {teacherSpec.Name} predicts over {teacherSpec.Vocab} tokens but the student {studentSpec.Name} over {studentSpec.Vocab}: " +
+                "distillation compares the two distributions token by token, so both need the same vocabulary.", nameof(teacher));
     }
 
     public ValidationResult Validate()
