@@ -30,7 +30,7 @@ namespace Demo.Models
     /// <para><c>forward(tokens)</c> maps token ids <c>[batch, seq]</c> (int64) to logits <c>[batch, seq, 256]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class LshReformer : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel
+    partial class LshReformer : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.IRecurrentLanguageModel
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -138,6 +138,46 @@ namespace Demo.Models
             return logits.MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
+        /// Every layer attends with causal LSH attention, so the state has a fixed size whatever the position.
+        /// </summary>
+        public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
+            new global::XformerDsl.Modules.RecurrentState(batch, maxLength: 16384, token_embedding.weight!.device, token_embedding.weight!.dtype);
+
+        /// <summary>
+        /// Feeds one token per sequence and returns the logits <c>[batch, 256]</c> for the next one: equal to the logits of
+        /// <see cref="forward(global::TorchSharp.torch.Tensor)"/> at each sequence's position, without running the earlier tokens
+        /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+        /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
+        /// mode, as in forward, so generate in eval mode.
+        /// </summary>
+        /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
+        /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+        /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength = 16384.</exception>
+        public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.RecurrentState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null)
+        {
+            state.BeginStep(tokens, active, vocab: 256, model: nameof(LshReformer));
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // Embed the new tokens plus the learned vector of each sequence's position: [batch] -> [batch, 1, 256].
+            var x = (token_embedding.forward(tokens) + position_embedding.forward(state.Positions)).unsqueeze(1);
+            // Reversible blocks on two streams, both starting as the embedding: y1 = x1 + F(x2), y2 = x2 + G(y1), the
+            // attention in F stepping from its layer's state; the streams are averaged at the end, as in forward.
+            var (x1, x2) = (x, x);
+            for (int i = 0; i < layers.Count; i++)
+                (x1, x2) = layers[i].Step(x1, x2, state, i);
+            x = (x1 + x2) * 0.5;
+            // Final norm, then the output head.
+            x = final_norm.forward(x);
+            // Output head: [batch, 1, 256] -> [batch, 1, 256] logits.
+            var logits = lm_head.forward(x);
+            // The active sequences move to their next position.
+            state.EndStep();
+            return logits.squeeze(1).MoveToOuterDisposeScope();
+        }
+
         /// <summary>One transformer block: pre-norm (LayerNorm) attention, then feed-forward, each with a residual connection.</summary>
         public sealed class Block : global::TorchSharp.torch.nn.Module
         {
@@ -184,10 +224,22 @@ namespace Demo.Models
             internal global::XformerDsl.Autograd.ReversibleBlock Reversible(global::TorchSharp.torch.Tensor? keyPaddingMask) => new(
                 x => attn.forward(attn_norm.forward(x), keyPaddingMask), global::XformerDsl.Autograd.ReversibleBlock.ParametersOf(attn_norm, attn),
                 x => ffn.forward(ffn_norm.forward(x)), global::XformerDsl.Autograd.ReversibleBlock.ParametersOf(ffn_norm, ffn));
+
+            /// <summary>The block's reversible layer for one new token per sequence, on both streams <c>[batch, 1, 256]</c>.</summary>
+            /// <param name="x1">The first stream at the new token.</param>
+            /// <param name="x2">The second stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This block's number.</param>
+            public (global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor) Step(global::TorchSharp.torch.Tensor x1, global::TorchSharp.torch.Tensor x2, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                var y1 = x1 + attn.Step(attn_norm.forward(x2), state, layer);
+                var y2 = x2 + ffn.forward(ffn_norm.forward(y1));
+                return (y1, y2);
+            }
         }
 
         /// <summary>Multi-head LSH attention, 2 rounds of windows of 64 (the latest earlier keys of a query's bucket when causal, chunks otherwise): O(L·256·Dim) time per layer; 4 heads of size 64, causal.</summary>
-        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module
+        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module, global::XformerDsl.Modules.IRecurrentAttention
         {
             private const int Heads = 4;
             private const int HeadDim = 64;
@@ -236,6 +288,25 @@ namespace Demo.Models
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection.
                 return out_proj.forward(merged);
+            }
+
+            /// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, 256]</c> to <c>[batch, 1, 256]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This layer's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                long batch = x.shape[0];
+                // Project and split the heads: [batch, 1, 256] -> [batch, 4, 1, 64].
+                var qk = qk_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                // Hash the new token with the evaluation rotations (Seed = 42); in each round it attends to the latest keys of its bucket
+                // and itself, then joins that bucket's cache.
+                var attended = state.Layer(layer, s => new global::XformerDsl.Attention.Lsh.LshStepState(s.Batch, bucketSize: 64,
+                    global::XformerDsl.Attention.Lsh.LshHashing.RandomRotations(16384, Heads, HeadDim, rounds: 2, bucketSize: 64, seed: 42L, s.Device, s.DType)))
+                    .Step(qk, v, state.Positions, state.Active);
+                // Merge the heads and project: [batch, 4, 1, 64] -> [batch, 1, 256].
+                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
         }
 
