@@ -33,9 +33,15 @@ namespace XformerDsl.Generator.Emit.Kernels
         /// </summary>
         public virtual void EmitClearSkippedBiasGradient(SourceWriter writer, string clear)
         {
-            writer.WriteLine("// The bias gradient is written whole, never zero-filled first: zeros where this key tile skips query tiles.");
-            writer.WriteLine($"{clear}(g, bh, 0, firstQueryTile * QueryTile, keyStart, keyCount);");
+            EmitClearRowsBeforeRange(writer, clear, "zeros where this key tile skips query tiles.");
             writer.WriteLine($"{clear}(g, bh, global::System.Math.Min(a.Queries, (lastQueryTile + 1) * QueryTile), a.Queries, keyStart, keyCount);");
+        }
+
+        /// <summary>Clears the bias gradient of the query rows before the key tile's first query tile, after a comment naming why.</summary>
+        protected static void EmitClearRowsBeforeRange(SourceWriter writer, string clear, string why)
+        {
+            writer.WriteLine("// The bias gradient is written whole, never zero-filled first: " + why);
+            writer.WriteLine($"{clear}(g, bh, 0, firstQueryTile * QueryTile, keyStart, keyCount);");
         }
 
         /// <summary>Members of the kernel class the schedule's statements use, such as a block layout's constant arrays.</summary>
