@@ -27,6 +27,7 @@ internal static class GenerateSuite
         ("local", () => new GenerateLocal()),
         ("strided", () => new GenerateStrided()),
         ("bigbird", () => new GenerateBigBird()),
+        ("lsh", () => new GenerateLsh()),
     ];
 
     /// <summary>The suite's line in the usage text.</summary>
