@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using XformerDsl.Generator.Emit;
 using XformerDsl.Generator.Emit.Frame;
+using XformerDsl.Generator.Emit.Kernels;
 using XformerDsl.Generator.Parsing;
 using XformerDsl.Specs;
 
@@ -50,7 +51,6 @@ namespace XformerDsl.Generator.Families
             var attention = (SegmentRecurrenceSpec)spec.Attention[index].Attention;
             int headDim = spec.HeadDimOf(attention);
             string dim = Int(spec.Dim);
-            string window = attention.SameLength ? Int(attention.Memory) : "0";
             writer.WriteLine("/// <summary>");
             writer.WriteLine($"/// Multi-head {attention.Complexity}; {Int(attention.Heads)} head{(attention.Heads == 1 ? "" : "s")} of size {Int(headDim)}, causal. Queries come from the");
             writer.WriteLine("/// segment, keys and values from the layer's memory and the segment; scores add a relative-position term.");
@@ -109,16 +109,20 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"var table = {RelativePositions}.Table(seq, keys, causal: true, clampLength: {Int(attention.ClampLength)}, dim: {dim}, x.device, x.dtype);");
             writer.WriteLine("var positions = r_proj.forward(table).view(keys, Heads, HeadDim).transpose(0, 1);");
             writer.WriteLine($"// Attend: softmax(((q + u)·k + (q + v)·W_R·R[memoryLength + i - j]) / √{Int(headDim)}) v, {(attention.SameLength ? $"each query seeing the {Int(attention.Memory)} keys that end at itself (SameLength)" : "each query seeing the memory and the segment up to itself")}.");
-            writer.WriteLine("// The reference composition, exact for every (query, key) pair; it holds the [seq, keys] scores of each head.");
-            writer.WriteLine($"var attended = {RelativeAttentionReference}.Forward(q, k, v, r_w_bias, r_r_bias, positions, causal: true, window: {window}, keyPaddingMask);");
+            writer.WriteLine($"// The fused kernel below ({SoftmaxKernelEmitter.ClassName}) adds each score's position term from the distance rows its tile spans, so no");
+            writer.WriteLine("// [seq, keys] tensor exists; other devices and dtypes take the reference composition.");
+            writer.WriteLine($"var attended = {FusedRelativeAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, k, v, r_w_bias, r_r_bias, positions, keyPaddingMask);");
             writer.WriteLine($"// Merge the heads: [batch, {Int(attention.Heads)}, seq, {Int(headDim)}] -> [batch, seq, {dim}].");
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
             writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged"));
             writer.CloseBlock();
+            writer.WriteLine();
+            SoftmaxKernelEmitter.Emit(writer, spec, attention, new SegmentMemorySchedule(attention.SameLength ? attention.Memory : 0), $"{spec.Name}.{name}",
+                scores: KernelScores.QueryKeyAndRelativePositions);
             writer.CloseBlock();
         }
 
         private const string RelativePositions = "global::XformerDsl.Attention.Recurrence.RelativePositions";
-        private const string RelativeAttentionReference = "global::XformerDsl.Attention.Recurrence.RelativeAttentionReference";
+        private const string FusedRelativeAttention = "global::XformerDsl.Attention.Recurrence.FusedRelativeAttention";
     }
 }
