@@ -29,7 +29,7 @@ namespace Demo.Models
     /// <para><c>forward(tokens)</c> maps token ids <c>[batch, seq]</c> (int64) to logits <c>[batch, seq, 256]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class ByteTransformerXl : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.ISegmentRecurrentModel
+    partial class ByteTransformerXl : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.IRecurrentLanguageModel, global::XformerDsl.Modules.ISegmentRecurrentModel
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -140,6 +140,45 @@ namespace Demo.Models
             return logits.MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
+        /// Every layer attends with relative-position attention over its memory, so the state has a fixed size whatever the position.
+        /// </summary>
+        public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
+            new global::XformerDsl.Modules.RecurrentState(batch, maxLength: int.MaxValue, token_embedding.weight!.device, token_embedding.weight!.dtype);
+
+        /// <summary>
+        /// Feeds one token per sequence and returns the logits <c>[batch, 256]</c> for the next one: equal to the logits of
+        /// each sequence run as one-token segments through forward with <c>CreateMemory()</c> (the forward pass over the
+        /// whole sequence while it fits in the memory), without running the earlier tokens
+        /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+        /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
+        /// mode, as in forward, so generate in eval mode.
+        /// </summary>
+        /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
+        /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+        /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">When the tokens or the mask have the wrong shape.</exception>
+        public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.RecurrentState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null)
+        {
+            state.BeginStep(tokens, active, vocab: 256, model: nameof(ByteTransformerXl));
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // Embed the new tokens: [batch] -> [batch, 1, 256].
+            var x = token_embedding.forward(tokens).unsqueeze(1);
+            x = global::TorchSharp.torch.nn.functional.dropout(x, 0.1, training);
+            // The blocks, each reading and updating its layer's part of the state.
+            for (int i = 0; i < layers.Count; i++)
+                x = layers[i].Step(x, state, i);
+            // Final norm, then the output head.
+            x = final_norm.forward(x);
+            // Output head: [batch, 1, 256] -> [batch, 1, 256] logits.
+            var logits = lm_head.forward(x);
+            // The active sequences move to their next position.
+            state.EndStep();
+            return logits.squeeze(1).MoveToOuterDisposeScope();
+        }
+
         /// <summary>One transformer block: pre-norm (LayerNorm) attention, then feed-forward, each with a residual connection.</summary>
         public sealed class Block : global::TorchSharp.torch.nn.Module
         {
@@ -179,13 +218,24 @@ namespace Demo.Models
                 x = x + ffn.forward(ffn_norm.forward(x));
                 return x;
             }
+
+            /// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, 256]</c> to <c>[batch, 1, 256]</c>.</summary>
+            /// <param name="x">The residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This block's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                x = x + attn.Step(attn_norm.forward(x), state, layer);
+                x = x + ffn.forward(ffn_norm.forward(x));
+                return x;
+            }
         }
 
         /// <summary>
         /// Multi-head relative-position attention over a memory of 128 positions and the segment (Transformer-XL): O(L·(L + 128)·Dim) time per layer; 4 heads of size 64, causal. Queries come from the
         /// segment, keys and values from the layer's memory and the segment; scores add a relative-position term.
         /// </summary>
-        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module
+        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module, global::XformerDsl.Modules.IRecurrentAttention
         {
             private const int Heads = 4;
             private const int HeadDim = 64;
@@ -236,17 +286,37 @@ namespace Demo.Models
             /// <param name="memory">Null, or this layer's memory, normalised as <paramref name="x"/>: <c>[batch, memoryLength, 256]</c>.</param>
             public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? keyPaddingMask, global::TorchSharp.torch.Tensor? memory)
             {
-                long batch = x.shape[0], seq = x.shape[1];
-                // Keys and values over [memory; segment], queries over the segment: the context is [batch, keys, 256], keys = memoryLength + seq.
+                // Keys and values over [memory; segment], queries over the segment: the context is [batch, memoryLength + seq, 256].
                 var context = memory is null ? x : global::TorchSharp.torch.cat(new[] { memory, x }, 1);
-                long keys = context.shape[1];
+                // The padding mask covers the segment; the memory's positions are real keys.
+                if (keyPaddingMask is not null && memory is not null)
+                    keyPaddingMask = global::TorchSharp.torch.cat(new[] { global::TorchSharp.torch.ones(x.shape[0], memory.shape[1], global::TorchSharp.torch.@bool, x.device), keyPaddingMask.to(global::TorchSharp.torch.@bool) }, 1);
+                return Attend(x, context, keyPaddingMask);
+            }
+
+            /// <summary>Attends each sequence's new token over this layer's memory, then adds the token to it: <c>[batch, 1, 256]</c> to <c>[batch, 1, 256]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This layer's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                // The layer's inputs at each sequence's last 128 positions (Memory), kept by the state between steps.
+                var memory = state.Layer(layer, s => new global::XformerDsl.Attention.Recurrence.SegmentMemoryStepState(s.Batch, length: 128, dim: 256, s.Device, s.DType));
+                // A segment of one token: keys and values over [memory; token], the slots a sequence has not filled yet masked.
+                var (context, keyPaddingMask) = memory.Context(x);
+                var output = Attend(x, context, keyPaddingMask);
+                memory.Push(x, state.Active);
+                return output;
+            }
+
+            // The segment x attends over the context [memory; x], keyPaddingMask null or covering the context.
+            private global::TorchSharp.torch.Tensor Attend(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor context, global::TorchSharp.torch.Tensor? keyPaddingMask)
+            {
+                long batch = x.shape[0], seq = x.shape[1], keys = context.shape[1];
                 // Project and split the heads: [batch, 4, seq or keys, 64].
                 var q = q_proj.forward(x).view(batch, seq, Heads, HeadDim).transpose(1, 2);
                 var k = k_proj.forward(context).view(batch, keys, Heads, HeadDim).transpose(1, 2);
                 var v = v_proj.forward(context).view(batch, keys, Heads, HeadDim).transpose(1, 2);
-                // The padding mask covers the segment; the memory's positions are real keys.
-                if (keyPaddingMask is not null && keys > seq)
-                    keyPaddingMask = global::TorchSharp.torch.cat(new[] { global::TorchSharp.torch.ones(batch, keys - seq, global::TorchSharp.torch.@bool, x.device), keyPaddingMask.to(global::TorchSharp.torch.@bool) }, 1);
                 // The distances keys - 1 down to 0 as sinusoids, projected by W_R and split into heads: [4, keys, 64].
                 var table = global::XformerDsl.Attention.Recurrence.RelativePositions.Table(seq, keys, causal: true, clampLength: 0, dim: 256, x.device, x.dtype);
                 var positions = r_proj.forward(table).view(keys, Heads, HeadDim).transpose(0, 1);
