@@ -132,13 +132,8 @@ namespace XformerDsl.Generator.Families
         // A step is a segment of one token over the layer's memory, which the recurrent state keeps.
         private static void EmitStep(SourceWriter writer, ModelSpec spec, SegmentRecurrenceSpec attention)
         {
-            writer.WriteLine();
-            writer.WriteLine($"/// <summary>Attends each sequence's new token over this layer's memory, then adds the token to it: <c>[batch, 1, {Int(spec.Dim)}]</c> to <c>[batch, 1, {Int(spec.Dim)}]</c>.</summary>");
-            writer.WriteLine("/// <param name=\"x\">The normalised residual stream at the new token.</param>");
-            writer.WriteLine("/// <param name=\"state\">The model's recurrent state.</param>");
-            writer.WriteLine("/// <param name=\"layer\">This layer's number.</param>");
-            writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.State} state, int layer)");
-            writer.OpenBlock();
+            AttentionClassEmitter.EmitStepOpening(writer, spec, "Attends each sequence's new token over this layer's memory, then adds the token to it",
+                declareBatch: false);
             writer.WriteLine($"// The layer's inputs at each sequence's last {Int(attention.Memory)} positions (Memory), kept by the state between steps.");
             writer.WriteLine($"var memory = state.Layer(layer, s => new {MemoryStepState}(s.Batch, length: {Int(attention.Memory)}, dim: {Int(spec.Dim)}, s.Device, s.DType));");
             writer.WriteLine("// A segment of one token: keys and values over [memory; token], the slots a sequence has not filled yet masked.");

@@ -16,14 +16,7 @@ namespace XformerDsl.Tests.Attention.Recurrence;
 /// </summary>
 public class SegmentRecurrenceStepTests
 {
-    private static T Create<T>(Func<T> create) where T : nn.Module
-    {
-        manual_seed(7);
-        var model = create();
-        model.to(float64);
-        model.eval();
-        return model;
-    }
+    private static T Create<T>(Func<T> create) where T : nn.Module => SegmentRecurrenceModelTests.Create(create);
 
     private static void AssertStepsEqualOneTokenSegments<TModel>(TModel model, int memoryLength)
         where TModel : ISegmentRecurrentModel, IRecurrentLanguageModel
