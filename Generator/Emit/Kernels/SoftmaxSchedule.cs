@@ -27,6 +27,15 @@ namespace XformerDsl.Generator.Emit.Kernels
         public virtual string? ScoreBiasReferenceCall => null;
 
         /// <summary>
+        /// The call that computes the same attention with Transformer-XL's relative positions from TorchSharp ops (query,
+        /// key, value, contentBias, positionBias, positions, keyPaddingMask in scope); null for a schedule that offers none.
+        /// </summary>
+        public virtual string? RelativeReferenceCall => null;
+
+        /// <summary>0, or the number of keys each query sees, ending at its own position (a relative kernel's <c>Window</c>).</summary>
+        public virtual int Window => 0;
+
+        /// <summary>
         /// In a kernel with a score bias, after <see cref="EmitQueryTileRange"/>: zeroes the bias gradient of the query
         /// rows the key tile's range leaves out, through <paramref name="clear"/>(args, bh, firstQuery, endQuery, keyStart,
         /// keyCount), since the kernel writes that gradient whole rather than have it zero-filled first.

@@ -14,7 +14,8 @@ namespace XformerDsl.Tests.Attention.Recurrence;
 /// </summary>
 public class SegmentRecurrenceModelTests
 {
-    private static T Create<T>(Func<T> create) where T : nn.Module
+    // A model in float64 and eval mode, its weights drawn from seed 7.
+    internal static T Create<T>(Func<T> create) where T : nn.Module
     {
         manual_seed(7);
         var model = create();
