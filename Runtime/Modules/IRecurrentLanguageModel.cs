@@ -3,9 +3,11 @@ using static TorchSharp.torch;
 namespace XformerDsl.Modules;
 
 /// <summary>
-/// A generated language model that generates token by token from a state: every causal model whose layers use
-/// <c>[LinearAttention]</c> (a state of fixed size) or <c>[FullAttention]</c> (a key-value cache that grows with the
-/// position). <see cref="Step"/> equals the parallel forward pass at each position.
+/// A generated language model that generates token by token from a state: every causal model whose attention families
+/// all step (a fixed-size state for linear attention and sliding windows, a key-value cache that grows with the position
+/// for full attention, per-bucket rings for LSH, each layer's memory for Transformer-XL, …; a family that cannot step
+/// says so in its documentation, and its models do not implement this). <see cref="Step"/> equals the parallel forward
+/// pass at each position (for Transformer-XL: one-token segments over the memory).
 /// </summary>
 public interface IRecurrentLanguageModel
 {

@@ -46,9 +46,11 @@ public static class Sampler
     /// <summary>
     /// Continues <paramref name="prompt"/> by <see cref="SamplingOptions.MaxNewTokens"/> tokens, one forward pass per token
     /// over the last <see cref="SamplingOptions.ContextLength"/> tokens, in evaluation mode without gradients (the model's
-    /// mode is restored afterwards). A model that implements <see cref="IRecurrentLanguageModel"/> (causal linear
-    /// attention) is stepped instead, one token at a time from a fixed-size state, whenever the prompt and the
-    /// continuation fit in the context: the same logits at a cost per token that does not grow with the position.
+    /// mode is restored afterwards). A model that implements <see cref="IRecurrentLanguageModel"/> (every causal family
+    /// that steps) is stepped instead, one token at a time from its state, whenever the prompt and the continuation fit
+    /// in the context: the same logits without running the context again for every token. A segment-recurrent model
+    /// (<see cref="ISegmentRecurrentModel"/>, Transformer-XL) is always stepped: its memory is its context, and cropping
+    /// the text to a window would throw that memory away.
     /// </summary>
     /// <param name="model">The language model.</param>
     /// <param name="prompt">At least one token id.</param>
@@ -65,9 +67,10 @@ public static class Sampler
         if (!(options.Temperature >= 0) || double.IsInfinity(options.Temperature))
             throw new ArgumentOutOfRangeException(nameof(options), options.Temperature, "The temperature must be finite and not negative.");
 
-        // A recurrent model (causal linear attention) carries a fixed-size state from token to token instead of running
-        // the whole context again; while the context fits without cropping, both give the same logits.
-        if (model is IRecurrentLanguageModel recurrent && prompt.Length + options.MaxNewTokens <= options.ContextLength)
+        // A recurrent model carries its state from token to token instead of running the whole context again; while the
+        // context fits without cropping, both give the same logits. A segment-recurrent model's steps go on past it.
+        if (model is IRecurrentLanguageModel recurrent
+            && (prompt.Length + options.MaxNewTokens <= options.ContextLength || model is ISegmentRecurrentModel))
             return GenerateRecurrent(model, recurrent, prompt, options, onToken);
 
         var device = model.parameters().FirstOrDefault()?.device ?? CPU;
@@ -102,7 +105,7 @@ public static class Sampler
         return generated;
     }
 
-    // One step per prompt token, then one per generated token, from a state whose size does not grow.
+    // One step per prompt token, then one per generated token.
     private static long[] GenerateRecurrent(nn.Module<Tensor, Tensor> model, IRecurrentLanguageModel recurrent, ReadOnlySpan<long> prompt,
         SamplingOptions options, Action<long>? onToken)
     {

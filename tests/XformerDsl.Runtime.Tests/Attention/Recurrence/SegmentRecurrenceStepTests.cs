@@ -99,12 +99,14 @@ public class SegmentRecurrenceStepTests
         Assert.Equal(2 * (8 * 16 + 8) + 1, elements[0]);
     }
 
-    [Fact]
-    public void The_sampler_generates_by_stepping_over_the_memory()
+    [Theory]
+    [InlineData(12)]
+    [InlineData(4)]   // shorter than prompt + continuation: the memory, not a window, is the context
+    public void The_sampler_generates_by_stepping_over_the_memory(int contextLength)
     {
         using var model = Create(() => new TinyTransformerXl());
         long[] prompt = { 3, 1, 4, 1, 5 };
-        var generated = Sampler.Generate(model, prompt, new SamplingOptions { ContextLength = 12, MaxNewTokens = 6, Temperature = 0 });
+        var generated = Sampler.Generate(model, prompt, new SamplingOptions { ContextLength = contextLength, MaxNewTokens = 6, Temperature = 0 });
 
         // Greedy by hand: one-token segments over a memory of Memory = 8 positions.
         using var memory = model.CreateMemory();
