@@ -28,6 +28,7 @@ public class StepPropertyTests
     public static readonly IReadOnlyDictionary<string, string> FamiliesThatDoNotStep = new Dictionary<string, string>
     {
         ["SegmentRecurrence"] = "Transformer-XL generates as one-token segments over its memory; CreateState/Step are not generated yet",
+        ["SinkhornAttention"] = "causal Sinkhorn balancing could step from the earlier blocks' summaries, keys and values and each row's balancing history; CreateState/Step are not generated yet",
     };
 
     /// <summary>
