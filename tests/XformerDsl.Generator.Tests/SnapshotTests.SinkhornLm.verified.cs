@@ -218,12 +218,130 @@ namespace Demo.Models
                 // Sort: contiguous blocks of 64, pooled per head; sorting logits through sort_proj, Gumbel noise in training only,
                 // divided by τ = 0.75, 7 log-domain Sinkhorn iterations (causal balancing: each block takes earlier blocks only); sorted keys and
                 // values are the soft permutation times the key and value blocks (SinkhornSorting, TorchSharp ops).
-                // Attend: each query block to its sorted block and its own block in one softmax; the first block has no sorted block, and later keys of the own block are hidden.
-                var attended = global::XformerDsl.Attention.Sinkhorn.SinkhornAttentionReference.Forward(q, k, v, sort_proj, Settings, training, keyPaddingMask);
+                // Attend: each query block to its sorted block and its own block in one softmax; the first block has no sorted block, and later keys of the own block are hidden,
+                // on the fused Kernel below, which reads the own keys and values in place (other devices and dtypes take the reference path).
+                var attended = global::XformerDsl.Attention.Sinkhorn.SinkhornBlockAttention<Kernel>.Attend(q, k, v, sort_proj, Settings, training, keyPaddingMask);
                 // Merge the heads: [batch, 4, seq, 64] -> [batch, seq, 256].
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection.
                 return out_proj.forward(merged);
+            }
+
+            /// <summary>
+            /// The fused block attention of this layer's Sinkhorn attention: each block of 64 queries attends to its sorted block and
+            /// its own block up to itself in one softmax, forward and backward, on the shared softmax tile steps.
+            /// </summary>
+            public sealed class Kernel : global::XformerDsl.Attention.Sinkhorn.ISinkhornBlockKernel
+            {
+                /// <summary>The head size, Dim / Heads.</summary>
+                public const int HeadDim = 64;
+
+                /// <summary>Head-sized rows as whole vectors: a multiple of 16 (64 needs no padding).</summary>
+                public const int PaddedHeadDim = 64;
+
+                /// <summary>Positions per block: the query tile, and the keys of each of the two key tiles a block visits.</summary>
+                public const int Block = 64;
+
+                /// <summary>The score tile's width: Block rounded up to a multiple of 16.</summary>
+                public const int KeyTile = 64;
+
+                /// <summary>The own block hides its later keys.</summary>
+                public const bool Causal = true;
+
+                static int global::XformerDsl.Attention.Sinkhorn.ISinkhornBlockKernel.HeadDim => HeadDim;
+                static int global::XformerDsl.Attention.Sinkhorn.ISinkhornBlockKernel.Block => Block;
+                static bool global::XformerDsl.Attention.Sinkhorn.ISinkhornBlockKernel.Causal => Causal;
+
+                /// <summary>What this kernel computes, for messages.</summary>
+                public static string Description => "SinkhornLm: causal Sinkhorn block attention, blocks of 64, head size 64";
+
+                /// <summary>
+                /// Forward: one task per (batch·head, block). It visits the sorted block (unless the permutation took nothing for it)
+                /// and then its own block with an online softmax, and writes its rows and their log-sum-exp.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Forward<T, TVec, TOps>(in global::XformerDsl.Kernels.AttentionForwardArguments<T> local, in global::XformerDsl.Kernels.AttentionForwardArguments<T> sorted, in global::XformerDsl.Attention.Sinkhorn.SinkhornBlockArguments blocks)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                {
+                    var (a, s, b) = (local, sorted, blocks);
+                    int heads = a.Heads, perSequence = b.Blocks;
+                    // The values as whole vectors: with no padding to do, the tensors themselves.
+                    using var values = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Value, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);
+                    using var sortedValues = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(s.Value, a.BatchHeads, heads, s.Keys, HeadDim, PaddedHeadDim, a.Threads);
+                    global::XformerDsl.Kernels.KernelParallel.For(a.BatchHeads * perSequence, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>
+                    {
+                        int bh = task / perSequence, start = task % perSequence * Block;
+                        tile.BeginQueryTile(Block);
+                        // The sorted block, visible whole where the permutation took some block (never for the first block); the mask hides only columns past the block.
+                        if (b.SeesSorted(bh, heads, start / Block))
+                        {
+                            tile.BeginKeyTile(s, bh, start, Block);
+                            tile.ScoreCurrentKeyTile(a.Query, heads, bh, start, Block);
+                            tile.MaskKeys(Block, s, bh, start, Block);
+                            tile.Accumulate(Block, sortedValues.Rows, heads, bh, start, Block);
+                        }
+                        // The own block, read in place: padded keys hidden, and keys after the query.
+                        tile.BeginKeyTile(a, bh, start, Block);
+                        tile.ScoreCurrentKeyTile(a.Query, heads, bh, start, Block);
+                        tile.MaskKeys(Block, a, bh, start, Block);
+                        tile.MaskFuture(Block, start, start);
+                        tile.Accumulate(Block, values.Rows, heads, bh, start, Block);
+                        tile.EndQueryTile(Block, a, bh, start);
+                    });
+                }
+
+                /// <summary>
+                /// Backward: one task per (batch·head, block), which owns its query rows, its sorted block and its own block: each key
+                /// tile serves only its query block. A sorted block the permutation left empty gets zero gradients.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Backward<T, TVec, TOps>(in global::XformerDsl.Kernels.AttentionBackwardArguments<T> local, in global::XformerDsl.Kernels.AttentionBackwardArguments<T> sorted, in global::XformerDsl.Attention.Sinkhorn.SinkhornBlockArguments blocks, global::XformerDsl.Kernels.QueryScalars<T> delta)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                {
+                    var (g, gs, b) = (local, sorted, blocks);
+                    var (a, s) = (g.Forward, gs.Forward);
+                    int heads = a.Heads, perSequence = b.Blocks;
+                    // Queries, keys and output gradients as whole vectors: with no padding to do, the tensors themselves.
+                    using var queries = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);
+                    using var keys = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);
+                    using var sortedKeys = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(s.Key, a.BatchHeads, heads, s.Keys, HeadDim, PaddedHeadDim, a.Threads);
+                    using var outputGradients = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);
+                    using var queryGradients = new global::XformerDsl.Kernels.QueryGradientPartials<T>(1, a.BatchHeads, a.Queries, PaddedHeadDim);
+                    global::XformerDsl.Kernels.KernelParallel.For(a.BatchHeads * perSequence, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>
+                    {
+                        int bh = task / perSequence, start = task % perSequence * Block;
+                        // The sorted block: packed and its gradients zeroed either way, so an empty one writes zero gradients.
+                        tile.BeginKeyTile(s, bh, start, Block);
+                        if (b.SeesSorted(bh, heads, start / Block))
+                        {
+                            tile.ScoreCurrentKeyTile(a.Query, heads, bh, start, Block);
+                            tile.MaskKeys(Block, s, bh, start, Block);
+                            tile.Probabilities(Block, a, bh, start);
+                            tile.Gradients(Block, Block, queries.Rows, outputGradients.Rows, sortedKeys.Rows, delta, queryGradients, 0, heads, bh, start, start);
+                        }
+                        tile.EndKeyTile(Block, gs, bh, start);
+                        // The own block, masked as in the forward pass.
+                        tile.BeginKeyTile(a, bh, start, Block);
+                        tile.ScoreCurrentKeyTile(a.Query, heads, bh, start, Block);
+                        tile.MaskKeys(Block, a, bh, start, Block);
+                        tile.MaskFuture(Block, start, start);
+                        tile.Probabilities(Block, a, bh, start);
+                        tile.Gradients(Block, Block, queries.Rows, outputGradients.Rows, keys.Rows, delta, queryGradients, 0, heads, bh, start, start);
+                        tile.EndKeyTile(Block, g, bh, start);
+                    });
+                    global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.ReduceQueryGradients(queryGradients, g, HeadDim);
+                }
+
+                // Each thread's scratch and tile steps.
+                private static global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps> NewWorker<T, TVec, TOps>()
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                    => new(Block, KeyTile, HeadDim, PaddedHeadDim);
             }
         }
 

@@ -17,6 +17,7 @@ namespace XformerDsl.Generator.Families
     {
         private const string Reference = "global::XformerDsl.Attention.Sinkhorn.SinkhornAttentionReference";
         private const string Settings = "global::XformerDsl.Attention.Sinkhorn.SinkhornSettings";
+        private const string BlockAttention = "global::XformerDsl.Attention.Sinkhorn.SinkhornBlockAttention";
 
         public override SpecRuleSet? Rules => SinkhornAttentionRules.All;
 
@@ -71,18 +72,19 @@ namespace XformerDsl.Generator.Families
                 writer.Indented(() => writer.WriteLine($"(query, _, _, sorted, _) => {Names.FusedAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(query, sorted.Key, sorted.Value, {Reference}.SortedKeyMask(sorted, Settings)));"));
                 return;
             }
-            writer.WriteLine($"// Attend: each query block to its sorted block and its own block in one softmax{(spec.Causal ? "; the first block has no sorted block, and later keys of the own block are hidden" : "")}.");
-            writer.WriteLine($"var attended = {Reference}.Forward(q, k, v, sort_proj, Settings, training, keyPaddingMask);");
+            writer.WriteLine($"// Attend: each query block to its sorted block and its own block in one softmax{(spec.Causal ? "; the first block has no sorted block, and later keys of the own block are hidden" : "")},");
+            writer.WriteLine($"// on the fused {SinkhornKernelEmitter.ClassName} below, which reads the own keys and values in place (other devices and dtypes take the reference path).");
+            writer.WriteLine($"var attended = {BlockAttention}<{SinkhornKernelEmitter.ClassName}>.Attend(q, k, v, sort_proj, Settings, training, keyPaddingMask);");
         }
 
         protected override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, SinkhornAttentionSpec sinkhorn, string owner)
         {
+            writer.WriteLine();
             if (sinkhorn.SortCut > 0)
-            {
-                writer.WriteLine();
                 // Every query attends to SortCut · Block sorted rows, all visible but the empty ones: the bidirectional full-attention kernel.
                 SoftmaxKernelEmitter.Emit(writer, spec with { Causal = false }, sinkhorn, new FullSchedule(causal: false), owner);
-            }
+            else
+                SinkhornKernelEmitter.Emit(writer, spec, sinkhorn, owner);
         }
     }
 }

@@ -49,7 +49,7 @@ internal static class SinkhornOracle
                 Tensor Mean(Tensor x, int i)
                 {
                     var rows = real[(i * block)..((i + 1) * block)].to(x.dtype).unsqueeze(1);
-                    return (Block(x, i) * rows).sum(0) / Math.Max(1.0, rows.sum().item<double>());
+                    return (Block(x, i) * rows).sum(dim: 0) / Math.Max(1.0, rows.sum().item<double>());
                 }
                 var logits = zeros(blocks, blocks, dtype: q.dtype);
                 for (int i = 0; i < blocks; i++)
