@@ -24,6 +24,7 @@ namespace XformerDsl.Generator.Families
             new LowRankAttentionFamily(),
             new LshAttentionFamily(),
             new SegmentRecurrenceFamily(),
+            new SinkhornAttentionFamily(),
             new SlidingWindowAttentionFamily(),
             new SparseAttentionFamily(),
             new SynthesizerAttentionFamily());

@@ -89,6 +89,7 @@ internal static class AttentionSuite
         new SynthesizerAttentionBenchmark(),
         new CrossAttentionBenchmark(),
         new SegmentRecurrenceBenchmark(),
+        new SinkhornAttentionBenchmark(),
     ];
 
     public static IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o) => Family(o).Implementations(o);
