@@ -83,6 +83,7 @@ public class CausalityPropertyTests
         {
             "FullAttention", "LinearAttention", "LocalAttention", "SlidingWindowAttention", "SparseAttention", "BigBirdAttention",
             "AxialAttention", "LshAttention", "SynthesizerAttention", "CompressedAttention", "LongShortRangeAttention",
+            "RoutingAttention",
         })
             Assert.Contains(family, families);
         Assert.Contains(DeclaredCausalLanguageModels().Values, type => SpecOf(type).Reversible);
