@@ -36,7 +36,8 @@ public sealed class RoutingCentroids : nn.Module, IAuxiliaryLossSource
             throw new ArgumentOutOfRangeException(nameof(commitmentWeight), commitmentWeight, "The commitment weight must be finite and 0 or more (0.0001 is the paper's).");
         Decay = decay;
         CommitmentWeight = commitmentWeight;
-        means = empty(heads, clusters, headDim);
+        // The module owns its buffer: a dispose scope around the construction must not free it.
+        means = empty(heads, clusters, headDim).DetachFromDisposeScope();
         Reset();
         register_buffer(nameof(means), means);
     }

@@ -149,28 +149,10 @@ public class RoutingAttentionTests
         var v = randn(new[] { 1L, 2, length, headDim }, float64, generator: generator).requires_grad_(true);
         var weights = randn(new[] { 1L, 2, length, headDim }, float64, generator: generator);
         using var centroids = Centroids(1, 3, headDim);
-        Tensor Output() => RoutingAttention.Attend(qk, v, centroids, 4, 3, causal: true, nearestCentroid, null, training: false);
-        double Loss() { using var s = NewDisposeScope(); return (Output() * weights).sum().item<double>(); }
-        var analytic = torch.autograd.grad([(Output() * weights).sum()], [qk, v]);
 
-        const double step = 1e-6;
-        using var noGradient = no_grad();
-        var inputs = new[] { qk, v };
-        for (int input = 0; input < 2; input++)
-        {
-            var flat = inputs[input].view(-1);
-            for (long e = 0; e < flat.shape[0]; e++)
-            {
-                double original = flat[e].item<double>();
-                flat[e] = original + step;
-                double up = Loss();
-                flat[e] = original - step;
-                double down = Loss();
-                flat[e] = original;
-                double numeric = (up - down) / (2 * step), exact = analytic[input].view(-1)[e].item<double>();
-                Assert.True(Math.Abs(numeric - exact) < 1e-6, $"input {input}, element {e}: finite difference {numeric}, gradient {exact}");
-            }
-        }
+        AttentionKernelKit.AssertGradientsMatchFiniteDifferences(
+            inputs => (RoutingAttention.Attend(inputs[0], inputs[1], centroids, 4, 3, causal: true, nearestCentroid, null, training: false) * weights).sum(),
+            index => index == 0 ? "query-key gradient" : "value gradient", qk, v);
     }
 
     [Fact]
@@ -312,6 +294,17 @@ public class RoutingAttentionTests
         using var scope = NewDisposeScope();
         var tokens = Models.ModelTestKit.RandomTokens(1, 100, 32, seed: 8);
         Assert.True(first.call(tokens).eq(second.call(tokens)).all().item<bool>());
+    }
+
+    [Fact]
+    public void Centroids_built_inside_a_dispose_scope_outlive_it()
+    {
+        RoutingCentroids centroids;
+        using (NewDisposeScope())
+            centroids = new RoutingCentroids(2, 4, 8, 0.999, 1e-4);
+        using (centroids)
+        using (NewDisposeScope())
+            Assert.Equal(new long[] { 2, 4, 8 }, centroids.Means.shape);
     }
 
     private static RoutingLm Create() => Models.ModelTestKit.Create(() => new RoutingLm());
