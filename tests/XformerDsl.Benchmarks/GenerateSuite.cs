@@ -27,6 +27,7 @@ internal static class GenerateSuite
         ("local", () => new GenerateLocal()),
         ("strided", () => new GenerateStrided()),
         ("bigbird", () => new GenerateBigBird()),
+        ("routing", () => new GenerateRouting()),
     ];
 
     /// <summary>The suite's line in the usage text.</summary>
