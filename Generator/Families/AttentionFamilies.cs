@@ -23,6 +23,7 @@ namespace XformerDsl.Generator.Families
             new LongShortRangeAttentionFamily(),
             new LowRankAttentionFamily(),
             new LshAttentionFamily(),
+            new RoutingAttentionFamily(),
             new SegmentRecurrenceFamily(),
             new SinkhornAttentionFamily(),
             new SlidingWindowAttentionFamily(),

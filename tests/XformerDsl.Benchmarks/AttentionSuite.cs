@@ -83,6 +83,7 @@ internal static class AttentionSuite
         new LinearAttentionBenchmark("performer", XformerDsl.FeatureMap.Favor, "[LinearAttention], FAVOR+ with 64 random features; head size 64"),
         new LinearAttentionBenchmark("t2r", XformerDsl.FeatureMap.LearnedRelu, "[LinearAttention], T2R with 32 learned features; head size 64"),
         new LshAttentionBenchmark(),
+        new RoutingAttentionBenchmark(),
         new LowRankAttentionBenchmark(),
         new CompressedAttentionBenchmark(),
         new InducedAttentionBenchmark(),

@@ -28,6 +28,7 @@ internal static class GenerateSuite
         ("strided", () => new GenerateStrided()),
         ("bigbird", () => new GenerateBigBird()),
         ("lsh", () => new GenerateLsh()),
+        ("routing", () => new GenerateRouting()),
     ];
 
     /// <summary>The suite's line in the usage text.</summary>

@@ -83,6 +83,7 @@ public class CausalityPropertyTests
         {
             "FullAttention", "LinearAttention", "LocalAttention", "SlidingWindowAttention", "SparseAttention", "BigBirdAttention",
             "AxialAttention", "LshAttention", "SynthesizerAttention", "CompressedAttention", "LongShortRangeAttention",
+            "RoutingAttention",
             "SinkhornAttention",
         })
             Assert.Contains(family, families);
