@@ -29,8 +29,8 @@ internal static class CommandLine
         };
         var root = new RootCommand(
             "Trains byte-level models over long contexts with the same budget, with sliding-window attention (full attention " +
-            "every fourth layer), LSH attention and full attention in every layer, then generates with each token by token " +
-            "(Step); prints how fast each trains and generates and plots their losses in runs/longcontext/.\n" +
+            "every fourth layer), LSH attention, routing attention and full attention in every layer, then generates with each " +
+            "token by token (Step); prints how fast each trains and generates and plots their losses in runs/longcontext/.\n" +
             "Run: dotnet run -c Release --project examples/LongContext -- [options]")
         {
             seq, steps, minutes, generate,

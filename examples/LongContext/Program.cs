@@ -1,6 +1,7 @@
 // Trains byte-level models over long contexts with the same budget, on this repository's text: sliding-window attention
-// (full attention every fourth layer), LSH attention, and full attention in every layer; then each generates --generate
-// bytes token by token with Step. Prints the comparison and plots each model's loss in runs/longcontext/.
+// (full attention every fourth layer), LSH attention, routing attention, and full attention in every layer; then each
+// generates --generate bytes token by token with Step. Prints the comparison and plots each model's loss in
+// runs/longcontext/.
 // Usage: dotnet run -c Release --project examples/LongContext -- [--seq 8192] [--steps 30] [--minutes 4] [--generate 2048];
 // --help lists them.
 using System.Globalization;
@@ -50,6 +51,7 @@ var models = new (string Name, string Attention, string Declaration, Func<nn.Mod
 {
     ("windowed", WindowedByteModel.Card.AttentionComplexity, WindowedByteModel.Spec.Name, () => new WindowedByteModel()),
     ("lsh", LshByteModel.Card.AttentionComplexity, LshByteModel.Spec.Name, () => new LshByteModel()),
+    ("routing", RoutingByteModel.Card.AttentionComplexity, RoutingByteModel.Spec.Name, () => new RoutingByteModel()),
     ("full", FullByteModel.Card.AttentionComplexity, FullByteModel.Spec.Name, () => new FullByteModel()),
 };
 var runs = new List<Run>();
