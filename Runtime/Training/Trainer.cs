@@ -308,7 +308,9 @@ public static class Trainer
                 var (lossTensor, tokens) = task.NextLoss(step);
                 stepTokens = tokens;
                 optimizer.zero_grad();
-                lossTensor.backward();
+                // A model's auxiliary loss (IAuxiliaryLossModel) joins the backward pass; the reported loss stays the objective's.
+                using (var auxiliary = (model as IAuxiliaryLossModel)?.TakeAuxiliaryLoss())
+                    (auxiliary is null ? lossTensor : lossTensor + auxiliary).backward();
                 gradientNorm = options.GradientClipNorm > 0 ? torch.nn.utils.clip_grad_norm_(parameters, options.GradientClipNorm) : double.NaN;
                 optimizer.step();
                 loss = lossTensor.item<float>();

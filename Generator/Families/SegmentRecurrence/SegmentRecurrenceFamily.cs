@@ -26,7 +26,11 @@ namespace XformerDsl.Generator.Families
             int? memory = arguments.RequiredInt(nameof(SegmentRecurrenceAttribute.Memory), SegmentRecurrenceRules.Memory);
             int clampLength = arguments.OptionalInt(nameof(SegmentRecurrenceAttribute.ClampLength)) ?? 0;
             bool sameLength = arguments.Bool(nameof(SegmentRecurrenceAttribute.SameLength), false);
-            return heads is int h && memory is int m ? new SegmentRecurrenceSpec(h, m, clampLength, sameLength) : null;
+            int compressed = arguments.OptionalInt(nameof(SegmentRecurrenceAttribute.Compressed)) ?? 0;
+            int ratio = arguments.OptionalInt(nameof(SegmentRecurrenceAttribute.CompressionRatio)) ?? SegmentRecurrenceSpec.DefaultCompressionRatio;
+            var compression = arguments.Enum(nameof(SegmentRecurrenceAttribute.Compression), CompressionFunction.Convolution);
+            double weight = arguments.Double(nameof(SegmentRecurrenceAttribute.ReconstructionWeight), SegmentRecurrenceSpec.DefaultReconstructionWeight);
+            return heads is int h && memory is int m ? new SegmentRecurrenceSpec(h, m, clampLength, sameLength, compressed, ratio, compression, weight) : null;
         }
 
         protected override IEnumerable<(string Name, string Literal)> FormatSpec(SegmentRecurrenceSpec attention)
@@ -35,6 +39,14 @@ namespace XformerDsl.Generator.Families
             yield return Argument(nameof(SegmentRecurrenceAttribute.Memory), attention.Memory);
             yield return Argument(nameof(SegmentRecurrenceAttribute.ClampLength), attention.ClampLength);
             yield return (nameof(SegmentRecurrenceAttribute.SameLength), SpecFormat.Bool(attention.SameLength));
+            // The Compressive Transformer's arguments, only where they say something: a Transformer-XL reads as before.
+            if (attention.IsCompressive || attention.HasCompressionSettings)
+            {
+                yield return Argument(nameof(SegmentRecurrenceAttribute.Compressed), attention.Compressed);
+                yield return Argument(nameof(SegmentRecurrenceAttribute.CompressionRatio), attention.CompressionRatio);
+                yield return Argument(nameof(SegmentRecurrenceAttribute.Compression), attention.Compression);
+                yield return (nameof(SegmentRecurrenceAttribute.ReconstructionWeight), SpecFormat.DoubleLiteral(attention.ReconstructionWeight));
+            }
         }
 
         public override bool EmitsWholeClass => true;
@@ -115,6 +127,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
             writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged"));
             writer.CloseBlock();
+            SegmentMemoryFeature.EmitReconstructionAttention(writer, spec, attention);
             writer.CloseBlock();
         }
 
