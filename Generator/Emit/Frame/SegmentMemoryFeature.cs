@@ -12,8 +12,9 @@ namespace XformerDsl.Generator.Emit.Frame
     /// <c>forward(tokens, keyPaddingMask)</c> of a model without memory.
     /// The Compressive Transformer (<c>Compressed</c> &gt; 0) adds, per layer, a compression function the model owns
     /// (<c>memory_compression.{layer}</c>) and a compressed memory: the stack hands each block <c>[compressed; memory]</c>,
-    /// compresses the positions that leave the memory and appends the slots, and sums the layers' attention-reconstruction
-    /// losses into the model's auxiliary loss (<c>IAuxiliaryLossModel</c>), which trains the compression functions only.
+    /// compresses the positions that leave the memory and appends the slots, and, when the compression is a convolution,
+    /// sums the layers' attention-reconstruction losses into the model's auxiliary loss (<c>IAuxiliaryLossModel</c>),
+    /// which trains the compression functions only.
     /// </summary>
     internal sealed class SegmentMemoryFeature : FrameFeature
     {
@@ -30,12 +31,14 @@ namespace XformerDsl.Generator.Emit.Frame
         private static SegmentRecurrenceSpec? Declaration(ModelSpec spec) =>
             spec.Attention.Select(d => d.Attention).OfType<SegmentRecurrenceSpec>().FirstOrDefault();
 
-        private static bool IsCompressive(ModelSpec spec) => Declaration(spec) is { IsCompressive: true };
+        // A learned compression (a convolution) is trained by the attention-reconstruction loss; pooling has nothing to train,
+        // so a pooled model computes no such loss.
+        private static bool TrainsCompression(ModelSpec spec) => Declaration(spec) is { IsCompressive: true, Compression: CompressionFunction.Convolution };
 
         public override IEnumerable<string> Interfaces(ModelSpec spec)
         {
             yield return Interface;
-            if (IsCompressive(spec))
+            if (TrainsCompression(spec))
                 yield return AuxiliaryLossModel;
         }
 
@@ -45,6 +48,8 @@ namespace XformerDsl.Generator.Emit.Frame
                 return;
             writer.WriteLine($"// Compressive Transformer: each layer's compression function, {SpecFormat.Int(attention.CompressionRatio)} positions that leave its memory -> one slot ({SpecFormat.Enum(attention.Compression)}).");
             writer.WriteLine($"private readonly {Names.TorchModules}.ModuleList<{MemoryCompressor}> memory_compression;");
+            if (!TrainsCompression(spec))
+                return;
             writer.WriteLine("// The weighted attention-reconstruction loss of the last forward, until the trainer takes it.");
             writer.WriteLine($"private readonly {AuxiliaryLossSlot} reconstruction_loss = new();");
         }
@@ -113,16 +118,22 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine();
             writer.WriteLine($"{SegmentMemory} {Interface}.CreateMemory(int length) => CreateMemory(length);");
             writer.WriteLine();
+            if (attention.Compression == CompressionFunction.Convolution)
+                EmitTakeAuxiliaryLoss(writer, attention);
+            writer.WriteLine("/// <summary>Logits for one segment with no memory before it, <c>[batch, seq]</c> -> <c>[batch, seq, " + SpecFormat.Int(spec.Vocab) + "]</c>.</summary>");
+            writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
+            writer.WriteLine("/// <param name=\"keyPaddingMask\">Null, or bool <c>[batch, seq]</c>: true for real tokens.</param>");
+            writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} tokens, {Names.Tensor}? keyPaddingMask) => forward(tokens, keyPaddingMask, null);");
+            writer.WriteLine();
+        }
+
+        private static void EmitTakeAuxiliaryLoss(SourceWriter writer, SegmentRecurrenceSpec attention)
+        {
             writer.WriteLine("/// <summary>");
             writer.WriteLine($"/// The attention-reconstruction loss of the last training forward, summed over the layers and weighted by ReconstructionWeight = {SpecFormat.Double(attention.ReconstructionWeight)},");
             writer.WriteLine("/// or null; its gradient reaches the compression functions only. The trainer adds it to the language model's loss.");
             writer.WriteLine("/// </summary>");
             writer.WriteLine($"public {Names.Tensor}? TakeAuxiliaryLoss() => reconstruction_loss.Take();");
-            writer.WriteLine();
-            writer.WriteLine("/// <summary>Logits for one segment with no memory before it, <c>[batch, seq]</c> -> <c>[batch, seq, " + SpecFormat.Int(spec.Vocab) + "]</c>.</summary>");
-            writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
-            writer.WriteLine("/// <param name=\"keyPaddingMask\">Null, or bool <c>[batch, seq]</c>: true for real tokens.</param>");
-            writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} tokens, {Names.Tensor}? keyPaddingMask) => forward(tokens, keyPaddingMask, null);");
             writer.WriteLine();
         }
 
@@ -176,10 +187,14 @@ namespace XformerDsl.Generator.Emit.Frame
         private static void EmitCompressiveStack(SourceWriter writer, SegmentRecurrenceSpec attention, string depth, string blockArguments)
         {
             string ratio = SpecFormat.Int(attention.CompressionRatio);
+            bool trains = attention.Compression == CompressionFunction.Convolution;
             writer.WriteLine("// Compressive Transformer: each block attends to its compressed slots and its memory before the segment, then its input");
             writer.WriteLine($"// joins the memory; the positions that leave it, {ratio} at a time, are compressed into slots that join the compressed memory.");
-            writer.WriteLine("// Both keep their last positions without gradient; the compression learns from the attention-reconstruction loss.");
-            writer.WriteLine($"{Names.Tensor}? reconstruction = null;");
+            writer.WriteLine(trains
+                ? "// Both keep their last positions without gradient; the compression learns from the attention-reconstruction loss."
+                : "// Both keep their last positions without gradient.");
+            if (trains)
+                writer.WriteLine($"{Names.Tensor}? reconstruction = null;");
             writer.WriteLine($"for (int i = 0; i < {depth}; i++)");
             writer.OpenBlock();
             writer.WriteLine("var input = x;");
@@ -189,18 +204,22 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine($"// The positions that left the memory, [batch, evicted, Dim] -> slots [batch, evicted / {ratio}, Dim].");
             writer.WriteLine("var slots = memory_compression[i].forward(evicted);");
             writer.WriteLine("memory.AppendCompressed(i, slots);");
-            writer.WriteLine($"if (training && {Names.Torch}.is_grad_enabled())");
-            writer.OpenBlock();
-            writer.WriteLine("var loss = layers[i].ReconstructionLoss(input, evicted, slots);");
-            writer.WriteLine("reconstruction = reconstruction is null ? loss : reconstruction + loss;");
+            if (trains)
+            {
+                writer.WriteLine($"if (training && {Names.Torch}.is_grad_enabled())");
+                writer.OpenBlock();
+                writer.WriteLine("var loss = layers[i].ReconstructionLoss(input, evicted, slots);");
+                writer.WriteLine("reconstruction = reconstruction is null ? loss : reconstruction + loss;");
+                writer.CloseBlock();
+            }
             writer.CloseBlock();
-            writer.CloseBlock();
-            writer.WriteLine($"reconstruction_loss.Set(reconstruction, weight: {SpecFormat.DoubleLiteral(attention.ReconstructionWeight)});");
+            if (trains)
+                writer.WriteLine($"reconstruction_loss.Set(reconstruction, weight: {SpecFormat.DoubleLiteral(attention.ReconstructionWeight)});");
         }
 
         public override void EmitBlockMembers(SourceWriter writer, ModelSpec spec, IReadOnlyList<Sublayer> sublayers, string parameters, string arguments)
         {
-            if (!IsCompressive(spec))
+            if (!TrainsCompression(spec))
                 return;
             var attention = sublayers.First(sublayer => sublayer.Field == "attn");
             bool preNorm = spec.Normalization.Placement == NormPlacement.Pre;
@@ -222,11 +241,11 @@ namespace XformerDsl.Generator.Emit.Frame
         /// <summary>
         /// For a Compressive Transformer, the member of the attention class the reconstruction loss calls: the layer's
         /// content attention without positions. Called by the attention class's emitter (the class is
-        /// <c>[SegmentRecurrence]</c>'s) at the end of the class; writes nothing for Transformer-XL.
+        /// <c>[SegmentRecurrence]</c>'s) at the end of the class; writes nothing for Transformer-XL or a pooled compression.
         /// </summary>
         public static void EmitReconstructionAttention(SourceWriter writer, ModelSpec spec, SegmentRecurrenceSpec attention)
         {
-            if (!attention.IsCompressive)
+            if (!TrainsCompression(spec))
                 return;
             writer.WriteLine();
             writer.WriteLine("/// <summary>");

@@ -162,7 +162,7 @@ public class CompressiveModelTests
     [Fact]
     public void Evaluation_and_gradient_free_forwards_compute_no_reconstruction_loss()
     {
-        using var model = Create(() => new TinyMeanPooledCompressive());
+        using var model = Create(() => new TinyCompressiveTransformer());
         manual_seed(9);
         var stream = randint(0, 16, new long[] { 1, 12 });
         using var memory = model.CreateMemory();
@@ -172,6 +172,8 @@ public class CompressiveModelTests
         using (no_grad())
             model.forward(stream, null, memory);
         Assert.Null(model.TakeAuxiliaryLoss());
+        // Pooling has nothing to train, so a pooled model has no auxiliary loss at all.
+        Assert.False(typeof(IAuxiliaryLossModel).IsAssignableFrom(typeof(TinyMeanPooledCompressive)));
     }
 
     [Fact]
