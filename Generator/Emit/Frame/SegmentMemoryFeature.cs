@@ -82,11 +82,18 @@ namespace XformerDsl.Generator.Emit.Frame
         {
             var declaration = Declaration(spec)!;
             if (declaration.IsCompressive)
-            {
                 EmitCompressiveMembers(writer, spec, declaration);
-                return;
-            }
-            int memory = declaration.Memory;
+            else
+                EmitCreateMemory(writer, spec, declaration.Memory);
+            writer.WriteLine("/// <summary>Logits for one segment with no memory before it, <c>[batch, seq]</c> -> <c>[batch, seq, " + SpecFormat.Int(spec.Vocab) + "]</c>.</summary>");
+            writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
+            writer.WriteLine("/// <param name=\"keyPaddingMask\">Null, or bool <c>[batch, seq]</c>: true for real tokens.</param>");
+            writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} tokens, {Names.Tensor}? keyPaddingMask) => forward(tokens, keyPaddingMask, null);");
+            writer.WriteLine();
+        }
+
+        private static void EmitCreateMemory(SourceWriter writer, ModelSpec spec, int memory)
+        {
             writer.WriteLine("/// <summary>");
             writer.WriteLine($"/// An empty memory for one stream of segments: pass it to <c>forward</c> with each segment in order, and each layer keeps");
             writer.WriteLine($"/// the last <paramref name=\"length\"/> positions it saw (Memory = {SpecFormat.Int(memory)} as declared; evaluation may keep more). Call");
@@ -95,14 +102,9 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine("/// <param name=\"length\">The positions each layer keeps.</param>");
             writer.WriteLine($"public {SegmentMemory} CreateMemory(int length = {SpecFormat.Int(memory)}) => new(layers: {SpecFormat.Int(spec.Depth)}, length);");
             writer.WriteLine();
-            writer.WriteLine("/// <summary>Logits for one segment with no memory before it, <c>[batch, seq]</c> -> <c>[batch, seq, " + SpecFormat.Int(spec.Vocab) + "]</c>.</summary>");
-            writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
-            writer.WriteLine("/// <param name=\"keyPaddingMask\">Null, or bool <c>[batch, seq]</c>: true for real tokens.</param>");
-            writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} tokens, {Names.Tensor}? keyPaddingMask) => forward(tokens, keyPaddingMask, null);");
-            writer.WriteLine();
         }
 
-        // CreateMemory with the compressed slots, the interface's one-argument form, the auxiliary loss, and forward(tokens, mask).
+        // CreateMemory with the compressed slots, the interface's one-argument form, and the auxiliary loss.
         private static void EmitCompressiveMembers(SourceWriter writer, ModelSpec spec, SegmentRecurrenceSpec attention)
         {
             string memory = SpecFormat.Int(attention.Memory), compressed = SpecFormat.Int(attention.Compressed), ratio = SpecFormat.Int(attention.CompressionRatio);
@@ -120,11 +122,6 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine();
             if (attention.Compression == CompressionFunction.Convolution)
                 EmitTakeAuxiliaryLoss(writer, attention);
-            writer.WriteLine("/// <summary>Logits for one segment with no memory before it, <c>[batch, seq]</c> -> <c>[batch, seq, " + SpecFormat.Int(spec.Vocab) + "]</c>.</summary>");
-            writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch, seq]</c>.</param>");
-            writer.WriteLine("/// <param name=\"keyPaddingMask\">Null, or bool <c>[batch, seq]</c>: true for real tokens.</param>");
-            writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} tokens, {Names.Tensor}? keyPaddingMask) => forward(tokens, keyPaddingMask, null);");
-            writer.WriteLine();
         }
 
         private static void EmitTakeAuxiliaryLoss(SourceWriter writer, SegmentRecurrenceSpec attention)

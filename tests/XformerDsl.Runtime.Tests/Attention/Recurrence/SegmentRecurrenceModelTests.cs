@@ -14,14 +14,7 @@ namespace XformerDsl.Tests.Attention.Recurrence;
 /// </summary>
 public class SegmentRecurrenceModelTests
 {
-    private static T Create<T>(Func<T> create) where T : nn.Module
-    {
-        manual_seed(7);
-        var model = create();
-        model.to(float64);
-        model.eval();
-        return model;
-    }
+    private static T Create<T>(Func<T> create) where T : nn.Module => RecurrenceModels.Create(create);
 
     // Tokens 0–7 in the first segment and 8–15 in the second, so each segment's embedding rows are its own.
     private static (Tensor First, Tensor Second) Segments(int first, int second, int seed)
