@@ -22,7 +22,7 @@ internal static class CommandLine
     /// <summary>The settings, or null and the exit code: 0 after printing the help, 2 after printing an error naming the option.</summary>
     public static (Settings? Settings, int ExitCode) Parse(string[] args)
     {
-        var minutes = Number("--minutes", 1.0, "Training time per model: each model trains this long (the comparison is at equal training time)");
+        var minutes = Number("--minutes", 1.5, "Training time per model: each model trains this long (the comparison is at equal training time)");
         var steps = Integer("--steps", 100_000, "Maximum optimizer steps per model (the time budget normally ends training first)", minimum: 1, maximum: int.MaxValue);
         var batch = Integer("--batch", 8, "Streams read side by side in training (rows of the stream)", minimum: 1, maximum: 1024);
         var lr = Number("--lr", 2e-3, "Peak learning rate (AdamW, warm-up then cosine)");

@@ -74,7 +74,7 @@ void Add(Row row)
     results.Add(row);
     AnsiConsole.MarkupLine(Markup.Escape(
         $"  {row.Model}, memory {row.Memory}{(row.Compressed > 0 ? $" + {row.Compressed} compressed" : "")}: {row.BitsPerByte:0.000} bits/byte in {row.ReuseSeconds:0.00} s" +
-        (row.RecomputeSeconds is double seconds ? $"; recomputing {row.Memory} bytes of context: {row.RecomputedBitsPerByte:0.000} bits/byte in {seconds:0.00} s ({row.SpeedUp:0.0}x slower)" : "")));
+        (row.RecomputeSeconds is double seconds ? $"; recomputing {row.Memory} bytes of context: {row.RecomputedBitsPerByte:0.000} bits/byte in {seconds:0.00} s (reuse {row.SpeedUp:0.0}x as fast)" : "")));
 }
 
 foreach (var (name, create) in new (string, Func<nn.Module<Tensor, Tensor>>)[]
