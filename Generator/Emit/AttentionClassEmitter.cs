@@ -218,7 +218,7 @@ namespace XformerDsl.Generator.Emit
         /// The documentation, signature and first line of an attention class's <c>Step(x, state, layer)</c>
         /// (<c>IRecurrentAttention</c>), after a blank line; the caller writes the body and closes the block.
         /// </summary>
-        internal static void EmitStepOpening(SourceWriter writer, ModelSpec spec, string summary)
+        internal static void EmitStepOpening(SourceWriter writer, ModelSpec spec, string summary, bool declareBatch = true)
         {
             writer.WriteLine();
             writer.WriteLine($"/// <summary>{summary}: <c>[batch, 1, {Int(spec.Dim)}]</c> to <c>[batch, 1, {Int(spec.Dim)}]</c>.</summary>");
@@ -227,7 +227,8 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine("/// <param name=\"layer\">This layer's number.</param>");
             writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.State} state, int layer)");
             writer.OpenBlock();
-            writer.WriteLine("long batch = x.shape[0];");
+            if (declareBatch)
+                writer.WriteLine("long batch = x.shape[0];");
         }
 
         // The input projections split into heads, [batch, seq, Dim] -> [batch, Heads, seq, HeadDim], then rotated by position.

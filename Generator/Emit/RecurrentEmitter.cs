@@ -37,6 +37,10 @@ namespace XformerDsl.Generator.Emit
         public static bool IsRecurrent(ModelSpec spec) =>
             spec.Encoder is null && !FrameFeatures.DisableStepping(spec) && spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).IsRecurrent(spec, declaration.Attention));
 
+        // Every layer's step holds nothing sized by the position (a fixed memory), so the state need not stop at MaxLength.
+        private static bool StepsPastMaxLength(ModelSpec spec) =>
+            spec.Attention.All(declaration => AttentionFamilies.Of(declaration.Attention).StepsPastMaxLength(spec, declaration.Attention));
+
         public static void EmitModelStep(SourceWriter writer, ModelSpec spec)
         {
             bool decoder = IsDecoder(spec);
@@ -67,14 +71,20 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine(StateDescription(spec));
                 writer.WriteLine("/// </summary>");
                 writer.WriteLine($"public {State} CreateState(long batch) =>");
-                writer.Indented(() => writer.WriteLine($"new {State}(batch, maxLength: {Int(spec.MaxLength)}, token_embedding.weight!.device, token_embedding.weight!.dtype);"));
+                writer.Indented(() => writer.WriteLine(StepsPastMaxLength(spec)
+                    ? $"new {State}(batch, maxLength: int.MaxValue, token_embedding.weight!.device, token_embedding.weight!.dtype);"
+                    : $"new {State}(batch, maxLength: {Int(spec.MaxLength)}, token_embedding.weight!.device, token_embedding.weight!.dtype);"));
             }
             writer.WriteLine();
             writer.WriteLine("/// <summary>");
             writer.WriteLine($"/// Feeds one token per sequence and returns the logits <c>[batch, {Int(spec.Vocab)}]</c> for the next one: equal to the logits of");
-            writer.WriteLine(decoder
-                ? "/// forward at each sequence's position, against the same encoded source, without running the earlier tokens"
-                : "/// <see cref=\"forward(global::TorchSharp.torch.Tensor)\"/> at each sequence's position, without running the earlier tokens");
+            var kept = spec.Attention.Select(d => AttentionFamilies.Of(d.Attention).StepState(spec, d.Attention)?.StepEquals).Distinct().ToList();
+            if (!decoder && kept.Count == 1 && kept[0] is string equals)
+                writer.WriteLine($"/// {equals}, without running the earlier tokens");
+            else
+                writer.WriteLine(decoder
+                    ? "/// forward at each sequence's position, against the same encoded source, without running the earlier tokens"
+                    : "/// <see cref=\"forward(global::TorchSharp.torch.Tensor)\"/> at each sequence's position, without running the earlier tokens");
             writer.WriteLine("/// again. Sequences whose <paramref name=\"active\"/> entry is false keep their state and position (their logits mean");
             writer.WriteLine("/// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's");
             writer.WriteLine("/// mode, as in forward, so generate in eval mode.");
@@ -82,7 +92,9 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine("/// <param name=\"state\">From <see cref=\"CreateState\"/>; updated in place.</param>");
             writer.WriteLine("/// <param name=\"tokens\">Token ids, <c>[batch]</c>.</param>");
             writer.WriteLine("/// <param name=\"active\">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>");
-            writer.WriteLine($"/// <exception cref=\"global::System.ArgumentException\">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength = {Int(spec.MaxLength)}.</exception>");
+            writer.WriteLine(StepsPastMaxLength(spec) && !decoder
+                ? "/// <exception cref=\"global::System.ArgumentException\">When the tokens or the mask have the wrong shape.</exception>"
+                : $"/// <exception cref=\"global::System.ArgumentException\">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength = {Int(spec.MaxLength)}.</exception>");
             writer.WriteLine($"public {Names.Tensor} Step({(decoder ? DecoderState : State)} state, {Names.Tensor} tokens, {Names.Tensor}? active = null)");
             writer.OpenBlock();
             writer.WriteLine($"{selfState}.BeginStep(tokens, active, vocab: {Int(spec.Vocab)}, model: nameof({Names.Identifier(spec.Name)}));");
@@ -112,9 +124,7 @@ namespace XformerDsl.Generator.Emit
             }
             else
             {
-                writer.WriteLine("// The blocks, each reading and updating its layer's part of the state.");
-                writer.WriteLine("for (int i = 0; i < layers.Count; i++)");
-                writer.Indented(() => writer.WriteLine("x = layers[i].Step(x, state, i);"));
+                EmitLayerSteps(writer);
             }
             ModelModuleEmitter.EmitOutputHead(writer, spec, "1");
             writer.WriteLine("// The active sequences move to their next position.");
@@ -125,8 +135,6 @@ namespace XformerDsl.Generator.Emit
 
         public static void EmitBlockStep(SourceWriter writer, ModelSpec spec)
         {
-            bool decoder = IsDecoder(spec);
-            string selfState = decoder ? "state.SelfAttention" : "state";
             // With several declarations the field has the abstract base type; every subclass implements the step.
             string attention = spec.Attention.Count == 1 ? "attn" : $"(({AttentionInterface})attn)";
             if (FrameFeatures.StackRunner(spec) is { } runner)
@@ -134,6 +142,25 @@ namespace XformerDsl.Generator.Emit
                 runner.EmitBlockStep(writer, spec, attention);
                 return;
             }
+            EmitSingleStreamBlockStep(writer, spec, attention);
+        }
+
+        /// <summary>The model step's plain loop: every block steps <c>x</c> in turn, each with its layer's part of the state.</summary>
+        public static void EmitLayerSteps(SourceWriter writer)
+        {
+            writer.WriteLine("// The blocks, each reading and updating its layer's part of the state.");
+            writer.WriteLine("for (int i = 0; i < layers.Count; i++)");
+            writer.Indented(() => writer.WriteLine("x = layers[i].Step(x, state, i);"));
+        }
+
+        /// <summary>
+        /// The block's <c>Step</c> on one stream, after a blank line: its sublayers in order, the attention's step in place
+        /// of its forward. <paramref name="attention"/> is the expression of the block's recurrent attention.
+        /// </summary>
+        public static void EmitSingleStreamBlockStep(SourceWriter writer, ModelSpec spec, string attention)
+        {
+            bool decoder = IsDecoder(spec);
+            string selfState = decoder ? "state.SelfAttention" : "state";
             writer.WriteLine();
             writer.WriteLine($"/// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, {Int(spec.Dim)}]</c> to <c>[batch, 1, {Int(spec.Dim)}]</c>.</summary>");
             writer.WriteLine("/// <param name=\"x\">The residual stream at the new token.</param>");

@@ -117,6 +117,12 @@ namespace XformerDsl.Generator.Families
         public virtual StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) => null;
 
         /// <summary>
+        /// For a recurrent declaration: true when its step holds nothing sized by the position, so a model whose layers all
+        /// do steps on past MaxLength (Transformer-XL: a memory of fixed length). False by default.
+        /// </summary>
+        public virtual bool StepsPastMaxLength(ModelSpec spec, AttentionSpec attention) => false;
+
+        /// <summary>
         /// For a recurrent declaration: declares <c>attended</c>, <c>[batch, heads, 1, headDim]</c>, from the new token's
         /// split projections, <c>state</c> (the model's <c>RecurrentState</c>) and <c>layer</c> (this layer's number).
         /// </summary>

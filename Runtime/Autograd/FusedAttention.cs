@@ -64,7 +64,15 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     /// in place through its strides) for a kernel that takes one; query and key are null for a bias-only kernel.
     /// </summary>
     internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor? query, Tensor? key, Tensor value, Tensor? keyPaddingMask,
-        Tensor? scoreBias, int vectorBits = 0)
+        Tensor? scoreBias, int vectorBits = 0) =>
+        RunForward(query, key, value, keyPaddingMask, scoreBias, relative: null, vectorBits);
+
+    /// <summary>
+    /// Runs the forward kernel with any of an additive score bias and Transformer-XL's relative-position term (for a
+    /// kernel that takes them).
+    /// </summary>
+    internal static (Tensor Output, Tensor LogSumExp) RunForward(Tensor? query, Tensor? key, Tensor value, Tensor? keyPaddingMask,
+        Tensor? scoreBias, RelativeTerm? relative, int vectorBits = 0)
     {
         long batch = value.shape[0], heads = value.shape[1], queries = query?.shape[2] ?? scoreBias!.shape[^2];
         var output = NativeHeap.Empty(new[] { batch, queries, heads, (long)TKernel.HeadDim }, value.dtype, value.device);
@@ -75,7 +83,7 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         var v = TensorMemory.Readable(value);
         var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
         var o = output.transpose(1, 2);
-        SimdDispatch.Run(value.dtype, new ForwardCall(q, k, v, o, logSumExp, mask, BiasView(scoreBias, o, v)), vectorBits);
+        SimdDispatch.Run(value.dtype, new ForwardCall(q, k, v, o, logSumExp, mask, BiasView(scoreBias, o, v), relative?.Readable()), vectorBits);
         return (output, logSumExp);
     }
 
@@ -95,6 +103,18 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     internal static (Tensor? Query, Tensor? Key, Tensor Value, Tensor? ScoreBias) RunBackward(Tensor? query, Tensor? key, Tensor value,
         Tensor output, Tensor logSumExp, Tensor? keyPaddingMask, Tensor outputGradient, Tensor? scoreBias, int vectorBits = 0)
     {
+        var gradients = RunBackward(query, key, value, output, logSumExp, keyPaddingMask, outputGradient, scoreBias, relative: null, vectorBits);
+        return (gradients.Query, gradients.Key, gradients.Value, gradients.ScoreBias);
+    }
+
+    /// <summary>
+    /// Runs the backward kernel with any of a score bias and the relative-position term: as above, and the gradients of
+    /// the position queries and the position rows (null without the term).
+    /// </summary>
+    internal static (Tensor? Query, Tensor? Key, Tensor Value, Tensor? ScoreBias, Tensor? PositionQuery, Tensor? Positions) RunBackward(
+        Tensor? query, Tensor? key, Tensor value, Tensor output, Tensor logSumExp, Tensor? keyPaddingMask, Tensor outputGradient,
+        Tensor? scoreBias, RelativeTerm? relative, int vectorBits = 0)
+    {
         var queryGradient = query is null ? null : NativeHeap.EmptyLike(query);
         var keyGradient = key is null ? null : NativeHeap.EmptyLike(key);
         var valueGradient = NativeHeap.EmptyLike(value);
@@ -103,6 +123,8 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
         // The kernel writes every element (zeros where its schedule skips tiles), so the buffer is not zero-filled: at 8
         // heads of 4,096² that fill and its 4 KiB page faults cost about as much as the kernel's own backward pass.
         var biasGradient = scoreBias is null ? null : NativeHeap.Empty([o.shape[0], o.shape[1], o.shape[2], value.shape[2]], value.dtype, value.device);
+        var positionQueryGradient = relative is null ? null : NativeHeap.EmptyLike(relative.PositionQuery);
+        var positionGradient = relative is null ? null : NativeHeap.Empty(relative.Positions.shape, value.dtype, value.device);
         using (NewDisposeScope())
         {
             var q = query is null ? null : TensorMemory.Readable(query);
@@ -111,10 +133,12 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
             var dO = TensorMemory.Readable(outputGradient.transpose(1, 2));
             var lse = logSumExp.contiguous();
             var mask = keyPaddingMask is null ? null : keyPaddingMask.to(ScalarType.Bool).contiguous();
-            var forward = new ForwardCall(q, k, v, o, lse, mask, BiasView(scoreBias, o, v));
-            SimdDispatch.Run(value.dtype, new BackwardCall(forward, dO, queryGradient, keyGradient, valueGradient, biasGradient), vectorBits);
+            var forward = new ForwardCall(q, k, v, o, lse, mask, BiasView(scoreBias, o, v), relative?.Readable());
+            var relativeGradients = relative is null ? null : new RelativeTerm(positionQueryGradient!, positionGradient!);
+            SimdDispatch.Run(value.dtype, new BackwardCall(forward, dO, queryGradient, keyGradient, valueGradient, biasGradient, relativeGradients), vectorBits);
         }
-        return (queryGradient, keyGradient, valueGradient, biasGradient is null ? null : SumToShape(biasGradient, scoreBias!.shape));
+        return (queryGradient, keyGradient, valueGradient, biasGradient is null ? null : SumToShape(biasGradient, scoreBias!.shape),
+            positionQueryGradient, positionGradient);
     }
 
     // The bias expanded to [batch, heads, queries, keys]: a view with stride 0 along what it is broadcast over, copied only
@@ -141,7 +165,8 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
     }
 
     // The kernel's tensors; the typed arguments are built once the dtype is known.
-    private readonly struct ForwardCall(Tensor? query, Tensor? key, Tensor value, Tensor output, Tensor logSumExp, Tensor? keyMask, Tensor? scoreBias) : ISimdCall
+    private readonly struct ForwardCall(Tensor? query, Tensor? key, Tensor value, Tensor output, Tensor logSumExp, Tensor? keyMask, Tensor? scoreBias,
+        RelativeTerm? relative) : ISimdCall
     {
         public void Run<T, TVec, TOps>()
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -153,11 +178,14 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
             FusedKernelSupport.ForwardArguments<T>(query, key, value, output, logSumExp, keyMask, TKernel.HeadDim) with
             {
                 ScoreBias = scoreBias is null ? default : TensorMemory.StridedHeadRowsOf<T>(scoreBias),
+                PositionQuery = relative is null ? default : TensorMemory.HeadRowsOf<T>(relative.PositionQuery),
+                Positions = relative is null ? default : TensorMemory.StridedHeadRowsOf<T>(relative.Positions.unsqueeze(0)),
+                PositionCount = relative is null ? 0 : (int)relative.Positions.shape[1],
             };
     }
 
     private readonly struct BackwardCall(ForwardCall forward, Tensor outputGradient, Tensor? queryGradient, Tensor? keyGradient, Tensor valueGradient,
-        Tensor? scoreBiasGradient) : ISimdCall
+        Tensor? scoreBiasGradient, RelativeTerm? relativeGradients) : ISimdCall
     {
         public void Run<T, TVec, TOps>()
             where T : unmanaged, IFloatingPointIeee754<T>
@@ -166,6 +194,18 @@ public static class FusedAttention<TKernel> where TKernel : IFusedAttentionKerne
             TKernel.Backward<T, TVec, TOps>(FusedKernelSupport.BackwardArguments(forward.Arguments<T>(), outputGradient, queryGradient, keyGradient, valueGradient) with
             {
                 ScoreBiasGradient = scoreBiasGradient is null ? default : TensorMemory.HeadRowsOf<T>(scoreBiasGradient),
+                PositionQueryGradient = relativeGradients is null ? default : TensorMemory.HeadRowsOf<T>(relativeGradients.PositionQuery),
+                PositionGradient = relativeGradients is null ? default : TensorMemory.HeadRowsOf<T>(relativeGradients.Positions.unsqueeze(0)),
             });
+    }
+
+    /// <summary>
+    /// Transformer-XL's relative-position term of a kernel's scores: the position queries <c>q + v</c>, <c>[batch, heads,
+    /// queries, headDim]</c>, and the projected distance rows <c>W_R·R</c>, <c>[heads, rows, headDim]</c> (or their gradients).
+    /// </summary>
+    internal sealed record RelativeTerm(Tensor PositionQuery, Tensor Positions)
+    {
+        /// <summary>Both in a layout the kernel reads in place (copied only when they are not).</summary>
+        public RelativeTerm Readable() => new(TensorMemory.Readable(PositionQuery), Positions.stride(-1) == 1 ? Positions : Positions.contiguous());
     }
 }

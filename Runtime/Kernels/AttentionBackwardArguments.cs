@@ -28,4 +28,13 @@ public readonly unsafe struct AttentionBackwardArguments<T> where T : unmanaged,
     /// schedule skips stay zero); <c>default</c> when the kernel takes no bias.
     /// </summary>
     public HeadRows<T> ScoreBiasGradient { get; init; }
+
+    /// <summary>Where the gradient of <see cref="AttentionForwardArguments{T}.PositionQuery"/> goes; <c>default</c> without relative positions.</summary>
+    public HeadRows<T> PositionQueryGradient { get; init; }
+
+    /// <summary>
+    /// Where the gradient of <see cref="AttentionForwardArguments{T}.Positions"/> goes, dense <c>[heads,
+    /// PositionCount, headDim]</c> (summed over the batch); <c>default</c> without relative positions.
+    /// </summary>
+    public HeadRows<T> PositionGradient { get; init; }
 }

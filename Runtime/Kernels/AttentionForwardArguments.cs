@@ -52,6 +52,21 @@ public readonly unsafe struct AttentionForwardArguments<T> where T : unmanaged, 
     /// </summary>
     public HeadRows<T> ScoreBias { get; init; }
 
+    /// <summary>
+    /// Transformer-XL's position queries <c>q + v</c>, <c>[batch, heads, queries, headDim]</c>, which score the relative
+    /// position rows <see cref="Positions"/>; <c>default</c> for a kernel without relative positions, which never reads it.
+    /// </summary>
+    public HeadRows<T> PositionQuery { get; init; }
+
+    /// <summary>
+    /// The projected relative-position rows <c>W_R·R</c>, <c>[heads, PositionCount, headDim]</c> (a batch stride of 0),
+    /// in descending distance: query i meets key j in row <c>Queries − 1 − i + j</c>; <c>default</c> without them.
+    /// </summary>
+    public HeadRows<T> Positions { get; init; }
+
+    /// <summary>How many rows <see cref="Positions"/> has; rows past it read as zero.</summary>
+    public int PositionCount { get; init; }
+
     /// <summary>Threads to run on.</summary>
     public required int Threads { get; init; }
 

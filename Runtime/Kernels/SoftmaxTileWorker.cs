@@ -16,7 +16,7 @@ namespace XformerDsl.Kernels;
 /// <typeparam name="T">float or double.</typeparam>
 /// <typeparam name="TVec">The vector type of <typeparamref name="TOps"/>.</typeparam>
 /// <typeparam name="TOps">The SIMD width (see <see cref="SimdWidth"/>).</typeparam>
-public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
+public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
     where T : unmanaged, IFloatingPointIeee754<T>
     where TVec : struct
     where TOps : ISimdOps<TVec, T>
@@ -28,7 +28,11 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
     /// <param name="keyTile">Keys per tile; a multiple of 16 so score rows are whole vectors at every width.</param>
     /// <param name="headDim">The head size.</param>
     /// <param name="paddedHeadDim">The head size rounded up to a multiple of 16.</param>
-    public SoftmaxTileWorker(int queryTile, int keyTile, int headDim, int paddedHeadDim)
+    /// <param name="bandWidth">
+    /// 0, or for a kernel with relative positions the columns of its band of position scores per query (see
+    /// <see cref="RelativeBandWidth"/>).
+    /// </param>
+    public SoftmaxTileWorker(int queryTile, int keyTile, int headDim, int paddedHeadDim, int bandWidth = 0)
     {
         if (keyTile % 16 != 0 || paddedHeadDim % 16 != 0 || paddedHeadDim < headDim)
             throw new ArgumentException($"keyTile ({keyTile}) and paddedHeadDim ({paddedHeadDim}) must be multiples of 16, and paddedHeadDim at least headDim ({headDim}).");
@@ -44,6 +48,7 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
             Round(queryTile), Round(queryTile), keyTile,             // RowMax, RowSum, KeyBias
             (long)headDim * keyTile, (long)headDim * keyTile,        // KeysTransposed, ValuesTransposed
             (long)keyTile * paddedHeadDim, (long)keyTile * paddedHeadDim, // KeyGradients, ValueGradients
+            (long)queryTile * bandWidth,                             // Band (relative positions only)
         ];
         _memory = new NativeBuffer<T>(sizes.Sum());
         T* next = _memory.Pointer;
@@ -58,6 +63,8 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
         ValuesTransposed = Take(sizes[7]);
         KeyGradients = Take(sizes[8]);
         ValueGradients = Take(sizes[9]);
+        BandWidth = bandWidth;
+        Band = bandWidth == 0 ? null : Take(sizes[10]);
     }
 
     /// <summary>Queries per tile.</summary>
@@ -218,6 +225,21 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
             int firstHidden = Math.Max(0, queryStart + r - keyStart + 1);
             if (firstHidden < keyTile)
                 new Span<T>(Scores + (long)r * keyTile + firstHidden, keyTile - firstHidden).Fill(T.NegativeInfinity);
+        }
+    }
+
+    /// <summary>
+    /// The lower edge of a window: query row r does not see keys before <c>firstVisible + r</c>, the key
+    /// <paramref name="firstVisible"/> being the first that row 0 sees.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void MaskBefore(int rows, int firstVisible, int keyStart)
+    {
+        int keyTile = KeyTile;
+        for (int r = 0; r < rows; r++)
+        {
+            int hidden = Math.Clamp(firstVisible + r - keyStart, 0, keyTile);
+            new Span<T>(Scores + (long)r * keyTile, hidden).Fill(T.NegativeInfinity);
         }
     }
 
@@ -534,14 +556,18 @@ public sealed unsafe class SoftmaxTileWorker<T, TVec, TOps> : IDisposable
     }
 
     /// <summary>Sums the partial query gradients of every group, multiplies by the scale and writes the query gradient.</summary>
-    public static void ReduceQueryGradients(QueryGradientPartials<T> partials, in AttentionBackwardArguments<T> args, int headDim)
+    public static void ReduceQueryGradients(QueryGradientPartials<T> partials, in AttentionBackwardArguments<T> args, int headDim) =>
+        ReducePartials(partials, args.QueryGradient, args.Forward.Heads, args.Forward.BatchHeads, args.Forward.Queries, headDim,
+            args.Forward.Scale, args.Forward.Threads);
+
+    // Sums each (batch, head)'s rows over the groups, multiplies by the scale and writes them to the destination.
+    private static void ReducePartials(QueryGradientPartials<T> partials, HeadRows<T> destination, int heads, int batchHeads, int rows,
+        int headDim, T scale, int threads)
     {
-        var destination = args.QueryGradient;
-        int heads = args.Forward.Heads, queries = args.Forward.Queries, groups = partials.Groups, width = partials.Width;
-        T scale = args.Forward.Scale;
-        KernelParallel.For(args.Forward.BatchHeads, args.Forward.Threads, () => NoScratch.Instance, (bh, _) =>
+        int groups = partials.Groups, width = partials.Width;
+        KernelParallel.For(batchHeads, threads, () => NoScratch.Instance, (bh, _) =>
         {
-            for (int q = 0; q < queries; q++)
+            for (int q = 0; q < rows; q++)
             {
                 T* first = partials.Row(0, bh, q);
                 for (int g = 1; g < groups; g++)

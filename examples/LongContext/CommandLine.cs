@@ -6,7 +6,7 @@ using System.Globalization;
 namespace LongContextExample;
 
 /// <summary>The example's settings, from the command line.</summary>
-internal sealed record Settings(int Seq, int Steps, double Minutes);
+internal sealed record Settings(int Seq, int Steps, double Minutes, int Generate);
 
 /// <summary>The options, on System.CommandLine; <c>--help</c>, <c>-h</c> or <c>-?</c> prints them with their defaults.</summary>
 internal static class CommandLine
@@ -17,6 +17,7 @@ internal static class CommandLine
         int maxLength = WindowedByteModel.Spec.MaxLength;
         var seq = Integer("--seq", maxLength, $"Bytes of context per training window, 2 to {maxLength} (the models' MaxLength)", minimum: 2, maximum: maxLength);
         var steps = Integer("--steps", 30, "Maximum optimizer steps per model", minimum: 1, maximum: int.MaxValue);
+        var generate = Integer("--generate", 2048, $"Bytes each trained model then generates with Step, 1 to {maxLength}", minimum: 1, maximum: maxLength);
         var minutes = new Option<double>("--minutes")
         {
             HelpName = "m",
@@ -27,15 +28,15 @@ internal static class CommandLine
                     ? (value, null) : (0, "expected a positive number")),
         };
         var root = new RootCommand(
-            "Trains a byte-level model over long contexts twice with the same budget, with sliding-window attention (full " +
-            "attention every fourth layer) and with full attention in every layer, prints how fast each trains and plots " +
-            "their losses in runs/longcontext/.\n" +
+            "Trains byte-level models over long contexts with the same budget, with sliding-window attention (full attention " +
+            "every fourth layer), LSH attention and full attention in every layer, then generates with each token by token " +
+            "(Step); prints how fast each trains and generates and plots their losses in runs/longcontext/.\n" +
             "Run: dotnet run -c Release --project examples/LongContext -- [options]")
         {
-            seq, steps, minutes,
+            seq, steps, minutes, generate,
         };
         Settings? settings = null;
-        root.SetAction(result => settings = new Settings(result.GetValue(seq), result.GetValue(steps), result.GetValue(minutes)));
+        root.SetAction(result => settings = new Settings(result.GetValue(seq), result.GetValue(steps), result.GetValue(minutes), result.GetValue(generate)));
 
         var parsed = root.Parse(args);
         if (parsed.Action is not HelpAction && parsed.Errors.Count > 0)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Spectre.Console;
@@ -52,34 +51,15 @@ internal sealed record Generation(int Tokens, double TokensPerSecond, double? Pe
             // A long warm-up: the process's first ~600 steps fill the .NET GC's first gen0 budget (about 29 KB of managed
             // wrappers per step) and libtorch's arenas, a one-off rise of about 27 MiB that would otherwise be charged to
             // whichever model is measured first.
-            Generate(model, Math.Min(tokens, 1024));
+            Sampler.TimeGreedySteps(model, 1, Math.Min(tokens, 1024));
             double seconds = 0;
-            double? peak = ProcessMemory.PeakMebibytes(() => seconds = Generate(model, tokens));
+            double? peak = ProcessMemory.PeakMebibytes(() => seconds = Sampler.TimeGreedySteps(model, 1, tokens));
             return new(tokens, tokens / seconds, peak);
         }
         finally
         {
             module.train(wasTraining);
         }
-    }
-
-    // Feeds token 0, then each most likely next token; returns the seconds it took.
-    private static double Generate(IRecurrentLanguageModel model, int tokens)
-    {
-        using var noGrad = no_grad();
-        using var state = model.CreateState(1);
-        var next = zeros(new long[] { 1 }, ScalarType.Int64);
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < tokens; i++)
-        {
-            using var scope = NewDisposeScope();
-            var chosen = model.Step(state, next).argmax(-1);
-            next.Dispose();
-            next = chosen.DetachFromDisposeScope();
-        }
-        clock.Stop();
-        next.Dispose();
-        return clock.Elapsed.TotalSeconds;
     }
 }
 

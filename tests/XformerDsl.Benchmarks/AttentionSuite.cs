@@ -14,7 +14,10 @@ internal sealed record AttentionResult(
     string Suite, string Family, string Impl, int Batch, int Heads, int HeadDim, int Seq, bool Causal,
     double? ForwardMs, double? ForwardBackwardMs, double? PeakMemoryMb,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? SourceSeq = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Memory = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Memory = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ForwardGflops = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? ForwardBackwardGflops = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? SgemmGflops = null);
 
 /// <summary>An attention family the suite measures, by its <c>--family</c> name.</summary>
 internal interface IAttentionBenchmarkFamily
@@ -34,6 +37,13 @@ internal interface IAttentionBenchmarkFamily
 
     /// <summary>For a family whose queries also attend to a memory before them (xl): its length, recorded as <c>memory</c>; null otherwise.</summary>
     int? Memory(BenchmarkOptions options) => null;
+
+    /// <summary>
+    /// The forward's floating-point operations for queries of <paramref name="seq"/> over <paramref name="keys"/> keys,
+    /// for families whose work is a plain count (full and cross attention); null where it is not, and the suite then
+    /// reports no GFLOP/s.
+    /// </summary>
+    double? ForwardFlops(BenchmarkOptions options, int seq, int keys, bool causal) => null;
 
     /// <summary>The implementations to compare, named generated, reference and sdpa, for these options.</summary>
     IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions options);
@@ -101,6 +111,9 @@ internal static class AttentionSuite
         if (implementations.Count == 0)
             throw new ArgumentException($"--impl {string.Join(",", o.Impl)} names none of: {string.Join(", ", Implementations(o).Select(i => i.Name))}.");
         var results = new List<AttentionResult>();
+        double? sgemm = family.ForwardFlops(o, 1, 1, causal) is null ? null : Round(Measurement.SgemmGflops(o));
+        if (sgemm is double peak)
+            AnsiConsole.MarkupLine($"peak: libtorch sgemm {Measurement.SgemmSize}³ float32 on {o.Threads} threads, {peak:0.0} GFLOP/s in this run");
         foreach (int seq in o.Seq)
         {
             int? sourceSeq = family.AttendsToSource ? o.SourceSeq ?? seq : null;
@@ -117,9 +130,19 @@ internal static class AttentionSuite
             foreach (var implementation in implementations)
             {
                 var result = new AttentionResult("attention", o.Family, implementation.Name, o.Batch, o.Heads, o.HeadDim, seq, causal, null, null, null, sourceSeq, family.Memory(o));
-                results.Add(measured.TryGetValue(implementation.Name, out var m)
-                    ? result with { ForwardMs = Round(m.Forward), ForwardBackwardMs = Round(m.ForwardBackward), PeakMemoryMb = m.Peak is double p ? Round(p) : null }
-                    : result);
+                if (measured.TryGetValue(implementation.Name, out var m))
+                {
+                    result = result with { ForwardMs = Round(m.Forward), ForwardBackwardMs = Round(m.ForwardBackward), PeakMemoryMb = m.Peak is double p ? Round(p) : null };
+                    // FLOPs as FlashAttention counts them: the backward's five products are 2.5 times the forward's two.
+                    if (family.ForwardFlops(o, seq, sourceSeq ?? seq, causal) is double flops)
+                        result = result with
+                        {
+                            ForwardGflops = Round(flops / (m.Forward * 1e6)),
+                            ForwardBackwardGflops = Round(3.5 * flops / (m.ForwardBackward * 1e6)),
+                            SgemmGflops = sgemm,
+                        };
+                }
+                results.Add(result);
             }
         }
         return results;
@@ -177,6 +200,9 @@ internal static class AttentionSuite
             .AddColumn(new TableColumn("fwd+bwd ms").RightAligned())
             .AddColumn(new TableColumn("peak MiB").RightAligned())
             .AddColumn(new TableColumn("fwd+bwd vs sdpa").RightAligned());
+        bool counted = results.Any(r => r.ForwardGflops is not null);
+        if (counted)
+            table.AddColumn(new TableColumn("GFLOP/s fwd/fwd+bwd (% sgemm)").RightAligned());
         foreach (var result in results)
         {
             var sdpa = results.FirstOrDefault(r => r.Seq == result.Seq && r.SourceSeq == result.SourceSeq && r.Impl == "sdpa")?.ForwardBackwardMs;
@@ -186,7 +212,12 @@ internal static class AttentionSuite
             string seq = result.Seq.ToString(CultureInfo.InvariantCulture);
             if (result.SourceSeq is int source && source != result.Seq)
                 seq += " to " + source.ToString(CultureInfo.InvariantCulture);
-            table.AddRow(seq, result.Impl, Cell(result.ForwardMs), Cell(result.ForwardBackwardMs), Cell(result.PeakMemoryMb), ratio);
+            var row = new List<string> { seq, result.Impl, Cell(result.ForwardMs), Cell(result.ForwardBackwardMs), Cell(result.PeakMemoryMb), ratio };
+            if (counted)
+                row.Add(result is { ForwardGflops: double f, ForwardBackwardGflops: double fb, SgemmGflops: double peak }
+                    ? string.Create(CultureInfo.InvariantCulture, $"{f:0}/{fb:0} ({100 * f / peak:0}/{100 * fb / peak:0} %)")
+                    : "");
+            table.AddRow(row.ToArray());
         }
         return table;
     }

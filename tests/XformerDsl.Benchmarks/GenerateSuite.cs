@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Spectre.Console;
 using TorchSharp;
 using XformerDsl.Modules;
+using XformerDsl.Training;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Benchmarks;
@@ -27,6 +27,7 @@ internal static class GenerateSuite
         ("local", () => new GenerateLocal()),
         ("strided", () => new GenerateStrided()),
         ("bigbird", () => new GenerateBigBird()),
+        ("lsh", () => new GenerateLsh()),
     ];
 
     /// <summary>The suite's line in the usage text.</summary>
@@ -53,32 +54,13 @@ internal static class GenerateSuite
                 using var model = create();
                 model.eval();
                 var recurrent = (IRecurrentLanguageModel)model;
-                Generate(recurrent, o.Batch, Math.Min(tokens, 16));   // warm-up: JIT and libtorch's first calls
+                Sampler.TimeGreedySteps(recurrent, o.Batch, Math.Min(tokens, 16));   // warm-up: JIT and libtorch's first calls
                 double seconds = 0;
-                var peak = Measurement.PeakMemoryMebibytes(() => seconds = Generate(recurrent, o.Batch, tokens));
+                var peak = Measurement.PeakMemoryMebibytes(() => seconds = Sampler.TimeGreedySteps(recurrent, o.Batch, tokens));
                 results.Add(new GenerateResult("generate", family, impl, tokens, o.Batch * tokens / seconds, peak));
             }
         }
         return results;
-    }
-
-    // Greedy generation from token 0: feed a token, take the most likely next one. Returns the seconds it took.
-    private static double Generate(IRecurrentLanguageModel model, int batch, int tokens)
-    {
-        using var noGrad = no_grad();
-        using var state = model.CreateState(batch);
-        var next = zeros(new long[] { batch }, ScalarType.Int64);
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < tokens; i++)
-        {
-            using var scope = NewDisposeScope();
-            var chosen = model.Step(state, next).argmax(-1);
-            next.Dispose();
-            next = chosen.DetachFromDisposeScope();
-        }
-        clock.Stop();
-        next.Dispose();
-        return clock.Elapsed.TotalSeconds;
     }
 
     public static Table Table(IReadOnlyList<GenerateResult> results)

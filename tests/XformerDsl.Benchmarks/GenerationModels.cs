@@ -36,3 +36,7 @@ public partial class GenerateStrided;
 [Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
 [BigBirdAttention(Heads = 4, Block = 64)]
 public partial class GenerateBigBird;
+
+[Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 16384)]
+[LshAttention(Heads = 4, BucketSize = 64, Rounds = 2)]
+public partial class GenerateLsh;

@@ -1,10 +1,28 @@
 using System.Diagnostics;
+using static TorchSharp.torch;
 
 namespace XformerDsl.Benchmarks;
 
 /// <summary>Times and peak memory of one operation, measured the same way for every implementation.</summary>
 internal static class Measurement
 {
+    /// <summary>The side of the square matrices of <see cref="SgemmGflops"/>.</summary>
+    public const int SgemmSize = 2048;
+
+    /// <summary>
+    /// libtorch's float32 matrix product of two <see cref="SgemmSize"/>² matrices on the suite's threads, in GFLOP/s
+    /// (2·n³ operations; median of five after two warm-ups): the machine's practical peak, measured in the same run as
+    /// the kernels it is set against, so drift touches both alike.
+    /// </summary>
+    public static double SgemmGflops(BenchmarkOptions o)
+    {
+        manual_seed(0);
+        using var a = randn(SgemmSize, SgemmSize);
+        using var b = randn(SgemmSize, SgemmSize);
+        var milliseconds = MedianMilliseconds([() => { using var product = a.mm(b); }], 2, TimeSpan.Zero, 5, TimeSpan.FromSeconds(o.MaxSecondsPerMeasurement))[0];
+        return 2.0 * SgemmSize * SgemmSize * (double)SgemmSize / (milliseconds * 1e6);
+    }
+
     /// <summary>
     /// The median wall time in milliseconds of each operation. Operations run in rotation, one untimed and one timed run
     /// of each per round, so drift in the machine (a noisy neighbour, a frequency change) touches them all alike and

@@ -29,7 +29,7 @@ namespace Demo.Models
     /// <para><c>forward(tokens)</c> maps token ids <c>[batch, seq]</c> (int64) to logits <c>[batch, seq, 256]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class ByteTransformerXl : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.ISegmentRecurrentModel
+    partial class ByteTransformerXl : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.IRecurrentLanguageModel, global::XformerDsl.Modules.ISegmentRecurrentModel
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -140,6 +140,45 @@ namespace Demo.Models
             return logits.MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
+        /// Every layer attends with relative-position attention over its memory, so the state has a fixed size whatever the position.
+        /// </summary>
+        public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
+            new global::XformerDsl.Modules.RecurrentState(batch, maxLength: int.MaxValue, token_embedding.weight!.device, token_embedding.weight!.dtype);
+
+        /// <summary>
+        /// Feeds one token per sequence and returns the logits <c>[batch, 256]</c> for the next one: equal to the logits of
+        /// each sequence run as one-token segments through forward with <c>CreateMemory()</c> (the forward pass over the
+        /// whole sequence while it fits in the memory), without running the earlier tokens
+        /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+        /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
+        /// mode, as in forward, so generate in eval mode.
+        /// </summary>
+        /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
+        /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+        /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">When the tokens or the mask have the wrong shape.</exception>
+        public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.RecurrentState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null)
+        {
+            state.BeginStep(tokens, active, vocab: 256, model: nameof(ByteTransformerXl));
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // Embed the new tokens: [batch] -> [batch, 1, 256].
+            var x = token_embedding.forward(tokens).unsqueeze(1);
+            x = global::TorchSharp.torch.nn.functional.dropout(x, 0.1, training);
+            // The blocks, each reading and updating its layer's part of the state.
+            for (int i = 0; i < layers.Count; i++)
+                x = layers[i].Step(x, state, i);
+            // Final norm, then the output head.
+            x = final_norm.forward(x);
+            // Output head: [batch, 1, 256] -> [batch, 1, 256] logits.
+            var logits = lm_head.forward(x);
+            // The active sequences move to their next position.
+            state.EndStep();
+            return logits.squeeze(1).MoveToOuterDisposeScope();
+        }
+
         /// <summary>One transformer block: pre-norm (LayerNorm) attention, then feed-forward, each with a residual connection.</summary>
         public sealed class Block : global::TorchSharp.torch.nn.Module
         {
@@ -179,13 +218,24 @@ namespace Demo.Models
                 x = x + ffn.forward(ffn_norm.forward(x));
                 return x;
             }
+
+            /// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, 256]</c> to <c>[batch, 1, 256]</c>.</summary>
+            /// <param name="x">The residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This block's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                x = x + attn.Step(attn_norm.forward(x), state, layer);
+                x = x + ffn.forward(ffn_norm.forward(x));
+                return x;
+            }
         }
 
         /// <summary>
         /// Multi-head relative-position attention over a memory of 128 positions and the segment (Transformer-XL): O(L·(L + 128)·Dim) time per layer; 4 heads of size 64, causal. Queries come from the
         /// segment, keys and values from the layer's memory and the segment; scores add a relative-position term.
         /// </summary>
-        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module
+        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module, global::XformerDsl.Modules.IRecurrentAttention
         {
             private const int Heads = 4;
             private const int HeadDim = 64;
@@ -236,26 +286,206 @@ namespace Demo.Models
             /// <param name="memory">Null, or this layer's memory, normalised as <paramref name="x"/>: <c>[batch, memoryLength, 256]</c>.</param>
             public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor? keyPaddingMask, global::TorchSharp.torch.Tensor? memory)
             {
-                long batch = x.shape[0], seq = x.shape[1];
-                // Keys and values over [memory; segment], queries over the segment: the context is [batch, keys, 256], keys = memoryLength + seq.
+                // Keys and values over [memory; segment], queries over the segment: the context is [batch, memoryLength + seq, 256].
                 var context = memory is null ? x : global::TorchSharp.torch.cat(new[] { memory, x }, 1);
-                long keys = context.shape[1];
+                // The padding mask covers the segment; the memory's positions are real keys.
+                if (keyPaddingMask is not null && memory is not null)
+                    keyPaddingMask = global::TorchSharp.torch.cat(new[] { global::TorchSharp.torch.ones(x.shape[0], memory.shape[1], global::TorchSharp.torch.@bool, x.device), keyPaddingMask.to(global::TorchSharp.torch.@bool) }, 1);
+                return Attend(x, context, keyPaddingMask);
+            }
+
+            /// <summary>Attends each sequence's new token over this layer's memory, then adds the token to it: <c>[batch, 1, 256]</c> to <c>[batch, 1, 256]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This layer's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                // The layer's inputs at each sequence's last 128 positions (Memory), kept by the state between steps.
+                var memory = state.Layer(layer, s => new global::XformerDsl.Attention.Recurrence.SegmentMemoryStepState(s.Batch, length: 128, dim: 256, s.Device, s.DType));
+                // A segment of one token: keys and values over [memory; token], the slots a sequence has not filled yet masked.
+                var (context, keyPaddingMask) = memory.Context(x);
+                var output = Attend(x, context, keyPaddingMask);
+                memory.Push(x, state.Active);
+                return output;
+            }
+
+            // The segment x attends over the context [memory; x], keyPaddingMask null or covering the context.
+            private global::TorchSharp.torch.Tensor Attend(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor context, global::TorchSharp.torch.Tensor? keyPaddingMask)
+            {
+                long batch = x.shape[0], seq = x.shape[1], keys = context.shape[1];
                 // Project and split the heads: [batch, 4, seq or keys, 64].
                 var q = q_proj.forward(x).view(batch, seq, Heads, HeadDim).transpose(1, 2);
                 var k = k_proj.forward(context).view(batch, keys, Heads, HeadDim).transpose(1, 2);
                 var v = v_proj.forward(context).view(batch, keys, Heads, HeadDim).transpose(1, 2);
-                // The padding mask covers the segment; the memory's positions are real keys.
-                if (keyPaddingMask is not null && keys > seq)
-                    keyPaddingMask = global::TorchSharp.torch.cat(new[] { global::TorchSharp.torch.ones(batch, keys - seq, global::TorchSharp.torch.@bool, x.device), keyPaddingMask.to(global::TorchSharp.torch.@bool) }, 1);
                 // The distances keys - 1 down to 0 as sinusoids, projected by W_R and split into heads: [4, keys, 64].
                 var table = global::XformerDsl.Attention.Recurrence.RelativePositions.Table(seq, keys, causal: true, clampLength: 0, dim: 256, x.device, x.dtype);
                 var positions = r_proj.forward(table).view(keys, Heads, HeadDim).transpose(0, 1);
                 // Attend: softmax(((q + u)·k + (q + v)·W_R·R[memoryLength + i - j]) / √64) v, each query seeing the memory and the segment up to itself.
-                // The reference composition, exact for every (query, key) pair; it holds the [seq, keys] scores of each head.
-                var attended = global::XformerDsl.Attention.Recurrence.RelativeAttentionReference.Forward(q, k, v, r_w_bias, r_r_bias, positions, causal: true, window: 0, keyPaddingMask);
+                // The fused kernel below (Kernel) adds each score's position term from the distance rows its tile spans, so no
+                // [seq, keys] tensor exists; other devices and dtypes take the reference composition.
+                var attended = global::XformerDsl.Attention.Recurrence.FusedRelativeAttention<Kernel>.Apply(q, k, v, r_w_bias, r_r_bias, positions, keyPaddingMask);
                 // Merge the heads: [batch, 4, seq, 64] -> [batch, seq, 256].
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 return global::TorchSharp.torch.nn.functional.dropout(out_proj.forward(merged), 0.1, training);
+            }
+
+            /// <summary>
+            /// The fused CPU kernel of this attention: causal attention over a memory and the segment with relative positions for head size 64, forward and
+            /// backward, tiled as in FlashAttention-2 with 64 queries × 64 keys per tile. Scores exist one tile per thread at
+            /// a time, so memory grows with the sequence, not with its square. Generated for this declaration: the head size, the
+            /// tile sizes and the pattern are constants compiled into the loops. Float32 and float64 tensors on the CPU run here;
+            /// other devices and dtypes take the reference composition, <c>Reference</c>.
+            /// </summary>
+            public sealed class Kernel : global::XformerDsl.Attention.Recurrence.IFusedRelativeAttentionKernel
+            {
+                /// <summary>The head size, Dim / Heads.</summary>
+                public const int HeadDim = 64;
+
+                /// <summary>Head-sized rows as whole vectors: a multiple of 16 (64 needs no padding).</summary>
+                public const int PaddedHeadDim = 64;
+
+                /// <summary>Queries per tile.</summary>
+                public const int QueryTile = 64;
+
+                /// <summary>Keys per tile, a multiple of 16.</summary>
+                public const int KeyTile = 64;
+
+                static int global::XformerDsl.Autograd.IFusedAttentionKernel.HeadDim => HeadDim;
+
+                /// <summary>What this kernel computes, for messages.</summary>
+                public static string Description => "ByteTransformerXl.SelfAttention: causal attention over a memory and the segment with relative positions, head size 64";
+
+                // Without its relative positions the attention is not this kernel's; its entry point is
+                // global::XformerDsl.Attention.Recurrence.FusedRelativeAttention<Kernel>.Apply.
+                static global::TorchSharp.torch.Tensor global::XformerDsl.Autograd.IFusedAttentionKernel.Reference(global::TorchSharp.torch.Tensor query, global::TorchSharp.torch.Tensor key, global::TorchSharp.torch.Tensor value, global::TorchSharp.torch.Tensor? keyPaddingMask) =>
+                    throw new global::System.NotSupportedException(Description + ": the kernel needs its relative positions; call FusedRelativeAttention.Apply.");
+
+                /// <summary>0, or the number of keys each query sees, ending at its own position.</summary>
+                public static int Window => 0;
+
+                /// <summary>The same attention composed from TorchSharp ops: the path for tensors this kernel does not serve.</summary>
+                public static global::TorchSharp.torch.Tensor Reference(global::TorchSharp.torch.Tensor query, global::TorchSharp.torch.Tensor key, global::TorchSharp.torch.Tensor value, global::TorchSharp.torch.Tensor contentBias, global::TorchSharp.torch.Tensor positionBias, global::TorchSharp.torch.Tensor positions, global::TorchSharp.torch.Tensor? keyPaddingMask) =>
+                    global::XformerDsl.Attention.Recurrence.RelativeAttentionReference.Forward(query, key, value, contentBias, positionBias, positions, causal: true, window: 0, keyPaddingMask);
+
+                /// <summary>
+                /// Forward: one task per (batch·head, query tile). Each sweeps its key tiles with an online softmax and writes its
+                /// output rows and their log-sum-exp, which the backward pass rebuilds the probabilities from.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Forward<T, TVec, TOps>(in global::XformerDsl.Kernels.AttentionForwardArguments<T> args)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                {
+                    var a = args;
+                    int heads = a.Heads;
+                    int queryTiles = (a.Queries + QueryTile - 1) / QueryTile;
+                    int keyTiles = (a.Keys + KeyTile - 1) / KeyTile;
+                    // Every key tile transposed and scaled by 1/√64 once, so each score tile is one product.
+                    using var keys = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PackKeyTiles(a, KeyTile, HeadDim);
+                    // Every head's distance rows transposed and scaled by 1/√64 once, so each tile's band of position terms is one product.
+                    using var positions = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PackRelativePositions(a, QueryTile, KeyTile, HeadDim);
+                    // The values as whole vectors: with no padding to do, the tensor itself.
+                    using var values = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Value, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);
+                    // Tasks are numbered from the last query tile, which has the most key tiles to visit, so the longest start first.
+                    global::XformerDsl.Kernels.KernelParallel.For(a.BatchHeads * queryTiles, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>
+                    {
+                        int bh = task % a.BatchHeads;
+                        int queryStart = (queryTiles - 1 - task / a.BatchHeads) * QueryTile;
+                        int rows = global::System.Math.Min(QueryTile, a.Queries - queryStart);
+                        // Query i sits at key position memory + i: the key tiles up to the one holding this tile's last query's position,
+                        // from the first.
+                        int memory = a.Keys - a.Queries;
+                        int firstKeyTile = 0;
+                        int lastKeyTile = global::System.Math.Min(keyTiles - 1, (memory + queryStart + rows - 1) / KeyTile);
+                        tile.BeginQueryTile(rows);
+                        for (int keyTile = firstKeyTile; keyTile <= lastKeyTile; keyTile++)
+                        {
+                            int keyStart = keyTile * KeyTile;
+                            int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);
+                            tile.Score(a.Query, heads, bh, queryStart, rows, keys, keyTile);
+                            // The position term of each score from the distance rows this tile spans, read by its diagonal.
+                            tile.AddRelativePositions(rows, a, positions, bh, queryStart, keyStart);
+                            // A tile whose keys reach past its first query's position crosses the diagonal and hides later keys.
+                            if (keyStart + KeyTile - 1 > memory + queryStart)
+                                tile.MaskFuture(rows, memory + queryStart, keyStart);
+                            tile.MaskKeys(rows, a, bh, keyStart, keyCount);
+                            tile.Accumulate(rows, values.Rows, heads, bh, keyStart, keyCount);
+                        }
+                        tile.EndQueryTile(rows, a, bh, queryStart);
+                    });
+                }
+
+                /// <summary>
+                /// Backward: one task per (batch·head, group of key tiles). Each key tile packs its keys and values once, then sweeps
+                /// its query tiles, rebuilding the probabilities from the saved log-sum-exp. Key and value gradients stay in the
+                /// worker until the key tile is done; query gradients go to the group's partial sums, added up at the end.
+                /// </summary>
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+                public static void Backward<T, TVec, TOps>(in global::XformerDsl.Kernels.AttentionBackwardArguments<T> args)
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                {
+                    var g = args;
+                    var a = g.Forward;
+                    int heads = a.Heads;
+                    int queryTiles = (a.Queries + QueryTile - 1) / QueryTile;
+                    int keyTiles = (a.Keys + KeyTile - 1) / KeyTile;
+                    int groups = global::XformerDsl.Kernels.KeyTileGroups.For(a.BatchHeads, keyTiles, a.Threads);
+                    // D = rowsum(dO ⊙ O) for every query: the softmax Jacobian's correction term.
+                    using var delta = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.OutputDotGradient(g, HeadDim);
+                    // Queries, keys and output gradients as whole vectors: with no padding to do, the tensors themselves.
+                    using var queries = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);
+                    using var keys = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);
+                    using var outputGradients = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);
+                    using var queryGradients = new global::XformerDsl.Kernels.QueryGradientPartials<T>(groups, a.BatchHeads, a.Queries, PaddedHeadDim);
+                    // The distance rows (transposed and scaled for the scores, padded for the gradients), the padded position queries,
+                    // and each group's partial gradients of both.
+                    using var positions = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PackRelativePositions(g, groups, QueryTile, KeyTile, HeadDim, PaddedHeadDim);
+                    global::XformerDsl.Kernels.KernelParallel.For(a.BatchHeads * groups, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>
+                    {
+                        int bh = task / groups, group = task % groups;
+                        // Key tiles group, group + groups, ...: interleaved so each group gets early and late tiles alike.
+                        for (int keyTile = group; keyTile < keyTiles; keyTile += groups)
+                        {
+                            int keyStart = keyTile * KeyTile;
+                            int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);
+                            tile.BeginKeyTile(a, bh, keyStart, keyCount);
+                            // The query tiles from the one whose position reaches this tile's first key to the last
+                            // (every later query sees the key too).
+                            int memory = a.Keys - a.Queries;
+                            int firstQueryTile = global::System.Math.Max(0, keyStart - memory) / QueryTile;
+                            int lastQueryTile = queryTiles - 1;
+                            for (int queryTile = firstQueryTile; queryTile <= lastQueryTile; queryTile++)
+                            {
+                                int queryStart = queryTile * QueryTile;
+                                int rows = global::System.Math.Min(QueryTile, a.Queries - queryStart);
+                                tile.ScoreCurrentKeyTile(a.Query, heads, bh, queryStart, rows);
+                                // The position term of each score from the distance rows this tile spans, read by its diagonal.
+                                tile.AddRelativePositions(rows, a, positions, bh, queryStart, keyStart);
+                                // A tile whose keys reach past its first query's position crosses the diagonal and hides later keys.
+                                if (keyStart + KeyTile - 1 > memory + queryStart)
+                                    tile.MaskFuture(rows, memory + queryStart, keyStart);
+                                tile.MaskKeys(rows, a, bh, keyStart, keyCount);
+                                tile.Probabilities(rows, a, bh, queryStart);
+                                tile.Gradients(rows, keyCount, queries.Rows, outputGradients.Rows, keys.Rows, delta, queryGradients, group, heads, bh, queryStart, keyStart);
+                                // The position term's score gradients are dS too: into the position queries and the distance rows.
+                                tile.PropagateRelativePositionGradients(rows, keyCount, a, positions, group, bh, queryStart, keyStart);
+                            }
+                            tile.EndKeyTile(keyCount, g, bh, keyStart);
+                        }
+                    });
+                    global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.ReduceQueryGradients(queryGradients, g, HeadDim);
+                    global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.ReduceRelativePositionGradients(positions, g, HeadDim);
+                }
+
+                // Each thread's scratch and tile steps.
+                private static global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps> NewWorker<T, TVec, TOps>()
+                    where T : unmanaged, global::System.Numerics.IFloatingPointIeee754<T>
+                    where TVec : struct
+                    where TOps : global::XformerDsl.Kernels.ISimdOps<TVec, T>
+                    => new(QueryTile, KeyTile, HeadDim, PaddedHeadDim, global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.RelativeBandWidth(QueryTile, KeyTile));
             }
         }
 

@@ -140,7 +140,7 @@ namespace Demo.Models
 
         /// <summary>
         /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
-        /// Every layer attends with causal LSH attention, so the state has a fixed size whatever the position.
+        /// Each layer keeps the positions of the latest BucketSize keys of every bucket in every round, and a key-value store that grows with the position.
         /// </summary>
         public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
             new global::XformerDsl.Modules.RecurrentState(batch, maxLength: 16384, token_embedding.weight!.device, token_embedding.weight!.dtype);

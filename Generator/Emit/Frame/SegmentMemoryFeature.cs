@@ -75,8 +75,12 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.Indented(() => writer.WriteLine("compressor.InitializeWeights();"));
         }
 
-        // The block step carries no memory yet.
-        public override bool DisablesStepping => true;
+        // A step is a segment of one token: each layer's attention keeps its memory in the recurrent state, so the stack
+        // and the block step as any single-stream model's.
+        public override void EmitStepStack(SourceWriter writer, ModelSpec spec) => RecurrentEmitter.EmitLayerSteps(writer);
+
+        public override void EmitBlockStep(SourceWriter writer, ModelSpec spec, string attention) =>
+            RecurrentEmitter.EmitSingleStreamBlockStep(writer, spec, attention);
 
         public override void EmitMembers(SourceWriter writer, ModelSpec spec)
         {

@@ -55,8 +55,7 @@ namespace XformerDsl.Generator.Emit.Kernels
             // Bidirectional visits every query tile, and causal every one from the diagonal to the last.
             if (!_causal)
                 return;
-            writer.WriteLine("// The bias gradient is written whole, never zero-filled first: zeros above the diagonal, which this key tile skips.");
-            writer.WriteLine($"{clear}(g, bh, 0, firstQueryTile * QueryTile, keyStart, keyCount);");
+            EmitClearRowsBeforeRange(writer, clear, "zeros above the diagonal, which this key tile skips.");
         }
 
         public override void EmitPatternMask(SourceWriter writer, bool backward)

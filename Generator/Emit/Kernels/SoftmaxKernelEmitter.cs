@@ -16,6 +16,8 @@ namespace XformerDsl.Generator.Emit.Kernels
 
         private const string Worker = KernelCode.TileWorker;
         private const string Kernels = KernelCode.Kernels;
+        private const string RelativeKernel = "global::XformerDsl.Attention.Recurrence.IFusedRelativeAttentionKernel";
+        private const string RelativeAttention = "global::XformerDsl.Attention.Recurrence.FusedRelativeAttention";
 
         /// <param name="writer">Where the nested class goes.</param>
         /// <param name="spec">The model.</param>
@@ -43,9 +45,12 @@ namespace XformerDsl.Generator.Emit.Kernels
                 ? "/// other devices and dtypes take <see cref=\"Reference\"/>."
                 : "/// other devices and dtypes take the reference composition, <c>Reference</c>.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine(scores == KernelScores.QueryKey
-                ? $"public sealed class {className} : global::XformerDsl.Autograd.IFusedAttentionKernel"
-                : $"public sealed class {className} : global::XformerDsl.Autograd.IFusedBiasedAttentionKernel");
+            writer.WriteLine(scores switch
+            {
+                KernelScores.QueryKey => $"public sealed class {className} : global::XformerDsl.Autograd.IFusedAttentionKernel",
+                KernelScores.QueryKeyAndRelativePositions => $"public sealed class {className} : {RelativeKernel}",
+                _ => $"public sealed class {className} : global::XformerDsl.Autograd.IFusedBiasedAttentionKernel",
+            });
             writer.OpenBlock();
             writer.WriteLine("/// <summary>The head size, Dim / Heads.</summary>");
             writer.WriteLine($"public const int HeadDim = {Int(tiling.HeadDim)};");
@@ -76,7 +81,9 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("// Each thread's scratch and tile steps.");
             writer.WriteLine($"private static {Worker} NewWorker<T, TVec, TOps>()");
             KernelCode.EmitSimdConstraints(writer);
-            writer.Indented(() => writer.WriteLine("=> new(QueryTile, KeyTile, HeadDim, PaddedHeadDim);"));
+            writer.Indented(() => writer.WriteLine(scores == KernelScores.QueryKeyAndRelativePositions
+                ? $"=> new(QueryTile, KeyTile, HeadDim, PaddedHeadDim, {Worker}.RelativeBandWidth(QueryTile, KeyTile));"
+                : "=> new(QueryTile, KeyTile, HeadDim, PaddedHeadDim);"));
             writer.CloseBlock();
         }
 
@@ -84,12 +91,18 @@ namespace XformerDsl.Generator.Emit.Kernels
         {
             KernelScores.QueryKeyAndBias => " with an additive score bias",
             KernelScores.BiasOnly => " over a score bias alone",
+            KernelScores.QueryKeyAndRelativePositions => " with relative positions",
             _ => "",
         };
 
         private static void EmitReferences(SourceWriter writer, SoftmaxSchedule schedule, KernelScores scores)
         {
             string tensor = Names.Tensor;
+            if (scores == KernelScores.QueryKeyAndRelativePositions)
+            {
+                EmitRelativeReferences(writer, schedule);
+                return;
+            }
             if (scores == KernelScores.BiasOnly)
             {
                 writer.WriteLine("// A bias-only kernel scores no queries and keys, so it has no reference without a bias; its entry point is");
@@ -120,6 +133,24 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.Indented(() => writer.WriteLine(biasCall + ";"));
         }
 
+        private static void EmitRelativeReferences(SourceWriter writer, SoftmaxSchedule schedule)
+        {
+            string tensor = Names.Tensor;
+            string relativeCall = schedule.RelativeReferenceCall
+                ?? throw new InvalidOperationException(schedule.Description + " offers no relative positions.");
+            writer.WriteLine("// Without its relative positions the attention is not this kernel's; its entry point is");
+            writer.WriteLine($"// {RelativeAttention}<{ClassName}>.Apply.");
+            writer.WriteLine($"static {tensor} global::XformerDsl.Autograd.IFusedAttentionKernel.Reference({tensor} query, {tensor} key, {tensor} value, {tensor}? keyPaddingMask) =>");
+            writer.Indented(() => writer.WriteLine("throw new global::System.NotSupportedException(Description + \": the kernel needs its relative positions; call FusedRelativeAttention.Apply.\");"));
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>0, or the number of keys each query sees, ending at its own position.</summary>");
+            writer.WriteLine($"public static int Window => {Int(schedule.Window)};");
+            writer.WriteLine();
+            writer.WriteLine("/// <summary>The same attention composed from TorchSharp ops: the path for tensors this kernel does not serve.</summary>");
+            writer.WriteLine($"public static {tensor} Reference({tensor} query, {tensor} key, {tensor} value, {tensor} contentBias, {tensor} positionBias, {tensor} positions, {tensor}? keyPaddingMask) =>");
+            writer.Indented(() => writer.WriteLine(relativeCall + ";"));
+        }
+
         private static void EmitForward(SourceWriter writer, SoftmaxTiling tiling, SoftmaxSchedule schedule, KernelScores scores)
         {
             writer.WriteLine("/// <summary>");
@@ -139,6 +170,11 @@ namespace XformerDsl.Generator.Emit.Kernels
                 writer.WriteLine($"// Every key tile transposed and scaled by 1/√{Int(tiling.HeadDim)} once, so each score tile is one product.");
                 writer.WriteLine($"using var keys = {Worker}.PackKeyTiles(a, KeyTile, HeadDim);");
             }
+            if (scores == KernelScores.QueryKeyAndRelativePositions)
+            {
+                writer.WriteLine($"// Every head's distance rows transposed and scaled by 1/√{Int(tiling.HeadDim)} once, so each tile's band of position terms is one product.");
+                writer.WriteLine($"using var positions = {Worker}.PackRelativePositions(a, QueryTile, KeyTile, HeadDim);");
+            }
             writer.WriteLine(tiling.PaddedHeadDim == tiling.HeadDim
                 ? "// The values as whole vectors: with no padding to do, the tensor itself."
                 : $"// The values with rows padded from {Int(tiling.HeadDim)} to {Int(tiling.PaddedHeadDim)} columns, so the output product runs on whole vectors.");
@@ -155,6 +191,7 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("int keyStart = keyTile * KeyTile;");
             writer.WriteLine("int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);");
             EmitScores(writer, scores, "tile.Score(a.Query, heads, bh, queryStart, rows, keys, keyTile);");
+            EmitRelativeScores(writer, scores);
             schedule.EmitPatternMask(writer, backward: false);
             writer.WriteLine("tile.MaskKeys(rows, a, bh, keyStart, keyCount);");
             writer.WriteLine("tile.Accumulate(rows, values.Rows, heads, bh, keyStart, keyCount);");
@@ -162,6 +199,15 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("tile.EndQueryTile(rows, a, bh, queryStart);");
             writer.CloseBlock(");");
             writer.CloseBlock();
+        }
+
+        // Transformer-XL's position term, added to the score tile before masking.
+        private static void EmitRelativeScores(SourceWriter writer, KernelScores scores)
+        {
+            if (scores != KernelScores.QueryKeyAndRelativePositions)
+                return;
+            writer.WriteLine("// The position term of each score from the distance rows this tile spans, read by its diagonal.");
+            writer.WriteLine("tile.AddRelativePositions(rows, a, positions, bh, queryStart, keyStart);");
         }
 
         // The score tile of the current pair: the product (and the bias added to it), or the bias alone.
@@ -223,6 +269,12 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine($"using var outputGradients = {Worker}.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
             if (queryKey)
                 writer.WriteLine($"using var queryGradients = new {Kernels}.QueryGradientPartials<T>(groups, a.BatchHeads, a.Queries, PaddedHeadDim);");
+            if (scores == KernelScores.QueryKeyAndRelativePositions)
+            {
+                writer.WriteLine("// The distance rows (transposed and scaled for the scores, padded for the gradients), the padded position queries,");
+                writer.WriteLine("// and each group's partial gradients of both.");
+                writer.WriteLine($"using var positions = {Worker}.PackRelativePositions(g, groups, QueryTile, KeyTile, HeadDim, PaddedHeadDim);");
+            }
             writer.WriteLine($"{Kernels}.KernelParallel.For(a.BatchHeads * groups, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>");
             writer.OpenBlock();
             writer.WriteLine("int bh = task / groups, group = task % groups;");
@@ -233,18 +285,24 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("int keyCount = global::System.Math.Min(KeyTile, a.Keys - keyStart);");
             writer.WriteLine(queryKey ? "tile.BeginKeyTile(a, bh, keyStart, keyCount);" : "tile.BeginValueTile(a, bh, keyStart, keyCount);");
             schedule.EmitQueryTileRange(writer);
-            if (scores != KernelScores.QueryKey)
+            if (scores is KernelScores.QueryKeyAndBias or KernelScores.BiasOnly)
                 schedule.EmitClearSkippedBiasGradient(writer, $"{Worker}.ClearScoreBiasGradient");
             schedule.EmitQueryTileLoop(writer);
             writer.WriteLine("int queryStart = queryTile * QueryTile;");
             writer.WriteLine("int rows = global::System.Math.Min(QueryTile, a.Queries - queryStart);");
             EmitScores(writer, scores, "tile.ScoreCurrentKeyTile(a.Query, heads, bh, queryStart, rows);");
+            EmitRelativeScores(writer, scores);
             schedule.EmitPatternMask(writer, backward: true);
             writer.WriteLine("tile.MaskKeys(rows, a, bh, keyStart, keyCount);");
             writer.WriteLine("tile.Probabilities(rows, a, bh, queryStart);");
-            if (scores == KernelScores.QueryKey)
+            if (scores is KernelScores.QueryKey or KernelScores.QueryKeyAndRelativePositions)
                 writer.WriteLine("tile.Gradients(rows, keyCount, queries.Rows, outputGradients.Rows, keys.Rows, delta, queryGradients, group, heads, bh, queryStart, keyStart);");
-            else
+            if (scores == KernelScores.QueryKeyAndRelativePositions)
+            {
+                writer.WriteLine("// The position term's score gradients are dS too: into the position queries and the distance rows.");
+                writer.WriteLine("tile.PropagateRelativePositionGradients(rows, keyCount, a, positions, group, bh, queryStart, keyStart);");
+            }
+            else if (scores != KernelScores.QueryKey)
             {
                 writer.WriteLine("tile.ValueAndScoreGradients(rows, keyCount, outputGradients.Rows, delta, heads, bh, queryStart);");
                 writer.WriteLine("// The bias is added to the scores, so its gradient is the score gradient dS itself.");
@@ -258,6 +316,8 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.CloseBlock(");");
             if (queryKey)
                 writer.WriteLine($"{Worker}.ReduceQueryGradients(queryGradients, g, HeadDim);");
+            if (scores == KernelScores.QueryKeyAndRelativePositions)
+                writer.WriteLine($"{Worker}.ReduceRelativePositionGradients(positions, g, HeadDim);");
             writer.CloseBlock();
         }
 

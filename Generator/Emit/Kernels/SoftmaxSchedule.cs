@@ -27,15 +27,30 @@ namespace XformerDsl.Generator.Emit.Kernels
         public virtual string? ScoreBiasReferenceCall => null;
 
         /// <summary>
+        /// The call that computes the same attention with Transformer-XL's relative positions from TorchSharp ops (query,
+        /// key, value, contentBias, positionBias, positions, keyPaddingMask in scope); null for a schedule that offers none.
+        /// </summary>
+        public virtual string? RelativeReferenceCall => null;
+
+        /// <summary>0, or the number of keys each query sees, ending at its own position (a relative kernel's <c>Window</c>).</summary>
+        public virtual int Window => 0;
+
+        /// <summary>
         /// In a kernel with a score bias, after <see cref="EmitQueryTileRange"/>: zeroes the bias gradient of the query
         /// rows the key tile's range leaves out, through <paramref name="clear"/>(args, bh, firstQuery, endQuery, keyStart,
         /// keyCount), since the kernel writes that gradient whole rather than have it zero-filled first.
         /// </summary>
         public virtual void EmitClearSkippedBiasGradient(SourceWriter writer, string clear)
         {
-            writer.WriteLine("// The bias gradient is written whole, never zero-filled first: zeros where this key tile skips query tiles.");
-            writer.WriteLine($"{clear}(g, bh, 0, firstQueryTile * QueryTile, keyStart, keyCount);");
+            EmitClearRowsBeforeRange(writer, clear, "zeros where this key tile skips query tiles.");
             writer.WriteLine($"{clear}(g, bh, global::System.Math.Min(a.Queries, (lastQueryTile + 1) * QueryTile), a.Queries, keyStart, keyCount);");
+        }
+
+        /// <summary>Clears the bias gradient of the query rows before the key tile's first query tile, after a comment naming why.</summary>
+        protected static void EmitClearRowsBeforeRange(SourceWriter writer, string clear, string why)
+        {
+            writer.WriteLine("// The bias gradient is written whole, never zero-filled first: " + why);
+            writer.WriteLine($"{clear}(g, bh, 0, firstQueryTile * QueryTile, keyStart, keyCount);");
         }
 
         /// <summary>Members of the kernel class the schedule's statements use, such as a block layout's constant arrays.</summary>

@@ -77,7 +77,7 @@ namespace XformerDsl.Generator.Families
         protected override bool IsRecurrent(ModelSpec spec, LshAttentionSpec lsh) => lsh.AttendsWithinBucket(spec.Causal);
 
         public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
-            new("causal LSH attention", "LSH attention layers", "the latest BucketSize keys and values of every bucket in every round", FixedSize: true);
+            new("causal LSH attention", "LSH attention layers", "the positions of the latest BucketSize keys of every bucket in every round, and a key-value store that grows with the position", FixedSize: false);
 
         protected override void EmitStepAttend(SourceWriter writer, ModelSpec spec, LshAttentionSpec lsh)
         {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using XformerDsl.Generator.Emit;
 using XformerDsl.Generator.Emit.Frame;
+using XformerDsl.Generator.Emit.Kernels;
 using XformerDsl.Generator.Parsing;
 using XformerDsl.Specs;
 
@@ -62,12 +63,11 @@ namespace XformerDsl.Generator.Families
             var attention = (SegmentRecurrenceSpec)spec.Attention[index].Attention;
             int headDim = spec.HeadDimOf(attention);
             string dim = Int(spec.Dim);
-            string window = attention.SameLength ? Int(attention.Memory) : "0";
             writer.WriteLine("/// <summary>");
             writer.WriteLine($"/// Multi-head {attention.Complexity}; {Int(attention.Heads)} head{(attention.Heads == 1 ? "" : "s")} of size {Int(headDim)}, causal. Queries come from the");
             writer.WriteLine("/// segment, keys and values from the layer's memory and the segment; scores add a relative-position term.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine($"public sealed class {name} : {Names.ModuleBase}");
+            writer.WriteLine($"public sealed class {name} : {Names.ModuleBase}{(recurrent ? ", " + RecurrentEmitter.AttentionInterface : "")}");
             writer.OpenBlock();
             writer.WriteLine($"private const int Heads = {Int(attention.Heads)};");
             writer.WriteLine($"private const int HeadDim = {Int(headDim)};");
@@ -106,32 +106,72 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"/// <param name=\"memory\">Null, or this layer's memory, normalised as <paramref name=\"x\"/>: <c>[batch, memoryLength, {dim}]</c>.</param>");
             writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} x, {Names.Tensor}? keyPaddingMask, {Names.Tensor}? memory)");
             writer.OpenBlock();
-            writer.WriteLine("long batch = x.shape[0], seq = x.shape[1];");
-            writer.WriteLine($"// Keys and values over [memory; segment], queries over the segment: the context is [batch, keys, {dim}], keys = memoryLength + seq.");
+            writer.WriteLine($"// Keys and values over [memory; segment], queries over the segment: the context is [batch, memoryLength + seq, {dim}].");
             writer.WriteLine($"var context = memory is null ? x : {Names.Torch}.cat(new[] {{ memory, x }}, 1);");
-            writer.WriteLine("long keys = context.shape[1];");
+            writer.WriteLine("// The padding mask covers the segment; the memory's positions are real keys.");
+            writer.WriteLine("if (keyPaddingMask is not null && memory is not null)");
+            writer.Indented(() => writer.WriteLine($"keyPaddingMask = {Names.Torch}.cat(new[] {{ {Names.Torch}.ones(x.shape[0], memory.shape[1], {Names.Torch}.@bool, x.device), keyPaddingMask.to({Names.Torch}.@bool) }}, 1);"));
+            writer.WriteLine("return Attend(x, context, keyPaddingMask);");
+            writer.CloseBlock();
+            if (recurrent)
+                EmitStep(writer, spec, attention);
+            writer.WriteLine();
+            writer.WriteLine("// The segment x attends over the context [memory; x], keyPaddingMask null or covering the context.");
+            writer.WriteLine($"private {Names.Tensor} Attend({Names.Tensor} x, {Names.Tensor} context, {Names.Tensor}? keyPaddingMask)");
+            writer.OpenBlock();
+            writer.WriteLine("long batch = x.shape[0], seq = x.shape[1], keys = context.shape[1];");
             writer.WriteLine($"// Project and split the heads: [batch, {Int(attention.Heads)}, seq or keys, {Int(headDim)}].");
             writer.WriteLine("var q = q_proj.forward(x).view(batch, seq, Heads, HeadDim).transpose(1, 2);");
             writer.WriteLine("var k = k_proj.forward(context).view(batch, keys, Heads, HeadDim).transpose(1, 2);");
             writer.WriteLine("var v = v_proj.forward(context).view(batch, keys, Heads, HeadDim).transpose(1, 2);");
-            writer.WriteLine("// The padding mask covers the segment; the memory's positions are real keys.");
-            writer.WriteLine("if (keyPaddingMask is not null && keys > seq)");
-            writer.Indented(() => writer.WriteLine($"keyPaddingMask = {Names.Torch}.cat(new[] {{ {Names.Torch}.ones(batch, keys - seq, {Names.Torch}.@bool, x.device), keyPaddingMask.to({Names.Torch}.@bool) }}, 1);"));
             writer.WriteLine($"// The distances keys - 1 down to 0{(attention.ClampLength > 0 ? $", clamped to {Int(attention.ClampLength)}," : "")} as sinusoids, projected by W_R and split into heads: [{Int(attention.Heads)}, keys, {Int(headDim)}].");
             writer.WriteLine($"var table = {RelativePositions}.Table(seq, keys, causal: true, clampLength: {Int(attention.ClampLength)}, dim: {dim}, x.device, x.dtype);");
             writer.WriteLine("var positions = r_proj.forward(table).view(keys, Heads, HeadDim).transpose(0, 1);");
             writer.WriteLine($"// Attend: softmax(((q + u)·k + (q + v)·W_R·R[memoryLength + i - j]) / √{Int(headDim)}) v, {(attention.SameLength ? $"each query seeing the {Int(attention.Memory)} keys that end at itself (SameLength)" : "each query seeing the memory and the segment up to itself")}.");
-            writer.WriteLine("// The reference composition, exact for every (query, key) pair; it holds the [seq, keys] scores of each head.");
-            writer.WriteLine($"var attended = {RelativeAttentionReference}.Forward(q, k, v, r_w_bias, r_r_bias, positions, causal: true, window: {window}, keyPaddingMask);");
+            writer.WriteLine($"// The fused kernel below ({SoftmaxKernelEmitter.ClassName}) adds each score's position term from the distance rows its tile spans, so no");
+            writer.WriteLine("// [seq, keys] tensor exists; other devices and dtypes take the reference composition.");
+            writer.WriteLine($"var attended = {FusedRelativeAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, k, v, r_w_bias, r_r_bias, positions, keyPaddingMask);");
             writer.WriteLine($"// Merge the heads: [batch, {Int(attention.Heads)}, seq, {Int(headDim)}] -> [batch, seq, {dim}].");
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
             writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged"));
             writer.CloseBlock();
             SegmentMemoryFeature.EmitReconstructionAttention(writer, spec, attention);
+            writer.WriteLine();
+            SoftmaxKernelEmitter.Emit(writer, spec, attention, new SegmentMemorySchedule(attention.SameLength ? attention.Memory : 0), $"{spec.Name}.{name}",
+                scores: KernelScores.QueryKeyAndRelativePositions);
             writer.CloseBlock();
         }
 
+        // A step is a segment of one token over the layer's memory, which the recurrent state keeps.
+        private static void EmitStep(SourceWriter writer, ModelSpec spec, SegmentRecurrenceSpec attention)
+        {
+            AttentionClassEmitter.EmitStepOpening(writer, spec, "Attends each sequence's new token over this layer's memory, then adds the token to it",
+                declareBatch: false);
+            writer.WriteLine($"// The layer's inputs at each sequence's last {Int(attention.Memory)} positions (Memory), kept by the state between steps.");
+            writer.WriteLine($"var memory = state.Layer(layer, s => new {MemoryStepState}(s.Batch, length: {Int(attention.Memory)}, dim: {Int(spec.Dim)}, s.Device, s.DType));");
+            writer.WriteLine("// A segment of one token: keys and values over [memory; token], the slots a sequence has not filled yet masked.");
+            writer.WriteLine("var (context, keyPaddingMask) = memory.Context(x);");
+            writer.WriteLine("var output = Attend(x, context, keyPaddingMask);");
+            writer.WriteLine("memory.Push(x, state.Active);");
+            writer.WriteLine("return output;");
+            writer.CloseBlock();
+        }
+
+        /// <summary>Every [SegmentRecurrence] model is causal (XF0140), and a step is a segment of one token over the memory.</summary>
+        // The step state keeps each layer's memory but no compressed slots, so a Compressive Transformer does not step: it
+        // generates as one-token segments through forward with its SegmentMemory, which compresses what leaves the memory.
+        protected override bool IsRecurrent(ModelSpec spec, SegmentRecurrenceSpec attention) => !attention.IsCompressive;
+
+        /// <summary>The memory has its declared length whatever the position, and the positions are relative: no MaxLength.</summary>
+        public override bool StepsPastMaxLength(ModelSpec spec, AttentionSpec attention) => true;
+
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            new("relative-position attention over its memory", "Transformer-XL layers",
+                $"its inputs at the last {Int(((SegmentRecurrenceSpec)attention).Memory)} positions (its memory)", FixedSize: true,
+                StepEquals: "each sequence run as one-token segments through forward with <c>CreateMemory()</c> (the forward pass over the\n/// whole sequence while it fits in the memory)");
+
+        private const string MemoryStepState = "global::XformerDsl.Attention.Recurrence.SegmentMemoryStepState";
         private const string RelativePositions = "global::XformerDsl.Attention.Recurrence.RelativePositions";
-        private const string RelativeAttentionReference = "global::XformerDsl.Attention.Recurrence.RelativeAttentionReference";
+        private const string FusedRelativeAttention = "global::XformerDsl.Attention.Recurrence.FusedRelativeAttention";
     }
 }

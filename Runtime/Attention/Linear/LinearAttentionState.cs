@@ -1,3 +1,5 @@
+using System.Numerics;
+using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Attention.Linear;
@@ -40,6 +42,10 @@ public sealed class LinearAttentionState : XformerDsl.Modules.ILayerState
             throw new ArgumentException(
                 $"LinearAttentionState.Step: expected φ(q), φ(k) [{Sums.shape[0]}, {Sums.shape[1]}, 1, {Sums.shape[2]}] and v [{Sums.shape[0]}, {Sums.shape[1]}, 1, {Sums.shape[3]}]; " +
                 $"got {AttentionShapes.Shape(featureQuery)}, {AttentionShapes.Shape(featureKey)}, {AttentionShapes.Shape(value)}.");
+        if (CanStepInPlace(featureQuery, featureKey, value, active))
+            return featureQuery.dtype == ScalarType.Float32
+                ? StepInPlace<float>(featureQuery, featureKey, value, active)
+                : StepInPlace<double>(featureQuery, featureKey, value, active);
         using var scope = NewDisposeScope();
         var key = featureKey.transpose(-2, -1);                 // [batch, heads, features, 1]
         if (active is not null)
@@ -50,6 +56,75 @@ public sealed class LinearAttentionState : XformerDsl.Modules.ILayerState
         var normaliser = featureQuery.matmul(Normaliser);       // [batch, heads, 1, 1]
         var safe = where(normaliser > 0, normaliser, ones_like(normaliser));
         return (numerator / safe).MoveToOuterDisposeScope();
+    }
+
+    // One loop over (sequence, head) on the CPU instead of a dozen TorchSharp operations: at generation a step's few
+    // thousand multiply-adds per head cost less than dispatching one operation, so the operations were the step's cost.
+    // Without gradients only (the state is updated in place anyway), float32 or float64, rows read where they lie.
+    private bool CanStepInPlace(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor? active) =>
+        Sums.device_type == TorchSharp.DeviceType.CPU && featureQuery.device_type == TorchSharp.DeviceType.CPU
+        && featureKey.device_type == TorchSharp.DeviceType.CPU && value.device_type == TorchSharp.DeviceType.CPU
+        && (Sums.dtype == ScalarType.Float32 || Sums.dtype == ScalarType.Float64)
+        && featureQuery.dtype == Sums.dtype && featureKey.dtype == Sums.dtype && value.dtype == Sums.dtype
+        && !(featureQuery.requires_grad || featureKey.requires_grad || value.requires_grad)
+        && (active is null || active.device_type == TorchSharp.DeviceType.CPU);
+
+    private unsafe Tensor StepInPlace<T>(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor? active)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int batch = (int)Sums.shape[0], heads = (int)Sums.shape[1], features = (int)Sums.shape[2], headDim = (int)Sums.shape[3];
+        // [batch, 1, heads, headDim] in memory, returned as [batch, heads, 1, headDim]: merging the heads after is free.
+        var output = empty(new long[] { batch, 1, heads, headDim }, Sums.dtype, Sums.device);
+        using (NewDisposeScope())
+        {
+            var queryRows = TensorMemory.HeadRowsOf<T>(TensorMemory.Readable(featureQuery));
+            var keyRows = TensorMemory.HeadRowsOf<T>(TensorMemory.Readable(featureKey));
+            var valueRows = TensorMemory.HeadRowsOf<T>(TensorMemory.Readable(value));
+            var outputRows = TensorMemory.HeadRowsOf<T>(output.transpose(1, 2));
+            var taking = active?.to(ScalarType.Bool).contiguous();
+            bool* takes = taking is null ? null : TensorMemory.Pointer<bool>(taking);
+            T* sums = TensorMemory.Pointer<T>(Sums);
+            T* normaliser = TensorMemory.Pointer<T>(Normaliser);
+            for (int batchHead = 0; batchHead < batch * heads; batchHead++)
+            {
+                T* s = sums + (long)batchHead * features * headDim, z = normaliser + (long)batchHead * features;
+                T* q = queryRows.Row(batchHead, heads, 0), k = keyRows.Row(batchHead, heads, 0), v = valueRows.Row(batchHead, heads, 0);
+                T* o = outputRows.Row(batchHead, heads, 0);
+                if (takes is null || takes[batchHead / heads])
+                    for (int f = 0; f < features; f++)
+                    {
+                        AddScaled(s + (long)f * headDim, v, k[f], headDim);
+                        z[f] += k[f];
+                    }
+                new Span<T>(o, headDim).Clear();
+                T normalisation = T.Zero;
+                for (int f = 0; f < features; f++)
+                {
+                    AddScaled(o, s + (long)f * headDim, q[f], headDim);
+                    normalisation += q[f] * z[f];
+                }
+                // As the composed form: a query whose normaliser is 0 (it sees no key) keeps its numerator, zeros.
+                if (normalisation > T.Zero)
+                    for (int d = 0; d < headDim; d++)
+                        o[d] /= normalisation;
+            }
+        }
+        return output.transpose(1, 2);
+    }
+
+    // destination[i] += scale · source[i] for i < count.
+    private static unsafe void AddScaled<T>(T* destination, T* source, T scale, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var scales = new Vector<T>(scale);
+            for (; i <= count - Vector<T>.Count; i += Vector<T>.Count)
+                Vector.Store(Vector.Load(destination + i) + scales * Vector.Load(source + i), destination + i);
+        }
+        for (; i < count; i++)
+            destination[i] += scale * source[i];
     }
 
     /// <summary>Sequence b takes the sums and normaliser of sequence <c>batchIndices[b]</c> (beam search), in place.</summary>

@@ -54,6 +54,27 @@ public class LshStepTests
     }
 
     [Fact]
+    public void The_state_grows_with_the_positions_generated_not_with_MaxLength()
+    {
+        // MaxLength 16,384 in 256 buckets of 64, two rounds: holding every bucket's ring of keys and values up front would
+        // be 2 · 16,384 keys and values per head; after 300 tokens the store holds room for 512 positions.
+        using var scope = NewDisposeScope();
+        const long heads = 2, headDim = 8;
+        var rotations = LshHashing.RandomRotations(16384, (int)heads, (int)headDim, rounds: 2, bucketSize: 64, seed: 1, CPU, float32);
+        using var state = new LshStepState(1, 64, rotations);
+        long before = state.Elements;
+        var generator = new torch.Generator(3);
+        for (long position = 0; position < 300; position++)
+        {
+            using var step = NewDisposeScope();
+            state.Step(randn(new[] { 1L, heads, 1, headDim }, generator: generator), randn(new[] { 1L, heads, 1, headDim }, generator: generator), tensor(new[] { position }), null);
+        }
+        Assert.Equal(512, state.Capacity);
+        Assert.Equal(2 * heads * (512 - 256) * headDim, state.Elements - before);
+        Assert.True(state.Elements < 2 * heads * 2 * 16384 * headDim / 4, $"{state.Elements} elements");
+    }
+
+    [Fact]
     public void A_batch_of_sequences_of_different_lengths_steps_each_as_if_alone()
     {
         torch.manual_seed(8);

@@ -19,6 +19,8 @@ internal sealed class CrossAttentionBenchmark : IAttentionBenchmarkFamily
 
     public bool AttendsToSource => true;
 
+    public double? ForwardFlops(BenchmarkOptions o, int seq, int keys, bool causal) => FullAttentionBenchmark.SoftmaxFlops(o, seq, keys, causal: false);
+
     public IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o)
     {
         if (o.HeadDim != 64)

@@ -11,6 +11,18 @@ internal sealed class FullAttentionBenchmark : IAttentionBenchmarkFamily
 
     public string Help => "[FullAttention]; head size 32, 64 or 128";
 
+    public double? ForwardFlops(BenchmarkOptions o, int seq, int keys, bool causal) => SoftmaxFlops(o, seq, keys, causal);
+
+    /// <summary>
+    /// Softmax attention's forward: two products of 2·headDim operations per (query, visible key) pair, per head; a causal
+    /// query i (of queries and keys alike long) sees keys 0…i. Softmax itself is not counted, as FlashAttention counts.
+    /// </summary>
+    public static double SoftmaxFlops(BenchmarkOptions o, int seq, int keys, bool causal)
+    {
+        double pairs = causal && seq == keys ? seq * (seq + 1.0) / 2 : seq * (double)keys;
+        return 4.0 * o.Batch * o.Heads * o.HeadDim * pairs;
+    }
+
     public IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o)
     {
         bool causal = o.Causal;

@@ -7,20 +7,24 @@ namespace XformerDsl.Benchmarks;
 /// <c>--family xl</c>: Transformer-XL's attention of a segment of <c>--seq</c> queries over <c>--memory</c> memory
 /// positions (default 1024) and the segment, causal. The memory's keys and values are constants drawn once (the memory
 /// carries no gradient); u, v and the projected distance rows W_R·R are learned inputs whose gradients the backward pass
-/// computes. reference is <c>RelativeAttentionReference</c>, which the generated layer calls (no fused kernel yet);
-/// sdpa is libtorch's attention over the same [memory; segment] keys with the same causal mask but <b>without</b> the
+/// computes. generated is the fused kernel the generated layer calls (<c>FusedRelativeAttention</c>), reference
+/// <c>RelativeAttentionReference</c>, the path for what the kernel does not serve; sdpa is libtorch's attention over the same [memory; segment] keys with the same causal mask but <b>without</b> the
 /// relative-position term, the baseline a fused kernel has to meet while computing that term.
 /// </summary>
 internal sealed class SegmentRecurrenceBenchmark : IAttentionBenchmarkFamily
 {
     public string Name => "xl";
 
-    public string Help => "[SegmentRecurrence] (Transformer-XL), a segment over --memory positions before it, causal; sdpa has no relative-position term";
+    private const int HeadDim = 64;
+
+    public string Help => "[SegmentRecurrence] (Transformer-XL), a segment over --memory positions before it, causal; sdpa has no relative-position term; head size 64";
 
     public int? Memory(BenchmarkOptions options) => options.Memory;
 
     public IReadOnlyList<AttentionImplementation> Implementations(BenchmarkOptions o)
     {
+        if (o.HeadDim != HeadDim)
+            throw new ArgumentException($"--head-dim {o.HeadDim}: the benchmark declares the Transformer-XL kernel for head size {HeadDim}.");
         if (!o.Causal)
             throw new ArgumentException("--causal false: segment recurrence is causal only (a bidirectional declaration is XF0140); pass --causal true.");
         int memory = o.Memory, heads = o.Heads, headDim = o.HeadDim;
@@ -49,6 +53,12 @@ internal sealed class SegmentRecurrenceBenchmark : IAttentionBenchmarkFamily
 
         return
         [
+            new("generated", (q, k, v) =>
+            {
+                var (keys, values, u, bias, positions) = Inputs(k, v);
+                return FusedRelativeAttention<SegmentRecurrent64.SelfAttention.Kernel>.Apply(q, keys, values, u, bias, positions, null);
+            },
+            LearnedInputs: () => learned.Values.SelectMany(p => new[] { p.U, p.V, p.Positions }).ToArray()),
             new("reference", (q, k, v) =>
             {
                 var (keys, values, u, bias, positions) = Inputs(k, v);

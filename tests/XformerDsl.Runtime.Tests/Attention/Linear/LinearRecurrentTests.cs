@@ -81,6 +81,36 @@ public class LinearRecurrentTests
         Assert.Equal(lengths.Select(l => (long)l), state.Positions.data<long>().ToArray());
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32, 1e-5)]
+    [InlineData(ScalarType.Float64, 1e-12)]
+    public void The_in_place_step_without_gradients_equals_the_step_composed_from_operations(ScalarType dtype, double tolerance)
+    {
+        // Inputs that require gradients take the composed path; the same inputs detached take the in-place loop. Features
+        // are ReLUs with whole rows of zeros, so some queries see a zero normaliser; a sequence sits out every third step;
+        // values are a head-split view, as a projection leaves them.
+        using var scope = NewDisposeScope();
+        const int batch = 2, heads = 3, features = 5, headDim = 7;
+        var generator = new Generator(21);
+        using var composed = new XformerDsl.Attention.Linear.LinearAttentionState(batch, heads, features, headDim, CPU, dtype);
+        using var inPlace = new XformerDsl.Attention.Linear.LinearAttentionState(batch, heads, features, headDim, CPU, dtype);
+        for (int step = 0; step < 12; step++)
+        {
+            var featureQuery = randn(new long[] { batch, heads, 1, features }, dtype, generator: generator).relu();
+            var featureKey = randn(new long[] { batch, heads, 1, features }, dtype, generator: generator).relu();
+            if (step % 4 == 0)
+                featureKey[0].zero_();
+            var value = randn(new long[] { batch, 1, heads, headDim }, dtype, generator: generator).transpose(1, 2);
+            var active = tensor(new[] { step % 3 != 2, true });
+            var expected = composed.Step(featureQuery.requires_grad_(), featureKey.requires_grad_(), value.requires_grad_(), active);
+            var actual = inPlace.Step(featureQuery.detach(), featureKey.detach(), value.detach(), active);
+            Assert.Equal(expected.shape, actual.shape);
+            Assert.True(actual.allclose(expected.detach(), rtol: 0, atol: tolerance), $"step {step}: {(actual - expected).abs().max().to(float64).item<double>()}");
+        }
+        Assert.True(inPlace.Sums.allclose(composed.Sums, rtol: 0, atol: tolerance));
+        Assert.True(inPlace.Normaliser.allclose(composed.Normaliser, rtol: 0, atol: tolerance));
+    }
+
     [Fact]
     public void The_state_does_not_grow_with_the_position_and_stops_at_MaxLength()
     {

@@ -15,7 +15,7 @@ namespace XformerDsl.Tests.Attention.Recurrence;
 /// </summary>
 public class CompressiveModelTests
 {
-    private static T Create<T>(Func<T> create) where T : nn.Module => RecurrenceModels.Create(create);
+    private static T Create<T>(Func<T> create) where T : nn.Module => SegmentRecurrenceModelTests.Create(create);
 
     [Fact]
     public void Before_anything_is_compressed_a_segment_with_memory_equals_the_model_over_both_segments()

@@ -1,20 +1,4 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace XformerDsl.Tests.Attention.Recurrence;
-
-/// <summary>How the recurrence tests create a model: seeded, in float64, in evaluation mode.</summary>
-internal static class RecurrenceModels
-{
-    public static T Create<T>(Func<T> create) where T : nn.Module
-    {
-        manual_seed(7);
-        var model = create();
-        model.to(float64);
-        model.eval();
-        return model;
-    }
-}
 
 /// <summary>A tiny Transformer-XL: segments of up to 12 tokens, a memory of 8 positions per layer, pre-norm.</summary>
 [Transformer(Vocab = 16, Dim = 16, Depth = 2, MaxLength = 12)]

@@ -14,7 +14,15 @@ namespace XformerDsl.Tests.Attention.Recurrence;
 /// </summary>
 public class SegmentRecurrenceModelTests
 {
-    private static T Create<T>(Func<T> create) where T : nn.Module => RecurrenceModels.Create(create);
+    // A model in float64 and eval mode, its weights drawn from seed 7.
+    internal static T Create<T>(Func<T> create) where T : nn.Module
+    {
+        manual_seed(7);
+        var model = create();
+        model.to(float64);
+        model.eval();
+        return model;
+    }
 
     // Tokens 0–7 in the first segment and 8–15 in the second, so each segment's embedding rows are its own.
     private static (Tensor First, Tensor Second) Segments(int first, int second, int seed)
