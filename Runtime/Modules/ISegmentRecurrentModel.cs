@@ -13,6 +13,16 @@ public interface ISegmentRecurrentModel : ISequenceModel
     SegmentMemory CreateMemory(int length);
 
     /// <summary>
+    /// An empty memory whose layers each keep <paramref name="length"/> positions and <paramref name="compressed"/>
+    /// compressed slots (a Compressive Transformer, <c>[SegmentRecurrence(Compressed = ...)]</c>, implements it; a model
+    /// without compression accepts only 0).
+    /// </summary>
+    /// <exception cref="ArgumentException">When <paramref name="compressed"/> is not 0 and the model does not compress its memory.</exception>
+    SegmentMemory CreateMemory(int length, int compressed) => compressed == 0
+        ? CreateMemory(length)
+        : throw new ArgumentException($"{GetType().Name} keeps no compressed memory (its [SegmentRecurrence] declares no Compressed); pass compressed: 0.", nameof(compressed));
+
+    /// <summary>
     /// Logits <c>[batch, seq, vocab]</c> for the segment <paramref name="tokens"/>, every layer attending to
     /// <paramref name="memory"/> before it; the memory is then updated in place to end with this segment.
     /// </summary>

@@ -58,3 +58,28 @@ public static class AuxiliaryLosses
             return taskLoss + auxiliary.to(taskLoss.dtype);
     }
 }
+
+/// <summary>
+/// Where a module keeps the auxiliary loss of its last training forward until the trainer takes it
+/// (<see cref="IAuxiliaryLossSource"/>): outside the forward's dispose scope, replaced by each forward, so a loss nobody
+/// takes is freed by the next forward instead of accumulating.
+/// </summary>
+public sealed class AuxiliaryLossSlot
+{
+    private Tensor? _loss;
+
+    /// <summary>Keeps <paramref name="loss"/> times <paramref name="weight"/> (or nothing, for null) in place of the previous loss.</summary>
+    public void Set(Tensor? loss, double weight)
+    {
+        _loss?.Dispose();
+        _loss = loss is null ? null : (loss * weight).DetachFromDisposeScope();
+    }
+
+    /// <summary>The kept loss, or null; the slot is empty afterwards and the caller owns the tensor.</summary>
+    public Tensor? Take()
+    {
+        var loss = _loss;
+        _loss = null;
+        return loss;
+    }
+}

@@ -46,7 +46,10 @@ public static class SegmentStream
     /// <param name="segmentLength">Tokens per segment, at most the model's MaxLength.</param>
     /// <param name="memoryLength">Positions each layer keeps; may exceed the declared Memory.</param>
     /// <param name="maxSegments">Null for every segment, or the first this many.</param>
-    public static double Loss(ISegmentRecurrentModel model, ReadOnlyMemory<long> tokens, int batch, int segmentLength, int memoryLength, long? maxSegments = null)
+    /// <param name="compressedLength">
+    /// A Compressive Transformer's compressed slots per layer: null for the declared number, or any other (0: none).
+    /// </param>
+    public static double Loss(ISegmentRecurrentModel model, ReadOnlyMemory<long> tokens, int batch, int segmentLength, int memoryLength, long? maxSegments = null, int? compressedLength = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(segmentLength);
@@ -57,7 +60,7 @@ public static class SegmentStream
             long segments = Math.Min(Segments(rows.shape[1], segmentLength), maxSegments ?? long.MaxValue);
             if (segments < 1)
                 throw new ArgumentException($"A row of {rows.shape[1]} tokens holds no segment of {segmentLength} tokens and its targets; give more text, fewer rows or shorter segments.", nameof(tokens));
-            using var memory = model.CreateMemory(memoryLength);
+            using var memory = compressedLength is int compressed ? model.CreateMemory(memoryLength, compressed) : model.CreateMemory(memoryLength);
             double sum = 0;
             for (long i = 0; i < segments; i++)
             {

@@ -308,7 +308,8 @@ public static class Trainer
                 var (lossTensor, tokens) = task.NextLoss(step);
                 stepTokens = tokens;
                 optimizer.zero_grad();
-                // Auxiliary losses the forward pass recorded (routing attention's commitment loss) are trained on, not reported.
+                // Auxiliary losses the forward pass recorded (routing attention's commitment loss, a compressive memory's
+                // reconstruction loss) are trained on, not reported.
                 AuxiliaryLosses.AddTo(lossTensor, model).backward();
                 gradientNorm = options.GradientClipNorm > 0 ? torch.nn.utils.clip_grad_norm_(parameters, options.GradientClipNorm) : double.NaN;
                 optimizer.step();

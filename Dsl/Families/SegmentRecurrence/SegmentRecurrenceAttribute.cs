@@ -13,7 +13,8 @@ namespace XformerDsl
     /// meaningful: query i scores key j as <c>(q_i + u)·k_j + (q_i + v)·W_R·R_{i−j}</c>, with R the sinusoid of the distance
     /// and u, v learned per head. The model's forward takes a <c>SegmentMemory</c> (from <c>CreateMemory</c>) and
     /// updates it in place. Causal models only (XF0140); every layer must use it (XF0141), with
-    /// <c>[Positions(Kind = PositionEncoding.Relative)]</c> (XF0142).
+    /// <c>[Positions(Kind = PositionEncoding.Relative)]</c> (XF0142). With <see cref="Compressed"/> it is the Compressive
+    /// Transformer: positions leaving the memory are compressed into a second, coarser memory.
     /// </summary>
     /// <example>
     /// <code>
@@ -22,6 +23,13 @@ namespace XformerDsl
     /// [Positions(Kind = PositionEncoding.Relative)]
     /// [FeedForward(Hidden = 1024)]
     /// public partial class ByteTransformerXl;
+    ///
+    /// // The Compressive Transformer: 128 positions of memory, then 128 slots of 4 positions each.
+    /// [Transformer(Vocab = 256, Dim = 256, Depth = 4, MaxLength = 128, Causal = true)]
+    /// [SegmentRecurrence(Heads = 4, Memory = 128, Compressed = 128, CompressionRatio = 4)]
+    /// [Positions(Kind = PositionEncoding.Relative)]
+    /// [FeedForward(Hidden = 1024)]
+    /// public partial class ByteCompressiveTransformer;
     /// </code>
     /// </example>
     [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
@@ -46,5 +54,34 @@ namespace XformerDsl
         /// memory and the segment up to itself.
         /// </summary>
         public bool SameLength { get; set; }
+
+        /// <summary>
+        /// The Compressive Transformer (Rae et al., 2020): 0, the default, for none; otherwise the compressed slots each
+        /// layer keeps besides its memory. Positions that leave the memory, <see cref="CompressionRatio"/> at a time, are
+        /// compressed into one slot each by <see cref="Compression"/> and appended to this second FIFO, and attention
+        /// covers <c>[compressed; memory; segment]</c>, so context reaches back Memory + CompressionRatio × Compressed
+        /// positions per layer. Range 0 to 1,048,576.
+        /// </summary>
+        public int Compressed { get; set; }
+
+        /// <summary>
+        /// With <see cref="Compressed"/>: the memory positions one compressed slot stands for (the paper's c: 3 on
+        /// enwik8, 4 on WikiText-103). It must divide <see cref="Memory"/>. Range 1 to 1,048,576; default 4.
+        /// </summary>
+        public int CompressionRatio { get; set; } = SegmentRecurrenceSpec.DefaultCompressionRatio;
+
+        /// <summary>
+        /// With <see cref="Compressed"/>: how positions become a slot, <see cref="CompressionFunction.Convolution"/> (learned,
+        /// the default), <see cref="CompressionFunction.MeanPool"/> or <see cref="CompressionFunction.MaxPool"/>.
+        /// </summary>
+        public CompressionFunction Compression { get; set; }
+
+        /// <summary>
+        /// With <see cref="Compressed"/>: the weight of the attention-reconstruction loss the trainer adds to the language
+        /// model's loss (<c>IAuxiliaryLossSource</c>): how far the attention of the segment's queries over the compressed
+        /// slots is from their attention over the positions those slots replace. It trains the compression function only.
+        /// Default 1; 0 or more, and more than 0 with a convolution (its only training signal).
+        /// </summary>
+        public double ReconstructionWeight { get; set; } = SegmentRecurrenceSpec.DefaultReconstructionWeight;
     }
 }

@@ -27,7 +27,11 @@ namespace XformerDsl.Generator.Families
             int? memory = arguments.RequiredInt(nameof(SegmentRecurrenceAttribute.Memory), SegmentRecurrenceRules.Memory);
             int clampLength = arguments.OptionalInt(nameof(SegmentRecurrenceAttribute.ClampLength)) ?? 0;
             bool sameLength = arguments.Bool(nameof(SegmentRecurrenceAttribute.SameLength), false);
-            return heads is int h && memory is int m ? new SegmentRecurrenceSpec(h, m, clampLength, sameLength) : null;
+            int compressed = arguments.OptionalInt(nameof(SegmentRecurrenceAttribute.Compressed)) ?? 0;
+            int ratio = arguments.OptionalInt(nameof(SegmentRecurrenceAttribute.CompressionRatio)) ?? SegmentRecurrenceSpec.DefaultCompressionRatio;
+            var compression = arguments.Enum(nameof(SegmentRecurrenceAttribute.Compression), CompressionFunction.Convolution);
+            double weight = arguments.Double(nameof(SegmentRecurrenceAttribute.ReconstructionWeight), SegmentRecurrenceSpec.DefaultReconstructionWeight);
+            return heads is int h && memory is int m ? new SegmentRecurrenceSpec(h, m, clampLength, sameLength, compressed, ratio, compression, weight) : null;
         }
 
         protected override IEnumerable<(string Name, string Literal)> FormatSpec(SegmentRecurrenceSpec attention)
@@ -36,6 +40,14 @@ namespace XformerDsl.Generator.Families
             yield return Argument(nameof(SegmentRecurrenceAttribute.Memory), attention.Memory);
             yield return Argument(nameof(SegmentRecurrenceAttribute.ClampLength), attention.ClampLength);
             yield return (nameof(SegmentRecurrenceAttribute.SameLength), SpecFormat.Bool(attention.SameLength));
+            // The Compressive Transformer's arguments, only where they say something: a Transformer-XL reads as before.
+            if (attention.IsCompressive || attention.HasCompressionSettings)
+            {
+                yield return Argument(nameof(SegmentRecurrenceAttribute.Compressed), attention.Compressed);
+                yield return Argument(nameof(SegmentRecurrenceAttribute.CompressionRatio), attention.CompressionRatio);
+                yield return Argument(nameof(SegmentRecurrenceAttribute.Compression), attention.Compression);
+                yield return (nameof(SegmentRecurrenceAttribute.ReconstructionWeight), SpecFormat.DoubleLiteral(attention.ReconstructionWeight));
+            }
         }
 
         public override bool EmitsWholeClass => true;
@@ -123,6 +135,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);");
             writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged"));
             writer.CloseBlock();
+            SegmentMemoryFeature.EmitReconstructionAttention(writer, spec, attention);
             writer.WriteLine();
             SoftmaxKernelEmitter.Emit(writer, spec, attention, new SegmentMemorySchedule(attention.SameLength ? attention.Memory : 0), $"{spec.Name}.{name}",
                 scores: KernelScores.QueryKeyAndRelativePositions);
@@ -145,7 +158,9 @@ namespace XformerDsl.Generator.Families
         }
 
         /// <summary>Every [SegmentRecurrence] model is causal (XF0140), and a step is a segment of one token over the memory.</summary>
-        protected override bool IsRecurrent(ModelSpec spec, SegmentRecurrenceSpec attention) => true;
+        // The step state keeps each layer's memory but no compressed slots, so a Compressive Transformer does not step: it
+        // generates as one-token segments through forward with its SegmentMemory, which compresses what leaves the memory.
+        protected override bool IsRecurrent(ModelSpec spec, SegmentRecurrenceSpec attention) => !attention.IsCompressive;
 
         /// <summary>The memory has its declared length whatever the position, and the positions are relative: no MaxLength.</summary>
         public override bool StepsPastMaxLength(ModelSpec spec, AttentionSpec attention) => true;

@@ -19,7 +19,7 @@ public sealed class RoutingCentroids : nn.Module, IAuxiliaryLossSource
     private const long InitialSeed = 20210101;
 
     private readonly Tensor means;
-    private Tensor? _commitmentLoss;
+    private readonly XformerDsl.Training.AuxiliaryLossSlot _commitmentLoss = new();
 
     /// <summary>
     /// Centroids for <paramref name="heads"/> routing heads of <paramref name="headDim"/> dimensions, <paramref name="clusters"/>
@@ -89,18 +89,20 @@ public sealed class RoutingCentroids : nn.Module, IAuxiliaryLossSource
     {
         CheckRouted(routed);
         long batch = routed.shape[0], heads = routed.shape[1], length = routed.shape[2], headDim = routed.shape[3], clusters = means.shape[1];
-        Tensor? loss = null;
         using (var scope = NewDisposeScope())
         {
+            Tensor? loss = null;
             var weight = valid.to(routed.dtype).view(batch, 1, length, 1);
             var count = weight.sum() * heads;
             if (CommitmentWeight > 0)
             {
                 var assigned = CentroidsOf(nearest).to(routed.dtype).detach();                       // [b, h, l, d]
                 var squared = (routed - assigned).square() * weight;
-                // Kept past every dispose scope of the forward pass until the trainer takes it.
-                loss = (squared.sum() / (count.clamp_min(1) * headDim) * CommitmentWeight).DetachFromDisposeScope();
+                loss = squared.sum() / (count.clamp_min(1) * headDim);
             }
+            // Kept past every dispose scope of the forward pass until the trainer takes it; a loss nobody took (a
+            // training-mode pass outside the trainer) is freed with its graph.
+            _commitmentLoss.Set(loss, CommitmentWeight);
             using var _ = no_grad();
             // Per head and cluster: the sum and number of the valid vectors assigned to it.
             var flat = (nearest + arange(heads, ScalarType.Int64, routed.device).view(1, heads, 1) * clusters).reshape(-1);
@@ -112,9 +114,6 @@ public sealed class RoutingCentroids : nn.Module, IAuxiliaryLossSource
             var mean = (sums / counts.clamp_min(1).unsqueeze(-1)).view(heads, clusters, headDim);
             means.copy_(where(taken, means * Decay + mean * (1 - Decay), means));
         }
-        // A loss nobody took (a training-mode pass outside the trainer) is freed with its graph.
-        _commitmentLoss?.Dispose();
-        _commitmentLoss = loss;
     }
 
     /// <summary><c>[batch, heads, length, headDim]</c>: the centroid of each assignment in <paramref name="nearest"/>.</summary>
@@ -126,12 +125,7 @@ public sealed class RoutingCentroids : nn.Module, IAuxiliaryLossSource
     }
 
     /// <inheritdoc/>
-    public Tensor? TakeAuxiliaryLoss()
-    {
-        var loss = _commitmentLoss;
-        _commitmentLoss = null;
-        return loss;
-    }
+    public Tensor? TakeAuxiliaryLoss() => _commitmentLoss.Take();
 
     private void CheckRouted(Tensor routed)
     {

@@ -37,6 +37,12 @@ public class StepPropertyTests
     public static bool ChoosesUnsteppableLsh(AttentionSpec attention) =>
         attention is LshAttentionSpec { CausalWindow: LshCausalWindow.SortedChunks };
 
+    /// <summary>
+    /// A Compressive Transformer (<c>[SegmentRecurrence(Compressed = ...)]</c>) does not step yet: the step state keeps each
+    /// layer's memory but no compressed slots; it generates as one-token segments through forward with its memory.
+    /// </summary>
+    public static bool ChoosesCompressedMemory(AttentionSpec attention) => attention is SegmentRecurrenceSpec { IsCompressive: true };
+
     /// <summary>Why a reversible model does not step yet, or null once it does.</summary>
     public static readonly string? ReversibleDoesNotStep = null;
 
@@ -87,7 +93,7 @@ public class StepPropertyTests
         foreach (var (name, type) in CausalityPropertyTests.DeclaredCausalLanguageModels())
         {
             var spec = CausalityPropertyTests.SpecOf(type);
-            bool named = spec.Attention.Any(layer => FamiliesThatDoNotStep.ContainsKey(layer.Attention.AttributeName) || ChoosesUnsteppableLsh(layer.Attention))
+            bool named = spec.Attention.Any(layer => FamiliesThatDoNotStep.ContainsKey(layer.Attention.AttributeName) || ChoosesUnsteppableLsh(layer.Attention) || ChoosesCompressedMemory(layer.Attention))
                 || (spec.Reversible && ReversibleDoesNotStep is not null);
             Assert.True(named != typeof(IRecurrentLanguageModel).IsAssignableFrom(type),
                 named ? $"{name} steps, so its family should leave the list of families that do not" : $"{name} is causal and does not step");

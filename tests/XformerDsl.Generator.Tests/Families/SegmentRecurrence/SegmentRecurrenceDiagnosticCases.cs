@@ -39,6 +39,24 @@ internal sealed class SegmentRecurrenceDiagnosticCases : FamilyDiagnosticCases
             "[SegmentRecurrence] in an encoder-decoder: segment memory belongs to a language model over one long stream, and neither stack of an encoder-decoder carries one; remove [Encoder], or use [FullAttention] in this stack" },
         { "XF0146", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, Layers = new[] { 0 })]\n[[|SegmentRecurrence(Heads = 2, Memory = 64)|]]\n" + Relative + "public partial class TinyXl;",
             "A second [SegmentRecurrence] in one model: the model keeps one memory, of one length, for all its layers; declare [SegmentRecurrence] once, for every layer" },
+        { "XF0013", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, [|Compressed = -1|])]\n" + Relative + "public partial class TinyXl;",
+            "Compressed = -1 is outside the supported range 0 to 1048576; use a value in that range, for example Compressed = 128" },
+        { "XF0013", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, Compressed = 64, [|CompressionRatio = 0|])]\n" + Relative + "public partial class TinyXl;",
+            "CompressionRatio = 0 is outside the supported range 1 to 1048576; use a value in that range, for example CompressionRatio = 4" },
+        { "XF0150", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, [|CompressionRatio = 3|])]\n" + Relative + "public partial class TinyXl;",
+            "CompressionRatio = 3 without Compressed: the compression settings describe the Compressive Transformer's second memory, and Compressed = 0 (the default) declares none; add Compressed = ... (the compressed slots each layer keeps, e.g. Compressed = 128), or remove CompressionRatio" },
+        { "XF0150", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, [|Compression = CompressionFunction.MaxPool|])]\n" + Relative + "public partial class TinyXl;",
+            "Compression = CompressionFunction.MaxPool without Compressed: the compression settings describe the Compressive Transformer's second memory, and Compressed = 0 (the default) declares none; add Compressed = ... (the compressed slots each layer keeps, e.g. Compressed = 128), or remove Compression" },
+        { "XF0151", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, Compressed = 64, [|CompressionRatio = 3|])]\n" + Relative + "public partial class TinyXl;",
+            "CompressionRatio = 3 does not divide Memory = 128: positions leave the memory 3 at a time, one compressed slot each, so with segments a multiple of 3 long a memory of 128 would never be exactly full and would hold up to 3 − 1 positions more; use a CompressionRatio that divides 128 (2 or 4) or a Memory that is a multiple of 3" },
+        { "XF0152", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, Compressed = 64, [|SameLength = true|])]\n" + Relative + "public partial class TinyXl;",
+            "SameLength = true with Compressed = 64: every query would see only the Memory keys ending at itself, so no query would ever see a compressed slot, which lie before the memory; remove SameLength, or Compressed" },
+        { "XF0153", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, Compressed = 64, CompressionRatio = 1, [|Compression = CompressionFunction.MeanPool|])]\n" + Relative + "public partial class TinyXl;",
+            "Compression = CompressionFunction.MeanPool with CompressionRatio = 1: a pool of one position is that position, so the compressed memory would only be a longer memory; use CompressionRatio = 2 or more (the paper uses 3 or 4), or a longer Memory instead" },
+        { "XF0154", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, Compressed = 64, [|ReconstructionWeight = 0|])]\n" + Relative + "public partial class TinyXl;",
+            "ReconstructionWeight = 0 with Compression = CompressionFunction.Convolution: the reconstruction loss is the convolution's only training signal (the language model's loss does not reach it: compressed slots are stored without gradient), so it would never learn; use a finite weight of 0 or more (the paper's is 1), and more than 0 for a convolution" },
+        { "XF0154", Usings + Transformer + "[SegmentRecurrence(Heads = 4, Memory = 128, Compressed = 64, Compression = CompressionFunction.MaxPool, [|ReconstructionWeight = -0.5|])]\n" + Relative + "public partial class TinyXl;",
+            "ReconstructionWeight = -0.5 with Compression = CompressionFunction.MaxPool: a negative weight would train the compression to lose what attention reads; use a finite weight of 0 or more (the paper's is 1), and more than 0 for a convolution" },
     };
 
     public override IEnumerable<string> Valid =>
@@ -46,6 +64,9 @@ internal sealed class SegmentRecurrenceDiagnosticCases : FamilyDiagnosticCases
         "[SegmentRecurrence(Heads = 4, Memory = 128)] [Positions(Kind = PositionEncoding.Relative)]",
         "[SegmentRecurrence(Heads = 8, Memory = 1024, ClampLength = 256, SameLength = true)] [Positions(Kind = PositionEncoding.Relative)] [Normalization(Kind = NormKind.RmsNorm, Placement = NormPlacement.Post)]",
         "[SegmentRecurrence(Heads = 2, Memory = 1)] [Positions(Kind = PositionEncoding.Relative)] [FeedForward(Hidden = 512, Activation = Activation.SwiGlu, Chunks = 4)]",
+        "[SegmentRecurrence(Heads = 4, Memory = 128, Compressed = 128, CompressionRatio = 4)] [Positions(Kind = PositionEncoding.Relative)]",
+        "[SegmentRecurrence(Heads = 4, Memory = 96, Compressed = 32, CompressionRatio = 3, Compression = CompressionFunction.MaxPool, ReconstructionWeight = 0, ClampLength = 512)] [Positions(Kind = PositionEncoding.Relative)] [Normalization(Kind = NormKind.RmsNorm, Placement = NormPlacement.Post)]",
+        "[SegmentRecurrence(Heads = 2, Memory = 1, Compressed = 1, CompressionRatio = 1)] [Positions(Kind = PositionEncoding.Relative)] [FeedForward(Hidden = 512, Chunks = 4)]",
     ];
 
     public override TheoryData<string, string> Malformed => new()
@@ -54,6 +75,8 @@ internal sealed class SegmentRecurrenceDiagnosticCases : FamilyDiagnosticCases
         { "SegmentRecurrence with wrong types", U + T + "[SegmentRecurrence(Heads = 4, Memory = 6.5, SameLength = 1)] public partial class M;" },
         { "SegmentRecurrence with all sizes broken", U + T + "[SegmentRecurrence(Heads = 0, Memory = int.MinValue, ClampLength = int.MaxValue)] [Positions(Kind = (PositionEncoding)9)] public partial class M;" },
         { "SegmentRecurrence positional argument", U + T + "[SegmentRecurrence(4)] public partial class M;" },
+        { "SegmentRecurrence with broken compression", U + T + "[SegmentRecurrence(Heads = 4, Memory = 0, Compressed = int.MaxValue, CompressionRatio = int.MinValue, Compression = (CompressionFunction)7, ReconstructionWeight = double.NaN, SameLength = true)] public partial class M;" },
+        { "SegmentRecurrence compression of a wrong type", U + T + "[SegmentRecurrence(Heads = 4, Memory = 64, Compressed = 8, Compression = 2, ReconstructionWeight = \"1\")] public partial class M;" },
         { "SegmentRecurrence bidirectional, reversible, absolute", U + Encoder + "[SegmentRecurrence(Heads = 4, Memory = 64)] [Reversible] [LshAttention(Heads = 4, Layers = new[] { 1 })] public partial class M;" },
     };
 }
