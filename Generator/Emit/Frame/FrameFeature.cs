@@ -25,28 +25,26 @@ namespace XformerDsl.Generator.Emit.Frame
         public virtual IEnumerable<string> Interfaces(ModelSpec spec) => Enumerable.Empty<string>();
 
         /// <summary>
-        /// Submodule fields of the model, after the standard ones. Coming: segment memory (Transformer-XL's
-        /// relative-position embedding and the two biases every layer shares), cross-attention (a projection of the
-        /// encoder's memory when its width is not Dim).
+        /// Submodule fields of the model, after the standard ones. Segment memory: a Compressive Transformer's
+        /// compression of each layer and the slot of its reconstruction loss.
         /// </summary>
         public virtual void EmitFields(SourceWriter writer, ModelSpec spec)
         {
         }
 
-        /// <summary>Statements of the model's constructor that create those fields, before <c>RegisterComponents()</c>. Coming: as <see cref="EmitFields"/>.</summary>
+        /// <summary>Statements of the model's constructor that create those fields, before <c>RegisterComponents()</c>.</summary>
         public virtual void EmitConstruction(SourceWriter writer, ModelSpec spec)
         {
         }
 
-        /// <summary>Statements of the model's <c>InitializeWeights</c> for those fields, at its end. Coming: as <see cref="EmitFields"/>.</summary>
+        /// <summary>Statements of the model's <c>InitializeWeights</c> for those fields, at its end.</summary>
         public virtual void EmitInitialization(SourceWriter writer, ModelSpec spec)
         {
         }
 
         /// <summary>
         /// Members of the model before <c>forward</c>, each followed by a blank line. Reversible blocks: the
-        /// <c>ReconstructInBackward</c> switch. Coming: segment memory (<c>CreateMemory(batch)</c>, the empty memory of a
-        /// first segment).
+        /// <c>ReconstructInBackward</c> switch. Segment memory: <c>CreateMemory</c>, the empty memory of a first segment.
         /// </summary>
         public virtual void EmitMembers(SourceWriter writer, ModelSpec spec)
         {
@@ -55,9 +53,8 @@ namespace XformerDsl.Generator.Emit.Frame
         /// <summary>
         /// Parameters of the model's full <c>forward</c> after <c>keyPaddingMask</c>. The one-argument <c>forward</c>
         /// passes <c>null</c> for each, so each is nullable, null meaning none. The plain loop of blocks passes the blocks'
-        /// <see cref="BlockParameters"/> by name, so a block parameter named like a forward parameter receives it. Coming:
-        /// cross-attention (<c>memory</c>, the encoder's output, and its padding mask), segment memory (<c>memory</c>,
-        /// the previous segment's, updated in place).
+        /// <see cref="BlockParameters"/> by name, so a block parameter named like a forward parameter receives it. Segment
+        /// memory: <c>memory</c>, the previous segments', updated in place.
         /// </summary>
         public virtual IEnumerable<FrameParameter> ForwardParameters(ModelSpec spec) => Enumerable.Empty<FrameParameter>();
 
@@ -65,8 +62,8 @@ namespace XformerDsl.Generator.Emit.Frame
         /// True when this feature runs the stack of blocks (<see cref="EmitStack"/>) in place of the plain loop
         /// <c>foreach (var layer in layers) x = layer.forward(x, …);</c>. At most one feature of a model may (a spec rule
         /// must refuse the combination; <see cref="FrameFeatures"/> checks it too). Reversible blocks: two streams
-        /// through <c>ReversibleLayers.Apply</c>. Coming: segment memory (a loop that hands each layer its memory and
-        /// keeps its input as the next segment's).
+        /// through <c>ReversibleLayers.Apply</c>. Segment memory: a loop that hands each layer its memory and keeps its
+        /// input for the next segment.
         /// </summary>
         public virtual bool RunsTheStack => false;
 
@@ -99,7 +96,7 @@ namespace XformerDsl.Generator.Emit.Frame
         /// <summary>
         /// True when the model with this feature gets no recurrent stepping API (<see cref="RecurrentEmitter"/>), whose
         /// block step carries one stream and no extra inputs unless the feature runs the stack's step itself
-        /// (<see cref="EmitStepStack"/>, as reversible blocks do). Coming: segment memory, until its step exists.
+        /// (<see cref="EmitStepStack"/>, as reversible blocks do).
         /// </summary>
         public virtual bool DisablesStepping => false;
 
@@ -114,16 +111,16 @@ namespace XformerDsl.Generator.Emit.Frame
         // ---- The block ----
 
         /// <summary>
-        /// Parameters of <c>Block.forward</c> after <c>keyPaddingMask</c> (and <c>rotary</c>). Coming: cross-attention
-        /// (<c>memory</c> and its padding mask, for the cross-attention sublayer), segment memory (the layer's memory,
-        /// for its attention).
+        /// Parameters of <c>Block.forward</c> after <c>keyPaddingMask</c> (and <c>rotary</c>). Segment memory: the layer's
+        /// memory, for its attention. Coming: cross-attention (<c>memory</c> and its padding mask, for the cross-attention
+        /// sublayer).
         /// </summary>
         public virtual IEnumerable<FrameParameter> BlockParameters(ModelSpec spec) => Enumerable.Empty<FrameParameter>();
 
         /// <summary>
         /// Adds sublayers to the block's ordered list (attention, feed-forward), or replaces one with more arguments.
-        /// Coming: cross-attention (a sublayer between attention and feed-forward), segment memory (the attention
-        /// sublayer also given the layer's memory).
+        /// Segment memory: the attention sublayer also given the layer's memory. Coming: cross-attention (a sublayer between
+        /// attention and feed-forward).
         /// </summary>
         public virtual void ArrangeSublayers(ModelSpec spec, IList<Sublayer> sublayers)
         {
