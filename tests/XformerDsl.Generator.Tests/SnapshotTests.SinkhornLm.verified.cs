@@ -308,9 +308,10 @@ namespace Demo.Models
                     // Queries, keys and output gradients as whole vectors: with no padding to do, the tensors themselves.
                     using var queries = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);
                     using var keys = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);
-                    using var sortedKeys = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(s.Key, a.BatchHeads, heads, s.Keys, HeadDim, PaddedHeadDim, a.Threads);
                     using var outputGradients = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);
                     using var queryGradients = new global::XformerDsl.Kernels.QueryGradientPartials<T>(1, a.BatchHeads, a.Queries, PaddedHeadDim);
+                    // The sorted blocks' keys likewise.
+                    using var sortedKeys = global::XformerDsl.Kernels.SoftmaxTileWorker<T, TVec, TOps>.PadRows(s.Key, a.BatchHeads, heads, s.Keys, HeadDim, PaddedHeadDim, a.Threads);
                     global::XformerDsl.Kernels.KernelParallel.For(a.BatchHeads * perSequence, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>
                     {
                         int bh = task / perSequence, start = task % perSequence * Block;

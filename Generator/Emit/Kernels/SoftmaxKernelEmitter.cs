@@ -257,18 +257,7 @@ namespace XformerDsl.Generator.Emit.Kernels
             writer.WriteLine("// D = rowsum(dO ⊙ O) for every query: the softmax Jacobian's correction term.");
             writer.WriteLine($"using var delta = {Worker}.OutputDotGradient(g, HeadDim);");
             bool queryKey = scores != KernelScores.BiasOnly;
-            string padded = queryKey ? "Queries, keys and output gradients" : "Output gradients";
-            writer.WriteLine(tiling.PaddedHeadDim == tiling.HeadDim
-                ? $"// {padded} as whole vectors: with no padding to do, the tensors themselves."
-                : $"// {padded} with rows padded from {Int(tiling.HeadDim)} to {Int(tiling.PaddedHeadDim)} columns.");
-            if (queryKey)
-            {
-                writer.WriteLine($"using var queries = {Worker}.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
-                writer.WriteLine($"using var keys = {Worker}.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);");
-            }
-            writer.WriteLine($"using var outputGradients = {Worker}.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
-            if (queryKey)
-                writer.WriteLine($"using var queryGradients = new {Kernels}.QueryGradientPartials<T>(groups, a.BatchHeads, a.Queries, PaddedHeadDim);");
+            KernelCode.EmitPaddedBackwardRows(writer, tiling.HeadDim, tiling.PaddedHeadDim, queryKey, "groups");
             if (scores == KernelScores.QueryKeyAndRelativePositions)
             {
                 writer.WriteLine("// The distance rows (transposed and scaled for the scores, padded for the gradients), the padded position queries,");

@@ -30,11 +30,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("/// </summary>");
             writer.WriteLine($"public sealed class {ClassName} : global::XformerDsl.Attention.Lsh.ILshChunkKernel");
             writer.OpenBlock();
-            writer.WriteLine("/// <summary>The head size, Dim / Heads.</summary>");
-            writer.WriteLine($"public const int HeadDim = {SpecFormat.Int(headDim)};");
-            writer.WriteLine();
-            writer.WriteLine($"/// <summary>Head-sized rows as whole vectors: a multiple of 16{(padded == headDim ? $" ({SpecFormat.Int(headDim)} needs no padding)" : "")}.</summary>");
-            writer.WriteLine($"public const int PaddedHeadDim = {SpecFormat.Int(padded)};");
+            KernelCode.EmitHeadDimConstants(writer, headDim, padded);
             writer.WriteLine();
             writer.WriteLine("/// <summary>Rows per chunk: the query tile, and the keys of each of the two key tiles a chunk visits.</summary>");
             writer.WriteLine($"public const int BucketSize = {SpecFormat.Int(lsh.BucketSize)};");
@@ -97,11 +93,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("var a = g.Forward;");
             writer.WriteLine("var l = lsh;");
             writer.WriteLine("int heads = a.Heads, perRound = l.ChunksPerRound, rounds = a.Queries / BucketSize / perRound;");
-            writer.WriteLine("// Queries, keys and output gradients as whole vectors: with no padding to do, the tensors themselves.");
-            writer.WriteLine($"using var queries = {worker}.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
-            writer.WriteLine($"using var keys = {worker}.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);");
-            writer.WriteLine($"using var outputGradients = {worker}.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
-            writer.WriteLine($"using var queryGradients = new {kernels}.QueryGradientPartials<T>(1, a.BatchHeads, a.Queries, PaddedHeadDim);");
+            KernelCode.EmitPaddedBackwardRows(writer, headDim, padded, queryKey: true, groups: "1");
             writer.WriteLine($"{kernels}.KernelParallel.For(a.BatchHeads * rounds, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>");
             writer.OpenBlock();
             writer.WriteLine("int bh = task / rounds, round = task % rounds;");

@@ -33,11 +33,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("/// </summary>");
             writer.WriteLine($"public sealed class {ClassName} : {Namespace}.ISinkhornBlockKernel");
             writer.OpenBlock();
-            writer.WriteLine("/// <summary>The head size, Dim / Heads.</summary>");
-            writer.WriteLine($"public const int HeadDim = {SpecFormat.Int(headDim)};");
-            writer.WriteLine();
-            writer.WriteLine($"/// <summary>Head-sized rows as whole vectors: a multiple of 16{(padded == headDim ? $" ({SpecFormat.Int(headDim)} needs no padding)" : "")}.</summary>");
-            writer.WriteLine($"public const int PaddedHeadDim = {SpecFormat.Int(padded)};");
+            KernelCode.EmitHeadDimConstants(writer, headDim, padded);
             writer.WriteLine();
             writer.WriteLine("/// <summary>Positions per block: the query tile, and the keys of each of the two key tiles a block visits.</summary>");
             writer.WriteLine($"public const int Block = {block};");
@@ -102,12 +98,9 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("var (g, gs, b) = (local, sorted, blocks);");
             writer.WriteLine("var (a, s) = (g.Forward, gs.Forward);");
             writer.WriteLine("int heads = a.Heads, perSequence = b.Blocks;");
-            writer.WriteLine("// Queries, keys and output gradients as whole vectors: with no padding to do, the tensors themselves.");
-            writer.WriteLine($"using var queries = {worker}.PadRows(a.Query, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
-            writer.WriteLine($"using var keys = {worker}.PadRows(a.Key, a.BatchHeads, heads, a.Keys, HeadDim, PaddedHeadDim, a.Threads);");
+            KernelCode.EmitPaddedBackwardRows(writer, headDim, padded, queryKey: true, groups: "1");
+            writer.WriteLine("// The sorted blocks' keys likewise.");
             writer.WriteLine($"using var sortedKeys = {worker}.PadRows(s.Key, a.BatchHeads, heads, s.Keys, HeadDim, PaddedHeadDim, a.Threads);");
-            writer.WriteLine($"using var outputGradients = {worker}.PadRows(g.OutputGradient, a.BatchHeads, heads, a.Queries, HeadDim, PaddedHeadDim, a.Threads);");
-            writer.WriteLine($"using var queryGradients = new {kernels}.QueryGradientPartials<T>(1, a.BatchHeads, a.Queries, PaddedHeadDim);");
             writer.WriteLine($"{kernels}.KernelParallel.For(a.BatchHeads * perSequence, a.Threads, NewWorker<T, TVec, TOps>, (task, tile) =>");
             writer.OpenBlock();
             writer.WriteLine("int bh = task / perSequence, start = task % perSequence * Block;");
