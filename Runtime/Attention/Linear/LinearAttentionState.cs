@@ -1,4 +1,5 @@
 using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
@@ -87,44 +88,31 @@ public sealed class LinearAttentionState : XformerDsl.Modules.ILayerState
             T* normaliser = TensorMemory.Pointer<T>(Normaliser);
             for (int batchHead = 0; batchHead < batch * heads; batchHead++)
             {
-                T* s = sums + (long)batchHead * features * headDim, z = normaliser + (long)batchHead * features;
-                T* q = queryRows.Row(batchHead, heads, 0), k = keyRows.Row(batchHead, heads, 0), v = valueRows.Row(batchHead, heads, 0);
-                T* o = outputRows.Row(batchHead, heads, 0);
+                T* s = sums + (long)batchHead * features * headDim;
+                var z = new Span<T>(normaliser + (long)batchHead * features, features);
+                var q = new ReadOnlySpan<T>(queryRows.Row(batchHead, heads, 0), features);
+                var k = new ReadOnlySpan<T>(keyRows.Row(batchHead, heads, 0), features);
+                var v = new ReadOnlySpan<T>(valueRows.Row(batchHead, heads, 0), headDim);
+                var o = new Span<T>(outputRows.Row(batchHead, heads, 0), headDim);
                 if (takes is null || takes[batchHead / heads])
+                {
                     for (int f = 0; f < features; f++)
                     {
-                        AddScaled(s + (long)f * headDim, v, k[f], headDim);
-                        z[f] += k[f];
+                        var row = new Span<T>(s + (long)f * headDim, headDim);
+                        TensorPrimitives.MultiplyAdd(v, k[f], row, row);
                     }
-                new Span<T>(o, headDim).Clear();
-                T normalisation = T.Zero;
-                for (int f = 0; f < features; f++)
-                {
-                    AddScaled(o, s + (long)f * headDim, q[f], headDim);
-                    normalisation += q[f] * z[f];
+                    TensorPrimitives.Add(z, k, z);
                 }
+                o.Clear();
+                for (int f = 0; f < features; f++)
+                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(s + (long)f * headDim, headDim), q[f], o, o);
                 // As the composed form: a query whose normaliser is 0 (it sees no key) keeps its numerator, zeros.
+                T normalisation = TensorPrimitives.Dot(q, z);
                 if (normalisation > T.Zero)
-                    for (int d = 0; d < headDim; d++)
-                        o[d] /= normalisation;
+                    TensorPrimitives.Divide(o, normalisation, o);
             }
         }
         return output.transpose(1, 2);
-    }
-
-    // destination[i] += scale · source[i] for i < count.
-    private static unsafe void AddScaled<T>(T* destination, T* source, T scale, int count)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var scales = new Vector<T>(scale);
-            for (; i <= count - Vector<T>.Count; i += Vector<T>.Count)
-                Vector.Store(Vector.Load(destination + i) + scales * Vector.Load(source + i), destination + i);
-        }
-        for (; i < count; i++)
-            destination[i] += scale * source[i];
     }
 
     /// <summary>Sequence b takes the sums and normaliser of sequence <c>batchIndices[b]</c> (beam search), in place.</summary>
