@@ -5,14 +5,18 @@ using Xunit.Abstractions;
 namespace XformerDsl.Generator.Tests.Fuzz;
 
 /// <summary>
-/// Generation time is bounded before the work is done: the declarations issue 14 found taking minutes (BigBird,
-/// bidirectional, at MaxLength 262,144; with Block 1 at 65,536; at 1,048,576) are refused with XF0039 in well under two
-/// seconds, and the largest layouts still accepted generate within two seconds (processor time of the generator's
-/// thread, see <see cref="ThreadCpu"/>).
+/// Generation work is bounded before the work is done: the declarations issue 14 found taking minutes (BigBird,
+/// bidirectional, at MaxLength 262,144; with Block 1 at 65,536; at 1,048,576) are refused with XF0039 without laying
+/// anything out, and the largest layouts still accepted generate a file of bounded size. The work itself is bounded
+/// deterministically by <see cref="XformerDsl.Generator.Emit.Kernels.BlockLayout.MaxSteps"/>; the processor time of
+/// the generator's thread is only checked against <see cref="ThreadCpu.StallGuard"/>, far above what these take.
 /// </summary>
 public class GenerationTimeTests(ITestOutputHelper output)
 {
     private const string U = DiagnosticCases.Usings;
+
+    /// <summary>The most characters the largest accepted layout may write into the generated file (it writes about 880,000).</summary>
+    private const int MaxGeneratedChars = 2_000_000;
 
     // The generator's first run in a process also pays the JIT compilation of the generator itself, once, whatever the
     // declaration (about a second of the first measured layout's 1.57 s here): a small model generated first keeps that
@@ -48,7 +52,7 @@ public class GenerationTimeTests(ITestOutputHelper output)
         output.WriteLine($"{elapsed.TotalSeconds:F2} s: {string.Join("; ", run.GeneratorDiagnostics.Select(d => d.GetMessage()))}");
         Assert.Contains(run.GeneratorDiagnostics, d => d.Id == "XF0039");
         Assert.Empty(run.Sources);
-        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"took {elapsed.TotalSeconds:F2} s");
+        Assert.True(elapsed < ThreadCpu.StallGuard, $"took {elapsed.TotalSeconds:F2} s");
     }
 
     public static TheoryData<string> Accepted() => new()
@@ -61,7 +65,7 @@ public class GenerationTimeTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Accepted))]
-    public void Largest_accepted_layouts_generate_within_two_seconds(string source)
+    public void Largest_accepted_layouts_generate_a_bounded_file_without_stalling(string source)
     {
         _ = s_warmedUp.Value;
         var compilation = GeneratorHarness.Compilation(source);
@@ -70,6 +74,7 @@ public class GenerationTimeTests(ITestOutputHelper output)
         output.WriteLine($"{elapsed.TotalSeconds:F2} s, {run.Sources.Values.Sum(s => s.Length):N0} chars: {string.Join("; ", run.GeneratorDiagnostics.Select(d => d.GetMessage()))}");
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.Single(run.Sources);
-        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"took {elapsed.TotalSeconds:F2} s");
+        Assert.InRange(run.Sources.Values.Sum(s => s.Length), 1, MaxGeneratedChars);
+        Assert.True(elapsed < ThreadCpu.StallGuard, $"took {elapsed.TotalSeconds:F2} s");
     }
 }

@@ -16,7 +16,7 @@ namespace XformerDsl.Generator.Tests.Fuzz;
 /// constructors, members named like generated ones, comments and <c>#if</c> inside argument lists), many per
 /// compilation. For each run: the generator never throws, generated code compiles without warnings, every declaration
 /// either generates or is reported (an XF error or a compiler error in it), a declaration built only from valid parts
-/// generates, and no model takes more than two seconds to generate.
+/// generates, and no model stalls the generator (<see cref="ThreadCpu.StallGuard"/>).
 /// </summary>
 /// <remarks>
 /// Deterministic: batch <c>b</c> is drawn from <c>new PCG(Stream, Seed + b)</c>. Set <c>XF_FUZZ_SEED</c> (a number)
@@ -148,7 +148,7 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
     public static readonly Gen<Declaration[]> Batches = Declarations.Array[BatchSize];
 
     [Fact]
-    public void Every_declaration_generates_clean_code_or_is_reported_within_two_seconds()
+    public void Every_declaration_generates_clean_code_or_is_reported_without_stalling()
     {
         ulong seed = ulong.TryParse(Environment.GetEnvironmentVariable("XF_FUZZ_SEED"), out var s) ? s : 1189;
         int batches = int.TryParse(Environment.GetEnvironmentVariable("XF_FUZZ_BATCHES"), out var b) ? b : DefaultBatches;
@@ -227,9 +227,10 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
             generatedModels += isGenerated ? 1 : 0;
         }
 
-        // No model takes more than two seconds: its parse plus its emission, bounded by the slowest of each (wall time).
-        // Wall time on a shared machine can be many times the work, so a batch over the bound has each of its long
-        // declarations (where the layout work lies) run again alone and timed by this thread's processor time.
+        // No model stalls the generator: its parse plus its emission, bounded by the slowest of each (wall time), is
+        // normally under two seconds. Wall time on a shared machine can be many times the work, so a batch over that has
+        // each of its long declarations (where the layout work lies) run again alone, timed by this thread's processor
+        // time against the stall guard.
         var parseTime = run.Result.Results.Single().TrackedSteps[TrackingNames.Parsed].Select(step => step.ElapsedTime).DefaultIfEmpty().Max();
         var emitTime = run.Result.Results.Single().TrackedOutputSteps.TryGetValue("SourceOutput", out var outputs)
             ? outputs.Select(step => step.ElapsedTime).DefaultIfEmpty().Max() : TimeSpan.Zero;
@@ -239,7 +240,7 @@ public class GeneratorPropertyTests(ITestOutputHelper output)
             {
                 var compilation = GeneratorHarness.Compilation("using XformerDsl;\n" + declaration);
                 var (_, time) = ThreadCpu.Measure(() => GeneratorHarness.Run(compilation));
-                Assert.True(time <= s_modelBudget, $"took {time.TotalSeconds:F2} s to generate: {declaration}");
+                Assert.True(time <= ThreadCpu.StallGuard, $"took {time.TotalSeconds:F2} s to generate: {declaration}");
             }
         }
         return generatedModels;
