@@ -15,7 +15,8 @@ namespace XformerDsl.Generator.Emit.Frame
     /// (<c>memory_compression.{layer}</c>) and a compressed memory: the stack hands each block <c>[compressed; memory]</c>,
     /// compresses the positions that leave the memory and appends the slots, and, when the compression is a convolution,
     /// sums the layers' attention-reconstruction losses into the model's auxiliary loss (<c>IAuxiliaryLossSource</c>),
-    /// which trains the compression functions only.
+    /// which trains the compression functions only. Its model's <c>Step</c> keeps each layer's step state in the stack, as its
+    /// forward keeps the <c>SegmentMemory</c>: the state holds the blocks' inputs before their norm, which the compression takes.
     /// </summary>
     internal sealed class SegmentMemoryFeature : FrameFeature
     {

@@ -42,22 +42,12 @@ public class CompressiveStepTests
         return model;
     }
 
+    // Logits are below 1 in magnitude here, so AssertClose's bound is the largest absolute difference.
     private static void AssertStepsEqualOneTokenSegments<TModel>(TModel model)
         where TModel : nn.Module, ISegmentRecurrentModel, IRecurrentLanguageModel
     {
-        manual_seed(3);
-        var tokens = randint(0, 16, new long[] { 2, Tokens });
         using var memory = model.CreateMemory(Memory, Compressed);
-        using var state = model.CreateState(2);
-        using var noGrad = no_grad();
-        for (int t = 0; t < Tokens; t++)
-        {
-            using var scope = NewDisposeScope();
-            var segment = model.forward(tokens[.., t..(t + 1)], null, memory)[.., 0];
-            var step = model.Step(state, tokens[.., t]);
-            double difference = (segment - step).abs().max().item<float>();
-            Assert.True(difference <= 1e-4, $"{model.GetType().Name}, logits at position {t}: max |step − segment| = {difference:E3}");
-        }
+        SegmentRecurrenceStepTests.AssertStepsEqualOneTokenSegments(model, memory, Tokens, tolerance: 1e-4);
         // The reference did compress, and its compressed memory is full.
         Assert.Equal(Compressed, memory.CompressedPositions);
     }
@@ -154,17 +144,6 @@ public class CompressiveStepTests
 
         // Greedy by hand: one-token segments over the declared memories; 18 tokens compress 6 groups.
         using var memory = model.CreateMemory();
-        using var noGrad = no_grad();
-        var expected = new List<long>();
-        Tensor logits = null!;
-        foreach (long token in prompt)
-            logits = model.forward(tensor(new[] { token }).view(1, 1), null, memory);
-        for (int i = 0; i < 10; i++)
-        {
-            long next = logits[0, 0].argmax().item<long>();
-            expected.Add(next);
-            logits = model.forward(tensor(new[] { next }).view(1, 1), null, memory);
-        }
-        Assert.Equal(expected, generated);
+        Assert.Equal(SegmentRecurrenceStepTests.GreedyOneTokenSegments(model, memory, prompt, 10), generated);
     }
 }
