@@ -119,12 +119,12 @@ namespace XformerDsl.Generator.Emit.Frame
             if (spec.Normalization.Placement == NormPlacement.Pre)
             {
                 writer.WriteLine($"x = x + {attention}.Step(attn_norm.forward(x), attn_norm.forward(context), keyPaddingMask);");
-                writer.WriteLine("x = x + ffn.forward(ffn_norm.forward(x));");
+                writer.WriteLine("x = x + ffn.Step(ffn_norm.forward(x));");
             }
             else
             {
                 writer.WriteLine($"x = attn_norm.forward(x + {attention}.Step(x, context, keyPaddingMask));");
-                writer.WriteLine("x = ffn_norm.forward(x + ffn.forward(x));");
+                writer.WriteLine("x = ffn_norm.forward(x + ffn.Step(x));");
             }
             writer.WriteLine("return x;");
             writer.CloseBlock();
