@@ -21,14 +21,14 @@ public sealed class NativeMemoryPolicyTests
         Assert.True(XformerDsl.Training.NativeMemoryPolicy.ReuseLargeAllocations());
 
         const long bytes = 48L << 20;   // above glibc's largest default mmap threshold (32 MiB)
-        const long heapSlack = 1L << 20;
+        const long heapSlack = 16L << 20;
         var before = mallinfo2();
         using (var tensor = empty(new[] { bytes / sizeof(float) }, ScalarType.Float32))
         {
             var during = mallinfo2();
-            // Other threads (libtorch's, the runtime's) may free a few small blocks between the readings: in CI the heap
-            // once grew by 320 bytes less than the tensor. A tensor mapped on its own would leave the heap unchanged, so
-            // a slack of 1 MiB still tells the two apart.
+            // Other threads (libtorch's, the runtime's, tests running beside this one) may free blocks between the readings:
+            // in CI the heap once grew by 320 bytes less than the tensor, in a full run by 1.6 MiB less. A tensor mapped on
+            // its own would leave the heap unchanged, so a slack of 16 MiB (a third of the tensor) still tells the two apart.
             Assert.True((long)(during.uordblks - before.uordblks) >= bytes - heapSlack,
                 $"the heap's in-use bytes grew by {(long)(during.uordblks - before.uordblks)}, expected at least {bytes - heapSlack}");
             Assert.True((long)(during.hblkhd - before.hblkhd) < bytes,
