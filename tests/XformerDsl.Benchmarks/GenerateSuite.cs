@@ -29,6 +29,7 @@ internal static class GenerateSuite
         ("bigbird", () => new GenerateBigBird()),
         ("lsh", () => new GenerateLsh()),
         ("routing", () => new GenerateRouting()),
+        ("sinkhorn", () => new GenerateSinkhorn()),
     ];
 
     /// <summary>The suite's line in the usage text.</summary>
