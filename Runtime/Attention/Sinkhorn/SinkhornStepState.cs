@@ -16,7 +16,8 @@ namespace XformerDsl.Attention.Sinkhorn;
 /// <item>the balancing history: for every Sinkhorn iteration, the log of the column sums over the rows so far of that
 /// iteration's input, <c>[heads, Iterations, MaxLength / Block]</c>; the forward's causal column normalisation of row i
 /// divides by exactly these sums plus row i's own entry;</item>
-/// <item>the current block's sorted keys and values, <c>[heads, Block, headDim]</c> each.</item>
+/// <item>what the current block's queries attend to, <c>[heads, 2 · Block, headDim]</c> keys and values: its sorted
+/// block, then its own keys and values so far (a copy of the store's last rows, so a step reads one tensor).</item>
 /// </list>
 /// When a token opens block i (i ≥ 1), row i of the soft permutation is computed once, as the forward computes it
 /// (block i − 1's pooled queries, the pooled keys of blocks &lt; i, every iteration against the carried column sums), and
@@ -28,7 +29,7 @@ public sealed class SinkhornStepState : ILayerState
 {
     private readonly SinkhornSettings _settings;
     private readonly KeyValueSlots _store;
-    private Tensor _blockQueries, _pooledKeys, _columnSums, _sortedKeys, _sortedValues;
+    private Tensor _blockQueries, _pooledKeys, _columnSums, _attendedKeys, _attendedValues;
 
     /// <summary>
     /// An empty state for <paramref name="batch"/> sequences of at most <paramref name="maxLength"/> tokens of a causal
@@ -51,15 +52,15 @@ public sealed class SinkhornStepState : ILayerState
         _pooledKeys = Zeros(batch, heads, blocks, headDim);
         // Row 0 takes nothing: every entry of it is hidden at every iteration, so it puts Hidden into every column sum.
         _columnSums = full(new[] { batch, heads, settings.Iterations, blocks }, SinkhornSorting.Hidden, dtype, device).DetachFromDisposeScope();
-        _sortedKeys = Zeros(batch, heads, settings.Block, headDim);
-        _sortedValues = Zeros(batch, heads, settings.Block, headDim);
+        _attendedKeys = Zeros(batch, heads, 2L * settings.Block, headDim);
+        _attendedValues = Zeros(batch, heads, 2L * settings.Block, headDim);
     }
 
     /// <summary>Positions the key and value store holds room for now (it doubles as positions arrive).</summary>
     public long Capacity => _store.Capacity;
 
     /// <inheritdoc/>
-    public long Elements => _store.Elements + _blockQueries.numel() + _pooledKeys.numel() + _columnSums.numel() + _sortedKeys.numel() + _sortedValues.numel();
+    public long Elements => _store.Elements + _blockQueries.numel() + _pooledKeys.numel() + _columnSums.numel() + _attendedKeys.numel() + _attendedValues.numel();
 
     /// <summary>
     /// Attends each sequence's new token, <c>[batch, heads, 1, headDim]</c> queries, keys and values, at its position
@@ -76,68 +77,78 @@ public sealed class SinkhornStepState : ILayerState
             throw new ArgumentException($"SinkhornStepState.Step: the sorting projection must be [headDim, headDim] = [{headDim}, {headDim}]; got {AttentionShapes.Shape(projection)}.");
         using var scope = NewDisposeScope();
         int block = _settings.Block;
-        var taking = active?.to(ScalarType.Bool) ?? ones(new[] { batch }, ScalarType.Bool, positions.device);
-        var offset = positions.remainder(block);
+        // Positions and the mask are a few numbers per sequence: decide on the host which sequences open a block, which
+        // rows they write and which keys they see, so a step runs few tensor operations.
+        var at = positions.cpu().data<long>().ToArray();
+        var taking = active?.to(ScalarType.Bool).cpu().data<bool>().ToArray();
+        var opening = Enumerable.Range(0, (int)batch).Where(b => (taking?[b] ?? true) && at[b] > 0 && at[b] % block == 0).ToArray();
         // A token at the start of block i ≥ 1 opens it: its sorting row and sorted block, from the state before this token.
-        var opening = taking.logical_and(offset.eq(0)).logical_and(positions.gt(0)).nonzero().view(-1);
-        if (opening.numel() > 0)
-            OpenBlocks(opening, positions.index_select(0, opening).div(block, rounding_mode: RoundingMode.floor), projection);
+        if (opening.Length > 0)
+            OpenBlocks(opening, opening.Select(b => at[b] / block).ToArray(), projection, positions.device);
 
-        // Every sequence writes its key and value at its position (an inactive one's is overwritten by its next real token
-        // before anything reads it; a finished inactive sequence at MaxLength writes its last slot, which it never reads again).
-        _store.Write(positions.clamp_max(_store.Limit - 1), key, value);
+        // Every sequence writes its key and value at its position, in the store and after its sorted block (an inactive
+        // sequence's rows are past its position, so hidden, and overwritten by its next real token before anything reads
+        // them; a finished inactive sequence at MaxLength writes its last slot, which it never reads again).
+        Tensor Rows(IEnumerable<long> rows) => tensor(rows.ToArray(), ScalarType.Int64, positions.device).view(batch, 1, 1, 1).expand(query.shape);
+        _store.Write(tensor(at.Select(position => Math.Min(position, _store.Limit - 1)).ToArray(), ScalarType.Int64, positions.device), key, value);
+        var own = Rows(at.Select(position => block + position % block));
+        _attendedKeys.scatter_(2, own, key);
+        _attendedValues.scatter_(2, own, value);
         // Only active sequences add their query to their block's queries: a waiting sequence's block may be whole and unopened.
-        var slot = offset.view(batch, 1, 1, 1).expand(query.shape);
-        _blockQueries.scatter_(2, slot, where(taking.view(batch, 1, 1, 1), query, _blockQueries.gather(2, slot)));
+        var slot = Rows(at.Select(position => position % block));
+        _blockQueries.scatter_(2, slot, active is null ? query : where(active.to(ScalarType.Bool).view(batch, 1, 1, 1), query, _blockQueries.gather(2, slot)));
 
-        // One softmax over the sorted block (none for block 0) and the own block up to the token.
-        var start = positions - offset;
-        var ownPositions = start.view(batch, 1) + arange(block, ScalarType.Int64, positions.device).view(1, block);   // [batch, Block]
-        var rows = ownPositions.clamp_max(_store.Capacity - 1).view(batch, 1, block, 1).expand(batch, query.shape[1], block, headDim);
-        var keys = cat([_sortedKeys, _store.Keys(_store.Capacity).gather(2, rows)], 2);
-        var values = cat([_sortedValues, _store.Values(_store.Capacity).gather(2, rows)], 2);
-        var visible = cat([start.gt(0).view(batch, 1).expand(batch, block), ownPositions.le(positions.view(batch, 1))], 1);
-        return FullAttentionReference.Forward(query, keys, values, causal: false, visible).MoveToOuterDisposeScope();
+        // One softmax over the sorted block (none in block 0) and the own block up to the token.
+        var visible = new bool[batch * 2 * block];
+        for (int b = 0; b < batch; b++)
+        {
+            var row = visible.AsSpan(b * 2 * block, 2 * block);
+            row[..block].Fill(at[b] >= block);
+            row.Slice(block, (int)(at[b] % block) + 1).Fill(true);
+        }
+        return FullAttentionReference.Forward(query, _attendedKeys, _attendedValues, causal: false,
+            tensor(visible, new[] { batch, 2L * block }, ScalarType.Bool, positions.device)).MoveToOuterDisposeScope();
     }
 
-    // Opens block i of each sequence in `sequences` (int64 [n], with `blocks` its i ≥ 1): pools block i − 1's queries and
-    // keys, balances row i of the soft permutation against the carried column sums, and sorts the block.
-    private void OpenBlocks(Tensor sequences, Tensor blocks, Tensor projection)
+    // Opens block i of each sequence in `sequences`, whose i ≥ 1 is in `blocks`: pools block i − 1's queries and keys,
+    // balances row i of the soft permutation against the carried column sums, and sorts the block.
+    private void OpenBlocks(int[] sequences, long[] blocks, Tensor projection, Device device)
     {
-        long n = sequences.shape[0], heads = _blockQueries.shape[1], headDim = _blockQueries.shape[3];
+        long n = sequences.Length, heads = _blockQueries.shape[1], headDim = _blockQueries.shape[3];
         int block = _settings.Block;
-        long columns = blocks.max().item<long>();   // the widest row opened: columns 0 .. columns − 1
-        var device = sequences.device;
-        var storeKeys = _store.Keys(columns * block).index_select(0, sequences);     // [n, heads, columns · Block, headDim]
-        var storeValues = _store.Values(columns * block).index_select(0, sequences);
+        long columns = blocks.Max();   // the widest row opened: columns 0 .. columns − 1
+        var taken = tensor(sequences.Select(b => (long)b).ToArray(), ScalarType.Int64, device);
+        var storeKeys = _store.Keys(columns * block).index_select(0, taken);     // [n, heads, columns · Block, headDim]
+        var storeValues = _store.Values(columns * block).index_select(0, taken);
+        var opened = tensor(blocks, ScalarType.Int64, device);
 
         // Block i − 1's summaries, the means of its queries and keys, as the forward pools them.
-        var pooledQuery = _blockQueries.index_select(0, sequences).sum(2, keepdim: true) / block;   // [n, heads, 1, headDim]
-        var previousRows = ((blocks - 1) * block).view(n, 1) + arange(block, ScalarType.Int64, device).view(1, block);
+        var pooledQuery = _blockQueries.index_select(0, taken).sum(2, keepdim: true) / block;   // [n, heads, 1, headDim]
+        var previousRows = tensor(blocks.SelectMany(i => Enumerable.Range(0, block).Select(r => (i - 1) * block + r)).ToArray(), ScalarType.Int64, device);
         var previousKeys = storeKeys.gather(2, previousRows.view(n, 1, block, 1).expand(n, heads, block, headDim));
-        var pooledKeys = _pooledKeys.index_select(0, sequences);
-        pooledKeys.scatter_(2, (blocks - 1).view(n, 1, 1, 1).expand(n, heads, 1, headDim), previousKeys.sum(2, keepdim: true) / block);
-        _pooledKeys.index_copy_(0, sequences, pooledKeys);
+        var pooledKeys = _pooledKeys.index_select(0, taken);
+        pooledKeys.scatter_(2, (opened - 1).view(n, 1, 1, 1).expand(n, heads, 1, headDim), previousKeys.sum(2, keepdim: true) / block);
+        _pooledKeys.index_copy_(0, taken, pooledKeys);
 
         // Row i: blocks j < i only (a row narrower than `columns` hides the rest), balanced iteration by iteration, each
         // column normalised by the sum over rows ≤ i: the carried sum of the rows before, plus this row's entry.
-        var hidden = arange(columns, ScalarType.Int64, device).view(1, 1, 1, columns).ge(blocks.view(n, 1, 1, 1));
+        var hidden = arange(columns, ScalarType.Int64, device).view(1, 1, 1, columns).ge(opened.view(n, 1, 1, 1));
         var log = (SinkhornSorting.Logits(pooledQuery, pooledKeys.narrow(2, 0, columns), projection) / _settings.Temperature)
             .masked_fill(hidden, SinkhornSorting.Hidden);   // [n, heads, 1, columns]
-        var columnSums = _columnSums.index_select(0, sequences);
+        var columnSums = _columnSums.index_select(0, taken);
         for (int iteration = 0; iteration < _settings.Iterations; iteration++)
         {
             var carried = columnSums.narrow(2, iteration, 1).narrow(3, 0, columns);
             carried.copy_(carried.logaddexp(log));
             log = SinkhornSorting.NormaliseColumnsThenRows(log, carried, hidden);
         }
-        _columnSums.index_copy_(0, sequences, columnSums);
+        _columnSums.index_copy_(0, taken, columnSums);
 
         // The sorted block: row i of P times the key and value blocks before it.
         var permutation = log.exp().masked_fill(hidden, 0.0);
         Tensor Sorted(Tensor rows) => permutation.matmul(rows.view(n, heads, columns, block * headDim)).view(n, heads, block, headDim);
-        _sortedKeys.index_copy_(0, sequences, Sorted(storeKeys));
-        _sortedValues.index_copy_(0, sequences, Sorted(storeValues));
+        _attendedKeys.narrow(2, 0, block).index_copy_(0, taken, Sorted(storeKeys));
+        _attendedValues.narrow(2, 0, block).index_copy_(0, taken, Sorted(storeValues));
     }
 
     /// <summary>Sequence b takes the state of sequence <c>batchIndices[b]</c> (beam search).</summary>
@@ -155,8 +166,8 @@ public sealed class SinkhornStepState : ILayerState
         _blockQueries = Take(_blockQueries);
         _pooledKeys = Take(_pooledKeys);
         _columnSums = Take(_columnSums);
-        _sortedKeys = Take(_sortedKeys);
-        _sortedValues = Take(_sortedValues);
+        _attendedKeys = Take(_attendedKeys);
+        _attendedValues = Take(_attendedValues);
     }
 
     /// <summary>Frees the tensors.</summary>
@@ -166,7 +177,7 @@ public sealed class SinkhornStepState : ILayerState
         _blockQueries.Dispose();
         _pooledKeys.Dispose();
         _columnSums.Dispose();
-        _sortedKeys.Dispose();
-        _sortedValues.Dispose();
+        _attendedKeys.Dispose();
+        _attendedValues.Dispose();
     }
 }

@@ -140,7 +140,7 @@ public class SinkhornStepTests
         var (q, k, v, w) = Inputs(1, heads, 320, headDim, settings.Block, float32, seed: 34);
         using var state = new SinkhornStepState(1, (int)heads, (int)headDim, settings, (int)maxLength, CPU, float32);
         long blocks = maxLength / settings.Block;
-        long fixedPart = heads * (3 * settings.Block * headDim + blocks * headDim + settings.Iterations * blocks);
+        long fixedPart = heads * (5 * settings.Block * headDim + blocks * headDim + settings.Iterations * blocks);
         for (long position = 0; position < 300; position++)
         {
             using var step = NewDisposeScope();
