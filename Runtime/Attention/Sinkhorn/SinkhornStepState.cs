@@ -29,7 +29,8 @@ public sealed class SinkhornStepState : ILayerState
 {
     private readonly SinkhornSettings _settings;
     private readonly KeyValueSlots _store;
-    private Tensor _blockQueries, _pooledKeys, _columnSums, _attendedKeys, _attendedValues;
+    // Fixed in size, so updated in place (Reorder too); only the store grows.
+    private readonly Tensor _blockQueries, _pooledKeys, _columnSums, _attendedKeys, _attendedValues;
 
     /// <summary>
     /// An empty state for <paramref name="batch"/> sequences of at most <paramref name="maxLength"/> tokens of a causal
@@ -157,17 +158,8 @@ public sealed class SinkhornStepState : ILayerState
         using var scope = NewDisposeScope();
         var indices = BatchIndices.Check(batchIndices, _blockQueries.shape[0], _blockQueries.device, nameof(SinkhornStepState));
         _store.Reorder(indices, nameof(SinkhornStepState));
-        Tensor Take(Tensor held)
-        {
-            var taken = held.index_select(0, indices).DetachFromDisposeScope();
-            held.Dispose();
-            return taken;
-        }
-        _blockQueries = Take(_blockQueries);
-        _pooledKeys = Take(_pooledKeys);
-        _columnSums = Take(_columnSums);
-        _attendedKeys = Take(_attendedKeys);
-        _attendedValues = Take(_attendedValues);
+        foreach (var held in new[] { _blockQueries, _pooledKeys, _columnSums, _attendedKeys, _attendedValues })
+            held.copy_(held.index_select(0, indices));
     }
 
     /// <summary>Frees the tensors.</summary>
