@@ -119,31 +119,40 @@ public sealed class SinkhornStepState : ILayerState
         int block = _settings.Block;
         long columns = blocks.Max();   // the widest row opened: columns 0 .. columns − 1
         var taken = tensor(sequences.Select(b => (long)b).ToArray(), ScalarType.Int64, device);
-        var storeKeys = _store.Keys(columns * block).index_select(0, taken);     // [n, heads, columns · Block, headDim]
-        var storeValues = _store.Values(columns * block).index_select(0, taken);
+        // When every sequence opens a block (a batch in step), the state's tensors are read and updated in place, with no
+        // copy of the store; otherwise the opening sequences' rows are gathered, updated and written back.
+        bool everySequence = n == _blockQueries.shape[0];   // `sequences` ascends, so it is then 0 .. batch − 1
+        Tensor Rows(Tensor held) => everySequence ? held : held.index_select(0, taken);
+        void WriteBack(Tensor held, Tensor rows)
+        {
+            if (!everySequence)
+                held.index_copy_(0, taken, rows);
+        }
+        var storeKeys = Rows(_store.Keys(columns * block));     // [n, heads, columns · Block, headDim]
+        var storeValues = Rows(_store.Values(columns * block));
         var opened = tensor(blocks, ScalarType.Int64, device);
 
         // Block i − 1's summaries, the means of its queries and keys, as the forward pools them.
-        var pooledQuery = _blockQueries.index_select(0, taken).sum(2, keepdim: true) / block;   // [n, heads, 1, headDim]
+        var pooledQuery = Rows(_blockQueries).sum(2, keepdim: true) / block;   // [n, heads, 1, headDim]
         var previousRows = tensor(blocks.SelectMany(i => Enumerable.Range(0, block).Select(r => (i - 1) * block + r)).ToArray(), ScalarType.Int64, device);
         var previousKeys = storeKeys.gather(2, previousRows.view(n, 1, block, 1).expand(n, heads, block, headDim));
-        var pooledKeys = _pooledKeys.index_select(0, taken);
+        var pooledKeys = Rows(_pooledKeys);
         pooledKeys.scatter_(2, (opened - 1).view(n, 1, 1, 1).expand(n, heads, 1, headDim), previousKeys.sum(2, keepdim: true) / block);
-        _pooledKeys.index_copy_(0, taken, pooledKeys);
+        WriteBack(_pooledKeys, pooledKeys);
 
         // Row i: blocks j < i only (a row narrower than `columns` hides the rest), balanced iteration by iteration, each
         // column normalised by the sum over rows ≤ i: the carried sum of the rows before, plus this row's entry.
         var hidden = arange(columns, ScalarType.Int64, device).view(1, 1, 1, columns).ge(opened.view(n, 1, 1, 1));
         var log = (SinkhornSorting.Logits(pooledQuery, pooledKeys.narrow(2, 0, columns), projection) / _settings.Temperature)
             .masked_fill(hidden, SinkhornSorting.Hidden);   // [n, heads, 1, columns]
-        var columnSums = _columnSums.index_select(0, taken);
+        var columnSums = Rows(_columnSums);
         for (int iteration = 0; iteration < _settings.Iterations; iteration++)
         {
             var carried = columnSums.narrow(2, iteration, 1).narrow(3, 0, columns);
             carried.copy_(carried.logaddexp(log));
             log = SinkhornSorting.NormaliseColumnsThenRows(log, carried, hidden);
         }
-        _columnSums.index_copy_(0, taken, columnSums);
+        WriteBack(_columnSums, columnSums);
 
         // The sorted block: row i of P times the key and value blocks before it.
         var permutation = log.exp().masked_fill(hidden, 0.0);
