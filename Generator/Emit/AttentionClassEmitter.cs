@@ -207,7 +207,7 @@ namespace XformerDsl.Generator.Emit
                 rotated => $"state.Rotate({rotated}, rotaryBase: {SpecFormat.DoubleLiteral(spec.Positions.RotaryBase)})");
             family.EmitStepAttend(writer, spec, attention);
             writer.WriteLine($"// Merge the heads and project: [batch, {Int(attention.Heads)}, 1, {Int(headDim)}] -> [batch, 1, {Int(spec.Dim)}].");
-            string projected = $"{OutputProjection}.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim))";
+            string projected = LayerFactories.StepLinear(OutputProjection, "attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim)");
             writer.WriteLine(spec.Dropout > 0
                 ? $"return {Names.Functional}.dropout({projected}, {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
                 : $"return {projected};");
@@ -237,7 +237,7 @@ namespace XformerDsl.Generator.Emit
         {
             writer.WriteLine($"// Project and split the heads: [batch, {seq}, {Int(spec.Dim)}] -> [batch, {Int(attention.Heads)}, {seq}, {Int(spec.HeadDimOf(attention))}].");
             foreach (var projection in family.InputProjectionsOf(attention))
-                writer.WriteLine($"var {SplitName(projection)} = {projection}.forward(x).view(batch, {seq}, Heads, HeadDim).transpose(1, 2);");
+                writer.WriteLine($"var {SplitName(projection)} = {(seq == "1" ? LayerFactories.StepLinear(projection, "x") : projection + ".forward(x)")}.view(batch, {seq}, Heads, HeadDim).transpose(1, 2);");
             if (rotary && family.RotatedProjectionsOf(attention).Count > 0)
             {
                 writer.WriteLine(rotaryComment);

@@ -22,6 +22,7 @@ namespace XformerDsl.Generator.Emit
         public const string Parameter = "global::TorchSharp.Modules.Parameter";
 
         public const string RmsNorm = "global::XformerDsl.Modules.RmsNorm";
+        public const string TokenLinear = "global::XformerDsl.Modules.TokenLinear";
         public const string RotaryEmbedding = "global::XformerDsl.Modules.RotaryEmbedding";
         public const string RotaryTables = "global::XformerDsl.Modules.RotaryTables";
         public const string SinusoidalPositions = "global::XformerDsl.Modules.SinusoidalPositions";

@@ -173,14 +173,14 @@ namespace XformerDsl.Generator.Emit
                 writer.WriteLine($"x = x + {attention}.Step(attn_norm.forward(x), {selfState}, layer);");
                 if (decoder)
                     writer.WriteLine("x = x + cross_attn.Step(cross_attn_norm.forward(x), state, layer);");
-                writer.WriteLine("x = x + ffn.forward(ffn_norm.forward(x));");
+                writer.WriteLine("x = x + ffn.Step(ffn_norm.forward(x));");
             }
             else
             {
                 writer.WriteLine($"x = attn_norm.forward(x + {attention}.Step(x, {selfState}, layer));");
                 if (decoder)
                     writer.WriteLine("x = cross_attn_norm.forward(x + cross_attn.Step(x, state, layer));");
-                writer.WriteLine("x = ffn_norm.forward(x + ffn.forward(x));");
+                writer.WriteLine("x = ffn_norm.forward(x + ffn.Step(x));");
             }
             writer.WriteLine("return x;");
             writer.CloseBlock();

@@ -1,4 +1,8 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using XformerDsl.Kernels;
 using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace XformerDsl.Attention;
 
@@ -53,13 +57,109 @@ internal sealed class KeyValueSlots : IDisposable
     public void Write(Tensor slots, Tensor key, Tensor value)
     {
         using var scope = NewDisposeScope();
-        long needed = slots.max().item<long>() + 1;
-        if (needed > Capacity)
-            Grow(Math.Min(Limit, Math.Max(needed, 2 * Capacity)));
+        Hold(slots.max().item<long>() + 1);
         // Each sequence writes at its own slot: scatter along the slot axis.
         var at = slots.view(-1, 1, 1, 1).expand(key.shape);
         _keys.scatter_(2, at, key);
         _values.scatter_(2, at, value);
+    }
+
+    /// <summary>
+    /// True when <see cref="StepInPlace"/> can run: the slots and q, k, v on the CPU in float32 or float64, one dtype,
+    /// nothing recording gradients.
+    /// </summary>
+    public bool CanStepInPlace(Tensor query, Tensor key, Tensor value) =>
+        _keys.device_type == TorchSharp.DeviceType.CPU && (_keys.dtype == ScalarType.Float32 || _keys.dtype == ScalarType.Float64)
+        && query.device_type == TorchSharp.DeviceType.CPU && key.device_type == TorchSharp.DeviceType.CPU && value.device_type == TorchSharp.DeviceType.CPU
+        && query.dtype == _keys.dtype && key.dtype == _keys.dtype && value.dtype == _keys.dtype
+        && !(is_grad_enabled() && (query.requires_grad || key.requires_grad || value.requires_grad));
+
+    /// <summary>
+    /// One decoding step in a loop over (sequence, head) instead of a dozen TorchSharp operations: writes each sequence's
+    /// key and value at <c>slots[b]</c> and returns softmax(q kᵀ / √headDim) v over the slots
+    /// <paramref name="visible"/> marks, <c>[batch, heads, 1, headDim]</c> (zeros where none is). At generation a step's
+    /// arithmetic per head costs less than dispatching one operation, so the operations were the step's cost. Only where
+    /// <see cref="CanStepInPlace"/> holds.
+    /// </summary>
+    /// <param name="query">q, <c>[batch, heads, 1, headDim]</c>, read in place.</param>
+    /// <param name="key">k, as q.</param>
+    /// <param name="value">v, as q.</param>
+    /// <param name="slots">Each sequence's slot for its new key and value, below <see cref="Limit"/>.</param>
+    /// <param name="visible">
+    /// Which slots each (sequence, head)'s query reads, <c>[batch, heads, visibleWidth]</c> row-major; slots past
+    /// <paramref name="visibleWidth"/> are not read.
+    /// </param>
+    /// <param name="visibleWidth">The slots each row of <paramref name="visible"/> covers, at most the capacity after the write.</param>
+    public Tensor StepInPlace(Tensor query, Tensor key, Tensor value, ReadOnlySpan<long> slots, ReadOnlySpan<bool> visible, int visibleWidth)
+    {
+        Reserve(slots);
+        if (visibleWidth > Capacity || visible.Length != _keys.shape[0] * _keys.shape[1] * visibleWidth)
+            throw new ArgumentException($"{nameof(KeyValueSlots)}: the visible slots must be [batch, heads, width] = [{_keys.shape[0]}, {_keys.shape[1]}, width ≤ {Capacity}]; got {visible.Length} entries for width {visibleWidth}.");
+        return _keys.dtype == ScalarType.Float32
+            ? StepInPlace<float>(query, key, value, slots, visible, visibleWidth)
+            : StepInPlace<double>(query, key, value, slots, visible, visibleWidth);
+    }
+
+    /// <summary>Grows the capacity (doubling, up to <see cref="Limit"/>) so that every one of <paramref name="slots"/> is held.</summary>
+    public void Reserve(ReadOnlySpan<long> slots)
+    {
+        long needed = 0;
+        foreach (long slot in slots)
+            needed = Math.Max(needed, slot + 1);
+        Hold(needed);
+    }
+
+    // Doubling keeps the copies of a growing cache linear in its final size.
+    private void Hold(long slots)
+    {
+        if (slots > Capacity)
+            Grow(Math.Min(Limit, Math.Max(slots, 2 * Capacity)));
+    }
+
+    private unsafe Tensor StepInPlace<T>(Tensor query, Tensor key, Tensor value, ReadOnlySpan<long> slots, ReadOnlySpan<bool> visible, int visibleWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int batch = (int)_keys.shape[0], heads = (int)_keys.shape[1], capacity = (int)_keys.shape[2], headDim = (int)_keys.shape[3];
+        var output = empty(new long[] { batch, heads, 1, headDim }, _keys.dtype, _keys.device);
+        var queries = TensorMemory.StridedHeadRowsOf<T>(query);
+        var newKeys = TensorMemory.StridedHeadRowsOf<T>(key);
+        var newValues = TensorMemory.StridedHeadRowsOf<T>(value);
+        var keys = TensorMemory.HeadRowsOf<T>(_keys);
+        var values = TensorMemory.HeadRowsOf<T>(_values);
+        var outputs = TensorMemory.HeadRowsOf<T>(output);
+        T scale = T.One / T.Sqrt(T.CreateTruncating(headDim));
+        var scores = new T[visibleWidth];
+        var readSlots = new int[visibleWidth];
+        for (int batchHead = 0; batchHead < batch * heads; batchHead++)
+        {
+            int slot = (int)slots[batchHead / heads];
+            new ReadOnlySpan<T>(newKeys.Row(batchHead, heads, 0), headDim).CopyTo(new Span<T>(keys.Row(batchHead, heads, slot), headDim));
+            new ReadOnlySpan<T>(newValues.Row(batchHead, heads, 0), headDim).CopyTo(new Span<T>(values.Row(batchHead, heads, slot), headDim));
+            var q = new ReadOnlySpan<T>(queries.Row(batchHead, heads, 0), headDim);
+            var o = new Span<T>(outputs.Row(batchHead, heads, 0), headDim);
+            o.Clear();
+            var seen = visible.Slice(batchHead * visibleWidth, visibleWidth);
+            int count = 0;
+            for (int j = 0; j < visibleWidth; j++)
+            {
+                if (!seen[j])
+                    continue;
+                readSlots[count] = j;
+                scores[count++] = TensorPrimitives.Dot(q, new ReadOnlySpan<T>(keys.Row(batchHead, heads, j), headDim)) * scale;
+            }
+            if (count == 0)
+                continue;
+            var weights = scores.AsSpan(0, count);
+            TensorPrimitives.Subtract(weights, TensorPrimitives.Max<T>(weights), weights);
+            TensorPrimitives.Exp<T>(weights, weights);
+            T total = TensorPrimitives.Sum<T>(weights);
+            for (int i = 0; i < count; i++)
+                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(values.Row(batchHead, heads, readSlots[i]), headDim), weights[i] / total, o, o);
+        }
+        GC.KeepAlive(query);
+        GC.KeepAlive(key);
+        GC.KeepAlive(value);
+        return output;
     }
 
     /// <summary>Sequence b takes the slots of sequence <c>batchIndices[b]</c> (beam search).</summary>

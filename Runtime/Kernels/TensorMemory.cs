@@ -32,10 +32,15 @@ public static unsafe class TensorMemory
     /// <exception cref="ArgumentException">When the tensor is not dense, or larger than <see cref="MaxBytes"/>.</exception>
     public static T* Pointer<T>(Tensor tensor) where T : unmanaged
     {
-        if (!IsDenseWithContiguousRows(tensor))
+        // A contiguous tensor is its own densest view: no need to order its strides, which costs more than a small
+        // step's arithmetic (generation calls this a few times per layer and token).
+        bool contiguous = tensor.dim() > 0 && tensor.numel() > 0 && tensor.is_contiguous();
+        if (!contiguous && !IsDenseWithContiguousRows(tensor))
             throw new ArgumentException($"A kernel needs a dense tensor with contiguous rows; got shape {Shape(tensor)} with strides [{string.Join(", ", tensor.stride())}]. Call .contiguous() first.");
         if (tensor.numel() * tensor.ElementSize > MaxBytes)
             throw new ArgumentException($"A kernel reads tensors of at most {MaxBytes} bytes; shape {Shape(tensor)} holds {tensor.numel() * tensor.ElementSize}.");
+        if (contiguous)
+            return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
         using var view = tensor.permute(StrideOrder(tensor));
         return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(view.bytes));
     }

@@ -49,8 +49,8 @@ public static class Sampler
     /// mode is restored afterwards). A model that implements <see cref="IRecurrentLanguageModel"/> (every causal family
     /// that steps) is stepped instead, one token at a time from its state, whenever the prompt and the continuation fit
     /// in the context: the same logits without running the context again for every token. A segment-recurrent model
-    /// (<see cref="ISegmentRecurrentModel"/>, Transformer-XL) is always stepped: its memory is its context, and cropping
-    /// the text to a window would throw that memory away.
+    /// (<see cref="ISegmentRecurrentModel"/>: Transformer-XL, the Compressive Transformer) is always stepped: its memory
+    /// is its context, and cropping the text to a window would throw that memory away.
     /// </summary>
     /// <param name="model">The language model.</param>
     /// <param name="prompt">At least one token id.</param>

@@ -29,6 +29,7 @@ internal static class GenerateSuite
         ("bigbird", () => new GenerateBigBird()),
         ("lsh", () => new GenerateLsh()),
         ("routing", () => new GenerateRouting()),
+        ("compressive", () => new GenerateCompressive()),
         ("sinkhorn", () => new GenerateSinkhorn()),
     ];
 

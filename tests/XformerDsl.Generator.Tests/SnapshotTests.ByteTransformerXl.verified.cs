@@ -173,7 +173,7 @@ namespace Demo.Models
             // Final norm, then the output head.
             x = final_norm.forward(x);
             // Output head: [batch, 1, 256] -> [batch, 1, 256] logits.
-            var logits = lm_head.forward(x);
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
             // The active sequences move to their next position.
             state.EndStep();
             return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -226,7 +226,7 @@ namespace Demo.Models
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
                 x = x + attn.Step(attn_norm.forward(x), state, layer);
-                x = x + ffn.forward(ffn_norm.forward(x));
+                x = x + ffn.Step(ffn_norm.forward(x));
                 return x;
             }
         }
@@ -519,6 +519,15 @@ namespace Demo.Models
                 // down(gelu(up(x))): [batch, seq, 256] -> [batch, seq, 1024] -> [batch, seq, 256].
                 var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                 return global::TorchSharp.torch.nn.functional.dropout(down_proj.forward(hidden), 0.1, training);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 256]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(gelu(up(x))): [batch, 1, 256] -> [batch, 1, 1024] -> [batch, 1, 256].
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                return global::TorchSharp.torch.nn.functional.dropout(global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden), 0.1, training);
             }
         }
     }

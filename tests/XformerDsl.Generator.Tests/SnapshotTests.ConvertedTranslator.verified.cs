@@ -575,7 +575,7 @@ namespace Demo.Models
                 // Final norm, then the output head.
                 x = final_norm.forward(x);
                 // Output head: [batch, 1, 64] -> [batch, 1, 64] logits.
-                var logits = lm_head.forward(x);
+                var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
                 // The active sequences move to their next position.
                 state.SelfAttention.EndStep();
                 return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -638,7 +638,7 @@ namespace Demo.Models
                 {
                     x = x + attn.Step(attn_norm.forward(x), state.SelfAttention, layer);
                     x = x + cross_attn.Step(cross_attn_norm.forward(x), state, layer);
-                    x = x + ffn.forward(ffn_norm.forward(x));
+                    x = x + ffn.Step(ffn_norm.forward(x));
                     return x;
                 }
 
@@ -721,16 +721,16 @@ namespace Demo.Models
                 {
                     long batch = x.shape[0];
                     // Project and split the heads: [batch, 1, 64] -> [batch, 4, 1, 16].
-                    var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                    var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                    var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                     // φ(x) = relu(W x + b) per head (T2R, Kasai et al., 2021), with W and b trained.
                     var featureQuery = global::XformerDsl.Attention.Linear.LinearFeatureMaps.LearnedRelu(q, feature_weight, feature_bias);
                     var featureKey = global::XformerDsl.Attention.Linear.LinearFeatureMaps.LearnedRelu(k, feature_weight, feature_bias);
                     // Add the new key to this layer's state, S += φ(k) vᵀ and z += φ(k), then read φ(q)ᵀ S / φ(q)·z.
                     var attended = state.Linear(layer, Heads, Features, HeadDim).Step(featureQuery, featureKey, v, state.Active);
                     // Merge the heads and project: [batch, 4, 1, 16] -> [batch, 1, 64].
-                    return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+                    return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
                 }
 
                 /// <summary>
@@ -812,6 +812,15 @@ namespace Demo.Models
                     var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                     return down_proj.forward(hidden);
                 }
+
+                /// <summary>The network at the new token of a generation step, <c>[batch, 1, 64]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+                /// <param name="x">The normalised residual stream at the new token.</param>
+                public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+                {
+                    // down(gelu(up(x))): [batch, 1, 64] -> [batch, 1, 256] -> [batch, 1, 64].
+                    var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                    return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
+                }
             }
 
             /// <summary>Multi-head cross-attention: queries from the target, keys and values from the encoder's output; 4 heads of size 16, full.</summary>
@@ -884,11 +893,11 @@ namespace Demo.Models
                 public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.DecoderState state, int layer)
                 {
                     long batch = x.shape[0];
-                    var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                     var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState."));
                     var attended = global::XformerDsl.Autograd.FusedAttention<Kernel>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);
                     var merged = attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim);
-                    return out_proj.forward(merged);
+                    return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, merged);
                 }
 
                 /// <summary>

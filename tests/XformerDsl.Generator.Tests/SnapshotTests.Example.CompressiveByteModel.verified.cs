@@ -29,7 +29,7 @@ namespace LongMemoryExample
     /// <para><c>forward(tokens)</c> maps token ids <c>[batch, seq]</c> (int64) to logits <c>[batch, seq, 256]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class CompressiveByteModel : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.ISegmentRecurrentModel, global::XformerDsl.Training.IAuxiliaryLossSource
+    partial class CompressiveByteModel : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.IRecurrentLanguageModel, global::XformerDsl.Modules.ISegmentRecurrentModel, global::XformerDsl.Training.IAuxiliaryLossSource
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -172,6 +172,51 @@ namespace LongMemoryExample
             return logits.MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
+        /// Every layer attends with relative-position attention over its compressed slots and its memory, so the state has a fixed size whatever the position.
+        /// </summary>
+        public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
+            new global::XformerDsl.Modules.RecurrentState(batch, maxLength: int.MaxValue, token_embedding.weight!.device, token_embedding.weight!.dtype);
+
+        /// <summary>
+        /// Feeds one token per sequence and returns the logits <c>[batch, 256]</c> for the next one: equal to the logits of
+        /// each sequence run as one-token segments through forward with <c>CreateMemory()</c> (the forward pass over the
+        /// whole sequence until its first positions are compressed), without running the earlier tokens
+        /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+        /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
+        /// mode, as in forward, so generate in eval mode.
+        /// </summary>
+        /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
+        /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+        /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">When the tokens or the mask have the wrong shape.</exception>
+        public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.RecurrentState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null)
+        {
+            state.BeginStep(tokens, active, vocab: 256, model: nameof(CompressiveByteModel));
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // Embed the new tokens: [batch] -> [batch, 1, 128].
+            var x = token_embedding.forward(tokens).unsqueeze(1);
+            // Compressive Transformer: each block attends over its layer's compressed slots, memory and new token, which the state
+            // keeps per sequence; then the token's input joins the memory, and where a sequence's memory reaches 132 positions
+            // (Memory + CompressionRatio), its oldest 4 are compressed into a slot that joins its compressed memory (the last 64).
+            for (int i = 0; i < layers.Count; i++)
+            {
+                var memory = state.Layer(i, s => new global::XformerDsl.Attention.Recurrence.SegmentMemoryStepState(s.Batch, length: 128, compressedLength: 64, ratio: 4, dim: 128, s.Device, s.DType));
+                var input = x;
+                x = layers[i].Step(x, memory);
+                memory.Push(input, state.Active, memory_compression[i]);
+            }
+            // Final norm, then the output head.
+            x = final_norm.forward(x);
+            // Output head: [batch, 1, 128] -> [batch, 1, 256] logits.
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
+            // The active sequences move to their next position.
+            state.EndStep();
+            return logits.squeeze(1).MoveToOuterDisposeScope();
+        }
+
         /// <summary>One transformer block: pre-norm (LayerNorm) attention, then feed-forward, each with a residual connection.</summary>
         public sealed class Block : global::TorchSharp.torch.nn.Module
         {
@@ -222,6 +267,18 @@ namespace LongMemoryExample
             /// <param name="compressed">Their slots, <c>[batch, evicted / CompressionRatio, Dim]</c>, with the compression's gradient history.</param>
             internal global::TorchSharp.torch.Tensor ReconstructionLoss(global::TorchSharp.torch.Tensor segment, global::TorchSharp.torch.Tensor evicted, global::TorchSharp.torch.Tensor compressed) =>
                 global::XformerDsl.Modules.AttentionReconstruction.Loss(context => attn.ReconstructionAttention(attn_norm.forward(segment), attn_norm.forward(context)), evicted, compressed);
+
+            /// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, 128]</c> to <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x">The residual stream at the new token.</param>
+            /// <param name="memory">This layer's part of the model's recurrent state: each sequence's inputs to this block, and their compressed slots.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Attention.Recurrence.SegmentMemoryStepState memory)
+            {
+                // A segment of one token: keys and values over [compressed; memory; token], the slots a sequence has not filled yet masked.
+                var (context, keyPaddingMask) = memory.Context(x);
+                x = x + attn.Step(attn_norm.forward(x), attn_norm.forward(context), keyPaddingMask);
+                x = x + ffn.Step(ffn_norm.forward(x));
+                return x;
+            }
         }
 
         /// <summary>
@@ -286,6 +343,12 @@ namespace LongMemoryExample
                     keyPaddingMask = global::TorchSharp.torch.cat(new[] { global::TorchSharp.torch.ones(x.shape[0], memory.shape[1], global::TorchSharp.torch.@bool, x.device), keyPaddingMask.to(global::TorchSharp.torch.@bool) }, 1);
                 return Attend(x, context, keyPaddingMask);
             }
+
+            /// <summary>Attends each sequence's new token over its context from the recurrent state: <c>[batch, 1, 128]</c> to <c>[batch, 1, 128]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="context">Each sequence's compressed slots, memory and new token, normalised as <paramref name="x"/>: <c>[batch, keys, 128]</c>.</param>
+            /// <param name="keyPaddingMask">Bool <c>[batch, keys]</c>, false at the slots a sequence has not filled yet.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor context, global::TorchSharp.torch.Tensor keyPaddingMask) => Attend(x, context, keyPaddingMask);
 
             // The segment x attends over the context [memory; x], keyPaddingMask null or covering the context.
             private global::TorchSharp.torch.Tensor Attend(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor context, global::TorchSharp.torch.Tensor? keyPaddingMask)
@@ -504,6 +567,15 @@ namespace LongMemoryExample
                 // down(gelu(up(x))): [batch, seq, 128] -> [batch, seq, 512] -> [batch, seq, 128].
                 var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                 return down_proj.forward(hidden);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 128]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(gelu(up(x))): [batch, 1, 128] -> [batch, 1, 512] -> [batch, 1, 128].
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }
     }

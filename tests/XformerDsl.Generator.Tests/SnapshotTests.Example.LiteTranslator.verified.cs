@@ -634,7 +634,7 @@ namespace LiteTransformerExample
                 // Final norm, then the output head.
                 x = final_norm.forward(x);
                 // Output head tied to the token embedding: logits = x · Eᵀ, [batch, 1, 96] -> [batch, 1, 44].
-                var logits = global::TorchSharp.torch.nn.functional.linear(x, sharedTokenEmbedding());
+                var logits = global::XformerDsl.Modules.TokenLinear.Forward(sharedTokenEmbedding(), null, x);
                 // The active sequences move to their next position.
                 state.SelfAttention.EndStep();
                 return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -697,7 +697,7 @@ namespace LiteTransformerExample
                 {
                     x = x + attn.Step(attn_norm.forward(x), state.SelfAttention, layer);
                     x = x + cross_attn.Step(cross_attn_norm.forward(x), state, layer);
-                    x = x + ffn.forward(ffn_norm.forward(x));
+                    x = x + ffn.Step(ffn_norm.forward(x));
                     return x;
                 }
 
@@ -818,17 +818,17 @@ namespace LiteTransformerExample
                         new global::XformerDsl.Attention.LongShortRange.CausalConvolutionState(s.Batch, ConvolutionWidth, KernelHeads, kernelSize, s.Device, s.DType)));
                     var longInput = x[.., .., ..AttentionWidth];
                     var shortInput = x[.., .., AttentionWidth..];
-                    var q = q_proj.forward(longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                    var k = k_proj.forward(longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                    var v = v_proj.forward(longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                     // The new key and value join the cache at each sequence's position; the query attends keys 0..position.
                     var attended = layerState.Attention.Step(q, k, v, state.Positions);
-                    var longRange = out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, AttentionWidth));
+                    var longRange = global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, AttentionWidth));
                     // Convolution branch: Linear to twice the width, GLU back to it.
                     var convolutionInput = global::TorchSharp.torch.nn.functional.glu(conv_in_proj.forward(shortInput), dim: -1);
                     var weights = global::XformerDsl.Attention.LongShortRange.ConvolutionReference.SoftmaxDropConnect(conv_weight_proj.forward(convolutionInput).view(batch, KernelHeads, kernelSize), 0.0, training);
                     // The convolution at this position, from the kept inputs; sequences that are not active keep theirs.
-                    var shortRange = conv_out_proj.forward(layerState.Convolution.Step(convolutionInput.squeeze(1), weights, active: state.Active).unsqueeze(1));
+                    var shortRange = global::XformerDsl.Modules.TokenLinear.Forward(conv_out_proj, layerState.Convolution.Step(convolutionInput.squeeze(1), weights, active: state.Active).unsqueeze(1));
                     return global::TorchSharp.torch.cat(new[] { longRange, shortRange }, dim: -1);
                 }
 
@@ -1019,6 +1019,15 @@ namespace LiteTransformerExample
                     var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                     return down_proj.forward(hidden);
                 }
+
+                /// <summary>The network at the new token of a generation step, <c>[batch, 1, 96]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+                /// <param name="x">The normalised residual stream at the new token.</param>
+                public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+                {
+                    // down(gelu(up(x))): [batch, 1, 96] -> [batch, 1, 96] -> [batch, 1, 96].
+                    var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                    return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
+                }
             }
 
             /// <summary>Multi-head cross-attention: queries from the target, keys and values from the encoder's output; 4 heads of size 24, full.</summary>
@@ -1091,11 +1100,11 @@ namespace LiteTransformerExample
                 public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.DecoderState state, int layer)
                 {
                     long batch = x.shape[0];
-                    var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                     var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState."));
                     var attended = global::XformerDsl.Autograd.FusedAttention<Kernel>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);
                     var merged = attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim);
-                    return out_proj.forward(merged);
+                    return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, merged);
                 }
 
                 /// <summary>

@@ -152,7 +152,7 @@ namespace LongContextExample
             // Final norm, then the output head.
             x = final_norm.forward(x);
             // Output head: [batch, 1, 128] -> [batch, 1, 256] logits.
-            var logits = lm_head.forward(x);
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
             // The active sequences move to their next position.
             state.EndStep();
             return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -205,7 +205,7 @@ namespace LongContextExample
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
                 x = x + attn.Step(attn_norm.forward(x), state, layer);
-                x = x + ffn.forward(ffn_norm.forward(x));
+                x = x + ffn.Step(ffn_norm.forward(x));
                 return x;
             }
         }
@@ -273,8 +273,8 @@ namespace LongContextExample
             {
                 long batch = x.shape[0];
                 // Project and split the heads: [batch, 1, 128] -> [batch, 2, 1, 64].
-                var qk = qk_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var qk = global::XformerDsl.Modules.TokenLinear.Forward(qk_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                 // Rotate by each sequence's own position (RoPE).
                 qk = state.Rotate(qk, rotaryBase: 10000.0);
                 // Hash the new token with the evaluation rotations (Seed = 0); in each round it attends to the latest keys of its bucket
@@ -283,7 +283,7 @@ namespace LongContextExample
                     global::XformerDsl.Attention.Lsh.LshHashing.RandomRotations(8192, Heads, HeadDim, rounds: 2, bucketSize: 64, seed: 0L, s.Device, s.DType)))
                     .Step(qk, v, state.Positions, state.Active);
                 // Merge the heads and project: [batch, 2, 1, 64] -> [batch, 1, 128].
-                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+                return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
         }
 
@@ -317,6 +317,15 @@ namespace LongContextExample
                 // down(gelu(up(x))): [batch, seq, 128] -> [batch, seq, 512] -> [batch, seq, 128].
                 var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                 return down_proj.forward(hidden);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 128]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(gelu(up(x))): [batch, 1, 128] -> [batch, 1, 512] -> [batch, 1, 128].
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }
     }

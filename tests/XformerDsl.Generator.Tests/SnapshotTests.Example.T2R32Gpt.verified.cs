@@ -152,7 +152,7 @@ namespace T2RSwapExample
             // Final norm, then the output head.
             x = final_norm.forward(x);
             // Output head: [batch, 1, 128] -> [batch, 1, 256] logits.
-            var logits = lm_head.forward(x);
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
             // The active sequences move to their next position.
             state.EndStep();
             return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -205,7 +205,7 @@ namespace T2RSwapExample
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
                 x = x + attn.Step(attn_norm.forward(x), state, layer);
-                x = x + ffn.forward(ffn_norm.forward(x));
+                x = x + ffn.Step(ffn_norm.forward(x));
                 return x;
             }
         }
@@ -288,9 +288,9 @@ namespace T2RSwapExample
             {
                 long batch = x.shape[0];
                 // Project and split the heads: [batch, 1, 128] -> [batch, 4, 1, 32].
-                var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                 // Rotate by each sequence's own position (RoPE).
                 q = state.Rotate(q, rotaryBase: 10000.0);
                 k = state.Rotate(k, rotaryBase: 10000.0);
@@ -300,7 +300,7 @@ namespace T2RSwapExample
                 // Add the new key to this layer's state, S += φ(k) vᵀ and z += φ(k), then read φ(q)ᵀ S / φ(q)·z.
                 var attended = state.Linear(layer, Heads, Features, HeadDim).Step(featureQuery, featureKey, v, state.Active);
                 // Merge the heads and project: [batch, 4, 1, 32] -> [batch, 1, 128].
-                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+                return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
 
             /// <summary>
@@ -381,6 +381,15 @@ namespace T2RSwapExample
                 // down(gelu(up(x))): [batch, seq, 128] -> [batch, seq, 512] -> [batch, seq, 128].
                 var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                 return down_proj.forward(hidden);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 128]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(gelu(up(x))): [batch, 1, 128] -> [batch, 1, 512] -> [batch, 1, 128].
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }
 

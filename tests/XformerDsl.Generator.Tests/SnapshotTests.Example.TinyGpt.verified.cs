@@ -154,7 +154,7 @@ namespace TinyGptExample
             // Final norm, then the output head.
             x = final_norm.forward(x);
             // Output head: [batch, 1, 256] -> [batch, 1, 256] logits.
-            var logits = lm_head.forward(x);
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
             // The active sequences move to their next position.
             state.EndStep();
             return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -206,7 +206,7 @@ namespace TinyGptExample
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
                 x = x + attn.Step(attn_norm.forward(x), state, layer);
-                x = x + ffn.forward(ffn_norm.forward(x));
+                x = x + ffn.Step(ffn_norm.forward(x));
                 return x;
             }
         }
@@ -272,13 +272,13 @@ namespace TinyGptExample
             {
                 long batch = x.shape[0];
                 // Project and split the heads: [batch, 1, 256] -> [batch, 4, 1, 64].
-                var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                 // Write the new key and value into this layer's cache at each sequence's position; the query attends keys 0..position.
                 var attended = state.KeyValues(layer, Heads, HeadDim).Step(q, k, v, state.Positions);
                 // Merge the heads and project: [batch, 4, 1, 64] -> [batch, 1, 256].
-                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+                return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
 
             /// <summary>
@@ -447,6 +447,15 @@ namespace TinyGptExample
                 // down(gelu(up(x))): [batch, seq, 256] -> [batch, seq, 1024] -> [batch, seq, 256].
                 var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                 return down_proj.forward(hidden);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 256]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(gelu(up(x))): [batch, 1, 256] -> [batch, 1, 1024] -> [batch, 1, 256].
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }
     }

@@ -568,7 +568,7 @@ namespace LiteTransformerExample
                 // Final norm, then the output head.
                 x = final_norm.forward(x);
                 // Output head tied to the token embedding: logits = x · Eᵀ, [batch, 1, 64] -> [batch, 1, 44].
-                var logits = global::TorchSharp.torch.nn.functional.linear(x, sharedTokenEmbedding());
+                var logits = global::XformerDsl.Modules.TokenLinear.Forward(sharedTokenEmbedding(), null, x);
                 // The active sequences move to their next position.
                 state.SelfAttention.EndStep();
                 return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -631,7 +631,7 @@ namespace LiteTransformerExample
                 {
                     x = x + attn.Step(attn_norm.forward(x), state.SelfAttention, layer);
                     x = x + cross_attn.Step(cross_attn_norm.forward(x), state, layer);
-                    x = x + ffn.forward(ffn_norm.forward(x));
+                    x = x + ffn.Step(ffn_norm.forward(x));
                     return x;
                 }
 
@@ -701,13 +701,13 @@ namespace LiteTransformerExample
                 {
                     long batch = x.shape[0];
                     // Project and split the heads: [batch, 1, 64] -> [batch, 4, 1, 16].
-                    var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                    var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                    var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                     // Write the new key and value into this layer's cache at each sequence's position; the query attends keys 0..position.
                     var attended = state.KeyValues(layer, Heads, HeadDim).Step(q, k, v, state.Positions);
                     // Merge the heads and project: [batch, 4, 1, 16] -> [batch, 1, 64].
-                    return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+                    return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
                 }
 
                 /// <summary>
@@ -877,6 +877,15 @@ namespace LiteTransformerExample
                     var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                     return down_proj.forward(hidden);
                 }
+
+                /// <summary>The network at the new token of a generation step, <c>[batch, 1, 64]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+                /// <param name="x">The normalised residual stream at the new token.</param>
+                public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+                {
+                    // down(gelu(up(x))): [batch, 1, 64] -> [batch, 1, 256] -> [batch, 1, 64].
+                    var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                    return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
+                }
             }
 
             /// <summary>Multi-head cross-attention: queries from the target, keys and values from the encoder's output; 4 heads of size 16, full.</summary>
@@ -949,11 +958,11 @@ namespace LiteTransformerExample
                 public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.DecoderState state, int layer)
                 {
                     long batch = x.shape[0];
-                    var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                     var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState."));
                     var attended = global::XformerDsl.Autograd.FusedAttention<Kernel>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);
                     var merged = attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim);
-                    return out_proj.forward(merged);
+                    return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, merged);
                 }
 
                 /// <summary>

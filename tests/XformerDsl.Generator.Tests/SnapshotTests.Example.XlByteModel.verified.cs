@@ -171,7 +171,7 @@ namespace LongMemoryExample
             // Final norm, then the output head.
             x = final_norm.forward(x);
             // Output head: [batch, 1, 128] -> [batch, 1, 256] logits.
-            var logits = lm_head.forward(x);
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
             // The active sequences move to their next position.
             state.EndStep();
             return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -224,7 +224,7 @@ namespace LongMemoryExample
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
                 x = x + attn.Step(attn_norm.forward(x), state, layer);
-                x = x + ffn.forward(ffn_norm.forward(x));
+                x = x + ffn.Step(ffn_norm.forward(x));
                 return x;
             }
         }
@@ -517,6 +517,15 @@ namespace LongMemoryExample
                 // down(gelu(up(x))): [batch, seq, 128] -> [batch, seq, 512] -> [batch, seq, 128].
                 var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                 return down_proj.forward(hidden);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 128]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(gelu(up(x))): [batch, 1, 128] -> [batch, 1, 512] -> [batch, 1, 128].
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }
     }

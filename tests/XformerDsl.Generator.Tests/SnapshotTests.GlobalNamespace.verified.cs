@@ -147,7 +147,7 @@ partial class GlobalNamespaceModel : global::TorchSharp.torch.nn.Module<global::
         // Final norm, then the output head.
         x = final_norm.forward(x);
         // Output head: [batch, 1, 32] -> [batch, 1, 64] logits.
-        var logits = lm_head.forward(x);
+        var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
         // The active sequences move to their next position.
         state.EndStep();
         return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -199,7 +199,7 @@ partial class GlobalNamespaceModel : global::TorchSharp.torch.nn.Module<global::
         public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
         {
             x = x + attn.Step(attn_norm.forward(x), state, layer);
-            x = x + ffn.forward(ffn_norm.forward(x));
+            x = x + ffn.Step(ffn_norm.forward(x));
             return x;
         }
     }
@@ -265,13 +265,13 @@ partial class GlobalNamespaceModel : global::TorchSharp.torch.nn.Module<global::
         {
             long batch = x.shape[0];
             // Project and split the heads: [batch, 1, 32] -> [batch, 2, 1, 16].
-            var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-            var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-            var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+            var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+            var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+            var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
             // Write the new key and value into this layer's cache at each sequence's position; the query attends keys 0..position.
             var attended = state.KeyValues(layer, Heads, HeadDim).Step(q, k, v, state.Positions);
             // Merge the heads and project: [batch, 2, 1, 16] -> [batch, 1, 32].
-            return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+            return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
         }
 
         /// <summary>
@@ -440,6 +440,15 @@ partial class GlobalNamespaceModel : global::TorchSharp.torch.nn.Module<global::
             // down(gelu(up(x))): [batch, seq, 32] -> [batch, seq, 128] -> [batch, seq, 32].
             var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
             return down_proj.forward(hidden);
+        }
+
+        /// <summary>The network at the new token of a generation step, <c>[batch, 1, 32]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+        /// <param name="x">The normalised residual stream at the new token.</param>
+        public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+        {
+            // down(gelu(up(x))): [batch, 1, 32] -> [batch, 1, 128] -> [batch, 1, 32].
+            var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+            return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
         }
     }
 }

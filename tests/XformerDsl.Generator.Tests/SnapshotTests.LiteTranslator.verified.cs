@@ -651,7 +651,7 @@ namespace Demo.Models
                 // Final norm, then the output head.
                 x = final_norm.forward(x);
                 // Output head: [batch, 1, 64] -> [batch, 1, 64] logits.
-                var logits = lm_head.forward(x);
+                var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
                 // The active sequences move to their next position.
                 state.SelfAttention.EndStep();
                 return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -714,7 +714,7 @@ namespace Demo.Models
                 {
                     x = x + attn.Step(attn_norm.forward(x), state.SelfAttention, layer);
                     x = x + cross_attn.Step(cross_attn_norm.forward(x), state, layer);
-                    x = x + ffn.forward(ffn_norm.forward(x));
+                    x = x + ffn.Step(ffn_norm.forward(x));
                     return x;
                 }
 
@@ -835,17 +835,17 @@ namespace Demo.Models
                         new global::XformerDsl.Attention.LongShortRange.CausalConvolutionState(s.Batch, ConvolutionWidth, KernelHeads, kernelSize, s.Device, s.DType)));
                     var longInput = x[.., .., ..AttentionWidth];
                     var shortInput = x[.., .., AttentionWidth..];
-                    var q = q_proj.forward(longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                    var k = k_proj.forward(longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                    var v = v_proj.forward(longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                     // The new key and value join the cache at each sequence's position; the query attends keys 0..position.
                     var attended = layerState.Attention.Step(q, k, v, state.Positions);
-                    var longRange = out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, AttentionWidth));
+                    var longRange = global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, AttentionWidth));
                     // Convolution branch: Linear.
                     var convolutionInput = conv_in_proj.forward(shortInput);
                     var weights = global::XformerDsl.Attention.LongShortRange.ConvolutionReference.SoftmaxDropConnect(conv_weight, 0.1, training);
                     // The convolution at this position, from the kept inputs; sequences that are not active keep theirs.
-                    var shortRange = conv_out_proj.forward(layerState.Convolution.Step(convolutionInput.squeeze(1), weights, active: state.Active).unsqueeze(1));
+                    var shortRange = global::XformerDsl.Modules.TokenLinear.Forward(conv_out_proj, layerState.Convolution.Step(convolutionInput.squeeze(1), weights, active: state.Active).unsqueeze(1));
                     return global::TorchSharp.torch.nn.functional.dropout(global::TorchSharp.torch.cat(new[] { longRange, shortRange }, dim: -1), 0.1, training);
                 }
 
@@ -1036,6 +1036,15 @@ namespace Demo.Models
                     var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                     return global::TorchSharp.torch.nn.functional.dropout(down_proj.forward(hidden), 0.1, training);
                 }
+
+                /// <summary>The network at the new token of a generation step, <c>[batch, 1, 64]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+                /// <param name="x">The normalised residual stream at the new token.</param>
+                public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+                {
+                    // down(gelu(up(x))): [batch, 1, 64] -> [batch, 1, 64] -> [batch, 1, 64].
+                    var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                    return global::TorchSharp.torch.nn.functional.dropout(global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden), 0.1, training);
+                }
             }
 
             /// <summary>Multi-head cross-attention: queries from the target, keys and values from the encoder's output; 2 heads of size 32, full.</summary>
@@ -1108,11 +1117,11 @@ namespace Demo.Models
                 public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.DecoderState state, int layer)
                 {
                     long batch = x.shape[0];
-                    var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                    var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                     var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState."));
                     var attended = global::XformerDsl.Autograd.FusedAttention<Kernel>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);
                     var merged = attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim);
-                    return global::TorchSharp.torch.nn.functional.dropout(out_proj.forward(merged), 0.1, training);
+                    return global::TorchSharp.torch.nn.functional.dropout(global::XformerDsl.Modules.TokenLinear.Forward(out_proj, merged), 0.1, training);
                 }
 
                 /// <summary>

@@ -147,7 +147,7 @@ namespace Demo.Models
             // Final norm, then the output head.
             x = final_norm.forward(x);
             // Output head tied to the token embedding: logits = x · Eᵀ, [batch, 1, 192] -> [batch, 1, 512].
-            var logits = global::TorchSharp.torch.nn.functional.linear(x, token_embedding.weight!);
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(token_embedding.weight!, null, x);
             // The active sequences move to their next position.
             state.EndStep();
             return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -198,7 +198,7 @@ namespace Demo.Models
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
                 x = x + attn.Step(attn_norm.forward(x), state, layer);
-                x = x + ffn.forward(ffn_norm.forward(x));
+                x = x + ffn.Step(ffn_norm.forward(x));
                 return x;
             }
         }
@@ -264,16 +264,16 @@ namespace Demo.Models
             {
                 long batch = x.shape[0];
                 // Project and split the heads: [batch, 1, 192] -> [batch, 6, 1, 32].
-                var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                 // Rotate by each sequence's own position (RoPE).
                 q = state.Rotate(q, rotaryBase: 500000.0);
                 k = state.Rotate(k, rotaryBase: 500000.0);
                 // Write the new key and value into this layer's cache at each sequence's position; the query attends keys 0..position.
                 var attended = state.KeyValues(layer, Heads, HeadDim).Step(q, k, v, state.Positions);
                 // Merge the heads and project: [batch, 6, 1, 32] -> [batch, 1, 192].
-                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+                return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
 
             /// <summary>
@@ -443,6 +443,15 @@ namespace Demo.Models
                 // down(silu(gate(x)) ⊙ up(x)): [batch, seq, 192] -> [batch, seq, 512] -> [batch, seq, 192].
                 var hidden = global::TorchSharp.torch.nn.functional.silu(gate_proj.forward(x)) * up_proj.forward(x);
                 return down_proj.forward(hidden);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 192]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(silu(gate(x)) ⊙ up(x)): [batch, 1, 192] -> [batch, 1, 512] -> [batch, 1, 192].
+                var hidden = global::TorchSharp.torch.nn.functional.silu(global::XformerDsl.Modules.TokenLinear.Forward(gate_proj, x)) * global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x);
+                return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }
     }

@@ -154,7 +154,7 @@ namespace Demo.Models
             // Final norm, then the output head.
             x = final_norm.forward(x);
             // Output head: [batch, 1, 256] -> [batch, 1, 256] logits.
-            var logits = lm_head.forward(x);
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
             // The active sequences move to their next position.
             state.EndStep();
             return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -206,7 +206,7 @@ namespace Demo.Models
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
                 x = x + attn.Step(attn_norm.forward(x), state, layer);
-                x = x + ffn.forward(ffn_norm.forward(x));
+                x = x + ffn.Step(ffn_norm.forward(x));
                 return x;
             }
         }
@@ -273,14 +273,14 @@ namespace Demo.Models
             {
                 long batch = x.shape[0];
                 // Project and split the heads: [batch, 1, 256] -> [batch, 4, 1, 64].
-                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                 // The new token's synthetic logits: row `position` of random_logits per sequence -> [batch, 4, 1, 256].
                 var logits = random_logits.index_select(1, state.Positions).transpose(0, 1).unsqueeze(2);
                 // Cache the new value (and key); the query's scores over positions 0..its own are the logits' first entries
                 // alone, as in forward.
                 var attended = state.KeyValues(layer, Heads, HeadDim).Step(null, null, v, state.Positions, logits);
                 // Merge the heads and project: [batch, 4, 1, 64] -> [batch, 1, 256].
-                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+                return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
 
             /// <summary>
@@ -458,6 +458,15 @@ namespace Demo.Models
                 // down(gelu(up(x))): [batch, seq, 256] -> [batch, seq, 1024] -> [batch, seq, 256].
                 var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                 return down_proj.forward(hidden);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 256]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(gelu(up(x))): [batch, 1, 256] -> [batch, 1, 1024] -> [batch, 1, 256].
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }
     }

@@ -153,7 +153,7 @@ namespace Demo.Models
             // Final norm, then the output head.
             x = final_norm.forward(x);
             // Output head: [batch, 1, 128] -> [batch, 1, 256] logits.
-            var logits = lm_head.forward(x);
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
             // The active sequences move to their next position.
             state.EndStep();
             return logits.squeeze(1).MoveToOuterDisposeScope();
@@ -205,7 +205,7 @@ namespace Demo.Models
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
                 x = x + attn.Step(attn_norm.forward(x), state, layer);
-                x = x + ffn.forward(ffn_norm.forward(x));
+                x = x + ffn.Step(ffn_norm.forward(x));
                 return x;
             }
         }
@@ -274,14 +274,14 @@ namespace Demo.Models
             {
                 long batch = x.shape[0];
                 // Project and split the heads: [batch, 1, 128] -> [batch, 2, 1, 64].
-                var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                var k = k_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
-                var v = v_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                 // Write the new key and value into the slot its position takes in this layer's cache (a key no later query reads
                 // was there); the query attends the cached keys its pattern sees.
                 var attended = state.Pattern(layer, HeadDim, StepPattern).Step(q, k, v, state.Positions);
                 // Merge the heads and project: [batch, 2, 1, 64] -> [batch, 1, 128].
-                return out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
+                return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
 
             /// <summary>
@@ -529,6 +529,15 @@ namespace Demo.Models
                 // down(gelu(up(x))): [batch, seq, 128] -> [batch, seq, 512] -> [batch, seq, 128].
                 var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                 return down_proj.forward(hidden);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 128]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(gelu(up(x))): [batch, 1, 128] -> [batch, 1, 512] -> [batch, 1, 128].
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }
     }

@@ -103,11 +103,11 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.DecoderState} state, int layer)");
             writer.OpenBlock();
             writer.WriteLine("long batch = x.shape[0];");
-            writer.WriteLine("var q = q_proj.forward(x).view(batch, 1, Heads, HeadDim).transpose(1, 2);");
+            writer.WriteLine($"var q = {LayerFactories.StepLinear("q_proj", "x")}.view(batch, 1, Heads, HeadDim).transpose(1, 2);");
             writer.WriteLine("var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($\"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState.\"));");
             writer.WriteLine($"var attended = {Names.FusedAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);");
             writer.WriteLine("var merged = attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim);");
-            writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged"));
+            writer.WriteLine(LayerFactories.ReturnOutputProjection(spec, "merged", step: true));
             writer.CloseBlock();
             writer.WriteLine();
             // The kernel covers targets and sources alike: tiles sized for the longer, no causal mask.

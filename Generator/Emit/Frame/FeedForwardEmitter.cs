@@ -53,24 +53,39 @@ namespace XformerDsl.Generator.Emit.Frame
             {
                 writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} x)");
             }
+            EmitBody(writer, spec, formula, "seq", (layer, input) => $"{layer}.forward({input})");
+            if (RecurrentEmitter.IsRecurrent(spec))
+            {
+                writer.WriteLine();
+                writer.WriteLine($"/// <summary>The network at the new token of a generation step, <c>[batch, 1, {Int(spec.Dim)}]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>");
+                writer.WriteLine("/// <param name=\"x\">The normalised residual stream at the new token.</param>");
+                writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x)");
+                EmitBody(writer, spec, formula, "1", LayerFactories.StepLinear);
+            }
+            writer.CloseBlock();
+        }
+
+        // The network's body in braces over [batch, seq, Dim], each projection applied by linear(layer, input).
+        private static void EmitBody(SourceWriter writer, ModelSpec spec, string formula, string seq, System.Func<string, string, string> linear)
+        {
+            var ffn = spec.FeedForward;
             writer.OpenBlock();
-            writer.WriteLine($"// {formula}: [batch, seq, {Int(spec.Dim)}] -> [batch, seq, {Int(ffn.Hidden)}] -> [batch, seq, {Int(spec.Dim)}].");
+            writer.WriteLine($"// {formula}: [batch, {seq}, {Int(spec.Dim)}] -> [batch, {seq}, {Int(ffn.Hidden)}] -> [batch, {seq}, {Int(spec.Dim)}].");
             switch (ffn.Activation)
             {
                 case Activation.SwiGlu:
-                    writer.WriteLine($"var hidden = {Names.Functional}.silu(gate_proj.forward(x)) * up_proj.forward(x);");
+                    writer.WriteLine($"var hidden = {Names.Functional}.silu({linear("gate_proj", "x")}) * {linear("up_proj", "x")};");
                     break;
                 case Activation.Relu:
-                    writer.WriteLine($"var hidden = {Names.Functional}.relu(up_proj.forward(x));");
+                    writer.WriteLine($"var hidden = {Names.Functional}.relu({linear("up_proj", "x")});");
                     break;
                 default:
-                    writer.WriteLine($"var hidden = {Names.Functional}.gelu(up_proj.forward(x));");
+                    writer.WriteLine($"var hidden = {Names.Functional}.gelu({linear("up_proj", "x")});");
                     break;
             }
             writer.WriteLine(spec.Dropout > 0
-                ? $"return {Names.Functional}.dropout(down_proj.forward(hidden), {Dbl(spec.Dropout)}, training);"
-                : "return down_proj.forward(hidden);");
-            writer.CloseBlock();
+                ? $"return {Names.Functional}.dropout({linear("down_proj", "hidden")}, {Dbl(spec.Dropout)}, training);"
+                : $"return {linear("down_proj", "hidden")};");
             writer.CloseBlock();
         }
 

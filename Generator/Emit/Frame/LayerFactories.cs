@@ -49,11 +49,24 @@ namespace XformerDsl.Generator.Emit.Frame
             EmitLinearInit(writer, spec, output, ResidualStd(spec));
         }
 
-        /// <summary>The statement that returns the output projection of <paramref name="merged"/>, with residual dropout when the model has dropout.</summary>
-        internal static string ReturnOutputProjection(ModelSpec spec, string merged) =>
-            spec.Dropout > 0
-                ? $"return {Names.Functional}.dropout(out_proj.forward({merged}), {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
-                : $"return out_proj.forward({merged});";
+        /// <summary>
+        /// The statement that returns the output projection of <paramref name="merged"/>, with residual dropout when the
+        /// model has dropout; in a step (<paramref name="step"/>) through <see cref="StepLinear"/>.
+        /// </summary>
+        internal static string ReturnOutputProjection(ModelSpec spec, string merged, bool step = false)
+        {
+            string projected = step ? StepLinear("out_proj", merged) : $"out_proj.forward({merged})";
+            return spec.Dropout > 0
+                ? $"return {Names.Functional}.dropout({projected}, {SpecFormat.DoubleLiteral(spec.Dropout)}, training);"
+                : $"return {projected};";
+        }
+
+        /// <summary>
+        /// The Linear layer <paramref name="layer"/> applied to <paramref name="input"/> inside a generation step: through
+        /// <c>TokenLinear</c>, which computes the step's few rows itself rather than through libtorch's matrix-vector path
+        /// (see its documentation) and runs the layer's forward for anything else.
+        /// </summary>
+        internal static string StepLinear(string layer, string input) => $"{Names.TokenLinear}.Forward({layer}, {input})";
 
         /// <summary>Initialises the Linear layer <paramref name="field"/>: weight ~ N(0, <paramref name="std"/>), bias 0.</summary>
         internal static void EmitLinearInit(SourceWriter writer, ModelSpec spec, string field, double std)

@@ -274,12 +274,14 @@ namespace XformerDsl.Generator.Emit.Frame
             if (spec.TiedEmbeddings)
             {
                 writer.WriteLine($"// Output head tied to the token embedding: logits = x · Eᵀ, [batch, {seq}, {Int(spec.Dim)}] -> [batch, {seq}, {Int(spec.Vocab)}].");
-                writer.WriteLine($"var logits = {Names.Functional}.linear(x, {TokenEmbeddingWeight(spec)});");
+                writer.WriteLine(seq == "1"
+                    ? $"var logits = {Names.TokenLinear}.Forward({TokenEmbeddingWeight(spec)}, null, x);"
+                    : $"var logits = {Names.Functional}.linear(x, {TokenEmbeddingWeight(spec)});");
             }
             else
             {
                 writer.WriteLine($"// Output head: [batch, {seq}, {Int(spec.Dim)}] -> [batch, {seq}, {Int(spec.Vocab)}] logits.");
-                writer.WriteLine("var logits = lm_head.forward(x);");
+                writer.WriteLine($"var logits = {(seq == "1" ? LayerFactories.StepLinear("lm_head", "x") : "lm_head.forward(x)")};");
             }
         }
 

@@ -64,7 +64,7 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine($"public ({Names.Tensor}, {Names.Tensor}) Step({Names.Tensor} x1, {Names.Tensor} x2, {RecurrentEmitter.State} state, int layer)");
             writer.OpenBlock();
             writer.WriteLine($"var y1 = x1 + {attention}.Step(attn_norm.forward(x2), state, layer);");
-            writer.WriteLine("var y2 = x2 + ffn.forward(ffn_norm.forward(y1));");
+            writer.WriteLine("var y2 = x2 + ffn.Step(ffn_norm.forward(y1));");
             writer.WriteLine("return (y1, y2);");
             writer.CloseBlock();
         }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using XformerDsl.Generator.Families;
 using XformerDsl.Specs;
 
 namespace XformerDsl.Generator.Emit.Frame
@@ -14,7 +15,8 @@ namespace XformerDsl.Generator.Emit.Frame
     /// (<c>memory_compression.{layer}</c>) and a compressed memory: the stack hands each block <c>[compressed; memory]</c>,
     /// compresses the positions that leave the memory and appends the slots, and, when the compression is a convolution,
     /// sums the layers' attention-reconstruction losses into the model's auxiliary loss (<c>IAuxiliaryLossSource</c>),
-    /// which trains the compression functions only.
+    /// which trains the compression functions only. Its model's <c>Step</c> keeps each layer's step state in the stack, as its
+    /// forward keeps the <c>SegmentMemory</c>: the state holds the blocks' inputs before their norm, which the compression takes.
     /// </summary>
     internal sealed class SegmentMemoryFeature : FrameFeature
     {
@@ -75,12 +77,58 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.Indented(() => writer.WriteLine("compressor.InitializeWeights();"));
         }
 
-        // A step is a segment of one token: each layer's attention keeps its memory in the recurrent state, so the stack
-        // and the block step as any single-stream model's.
-        public override void EmitStepStack(SourceWriter writer, ModelSpec spec) => RecurrentEmitter.EmitLayerSteps(writer);
+        // A step is a segment of one token. Transformer-XL: each layer's attention keeps its memory in the recurrent state, so
+        // the stack and the block step as any single-stream model's. A Compressive Transformer compresses the blocks' inputs
+        // as forward does, so its stack keeps each layer's state, as its forward keeps the SegmentMemory.
+        public override void EmitStepStack(SourceWriter writer, ModelSpec spec)
+        {
+            if (Declaration(spec) is not { IsCompressive: true } attention)
+            {
+                RecurrentEmitter.EmitLayerSteps(writer);
+                return;
+            }
+            string ratio = SpecFormat.Int(attention.CompressionRatio);
+            writer.WriteLine("// Compressive Transformer: each block attends over its layer's compressed slots, memory and new token, which the state");
+            writer.WriteLine($"// keeps per sequence; then the token's input joins the memory, and where a sequence's memory reaches {SpecFormat.Int(attention.Memory + attention.CompressionRatio)} positions");
+            writer.WriteLine($"// (Memory + CompressionRatio), its oldest {ratio} are compressed into a slot that joins its compressed memory (the last {SpecFormat.Int(attention.Compressed)}).");
+            writer.WriteLine("for (int i = 0; i < layers.Count; i++)");
+            writer.OpenBlock();
+            writer.WriteLine($"var memory = state.Layer(i, s => new {SegmentRecurrenceFamily.MemoryStepState}(s.Batch, length: {SpecFormat.Int(attention.Memory)}, compressedLength: {SpecFormat.Int(attention.Compressed)}, ratio: {ratio}, dim: {SpecFormat.Int(spec.Dim)}, s.Device, s.DType));");
+            writer.WriteLine("var input = x;");
+            writer.WriteLine("x = layers[i].Step(x, memory);");
+            writer.WriteLine("memory.Push(input, state.Active, memory_compression[i]);");
+            writer.CloseBlock();
+        }
 
-        public override void EmitBlockStep(SourceWriter writer, ModelSpec spec, string attention) =>
-            RecurrentEmitter.EmitSingleStreamBlockStep(writer, spec, attention);
+        public override void EmitBlockStep(SourceWriter writer, ModelSpec spec, string attention)
+        {
+            if (Declaration(spec) is not { IsCompressive: true })
+            {
+                RecurrentEmitter.EmitSingleStreamBlockStep(writer, spec, attention);
+                return;
+            }
+            string dim = SpecFormat.Int(spec.Dim);
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, {dim}]</c> to <c>[batch, 1, {dim}]</c>.</summary>");
+            writer.WriteLine("/// <param name=\"x\">The residual stream at the new token.</param>");
+            writer.WriteLine("/// <param name=\"memory\">This layer's part of the model's recurrent state: each sequence's inputs to this block, and their compressed slots.</param>");
+            writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {SegmentRecurrenceFamily.MemoryStepState} memory)");
+            writer.OpenBlock();
+            writer.WriteLine("// A segment of one token: keys and values over [compressed; memory; token], the slots a sequence has not filled yet masked.");
+            writer.WriteLine("var (context, keyPaddingMask) = memory.Context(x);");
+            if (spec.Normalization.Placement == NormPlacement.Pre)
+            {
+                writer.WriteLine($"x = x + {attention}.Step(attn_norm.forward(x), attn_norm.forward(context), keyPaddingMask);");
+                writer.WriteLine("x = x + ffn.Step(ffn_norm.forward(x));");
+            }
+            else
+            {
+                writer.WriteLine($"x = attn_norm.forward(x + {attention}.Step(x, context, keyPaddingMask));");
+                writer.WriteLine("x = ffn_norm.forward(x + ffn.Step(x));");
+            }
+            writer.WriteLine("return x;");
+            writer.CloseBlock();
+        }
 
         public override void EmitMembers(SourceWriter writer, ModelSpec spec)
         {

@@ -248,7 +248,7 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine("var longInput = x[.., .., ..AttentionWidth];");
             writer.WriteLine("var shortInput = x[.., .., AttentionWidth..];");
             foreach (var projection in new[] { "q", "k", "v" })
-                writer.WriteLine($"var {projection} = {projection}_proj.forward(longInput).view(batch, 1, Heads, HeadDim).transpose(1, 2);");
+                writer.WriteLine($"var {projection} = {LayerFactories.StepLinear(projection + "_proj", "longInput")}.view(batch, 1, Heads, HeadDim).transpose(1, 2);");
             if (rotary)
             {
                 writer.WriteLine("// Rotate by each sequence's own position (RoPE).");
@@ -257,13 +257,13 @@ namespace XformerDsl.Generator.Families
             }
             writer.WriteLine("// The new key and value join the cache at each sequence's position; the query attends keys 0..position.");
             writer.WriteLine("var attended = layerState.Attention.Step(q, k, v, state.Positions);");
-            writer.WriteLine("var longRange = out_proj.forward(attended.transpose(1, 2).reshape(batch, 1, AttentionWidth));");
+            writer.WriteLine($"var longRange = {LayerFactories.StepLinear("out_proj", "attended.transpose(1, 2).reshape(batch, 1, AttentionWidth)")};");
             EmitConvolutionInput(writer, dynamic, "shortInput");
             writer.WriteLine(dynamic
                 ? $"var weights = {Reference}.SoftmaxDropConnect(conv_weight_proj.forward(convolutionInput).view(batch, KernelHeads, kernelSize), {SpecFormat.DoubleLiteral(attention.DropConnect)}, training);"
                 : $"var weights = {Reference}.SoftmaxDropConnect(conv_weight, {SpecFormat.DoubleLiteral(attention.DropConnect)}, training);");
             writer.WriteLine("// The convolution at this position, from the kept inputs; sequences that are not active keep theirs.");
-            writer.WriteLine("var shortRange = conv_out_proj.forward(layerState.Convolution.Step(convolutionInput.squeeze(1), weights, active: state.Active).unsqueeze(1));");
+            writer.WriteLine($"var shortRange = {LayerFactories.StepLinear("conv_out_proj", "layerState.Convolution.Step(convolutionInput.squeeze(1), weights, active: state.Active).unsqueeze(1)")};");
             string merged = $"{Names.Torch}.cat(new[] {{ longRange, shortRange }}, dim: -1)";
             writer.WriteLine(spec.Dropout > 0 ? $"return {Names.Functional}.dropout({merged}, {SpecFormat.DoubleLiteral(spec.Dropout)}, training);" : $"return {merged};");
             writer.CloseBlock();

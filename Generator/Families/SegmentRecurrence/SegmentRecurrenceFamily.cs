@@ -67,7 +67,10 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"/// Multi-head {attention.Complexity}; {Int(attention.Heads)} head{(attention.Heads == 1 ? "" : "s")} of size {Int(headDim)}, causal. Queries come from the");
             writer.WriteLine("/// segment, keys and values from the layer's memory and the segment; scores add a relative-position term.");
             writer.WriteLine("/// </summary>");
-            writer.WriteLine($"public sealed class {name} : {Names.ModuleBase}{(recurrent ? ", " + RecurrentEmitter.AttentionInterface : "")}");
+            // A Compressive Transformer's block hands its step the context from the model's state (StepOverContext), so only
+            // Transformer-XL's attention steps from the state itself.
+            bool stepsFromState = recurrent && !attention.IsCompressive;
+            writer.WriteLine($"public sealed class {name} : {Names.ModuleBase}{(stepsFromState ? ", " + RecurrentEmitter.AttentionInterface : "")}");
             writer.OpenBlock();
             writer.WriteLine($"private const int Heads = {Int(attention.Heads)};");
             writer.WriteLine($"private const int HeadDim = {Int(headDim)};");
@@ -113,8 +116,10 @@ namespace XformerDsl.Generator.Families
             writer.Indented(() => writer.WriteLine($"keyPaddingMask = {Names.Torch}.cat(new[] {{ {Names.Torch}.ones(x.shape[0], memory.shape[1], {Names.Torch}.@bool, x.device), keyPaddingMask.to({Names.Torch}.@bool) }}, 1);"));
             writer.WriteLine("return Attend(x, context, keyPaddingMask);");
             writer.CloseBlock();
-            if (recurrent)
+            if (stepsFromState)
                 EmitStep(writer, spec, attention);
+            else if (recurrent)
+                EmitStepOverContext(writer, spec);
             writer.WriteLine();
             writer.WriteLine("// The segment x attends over the context [memory; x], keyPaddingMask null or covering the context.");
             writer.WriteLine($"private {Names.Tensor} Attend({Names.Tensor} x, {Names.Tensor} context, {Names.Tensor}? keyPaddingMask)");
@@ -157,20 +162,41 @@ namespace XformerDsl.Generator.Families
             writer.CloseBlock();
         }
 
-        /// <summary>Every [SegmentRecurrence] model is causal (XF0140), and a step is a segment of one token over the memory.</summary>
-        // The step state keeps each layer's memory but no compressed slots, so a Compressive Transformer does not step: it
-        // generates as one-token segments through forward with its SegmentMemory, which compresses what leaves the memory.
-        protected override bool IsRecurrent(ModelSpec spec, SegmentRecurrenceSpec attention) => !attention.IsCompressive;
+        // A Compressive Transformer's memory is compressed from the block's inputs, before its norm, so the block keeps the
+        // layer's state and hands the attention the normalised context; the step is the attention over it.
+        private static void EmitStepOverContext(SourceWriter writer, ModelSpec spec)
+        {
+            string dim = Int(spec.Dim);
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>Attends each sequence's new token over its context from the recurrent state: <c>[batch, 1, {dim}]</c> to <c>[batch, 1, {dim}]</c>.</summary>");
+            writer.WriteLine("/// <param name=\"x\">The normalised residual stream at the new token.</param>");
+            writer.WriteLine($"/// <param name=\"context\">Each sequence's compressed slots, memory and new token, normalised as <paramref name=\"x\"/>: <c>[batch, keys, {dim}]</c>.</param>");
+            writer.WriteLine("/// <param name=\"keyPaddingMask\">Bool <c>[batch, keys]</c>, false at the slots a sequence has not filled yet.</param>");
+            writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {Names.Tensor} context, {Names.Tensor} keyPaddingMask) => Attend(x, context, keyPaddingMask);");
+        }
+
+        /// <summary>
+        /// Every [SegmentRecurrence] model is causal (XF0140), and a step is a segment of one token over the memory (and the
+        /// compressed memory, which the step compresses as forward does).
+        /// </summary>
+        protected override bool IsRecurrent(ModelSpec spec, SegmentRecurrenceSpec attention) => true;
 
         /// <summary>The memory has its declared length whatever the position, and the positions are relative: no MaxLength.</summary>
         public override bool StepsPastMaxLength(ModelSpec spec, AttentionSpec attention) => true;
 
-        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
-            new("relative-position attention over its memory", "Transformer-XL layers",
-                $"its inputs at the last {Int(((SegmentRecurrenceSpec)attention).Memory)} positions (its memory)", FixedSize: true,
-                StepEquals: "each sequence run as one-token segments through forward with <c>CreateMemory()</c> (the forward pass over the\n/// whole sequence while it fits in the memory)");
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention)
+        {
+            var declaration = (SegmentRecurrenceSpec)attention;
+            if (!declaration.IsCompressive)
+                return new("relative-position attention over its memory", "Transformer-XL layers",
+                    $"its inputs at the last {Int(declaration.Memory)} positions (its memory)", FixedSize: true,
+                    StepEquals: "each sequence run as one-token segments through forward with <c>CreateMemory()</c> (the forward pass over the\n/// whole sequence while it fits in the memory)");
+            return new("relative-position attention over its compressed slots and its memory", "Compressive Transformer layers",
+                $"its inputs at the last {Int(declaration.Memory)} to {Int(declaration.Memory + declaration.CompressionRatio - 1)} positions (its memory) and {Int(declaration.Compressed)} compressed slots", FixedSize: true,
+                StepEquals: "each sequence run as one-token segments through forward with <c>CreateMemory()</c> (the forward pass over the\n/// whole sequence until its first positions are compressed)");
+        }
 
-        private const string MemoryStepState = "global::XformerDsl.Attention.Recurrence.SegmentMemoryStepState";
+        internal const string MemoryStepState = "global::XformerDsl.Attention.Recurrence.SegmentMemoryStepState";
         private const string RelativePositions = "global::XformerDsl.Attention.Recurrence.RelativePositions";
         private const string FusedRelativeAttention = "global::XformerDsl.Attention.Recurrence.FusedRelativeAttention";
     }

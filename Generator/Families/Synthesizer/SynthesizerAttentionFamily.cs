@@ -292,7 +292,7 @@ namespace XformerDsl.Generator.Families
                     break;
                 default:
                     writer.WriteLine($"// The new token's hidden features: [batch, 1, {Int(spec.Dim)}] -> [batch, {heads}, 1, {Int(spec.HeadDimOf(attention))}].");
-                    writer.WriteLine($"var hidden = {Names.Functional}.relu(dense_in.forward(x)).view(batch, 1, Heads, HeadDim).transpose(1, 2);");
+                    writer.WriteLine($"var hidden = {Names.Functional}.relu({LayerFactories.StepLinear("dense_in", "x")}).view(batch, 1, Heads, HeadDim).transpose(1, 2);");
                     if (attention.Mode == SynthesizerMode.Dense)
                     {
                         writer.WriteLine($"// Its logits over every position: [batch, {heads}, 1, {length}].");

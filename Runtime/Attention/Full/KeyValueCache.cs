@@ -5,8 +5,8 @@ namespace XformerDsl.Attention.Full;
 /// <summary>
 /// The key-value cache of one causal softmax attention layer for recurrent inference: every sequence's keys and values
 /// so far, <c>[batch, heads, capacity, headDim]</c>, with the capacity doubled when a sequence reaches it. A new token
-/// writes its key and value at its sequence's position and its query attends keys 0..position, through
-/// <see cref="FullAttentionReference"/>. Memory grows with the position, unlike linear attention's state.
+/// writes its key and value at its sequence's position and its query attends keys 0..position: in one loop on the CPU
+/// (<see cref="KeyValueSlots.StepInPlace"/>), elsewhere through <see cref="FullAttentionReference"/>. Memory grows with the position, unlike linear attention's state.
 /// </summary>
 public sealed class KeyValueCache : XformerDsl.Modules.ILayerState
 {
@@ -37,6 +37,16 @@ public sealed class KeyValueCache : XformerDsl.Modules.ILayerState
     {
         _slots.CheckStep(query, key, value, nameof(KeyValueCache));
         using var scope = NewDisposeScope();
+        if (_slots.CanStepInPlace(query, key, value) && positions.device_type == TorchSharp.DeviceType.CPU)
+        {
+            var at = positions.cpu().data<long>().ToArray();
+            int width = (int)at.Max() + 1, heads = (int)query.shape[1];
+            // Query b sees its keys 0..position, on every head.
+            var seen = new bool[at.Length * heads * width];
+            for (int row = 0; row < at.Length * heads; row++)
+                seen.AsSpan(row * width, (int)at[row / heads] + 1).Fill(true);
+            return _slots.StepInPlace(query, key, value, at, seen, width).MoveToOuterDisposeScope();
+        }
         _slots.Write(positions, key, value);
         long length = positions.max().item<long>() + 1;
         // The new query sees keys 0..its position: a padding mask over the cached positions.

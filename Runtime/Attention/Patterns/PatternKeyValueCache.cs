@@ -8,7 +8,8 @@ namespace XformerDsl.Attention.Patterns;
 /// The step state of one causal pattern layer (local, sliding window, sparse, BigBird, axial): the keys and values its
 /// pattern can still read, each in the slot <see cref="PatternStep"/> gives its position, <c>[batch, heads, slots,
 /// headDim]</c>. A new token writes its key and value at its position's slot (overwriting a key no later query reads)
-/// and its query attends the slots holding the keys its pattern sees, through <see cref="FullAttentionReference"/>.
+/// and its query attends the slots holding the keys its pattern sees: in one loop on the CPU
+/// (<see cref="KeyValueSlots.StepInPlace"/>), elsewhere through <see cref="FullAttentionReference"/>.
 /// A sliding window's cache is a ring of constant size; the others hold what their pattern keeps readable.
 /// </summary>
 public sealed class PatternKeyValueCache : ILayerState
@@ -44,12 +45,15 @@ public sealed class PatternKeyValueCache : ILayerState
         using var scope = NewDisposeScope();
         var at = positions.cpu().data<long>().ToArray();
         var slots = at.Select(position => (long)_pattern.SlotOf((int)position)).ToArray();
-        _slots.Write(tensor(slots, ScalarType.Int64, positions.device), key, value);
+        _slots.Reserve(slots);
         // Which slots each sequence's query reads, per head: the pattern at the sequence's own position.
         long batch = at.Length, heads = _pattern.Heads, capacity = _slots.Capacity;
         var visible = new bool[batch * heads * capacity];
         for (int b = 0; b < batch; b++)
             _pattern.MarkVisible((int)at[b], visible.AsSpan((int)(b * heads * capacity), (int)(heads * capacity)), (int)capacity);
+        if (_slots.CanStepInPlace(query, key, value))
+            return _slots.StepInPlace(query, key, value, slots, visible, (int)capacity).MoveToOuterDisposeScope();
+        _slots.Write(tensor(slots, ScalarType.Int64, positions.device), key, value);
         var mask = tensor(visible, new[] { batch, heads, 1, capacity }, ScalarType.Bool, positions.device);
         return FullAttentionReference.WithVisibility(query, _slots.Keys(capacity), _slots.Values(capacity), mask).MoveToOuterDisposeScope();
     }

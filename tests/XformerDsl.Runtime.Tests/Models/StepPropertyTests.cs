@@ -36,12 +36,6 @@ public class StepPropertyTests
     public static bool ChoosesUnsteppableLsh(AttentionSpec attention) =>
         attention is LshAttentionSpec { CausalWindow: LshCausalWindow.SortedChunks };
 
-    /// <summary>
-    /// A Compressive Transformer (<c>[SegmentRecurrence(Compressed = ...)]</c>) does not step yet: the step state keeps each
-    /// layer's memory but no compressed slots; it generates as one-token segments through forward with its memory.
-    /// </summary>
-    public static bool ChoosesCompressedMemory(AttentionSpec attention) => attention is SegmentRecurrenceSpec { IsCompressive: true };
-
     /// <summary>Why a reversible model does not step yet, or null once it does.</summary>
     public static readonly string? ReversibleDoesNotStep = null;
 
@@ -69,10 +63,12 @@ public class StepPropertyTests
         using var scope = NewDisposeScope();
         int seq = Math.Min(spec.MaxLength, LongestStepped);
         // Transformer-XL steps as one-token segments over a memory of Memory positions: the parallel forward, which has no
-        // memory, sees the same keys up to Memory + 1 tokens, or always with SameLength (beyond that the step is checked
-        // against one-token segments, SegmentRecurrenceStepTests).
+        // memory, sees the same keys up to Memory + 1 tokens, or always with SameLength. A Compressive Transformer's memory
+        // holds up to Memory + CompressionRatio − 1 positions before the first group is compressed, so it sees them up to
+        // Memory + CompressionRatio tokens. (Beyond that the step is checked against one-token segments,
+        // SegmentRecurrenceStepTests and CompressiveStepTests.)
         if (spec.Attention.Select(layer => layer.Attention).OfType<SegmentRecurrenceSpec>().FirstOrDefault() is { SameLength: false } xl)
-            seq = Math.Min(seq, xl.Memory + 1);
+            seq = Math.Min(seq, xl.Memory + (xl.IsCompressive ? xl.CompressionRatio : 1));
         var tokens = ModelTestKit.RandomTokens(2, seq, spec.Vocab, seed: 21);
         var parallel = model.call(tokens);
 
@@ -92,7 +88,7 @@ public class StepPropertyTests
         foreach (var (name, type) in CausalityPropertyTests.DeclaredCausalLanguageModels())
         {
             var spec = CausalityPropertyTests.SpecOf(type);
-            bool named = spec.Attention.Any(layer => FamiliesThatDoNotStep.ContainsKey(layer.Attention.AttributeName) || ChoosesUnsteppableLsh(layer.Attention) || ChoosesCompressedMemory(layer.Attention))
+            bool named = spec.Attention.Any(layer => FamiliesThatDoNotStep.ContainsKey(layer.Attention.AttributeName) || ChoosesUnsteppableLsh(layer.Attention))
                 || (spec.Reversible && ReversibleDoesNotStep is not null);
             Assert.True(named != typeof(IRecurrentLanguageModel).IsAssignableFrom(type),
                 named ? $"{name} steps, so its family should leave the list of families that do not" : $"{name} is causal and does not step");

@@ -21,18 +21,47 @@ public class SegmentRecurrenceStepTests
     private static void AssertStepsEqualOneTokenSegments<TModel>(TModel model, int memoryLength)
         where TModel : ISegmentRecurrentModel, IRecurrentLanguageModel
     {
-        manual_seed(3);
-        const int length = 20;
-        var tokens = randint(0, 16, new long[] { 2, length });
         using var memory = model.CreateMemory(memoryLength);
+        AssertStepsEqualOneTokenSegments(model, memory, length: 20, tolerance: 1e-10);
+    }
+
+    /// <summary>
+    /// Steps two random sequences of <paramref name="length"/> tokens and checks each step's logits against the same
+    /// token run as a one-token segment through forward with <paramref name="memory"/> (fresh, updated here).
+    /// </summary>
+    internal static void AssertStepsEqualOneTokenSegments<TModel>(TModel model, SegmentMemory memory, int length, double tolerance)
+        where TModel : ISegmentRecurrentModel, IRecurrentLanguageModel
+    {
+        manual_seed(3);
+        var tokens = randint(0, 16, new long[] { 2, length });
         using var state = model.CreateState(2);
         using var noGrad = no_grad();
         for (int t = 0; t < length; t++)
         {
             using var scope = NewDisposeScope();
             var segment = model.forward(tokens[.., t..(t + 1)], null, memory)[.., 0];
-            AssertClose(segment, model.Step(state, tokens[.., t]), $"logits at position {t}", tolerance: 1e-10);
+            AssertClose(segment, model.Step(state, tokens[.., t]), $"{model.GetType().Name}, logits at position {t}", tolerance);
         }
+    }
+
+    /// <summary>
+    /// Greedy generation by hand, the sampler's independent reference: <paramref name="prompt"/> then
+    /// <paramref name="count"/> tokens, each run as a one-token segment through forward with <paramref name="memory"/>.
+    /// </summary>
+    internal static List<long> GreedyOneTokenSegments(ISegmentRecurrentModel model, SegmentMemory memory, long[] prompt, int count)
+    {
+        using var noGrad = no_grad();
+        var generated = new List<long>();
+        Tensor logits = null!;
+        foreach (long token in prompt)
+            logits = model.forward(tensor(new[] { token }).view(1, 1), null, memory);
+        for (int i = 0; i < count; i++)
+        {
+            long next = logits[0, 0].argmax().item<long>();
+            generated.Add(next);
+            logits = model.forward(tensor(new[] { next }).view(1, 1), null, memory);
+        }
+        return generated;
     }
 
     [Fact]
@@ -110,18 +139,7 @@ public class SegmentRecurrenceStepTests
 
         // Greedy by hand: one-token segments over a memory of Memory = 8 positions.
         using var memory = model.CreateMemory();
-        using var noGrad = no_grad();
-        var expected = new List<long>();
-        Tensor logits = null!;
-        foreach (long token in prompt)
-            logits = model.forward(tensor(new[] { token }).view(1, 1), null, memory);
-        for (int i = 0; i < 6; i++)
-        {
-            long next = logits[0, 0].argmax().item<long>();
-            expected.Add(next);
-            logits = model.forward(tensor(new[] { next }).view(1, 1), null, memory);
-        }
-        Assert.Equal(expected, generated);
+        Assert.Equal(GreedyOneTokenSegments(model, memory, prompt, 6), generated);
     }
 
 }

@@ -1,0 +1,75 @@
+using TorchSharp;
+using XformerDsl.Modules;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace XformerDsl.Runtime.Tests.Models;
+
+/// <summary>
+/// <see cref="TokenLinear"/> is what every generated step's projections, feed-forward networks and output heads run
+/// through: it must equal the layer's own forward, and hand anything it does not compute (gradients, many rows) back to it.
+/// </summary>
+public sealed class TokenLinearTests
+{
+    [Theory]
+    [InlineData(ScalarType.Float32, true, 1, 1e-5)]
+    [InlineData(ScalarType.Float32, false, 3, 1e-5)]
+    [InlineData(ScalarType.Float64, true, 2, 1e-12)]
+    [InlineData(ScalarType.Float64, false, 1, 1e-12)]
+    public void Equals_the_layers_forward(ScalarType dtype, bool bias, int batch, double tolerance)
+    {
+        torch.manual_seed(1);
+        using var layer = nn.Linear(96, 200, hasBias: bias, dtype: dtype);
+        using var noGrad = no_grad();
+        var x = randn(new long[] { batch, 1, 96 }, dtype);
+        var actual = TokenLinear.Forward(layer, x);
+        Assert.Equal(new long[] { batch, 1, 200 }, actual.shape);
+        Assert.Equal(dtype, actual.dtype);
+        // The reference: the layer's forward, and the same product in float64.
+        var expected = layer.forward(x);
+        var exact = nn.functional.linear(x.to(ScalarType.Float64), layer.weight!.to(ScalarType.Float64), layer.bias?.to(ScalarType.Float64));
+        double difference = (actual.to(ScalarType.Float64) - exact).abs().max().item<double>();
+        double libtorchDifference = (expected.to(ScalarType.Float64) - exact).abs().max().item<double>();
+        Assert.True(difference <= tolerance, $"max diff from the float64 product {difference} (the layer's forward: {libtorchDifference})");
+    }
+
+    [Fact]
+    public void Reads_a_strided_input_and_a_weight_without_a_module()
+    {
+        torch.manual_seed(2);
+        using var noGrad = no_grad();
+        var weight = randn(64, 48);
+        var bias = randn(64);
+        // The second half of each row: a view whose rows are not contiguous, as Lite Transformer's step slices its input.
+        var x = randn(2, 1, 96)[.., .., 48..];
+        var expected = nn.functional.linear(x, weight, bias);
+        Assert.True(TokenLinear.Forward(weight, bias, x).allclose(expected, rtol: 0, atol: 1e-5));
+        Assert.True(TokenLinear.Forward(weight, null, x).allclose(nn.functional.linear(x, weight), rtol: 0, atol: 1e-5));
+    }
+
+    [Fact]
+    public void Hands_gradients_and_many_rows_to_the_layer()
+    {
+        torch.manual_seed(3);
+        using var layer = nn.Linear(32, 16);
+        var x = randn(new long[] { 1, 1, 32 }, requires_grad: true);
+        var withGradient = TokenLinear.Forward(layer, x);
+        Assert.True(withGradient.requires_grad);
+        withGradient.sum().backward();
+        Assert.True(x.grad is not null && layer.weight!.grad is not null);
+
+        using var noGrad = no_grad();
+        var many = randn(TokenLinear.MaxRows + 1, 32);
+        Assert.True(TokenLinear.Forward(layer, many).allclose(layer.forward(many), rtol: 0, atol: 1e-6));
+    }
+
+    [Fact]
+    public void A_wrong_input_size_names_both_shapes()
+    {
+        using var layer = nn.Linear(32, 16);
+        using var noGrad = no_grad();
+        var error = Assert.Throws<ArgumentException>(() => TokenLinear.Forward(layer, zeros(1, 1, 31)));
+        Assert.Contains("[16, 32]", error.Message);
+        Assert.Contains("[1, 1, 31]", error.Message);
+    }
+}
