@@ -17,7 +17,8 @@ namespace XformerDsl.Attention.Sinkhorn;
 /// iteration's input, <c>[heads, Iterations, MaxLength / Block]</c>; the forward's causal column normalisation of row i
 /// divides by exactly these sums plus row i's own entry;</item>
 /// <item>what the current block's queries attend to, <c>[heads, 2 · Block, headDim]</c> keys and values: its sorted
-/// block, then its own keys and values so far (a copy of the store's last rows, so a step reads one tensor).</item>
+/// block, then its own keys and values so far (a copy of the store's latest rows, so a step attends over one set of
+/// slots, in place on the CPU: <see cref="KeyValueSlots.StepInPlace"/>).</item>
 /// </list>
 /// When a token opens block i (i ≥ 1), row i of the soft permutation is computed once, as the forward computes it
 /// (block i − 1's pooled queries, the pooled keys of blocks &lt; i, every iteration against the carried column sums), and
@@ -28,9 +29,9 @@ namespace XformerDsl.Attention.Sinkhorn;
 public sealed class SinkhornStepState : ILayerState
 {
     private readonly SinkhornSettings _settings;
-    private readonly KeyValueSlots _store;
+    private readonly KeyValueSlots _store, _attended;
     // Fixed in size, so updated in place (Reorder too); only the store grows.
-    private readonly Tensor _blockQueries, _pooledKeys, _columnSums, _attendedKeys, _attendedValues;
+    private readonly Tensor _blockQueries, _pooledKeys, _columnSums;
 
     /// <summary>
     /// An empty state for <paramref name="batch"/> sequences of at most <paramref name="maxLength"/> tokens of a causal
@@ -53,15 +54,15 @@ public sealed class SinkhornStepState : ILayerState
         _pooledKeys = Zeros(batch, heads, blocks, headDim);
         // Row 0 takes nothing: every entry of it is hidden at every iteration, so it puts Hidden into every column sum.
         _columnSums = full(new[] { batch, heads, settings.Iterations, blocks }, SinkhornSorting.Hidden, dtype, device).DetachFromDisposeScope();
-        _attendedKeys = Zeros(batch, heads, 2L * settings.Block, headDim);
-        _attendedValues = Zeros(batch, heads, 2L * settings.Block, headDim);
+        _attended = new KeyValueSlots(batch, heads, headDim, 2 * settings.Block, device, dtype);
+        _attended.Reserve([2L * settings.Block - 1]);
     }
 
     /// <summary>Positions the key and value store holds room for now (it doubles as positions arrive).</summary>
     public long Capacity => _store.Capacity;
 
     /// <inheritdoc/>
-    public long Elements => _store.Elements + _blockQueries.numel() + _pooledKeys.numel() + _columnSums.numel() + _attendedKeys.numel() + _attendedValues.numel();
+    public long Elements => _store.Elements + _attended.Elements + _blockQueries.numel() + _pooledKeys.numel() + _columnSums.numel();
 
     /// <summary>
     /// Attends each sequence's new token, <c>[batch, heads, 1, headDim]</c> queries, keys and values, at its position
@@ -90,25 +91,27 @@ public sealed class SinkhornStepState : ILayerState
         // Every sequence writes its key and value at its position, in the store and after its sorted block (an inactive
         // sequence's rows are past its position, so hidden, and overwritten by its next real token before anything reads
         // them; a finished inactive sequence at MaxLength writes its last slot, which it never reads again).
-        Tensor Rows(IEnumerable<long> rows) => tensor(rows.ToArray(), ScalarType.Int64, positions.device).view(batch, 1, 1, 1).expand(query.shape);
         _store.Write(tensor(at.Select(position => Math.Min(position, _store.Limit - 1)).ToArray(), ScalarType.Int64, positions.device), key, value);
-        var own = Rows(at.Select(position => block + position % block));
-        _attendedKeys.scatter_(2, own, key);
-        _attendedValues.scatter_(2, own, value);
         // Only active sequences add their query to their block's queries: a waiting sequence's block may be whole and unopened.
-        var slot = Rows(at.Select(position => position % block));
+        var slot = tensor(at.Select(position => position % block).ToArray(), ScalarType.Int64, positions.device).view(batch, 1, 1, 1).expand(query.shape);
         _blockQueries.scatter_(2, slot, active is null ? query : where(active.to(ScalarType.Bool).view(batch, 1, 1, 1), query, _blockQueries.gather(2, slot)));
 
-        // One softmax over the sorted block (none in block 0) and the own block up to the token.
-        var visible = new bool[batch * 2 * block];
+        // One softmax over the sorted block (none in block 0) and the own block up to the token, the same for every head.
+        int heads = (int)query.shape[1], width = 2 * block;
+        var own = at.Select(position => block + position % block).ToArray();
+        var visible = new bool[batch * heads * width];
         for (int b = 0; b < batch; b++)
-        {
-            var row = visible.AsSpan(b * 2 * block, 2 * block);
-            row[..block].Fill(at[b] >= block);
-            row.Slice(block, (int)(at[b] % block) + 1).Fill(true);
-        }
-        return FullAttentionReference.Forward(query, _attendedKeys, _attendedValues, causal: false,
-            tensor(visible, new[] { batch, 2L * block }, ScalarType.Bool, positions.device)).MoveToOuterDisposeScope();
+            for (int head = 0; head < heads; head++)
+            {
+                var row = visible.AsSpan((b * heads + head) * width, width);
+                row[..block].Fill(at[b] >= block);
+                row[block..((int)own[b] + 1)].Fill(true);
+            }
+        if (_attended.CanStepInPlace(query, key, value))
+            return _attended.StepInPlace(query, key, value, own, visible, width).MoveToOuterDisposeScope();
+        _attended.Write(tensor(own, ScalarType.Int64, positions.device), key, value);
+        return FullAttentionReference.WithVisibility(query, _attended.Keys(width), _attended.Values(width),
+            tensor(visible, new[] { batch, (long)heads, 1, width }, ScalarType.Bool, positions.device)).MoveToOuterDisposeScope();
     }
 
     // Opens block i of each sequence in `sequences`, whose i ≥ 1 is in `blocks`: pools block i − 1's queries and keys,
@@ -157,8 +160,8 @@ public sealed class SinkhornStepState : ILayerState
         // The sorted block: row i of P times the key and value blocks before it.
         var permutation = log.exp().masked_fill(hidden, 0.0);
         Tensor Sorted(Tensor rows) => permutation.matmul(rows.view(n, heads, columns, block * headDim)).view(n, heads, block, headDim);
-        _attendedKeys.narrow(2, 0, block).index_copy_(0, taken, Sorted(storeKeys));
-        _attendedValues.narrow(2, 0, block).index_copy_(0, taken, Sorted(storeValues));
+        _attended.Keys(block).index_copy_(0, taken, Sorted(storeKeys));
+        _attended.Values(block).index_copy_(0, taken, Sorted(storeValues));
     }
 
     /// <summary>Sequence b takes the state of sequence <c>batchIndices[b]</c> (beam search).</summary>
@@ -167,7 +170,8 @@ public sealed class SinkhornStepState : ILayerState
         using var scope = NewDisposeScope();
         var indices = BatchIndices.Check(batchIndices, _blockQueries.shape[0], _blockQueries.device, nameof(SinkhornStepState));
         _store.Reorder(indices, nameof(SinkhornStepState));
-        foreach (var held in new[] { _blockQueries, _pooledKeys, _columnSums, _attendedKeys, _attendedValues })
+        _attended.Reorder(indices, nameof(SinkhornStepState));
+        foreach (var held in new[] { _blockQueries, _pooledKeys, _columnSums })
             held.copy_(held.index_select(0, indices));
     }
 
@@ -175,10 +179,9 @@ public sealed class SinkhornStepState : ILayerState
     public void Dispose()
     {
         _store.Dispose();
+        _attended.Dispose();
         _blockQueries.Dispose();
         _pooledKeys.Dispose();
         _columnSums.Dispose();
-        _attendedKeys.Dispose();
-        _attendedValues.Dispose();
     }
 }

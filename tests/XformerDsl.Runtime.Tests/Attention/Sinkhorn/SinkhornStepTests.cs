@@ -51,13 +51,19 @@ public class SinkhornStepTests
         Assert.True(worst <= 1e-4, $"max difference {worst}");
     }
 
-    [Fact]
-    public void A_batch_at_different_positions_steps_each_sequence_as_if_alone_and_follows_a_reorder()
+    // Queries that record gradients take the composed attention (FullAttentionReference) instead of the in-place CPU step.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_batch_at_different_positions_steps_each_sequence_as_if_alone_and_follows_a_reorder(bool recordingGradients)
     {
         using var scope = NewDisposeScope();
         const long sequences = 3, length = 48, heads = 2, headDim = 4;
         var settings = new SinkhornSettings(Block: 4, Iterations: 5, Temperature: 0.75, Causal: true);
         var (q, k, v, w) = Inputs(sequences, heads, length, headDim, settings.Block, float64, seed: 32);
+        if (recordingGradients)
+            q.requires_grad_();
+        using var gradients = enable_grad(recordingGradients);
         var alone = Enumerable.Range(0, (int)sequences).Select(i =>
             SinkhornAttentionReference.Forward(q.narrow(0, i, 1), k.narrow(0, i, 1), v.narrow(0, i, 1), w, settings, training: false, null)).ToArray();
 
@@ -86,8 +92,9 @@ public class SinkhornStepTests
             for (int b = 0; b < sequences; b++)
                 if (takes[b])
                 {
-                    var expected = Row(alone[source[b]], positions[b]);
-                    Assert.True(attended.narrow(0, b, 1).allclose(expected, rtol: 1e-9, atol: 1e-10),
+                    var expected = Row(alone[source[b]], positions[b]).detach();
+                    Assert.Equal(recordingGradients, attended.requires_grad);
+                    Assert.True(attended.narrow(0, b, 1).detach().allclose(expected, rtol: 1e-9, atol: 1e-10),
                         $"slot {b} (sequence {source[b]}), position {positions[b]}: max difference {(attended.narrow(0, b, 1) - expected).abs().max().item<double>()}");
                     positions[b]++;
                 }
