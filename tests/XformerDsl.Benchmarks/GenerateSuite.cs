@@ -30,6 +30,7 @@ internal static class GenerateSuite
         ("lsh", () => new GenerateLsh()),
         ("routing", () => new GenerateRouting()),
         ("compressive", () => new GenerateCompressive()),
+        ("sinkhorn", () => new GenerateSinkhorn()),
     ];
 
     /// <summary>The suite's line in the usage text.</summary>

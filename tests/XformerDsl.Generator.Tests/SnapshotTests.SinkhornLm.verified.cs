@@ -28,7 +28,7 @@ namespace Demo.Models
     /// <para><c>forward(tokens)</c> maps token ids <c>[batch, seq]</c> (int64) to logits <c>[batch, seq, 256]</c>.</para>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("XformerDsl.Generator", "1.0.0.0")]
-    partial class SinkhornLm : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel
+    partial class SinkhornLm : global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>, global::XformerDsl.Modules.ISequenceModel, global::XformerDsl.Modules.IRecurrentLanguageModel
     {
         /// <summary>The architecture of this model as data, every default resolved.</summary>
         public static global::XformerDsl.Specs.ModelSpec Spec { get; } = new global::XformerDsl.Specs.ModelSpec(
@@ -123,6 +123,43 @@ namespace Demo.Models
             return logits.MoveToOuterDisposeScope();
         }
 
+        /// <summary>
+        /// A recurrent state for <paramref name="batch"/> sequences at position 0, on this model's device and dtype: see <see cref="Step"/>.
+        /// Each layer keeps a key-value store that grows with the position, the earlier blocks' pooled keys, the column sums of every Sinkhorn iteration and the current block's queries and sorted block.
+        /// </summary>
+        public global::XformerDsl.Modules.RecurrentState CreateState(long batch) =>
+            new global::XformerDsl.Modules.RecurrentState(batch, maxLength: 4096, token_embedding.weight!.device, token_embedding.weight!.dtype);
+
+        /// <summary>
+        /// Feeds one token per sequence and returns the logits <c>[batch, 256]</c> for the next one: equal to the logits of
+        /// <see cref="forward(global::TorchSharp.torch.Tensor)"/> at each sequence's position, without running the earlier tokens
+        /// again. Sequences whose <paramref name="active"/> entry is false keep their state and position (their logits mean
+        /// nothing), so one batch can hold sequences of different lengths. Records no gradients; dropout follows the module's
+        /// mode, as in forward, so generate in eval mode.
+        /// </summary>
+        /// <param name="state">From <see cref="CreateState"/>; updated in place.</param>
+        /// <param name="tokens">Token ids, <c>[batch]</c>.</param>
+        /// <param name="active">Null (every sequence takes its token), or bool <c>[batch]</c>.</param>
+        /// <exception cref="global::System.ArgumentException">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength = 4096.</exception>
+        public global::TorchSharp.torch.Tensor Step(global::XformerDsl.Modules.RecurrentState state, global::TorchSharp.torch.Tensor tokens, global::TorchSharp.torch.Tensor? active = null)
+        {
+            state.BeginStep(tokens, active, vocab: 256, model: nameof(SinkhornLm));
+            using var noGrad = global::TorchSharp.torch.no_grad();
+            using var scope = global::TorchSharp.torch.NewDisposeScope();
+            // Embed the new tokens plus the learned vector of each sequence's position: [batch] -> [batch, 1, 256].
+            var x = (token_embedding.forward(tokens) + position_embedding.forward(state.Positions)).unsqueeze(1);
+            // The blocks, each reading and updating its layer's part of the state.
+            for (int i = 0; i < layers.Count; i++)
+                x = layers[i].Step(x, state, i);
+            // Final norm, then the output head.
+            x = final_norm.forward(x);
+            // Output head: [batch, 1, 256] -> [batch, 1, 256] logits.
+            var logits = global::XformerDsl.Modules.TokenLinear.Forward(lm_head, x);
+            // The active sequences move to their next position.
+            state.EndStep();
+            return logits.squeeze(1).MoveToOuterDisposeScope();
+        }
+
         /// <summary>One transformer block: pre-norm (LayerNorm) attention, then feed-forward, each with a residual connection.</summary>
         public sealed class Block : global::TorchSharp.torch.nn.Module
         {
@@ -161,10 +198,21 @@ namespace Demo.Models
                 x = x + ffn.forward(ffn_norm.forward(x));
                 return x;
             }
+
+            /// <summary>The recurrent form of forward for one new token per sequence: <c>[batch, 1, 256]</c> to <c>[batch, 1, 256]</c>.</summary>
+            /// <param name="x">The residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This block's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                x = x + attn.Step(attn_norm.forward(x), state, layer);
+                x = x + ffn.Step(ffn_norm.forward(x));
+                return x;
+            }
         }
 
         /// <summary>Multi-head Sinkhorn attention over blocks of 64, each attending to a softly sorted block and itself: O(L·128·Dim) for attention and O(L·(L/64)·Dim) for sorting, per layer; 4 heads of size 64, causal.</summary>
-        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module
+        public sealed class SelfAttention : global::TorchSharp.torch.nn.Module, global::XformerDsl.Modules.IRecurrentAttention
         {
             private const int Heads = 4;
             private const int HeadDim = 64;
@@ -225,6 +273,27 @@ namespace Demo.Models
                 var merged = attended.transpose(1, 2).reshape(batch, seq, Heads * HeadDim);
                 // Output projection.
                 return out_proj.forward(merged);
+            }
+
+            /// <summary>Attends each sequence's new token from the recurrent state: <c>[batch, 1, 256]</c> to <c>[batch, 1, 256]</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            /// <param name="state">The model's recurrent state.</param>
+            /// <param name="layer">This layer's number.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
+            {
+                long batch = x.shape[0];
+                // Project and split the heads: [batch, 1, 256] -> [batch, 4, 1, 64].
+                var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                var v = global::XformerDsl.Modules.TokenLinear.Forward(v_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
+                // Sort as evaluation does (no Gumbel noise, whatever the mode): a token that opens block i computes row i of the soft
+                // permutation once, from block i − 1's pooled queries, the earlier blocks' pooled keys and the column sums of every
+                // iteration over the rows before, and the block's sorted keys and values; every token attends to its sorted block and
+                // its own block up to itself in one softmax.
+                var attended = state.Layer(layer, s => new global::XformerDsl.Attention.Sinkhorn.SinkhornStepState(s.Batch, Heads, HeadDim, Settings, s.MaxLength, s.Device, s.DType))
+                    .Step(q, k, v, sort_proj, state.Positions, state.Active);
+                // Merge the heads and project: [batch, 4, 1, 64] -> [batch, 1, 256].
+                return global::XformerDsl.Modules.TokenLinear.Forward(out_proj, attended.transpose(1, 2).reshape(batch, 1, Heads * HeadDim));
             }
 
             /// <summary>
@@ -376,6 +445,15 @@ namespace Demo.Models
                 // down(gelu(up(x))): [batch, seq, 256] -> [batch, seq, 1024] -> [batch, seq, 256].
                 var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
                 return down_proj.forward(hidden);
+            }
+
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 256]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <param name="x">The normalised residual stream at the new token.</param>
+            public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
+            {
+                // down(gelu(up(x))): [batch, 1, 256] -> [batch, 1, 1024] -> [batch, 1, 256].
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }
     }

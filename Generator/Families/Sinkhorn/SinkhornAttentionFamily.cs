@@ -11,13 +11,15 @@ namespace XformerDsl.Generator.Families
     /// usual projections; the attend step sorts the blocks with TorchSharp ops (<c>SinkhornSorting</c>: pooling, Gumbel
     /// noise in training, log-domain Sinkhorn balancing, the permutation times the key and value blocks) and attends each
     /// query block to its sorted block and its own on the generated block <c>Kernel</c>; with SortCut, every query attends
-    /// to the kept sorted blocks on the generated bidirectional softmax <c>Kernel</c>.
+    /// to the kept sorted blocks on the generated bidirectional softmax <c>Kernel</c>. A causal model steps token by token
+    /// (<c>SinkhornStepState</c>: each block's sorting row computed once, when the block opens, from the earlier blocks).
     /// </summary>
     internal sealed class SinkhornAttentionFamily : AttentionFamily<SinkhornAttentionSpec, SinkhornAttentionAttribute>
     {
         private const string Reference = "global::XformerDsl.Attention.Sinkhorn.SinkhornAttentionReference";
         private const string Settings = "global::XformerDsl.Attention.Sinkhorn.SinkhornSettings";
         private const string BlockAttention = "global::XformerDsl.Attention.Sinkhorn.SinkhornBlockAttention";
+        private const string StepStateType = "global::XformerDsl.Attention.Sinkhorn.SinkhornStepState";
 
         public override SpecRuleSet? Rules => SinkhornAttentionRules.All;
 
@@ -75,6 +77,24 @@ namespace XformerDsl.Generator.Families
             writer.WriteLine($"// Attend: each query block to its sorted block and its own block in one softmax{(spec.Causal ? "; the first block has no sorted block, and later keys of the own block are hidden" : "")},");
             writer.WriteLine($"// on the fused {SinkhornKernelEmitter.ClassName} below, which reads the own keys and values in place (other devices and dtypes take the reference path).");
             writer.WriteLine($"var attended = {BlockAttention}<{SinkhornKernelEmitter.ClassName}>.Attend(q, k, v, sort_proj, Settings, training, keyPaddingMask);");
+        }
+
+        /// <summary>A causal layer steps: row i of its causal balancing reads blocks before i only (SortCut is bidirectional only).</summary>
+        protected override bool IsRecurrent(ModelSpec spec, SinkhornAttentionSpec sinkhorn) => spec.Causal;
+
+        public override StepStateDescription? StepState(ModelSpec spec, AttentionSpec attention) =>
+            new("causal Sinkhorn attention", "Sinkhorn attention layers",
+                "a key-value store that grows with the position, the earlier blocks' pooled keys, the column sums of every Sinkhorn iteration and the current block's queries and sorted block",
+                FixedSize: false);
+
+        protected override void EmitStepAttend(SourceWriter writer, ModelSpec spec, SinkhornAttentionSpec sinkhorn)
+        {
+            writer.WriteLine("// Sort as evaluation does (no Gumbel noise, whatever the mode): a token that opens block i computes row i of the soft");
+            writer.WriteLine("// permutation once, from block i − 1's pooled queries, the earlier blocks' pooled keys and the column sums of every");
+            writer.WriteLine("// iteration over the rows before, and the block's sorted keys and values; every token attends to its sorted block and");
+            writer.WriteLine("// its own block up to itself in one softmax.");
+            writer.WriteLine($"var attended = state.Layer(layer, s => new {StepStateType}(s.Batch, Heads, HeadDim, Settings, s.MaxLength, s.Device, s.DType))");
+            writer.Indented(() => writer.WriteLine(".Step(q, k, v, sort_proj, state.Positions, state.Active);"));
         }
 
         protected override void EmitNestedTypes(SourceWriter writer, ModelSpec spec, SinkhornAttentionSpec sinkhorn, string owner)

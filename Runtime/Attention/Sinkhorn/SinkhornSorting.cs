@@ -29,7 +29,7 @@ public static class SinkhornSorting
 {
     // Logits of hidden pairs: finite, so a row or column with nothing to take gives no NaN (or NaN gradient), yet its
     // exponential is exactly 0 in float32 and float64.
-    private const double Hidden = -1e9;
+    internal const double Hidden = -1e9;
 
     /// <summary>
     /// The soft permutation's log P, <c>[batch, heads, blocks, blocks]</c>, from sorting logits R (already divided by
@@ -40,13 +40,27 @@ public static class SinkhornSorting
         using var scope = NewDisposeScope();
         var log = logits.masked_fill(hidden, Hidden);
         for (int iteration = 0; iteration < iterations; iteration++)
-        {
-            var columns = causal ? log.logcumsumexp(-2) : log.logsumexp(-2, keepdim: true);
-            log = (log - columns).masked_fill(hidden, Hidden);
-            log = (log - log.logsumexp(-1, keepdim: true)).masked_fill(hidden, Hidden);
-        }
+            log = NormaliseColumnsThenRows(log, causal ? log.logcumsumexp(-2) : log.logsumexp(-2, keepdim: true), hidden);
         return log.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// One Sinkhorn iteration of log P given the log of its column sums <paramref name="columns"/> (over every row, or
+    /// when causal over the rows up to each row): the column normalisation, then the row normalisation, hidden pairs kept
+    /// at −1e9. <see cref="SinkhornStepState"/> runs it on one row with the column sums it has carried.
+    /// </summary>
+    internal static Tensor NormaliseColumnsThenRows(Tensor log, Tensor columns, Tensor hidden)
+    {
+        log = (log - columns).masked_fill(hidden, Hidden);
+        return (log - log.logsumexp(-1, keepdim: true)).masked_fill(hidden, Hidden);
+    }
+
+    /// <summary>
+    /// The sorting logits R = (pooled queries · W) · pooled keysᵀ / √headDim, <c>[..., rows, columns]</c> from
+    /// <c>[..., rows, headDim]</c> and <c>[..., columns, headDim]</c> (before the temperature and noise).
+    /// </summary>
+    internal static Tensor Logits(Tensor pooledQueries, Tensor pooledKeys, Tensor projection) =>
+        pooledQueries.matmul(projection).matmul(pooledKeys.transpose(-2, -1)) / Math.Sqrt(pooledQueries.shape[^1]);
 
     /// <summary>
     /// The pairs (row i, block j) the permutation may not join, bool <c>[batch, 1, blocks, blocks]</c>: blocks with no
@@ -82,7 +96,7 @@ public static class SinkhornSorting
         if (settings.Causal)
             // Row i is summarised by block i − 1, wholly before it; row 0 takes nothing, so its summary is irrelevant.
             pooledQueries = nn.functional.pad(pooledQueries.narrow(2, 0, blocks - 1), [0, 0, 1, 0]);
-        var logits = pooledQueries.matmul(projection).matmul(pooledKeys.transpose(-2, -1)) / Math.Sqrt(headDim);
+        var logits = Logits(pooledQueries, pooledKeys, projection);
         if (training)
             logits = logits + GumbelNoise(logits);
         var validBlocks = valid.view(batch, blocks, block).any(-1);

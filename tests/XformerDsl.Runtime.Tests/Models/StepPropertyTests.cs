@@ -27,7 +27,6 @@ public class StepPropertyTests
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> FamiliesThatDoNotStep = new Dictionary<string, string>
     {
-        ["SinkhornAttention"] = "causal Sinkhorn balancing could step from the earlier blocks' summaries, keys and values and each row's balancing history; CreateState/Step are not generated yet",
     };
 
     /// <summary>
