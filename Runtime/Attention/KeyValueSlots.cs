@@ -92,6 +92,10 @@ internal sealed class KeyValueSlots : IDisposable
     /// <param name="visibleWidth">The slots each row of <paramref name="visible"/> covers, at most the capacity after the write.</param>
     public Tensor StepInPlace(Tensor query, Tensor key, Tensor value, ReadOnlySpan<long> slots, ReadOnlySpan<bool> visible, int visibleWidth)
     {
+        foreach (long slot in slots)
+            if (slot < 0 || slot >= Limit)
+                throw new ArgumentOutOfRangeException(nameof(slots),
+                    $"{nameof(KeyValueSlots)}: a sequence writes at slot {slot}, outside the {Limit} slots there are; a sequence at MaxLength cannot take another token.");
         Reserve(slots);
         if (visibleWidth > Capacity || visible.Length != _keys.shape[0] * _keys.shape[1] * visibleWidth)
             throw new ArgumentException($"{nameof(KeyValueSlots)}: the visible slots must be [batch, heads, width] = [{_keys.shape[0]}, {_keys.shape[1]}, width ≤ {Capacity}]; got {visible.Length} entries for width {visibleWidth}.");

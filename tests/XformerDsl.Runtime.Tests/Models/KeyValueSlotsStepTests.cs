@@ -56,6 +56,18 @@ public sealed class KeyValueSlotsStepTests
     }
 
     [Fact]
+    public void A_slot_past_the_limit_is_refused_before_anything_is_written()
+    {
+        using var noGrad = no_grad();
+        using var slots = new KeyValueSlots(2, 1, 4, 8, CPU, ScalarType.Float32);
+        var q = randn(2, 1, 1, 4);
+        // A sequence at MaxLength (slot 8 of 8): writing there would run past the slots' memory.
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => slots.StepInPlace(q, q, q, new long[] { 3, 8 }, new bool[2 * 8], 8));
+        Assert.Contains("slot 8", error.Message);
+        Assert.Equal(0.0, slots.Keys(slots.Capacity).abs().sum().item<float>());
+    }
+
+    [Fact]
     public void Is_not_taken_where_gradients_are_recorded()
     {
         using var slots = new KeyValueSlots(1, 1, 4, 8, CPU, ScalarType.Float32);
