@@ -62,12 +62,25 @@ public sealed class RecurrentState : IDisposable
             throw new ArgumentException($"{model}.Step: active must be bool [batch] = [{Batch}] (true for sequences that take this token); got {active.dtype} of shape {ModelInputs.Shape(active)}.", nameof(active));
         using (NewDisposeScope())
         {
-            var advancing = active is null ? Positions : Positions.masked_select(active);
-            if (advancing.numel() > 0 && advancing.max().item<long>() >= MaxLength)
-                throw new ArgumentException($"{model}.Step: a sequence is already at MaxLength = {MaxLength} tokens; start a new state, or declare a larger MaxLength.");
+            if (Positions.max().item<long>() >= MaxLength)
+            {
+                var advancing = active is null ? Positions : Positions.masked_select(active.to(Device));
+                if (advancing.numel() > 0 && advancing.max().item<long>() >= MaxLength)
+                    throw new ArgumentException($"{model}.Step: a sequence is already at MaxLength = {MaxLength} tokens; start a new state, or declare a larger MaxLength.");
+                // The sequences at MaxLength sit this step out while others go on. Their outputs mean nothing, but the
+                // step still looks up their positions and writes their caches: for the step they stand at MaxLength - 1,
+                // so every lookup and slot stays in range (the slot they overwrite is one no step of theirs reads again),
+                // and EndStep puts them back.
+                var parked = (Positions >= MaxLength).to(ScalarType.Int64);
+                Positions.sub_(parked);
+                _parked = parked.DetachFromDisposeScope();
+            }
         }
         Active = active?.to(Device);
     }
+
+    // The sequences at MaxLength moved back by one for the current step (BeginStep), or null.
+    private Tensor? _parked;
 
     /// <summary>Ends a step: the active sequences move to the next position.</summary>
     public void EndStep()
@@ -78,6 +91,12 @@ public sealed class RecurrentState : IDisposable
                 Positions.add_(1);
             else
                 Positions.add_(Active.to(ScalarType.Int64));
+            if (_parked is not null)
+            {
+                Positions.add_(_parked);
+                _parked.Dispose();
+                _parked = null;
+            }
         }
         Active = null;
     }
@@ -161,5 +180,6 @@ public sealed class RecurrentState : IDisposable
         _rotaryCos?.Dispose();
         _rotarySin?.Dispose();
         _sinusoidal?.Dispose();
+        _parked?.Dispose();
     }
 }

@@ -56,6 +56,36 @@ public class KeyValueCacheStepTests
         }
     }
 
+    [Theory]
+    [InlineData(nameof(TinyGpt2))]
+    [InlineData(nameof(TinyLlama))]
+    public void A_sequence_at_MaxLength_sits_out_while_a_later_one_finishes(string name)
+    {
+        // Sequence 1 starts three steps after sequence 0, so for three steps sequence 0 is at MaxLength (inactive): its
+        // learned position or rotation and its cache slot must stay in range, and sequence 1 must step as if alone.
+        using var model = ModelTestKit.Create(name);
+        var spec = ModelTestKit.Spec(name);
+        var recurrent = (IRecurrentLanguageModel)model;
+        using var scope = NewDisposeScope();
+        const int delay = 3;
+        var sequences = new[] { ModelTestKit.RandomTokens(1, spec.MaxLength, spec.Vocab, seed: 50), ModelTestKit.RandomTokens(1, spec.MaxLength, spec.Vocab, seed: 51) };
+        var alone = sequences.Select(s => model.call(s)[0]).ToArray();
+        int[] starts = { 0, delay };
+
+        using var state = recurrent.CreateState(2);
+        for (int step = 0; step < spec.MaxLength + delay; step++)
+        {
+            var position = starts.Select(start => step - start).ToArray();
+            var active = tensor(position.Select(p => p >= 0 && p < spec.MaxLength).ToArray());
+            var tokens = tensor(position.Select((p, i) => p >= 0 && p < spec.MaxLength ? sequences[i][0, p].item<long>() : 0L).ToArray());
+            var logits = recurrent.Step(state, tokens, active);
+            for (int i = 0; i < 2; i++)
+                if (position[i] >= 0 && position[i] < spec.MaxLength)
+                    Assert.True(logits[i].allclose(alone[i][position[i]], rtol: 1e-9, atol: 1e-10), $"sequence {i}, position {position[i]}");
+        }
+        Assert.Equal(new long[] { spec.MaxLength, spec.MaxLength }, state.Positions.data<long>().ToArray());
+    }
+
     [Fact]
     public void A_bidirectional_encoder_has_no_stepping_api()
     {
