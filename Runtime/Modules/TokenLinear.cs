@@ -78,12 +78,15 @@ public static class TokenLinear
             var b = bias is null ? null : bias.is_contiguous() ? bias : bias.contiguous();
             T* weights = TensorMemory.Pointer<T>(w), inputRows = TensorMemory.Pointer<T>(input), outputRows = TensorMemory.Pointer<T>(output);
             T* biases = b is null ? null : TensorMemory.Pointer<T>(b);
-            for (long row = 0; row < rows; row++)
+            // Each weight row is read once for all the rows: at generation the weights, not the arithmetic, are the cost
+            // (every step streams the whole model through the caches). One thread: splitting the outputs over libtorch's
+            // intra-op threads was slower at batch 1 (the hand-off costs more than the streaming it shares).
+            for (int o = 0; o < outputs; o++)
             {
-                var inputRow = new ReadOnlySpan<T>(inputRows + row * inputs, inputs);
-                T* outputRow = outputRows + row * outputs;
-                for (int o = 0; o < outputs; o++)
-                    outputRow[o] = TensorPrimitives.Dot(new ReadOnlySpan<T>(weights + (long)o * inputs, inputs), inputRow) + (biases is null ? T.Zero : biases[o]);
+                var weightRow = new ReadOnlySpan<T>(weights + (long)o * inputs, inputs);
+                T offset = biases == null ? T.Zero : biases[o];
+                for (long row = 0; row < rows; row++)
+                    outputRows[row * outputs + o] = TensorPrimitives.Dot(weightRow, new ReadOnlySpan<T>(inputRows + row * inputs, inputs)) + offset;
             }
         }
         return output;
