@@ -132,8 +132,9 @@ internal sealed class KeyValueSlots : IDisposable
         var values = TensorMemory.HeadRowsOf<T>(_values);
         var outputs = TensorMemory.HeadRowsOf<T>(output);
         T scale = T.One / T.Sqrt(T.CreateTruncating(headDim));
-        var scores = new T[visibleWidth];
-        var readSlots = new int[visibleWidth];
+        // Pooled: a step runs per layer and token, and fresh arrays each time grew the GC's heap as generation went on.
+        var scores = System.Buffers.ArrayPool<T>.Shared.Rent(visibleWidth);
+        var readSlots = System.Buffers.ArrayPool<int>.Shared.Rent(visibleWidth);
         for (int batchHead = 0; batchHead < batch * heads; batchHead++)
         {
             int slot = (int)slots[batchHead / heads];
@@ -160,6 +161,8 @@ internal sealed class KeyValueSlots : IDisposable
             for (int i = 0; i < count; i++)
                 TensorPrimitives.MultiplyAdd(new ReadOnlySpan<T>(values.Row(batchHead, heads, readSlots[i]), headDim), weights[i] / total, o, o);
         }
+        System.Buffers.ArrayPool<T>.Shared.Return(scores);
+        System.Buffers.ArrayPool<int>.Shared.Return(readSlots);
         GC.KeepAlive(query);
         GC.KeepAlive(key);
         GC.KeepAlive(value);

@@ -42,10 +42,19 @@ public sealed class KeyValueCache : XformerDsl.Modules.ILayerState
             var at = positions.cpu().data<long>().ToArray();
             int width = (int)at.Max() + 1, heads = (int)query.shape[1];
             // Query b sees its keys 0..position, on every head.
-            var seen = new bool[at.Length * heads * width];
-            for (int row = 0; row < at.Length * heads; row++)
-                seen.AsSpan(row * width, (int)at[row / heads] + 1).Fill(true);
-            return _slots.StepInPlace(query, key, value, at, seen, width).MoveToOuterDisposeScope();
+            int entries = at.Length * heads * width;
+            var seen = System.Buffers.ArrayPool<bool>.Shared.Rent(entries);
+            try
+            {
+                Array.Clear(seen, 0, entries);
+                for (int row = 0; row < at.Length * heads; row++)
+                    seen.AsSpan(row * width, (int)at[row / heads] + 1).Fill(true);
+                return _slots.StepInPlace(query, key, value, at, seen.AsSpan(0, entries), width).MoveToOuterDisposeScope();
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<bool>.Shared.Return(seen);
+            }
         }
         _slots.Write(positions, key, value);
         long length = positions.max().item<long>() + 1;

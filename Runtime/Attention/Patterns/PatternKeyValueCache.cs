@@ -48,14 +48,23 @@ public sealed class PatternKeyValueCache : ILayerState
         _slots.Reserve(slots);
         // Which slots each sequence's query reads, per head: the pattern at the sequence's own position.
         long batch = at.Length, heads = _pattern.Heads, capacity = _slots.Capacity;
-        var visible = new bool[batch * heads * capacity];
-        for (int b = 0; b < batch; b++)
-            _pattern.MarkVisible((int)at[b], visible.AsSpan((int)(b * heads * capacity), (int)(heads * capacity)), (int)capacity);
-        if (_slots.CanStepInPlace(query, key, value))
-            return _slots.StepInPlace(query, key, value, slots, visible, (int)capacity).MoveToOuterDisposeScope();
-        _slots.Write(tensor(slots, ScalarType.Int64, positions.device), key, value);
-        var mask = tensor(visible, new[] { batch, heads, 1, capacity }, ScalarType.Bool, positions.device);
-        return FullAttentionReference.WithVisibility(query, _slots.Keys(capacity), _slots.Values(capacity), mask).MoveToOuterDisposeScope();
+        int entries = (int)(batch * heads * capacity);
+        var visible = System.Buffers.ArrayPool<bool>.Shared.Rent(entries);
+        try
+        {
+            Array.Clear(visible, 0, entries);
+            for (int b = 0; b < batch; b++)
+                _pattern.MarkVisible((int)at[b], visible.AsSpan((int)(b * heads * capacity), (int)(heads * capacity)), (int)capacity);
+            if (_slots.CanStepInPlace(query, key, value))
+                return _slots.StepInPlace(query, key, value, slots, visible.AsSpan(0, entries), (int)capacity).MoveToOuterDisposeScope();
+            _slots.Write(tensor(slots, ScalarType.Int64, positions.device), key, value);
+            var mask = tensor(visible[..entries], new[] { batch, heads, 1, capacity }, ScalarType.Bool, positions.device);
+            return FullAttentionReference.WithVisibility(query, _slots.Keys(capacity), _slots.Values(capacity), mask).MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<bool>.Shared.Return(visible);
+        }
     }
 
     /// <summary>Sequence b takes the cache of sequence <c>batchIndices[b]</c> (beam search).</summary>

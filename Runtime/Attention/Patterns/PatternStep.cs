@@ -83,11 +83,17 @@ public sealed class PatternStep
                     visible[head * capacity + slotOf[key]] = true;
     }
 
-    // The keys a causal query sees: the pattern's ranges around it, filtered by its Sees.
-    private static Func<int, IEnumerable<int>> KeysSeenBy(PatternAttentionSpec pattern) => query =>
-        pattern.KeyRanges(query, query + 1, causal: true)
-            .SelectMany(range => Enumerable.Range(range.Start, range.End - range.Start))
-            .Where(key => pattern.Sees(query, key, causal: true));
+    // The keys a causal query sees: the pattern's ranges around it, filtered by its Sees. One iterator rather than a
+    // chain of LINQ operators: every step of every pattern layer walks it for its query's few hundred keys.
+    private static Func<int, IEnumerable<int>> KeysSeenBy(PatternAttentionSpec pattern) => query => KeysSeen(pattern, query);
+
+    private static IEnumerable<int> KeysSeen(PatternAttentionSpec pattern, int query)
+    {
+        foreach (var (start, end) in pattern.KeyRanges(query, query + 1, causal: true))
+            for (int key = start; key < end; key++)
+                if (pattern.Sees(query, key, causal: true))
+                    yield return key;
+    }
 
     private (int[] SlotOf, int Capacity) LayOutSlots()
     {
