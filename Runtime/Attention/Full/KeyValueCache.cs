@@ -6,7 +6,8 @@ namespace XformerDsl.Attention.Full;
 /// The key-value cache of one causal softmax attention layer for recurrent inference: every sequence's keys and values
 /// so far, <c>[batch, heads, capacity, headDim]</c>, with the capacity doubled when a sequence reaches it. A new token
 /// writes its key and value at its sequence's position and its query attends keys 0..position: in one loop on the CPU
-/// (<see cref="KeyValueSlots.StepInPlace"/>), elsewhere through <see cref="FullAttentionReference"/>. Memory grows with the position, unlike linear attention's state.
+/// (<see cref="KeyValueSlots.StepInPlace"/>), elsewhere through <see cref="FullAttentionReference"/>. Memory grows with
+/// the position, unlike linear attention's state.
 /// </summary>
 public sealed class KeyValueCache : XformerDsl.Modules.ILayerState
 {
