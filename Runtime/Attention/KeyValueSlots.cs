@@ -68,11 +68,7 @@ internal sealed class KeyValueSlots : IDisposable
     /// True when <see cref="StepInPlace"/> can run: the slots and q, k, v on the CPU in float32 or float64, one dtype,
     /// nothing recording gradients.
     /// </summary>
-    public bool CanStepInPlace(Tensor query, Tensor key, Tensor value) =>
-        _keys.device_type == TorchSharp.DeviceType.CPU && (_keys.dtype == ScalarType.Float32 || _keys.dtype == ScalarType.Float64)
-        && query.device_type == TorchSharp.DeviceType.CPU && key.device_type == TorchSharp.DeviceType.CPU && value.device_type == TorchSharp.DeviceType.CPU
-        && query.dtype == _keys.dtype && key.dtype == _keys.dtype && value.dtype == _keys.dtype
-        && !(is_grad_enabled() && (query.requires_grad || key.requires_grad || value.requires_grad));
+    public bool CanStepInPlace(Tensor query, Tensor key, Tensor value) => TensorMemory.ComputableByCpuLoop(_keys, query, key, value);
 
     /// <summary>
     /// One decoding step in a loop over (sequence, head) instead of a dozen TorchSharp operations: writes each sequence's
@@ -102,6 +98,27 @@ internal sealed class KeyValueSlots : IDisposable
         return _keys.dtype == ScalarType.Float32
             ? StepInPlace<float>(query, key, value, slots, visible, visibleWidth)
             : StepInPlace<double>(query, key, value, slots, visible, visibleWidth);
+    }
+
+    /// <summary>
+    /// Writes each sequence's key and value at <c>slots[b]</c> and attends its query over the slots
+    /// <paramref name="visible"/> marks: <see cref="StepInPlace"/> where <see cref="CanStepInPlace"/> holds, else the
+    /// same through TorchSharp operations (a scatter and <see cref="Full.FullAttentionReference.WithVisibility"/>).
+    /// </summary>
+    /// <param name="query">q, <c>[batch, heads, 1, headDim]</c>.</param>
+    /// <param name="key">k, as q.</param>
+    /// <param name="value">v, as q.</param>
+    /// <param name="slots">Each sequence's slot for its new key and value, below <see cref="Limit"/>.</param>
+    /// <param name="visible">Which slots each (sequence, head)'s query reads, <c>[batch, heads, visibleWidth]</c> row-major.</param>
+    /// <param name="visibleWidth">The slots each row of <paramref name="visible"/> covers, at most the capacity after the write.</param>
+    public Tensor Step(Tensor query, Tensor key, Tensor value, long[] slots, ReadOnlySpan<bool> visible, int visibleWidth)
+    {
+        if (CanStepInPlace(query, key, value))
+            return StepInPlace(query, key, value, slots, visible, visibleWidth);
+        using var scope = NewDisposeScope();
+        Write(tensor(slots, ScalarType.Int64, _keys.device), key, value);
+        var mask = tensor(visible.ToArray(), new[] { _keys.shape[0], _keys.shape[1], 1, visibleWidth }, ScalarType.Bool, _keys.device);
+        return Full.FullAttentionReference.WithVisibility(query, Keys(visibleWidth), Values(visibleWidth), mask).MoveToOuterDisposeScope();
     }
 
     /// <summary>Grows the capacity (doubling, up to <see cref="Limit"/>) so that every one of <paramref name="slots"/> is held.</summary>

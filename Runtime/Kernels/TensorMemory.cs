@@ -70,6 +70,27 @@ public static unsafe class TensorMemory
         return new HeadRows<T>(data, tensor.stride(0), tensor.stride(1), tensor.stride(2));
     }
 
+    /// <summary>
+    /// True when a loop on the CPU can stand in for TorchSharp operations on these tensors (nulls skipped): every one on
+    /// the CPU, float32 or float64, all of the first one's dtype, and no gradient to record. What the decoding steps'
+    /// loops (<c>TokenLinear</c>, the key-value slots, linear attention's state) ask before they run.
+    /// </summary>
+    public static bool ComputableByCpuLoop(params ReadOnlySpan<Tensor?> tensors)
+    {
+        ScalarType? dtype = null;
+        bool recordsGradients = false;
+        foreach (var tensor in tensors)
+        {
+            if (tensor is null)
+                continue;
+            dtype ??= tensor.dtype;
+            if (tensor.device_type != TorchSharp.DeviceType.CPU || tensor.dtype != dtype || dtype is not (ScalarType.Float32 or ScalarType.Float64))
+                return false;
+            recordsGradients |= tensor.requires_grad;
+        }
+        return dtype is not null && !(recordsGradients && is_grad_enabled());
+    }
+
     /// <summary>The tensor itself when kernels can read it in place, else a contiguous copy.</summary>
     public static Tensor Readable(Tensor tensor) => IsDenseWithContiguousRows(tensor) ? tensor : tensor.contiguous();
 

@@ -55,12 +55,7 @@ public static class TokenLinear
             throw new ArgumentException(
                 $"{nameof(TokenLinear)}: the input's last dimension must be the layer's input size {inputs} (weight {TensorMemory.Shape(weight)}); got {TensorMemory.Shape(x)}.");
         long rows = x.numel() / inputs;
-        bool computedHere = rows <= MaxRows
-            && x.device_type == TorchSharp.DeviceType.CPU && weight.device_type == TorchSharp.DeviceType.CPU
-            && (x.dtype == ScalarType.Float32 || x.dtype == ScalarType.Float64) && weight.dtype == x.dtype
-            && (bias is null || bias.dtype == x.dtype && bias.device_type == TorchSharp.DeviceType.CPU)
-            && !(is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias is { requires_grad: true }));
-        if (!computedHere)
+        if (rows > MaxRows || !TensorMemory.ComputableByCpuLoop(x, weight, bias))
             return libtorch(x);
         return x.dtype == ScalarType.Float32 ? Compute<float>(weight, bias, x, rows) : Compute<double>(weight, bias, x, rows);
     }

@@ -63,12 +63,7 @@ public sealed class LinearAttentionState : XformerDsl.Modules.ILayerState
     // thousand multiply-adds per head cost less than dispatching one operation, so the operations were the step's cost.
     // Without gradients only (the state is updated in place anyway), float32 or float64, rows read where they lie.
     private bool CanStepInPlace(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor? active) =>
-        Sums.device_type == TorchSharp.DeviceType.CPU && featureQuery.device_type == TorchSharp.DeviceType.CPU
-        && featureKey.device_type == TorchSharp.DeviceType.CPU && value.device_type == TorchSharp.DeviceType.CPU
-        && (Sums.dtype == ScalarType.Float32 || Sums.dtype == ScalarType.Float64)
-        && featureQuery.dtype == Sums.dtype && featureKey.dtype == Sums.dtype && value.dtype == Sums.dtype
-        && !(featureQuery.requires_grad || featureKey.requires_grad || value.requires_grad)
-        && (active is null || active.device_type == TorchSharp.DeviceType.CPU);
+        TensorMemory.ComputableByCpuLoop(Sums, featureQuery, featureKey, value) && (active is null || active.device_type == TorchSharp.DeviceType.CPU);
 
     private unsafe Tensor StepInPlace<T>(Tensor featureQuery, Tensor featureKey, Tensor value, Tensor? active)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -55,11 +55,7 @@ public sealed class PatternKeyValueCache : ILayerState
             Array.Clear(visible, 0, entries);
             for (int b = 0; b < batch; b++)
                 _pattern.MarkVisible((int)at[b], visible.AsSpan((int)(b * heads * capacity), (int)(heads * capacity)), (int)capacity);
-            if (_slots.CanStepInPlace(query, key, value))
-                return _slots.StepInPlace(query, key, value, slots, visible.AsSpan(0, entries), (int)capacity).MoveToOuterDisposeScope();
-            _slots.Write(tensor(slots, ScalarType.Int64, positions.device), key, value);
-            var mask = tensor(visible[..entries], new[] { batch, heads, 1, capacity }, ScalarType.Bool, positions.device);
-            return FullAttentionReference.WithVisibility(query, _slots.Keys(capacity), _slots.Values(capacity), mask).MoveToOuterDisposeScope();
+            return _slots.Step(query, key, value, slots, visible.AsSpan(0, entries), (int)capacity).MoveToOuterDisposeScope();
         }
         finally
         {

@@ -1,4 +1,3 @@
-using XformerDsl.Attention.Full;
 using XformerDsl.Modules;
 using static TorchSharp.torch;
 
@@ -107,11 +106,7 @@ public sealed class SinkhornStepState : ILayerState
                 row[..block].Fill(at[b] >= block);
                 row[block..((int)own[b] + 1)].Fill(true);
             }
-        if (_attended.CanStepInPlace(query, key, value))
-            return _attended.StepInPlace(query, key, value, own, visible, width).MoveToOuterDisposeScope();
-        _attended.Write(tensor(own, ScalarType.Int64, positions.device), key, value);
-        return FullAttentionReference.WithVisibility(query, _attended.Keys(width), _attended.Values(width),
-            tensor(visible, new[] { batch, (long)heads, 1, width }, ScalarType.Bool, positions.device)).MoveToOuterDisposeScope();
+        return _attended.Step(query, key, value, own, visible, width).MoveToOuterDisposeScope();
     }
 
     // Opens block i of each sequence in `sequences`, whose i ≥ 1 is in `blocks`: pools block i − 1's queries and keys,
