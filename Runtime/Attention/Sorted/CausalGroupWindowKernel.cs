@@ -75,7 +75,8 @@ public readonly unsafe struct CausalGroupWindowArguments<T> where T : unmanaged
 /// its own that share its group) and read where they lie; each query's scores are computed whole, in a fixed order (round
 /// by round, earlier keys first, itself last), so its result depends only on its own keys and not on how later positions
 /// fell: bit for bit the same when later tokens change. Forward: one task per (batch·head, block of queries); backward:
-/// one task per batch·head, which owns the key and value gradients of its rows.
+/// one task per batch·head, which owns the key and value gradients of its rows. With one round, where each group is a
+/// contiguous run of the sorted order, both passes hand over to the tiled <see cref="CausalGroupRunKernel{T,TVec,TOps}"/>.
 /// </summary>
 public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -87,6 +88,11 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
     /// <summary>Writes the output and log-sum-exp of every query.</summary>
     public static void Forward(CausalGroupWindowArguments<T> a)
     {
+        if (a.Rounds == 1)
+        {
+            CausalGroupRunKernel<T, TVec, TOps>.Forward(a);
+            return;
+        }
         int blocks = (a.Length + QueryBlock - 1) / QueryBlock;
         KernelParallel.For(a.BatchHeads * blocks, a.Threads, () => new Scratch(a),
             (task, scratch) => ForwardBlock(a, scratch, task / blocks, task % blocks * QueryBlock));
@@ -126,6 +132,11 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
     /// </summary>
     public static void Backward(CausalGroupWindowArguments<T> a, T* outputGradient, T* queryGradient, T* keyGradient, T* valueGradient)
     {
+        if (a.Rounds == 1)
+        {
+            CausalGroupRunKernel<T, TVec, TOps>.Backward(a, outputGradient, queryGradient, keyGradient, valueGradient);
+            return;
+        }
         // One task per batch·head: each owns the key and value gradients of its rows.
         KernelParallel.For(a.BatchHeads, a.Threads, () => new Scratch(a),
             (bh, scratch) => BackwardHead(a, scratch, bh, outputGradient, queryGradient, keyGradient, valueGradient));

@@ -42,6 +42,39 @@ public class CausalGroupWindowTests
             AssertClose(expectedGrads[i], actualGrads[i], names[i] + " gradient");
     }
 
+    // One round runs on the tiled kernel (CausalGroupRunKernel): runs longer than its query tile of 64 and windows longer
+    // than a tile, so windows start inside earlier tiles and tiles span the window's edge.
+    [Theory]
+    [InlineData(70, 2, true, 20)]
+    [InlineData(150, 1, false, 20)]
+    [InlineData(9, 3, false, 33)]
+    [InlineData(300, 3, true, 16)]
+    public void One_round_with_long_runs_equals_the_composition_in_values_and_gradients(int window, int groups, bool selfScore, int headDim)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new torch.Generator(39);
+        long batch = 2, heads = 2, length = 290;
+        var q = randn(new[] { batch, heads, length, (long)headDim }, dtype: float64, generator: generator).requires_grad_(true);
+        var k = randn(new[] { batch, heads, length, (long)headDim }, dtype: float64, generator: generator).requires_grad_(true);
+        var v = randn(new[] { batch, heads, length, (long)headDim }, dtype: float64, generator: generator).requires_grad_(true);
+        var windows = CausalGroupWindows.Of(randint(groups, new[] { batch, heads, 1L, length }, generator: generator), window);
+        var valid = rand(new[] { batch, length }, dtype: float64, generator: generator).gt(0.1);
+        var upstream = randn(new[] { batch, heads, length, (long)headDim }, dtype: float64, generator: generator);
+        double? self = selfScore ? -5e4 : null;
+
+        var (expected, expectedLse) = CausalGroupWindowReference.Compose(q, k, v, windows, valid, self);
+        var expectedGrads = torch.autograd.grad([expected], [q, k, v], [upstream]);
+        var actual = CausalGroupWindowAttention.Attend(q, k, v, windows, valid, self);
+        var actualGrads = torch.autograd.grad([actual], [q, k, v], [upstream]);
+        var (_, actualLse) = CausalGroupWindowAttention.RunForward(q.detach(), k.detach(), v.detach(), windows, valid, self);
+
+        AssertClose(expected, actual, "output");
+        AssertClose(expectedLse, actualLse, "log-sum-exp");
+        string[] names = ["query", "key", "value"];
+        for (int i = 0; i < 3; i++)
+            AssertClose(expectedGrads[i], actualGrads[i], names[i] + " gradient");
+    }
+
     [Fact]
     public void Gradients_agree_with_float64_finite_differences()
     {
@@ -110,23 +143,26 @@ public class CausalGroupWindowTests
         }
     }
 
-    [Fact]
-    public void Outputs_up_to_t_are_bit_identical_when_later_positions_change()
+    // Two rounds (the per-query kernel) and one round (the tiled kernel, with runs and windows longer than its tiles).
+    [Theory]
+    [InlineData(2, 6, 8, 200, 77)]
+    [InlineData(1, 2, 100, 600, 301)]
+    [InlineData(1, 1, 70, 400, 250)]
+    public void Outputs_up_to_t_are_bit_identical_when_later_positions_change(int rounds, int groupCount, int window, long length, int t)
     {
         using var scope = NewDisposeScope();
         var generator = new torch.Generator(37);
-        long length = 200, headDim = 32;
+        long headDim = 32;
         var q = randn(new[] { 2L, 2, length, headDim }, generator: generator);
         var v = randn(new[] { 2L, 2, length, headDim }, generator: generator);
-        var groups = randint(6, new[] { 2L, 2, 2, length }, generator: generator);
+        var groups = randint(groupCount, new[] { 2L, 2, rounds, length }, generator: generator);
         var valid = ones(new[] { 2L, length }, ScalarType.Bool);
-        var before = CausalGroupWindowAttention.Attend(q, q, v, CausalGroupWindows.Of(groups, 8), valid, -5e4);
-        const int t = 77;
+        var before = CausalGroupWindowAttention.Attend(q, q, v, CausalGroupWindows.Of(groups, window), valid, -5e4);
         var (q2, v2, groups2) = (q.clone(), v.clone(), groups.clone());
         q2[.., .., (t + 1)..] = randn(new[] { 2L, 2, length - t - 1, headDim }, generator: generator);
         v2[.., .., (t + 1)..] = randn(new[] { 2L, 2, length - t - 1, headDim }, generator: generator);
-        groups2[.., .., .., (t + 1)..] = randint(6, new[] { 2L, 2, 2, length - t - 1 }, generator: generator);
-        var after = CausalGroupWindowAttention.Attend(q2, q2, v2, CausalGroupWindows.Of(groups2, 8), valid, -5e4);
+        groups2[.., .., .., (t + 1)..] = randint(groupCount, new[] { 2L, 2, rounds, length - t - 1 }, generator: generator);
+        var after = CausalGroupWindowAttention.Attend(q2, q2, v2, CausalGroupWindows.Of(groups2, window), valid, -5e4);
         Assert.True(before[.., .., ..(t + 1)].eq(after[.., .., ..(t + 1)]).all().item<bool>());
     }
 
