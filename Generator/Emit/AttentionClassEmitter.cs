@@ -228,7 +228,7 @@ namespace XformerDsl.Generator.Emit
             writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.State} state, int layer)");
             writer.OpenBlock();
             if (declareBatch)
-                writer.WriteLine("long batch = x.shape[0];");
+                writer.WriteLine("long batch = x.size(0);");
         }
 
         // The input projections split into heads, [batch, seq, Dim] -> [batch, Heads, seq, HeadDim], then rotated by position.

@@ -23,6 +23,7 @@ namespace XformerDsl.Generator.Emit
 
         public const string RmsNorm = "global::XformerDsl.Modules.RmsNorm";
         public const string TokenLinear = "global::XformerDsl.Modules.TokenLinear";
+        public const string TokenActivation = "global::XformerDsl.Modules.TokenActivation";
         public const string RotaryEmbedding = "global::XformerDsl.Modules.RotaryEmbedding";
         public const string RotaryTables = "global::XformerDsl.Modules.RotaryTables";
         public const string SinusoidalPositions = "global::XformerDsl.Modules.SinusoidalPositions";

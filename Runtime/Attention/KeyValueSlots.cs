@@ -15,21 +15,25 @@ namespace XformerDsl.Attention;
 internal sealed class KeyValueSlots : IDisposable
 {
     private Tensor _keys, _values;
+    // The slots' shape, [_batch, _heads, Capacity, _headDim], kept here: a step asks for it several times per layer and
+    // token, and each read of a tensor's shape is a native call that allocates.
+    private readonly long _batch, _heads, _headDim;
 
     /// <summary>Empty slots for <paramref name="batch"/> sequences, at most <paramref name="limit"/> of them.</summary>
     public KeyValueSlots(long batch, int heads, int headDim, int limit, Device device, ScalarType dtype)
     {
         Limit = limit;
-        long capacity = Math.Min(limit, 64);
-        _keys = zeros(new long[] { batch, heads, capacity, headDim }, dtype, device).DetachFromDisposeScope();
-        _values = zeros(new long[] { batch, heads, capacity, headDim }, dtype, device).DetachFromDisposeScope();
+        (_batch, _heads, _headDim) = (batch, heads, headDim);
+        Capacity = Math.Min(limit, 64);
+        _keys = zeros(new long[] { batch, heads, Capacity, headDim }, dtype, device).DetachFromDisposeScope();
+        _values = zeros(new long[] { batch, heads, Capacity, headDim }, dtype, device).DetachFromDisposeScope();
     }
 
     /// <summary>The most slots there will ever be.</summary>
     public int Limit { get; }
 
     /// <summary>Slots held now.</summary>
-    public long Capacity => _keys.shape[2];
+    public long Capacity { get; private set; }
 
     /// <summary>Elements held.</summary>
     public long Elements => _keys.numel() + _values.numel();
@@ -44,11 +48,15 @@ internal sealed class KeyValueSlots : IDisposable
     /// <exception cref="ArgumentException">Naming the three shapes and the expected one.</exception>
     public void CheckStep(Tensor query, Tensor key, Tensor value, string owner)
     {
-        var expected = new[] { _keys.shape[0], _keys.shape[1], 1L, _keys.shape[3] };
-        if (!key.shape.SequenceEqual(expected) || !value.shape.SequenceEqual(expected) || !query.shape.SequenceEqual(expected))
+        if (!IsStepShaped(query) || !IsStepShaped(key) || !IsStepShaped(value))
+        {
+            var expected = new[] { _batch, _heads, 1L, _headDim };
             throw new ArgumentException(
                 $"{owner}.Step: expected q, k, v [{string.Join(", ", expected)}]; got {AttentionShapes.Shape(query)}, {AttentionShapes.Shape(key)}, {AttentionShapes.Shape(value)}.");
+        }
     }
+
+    private bool IsStepShaped(Tensor x) => x.dim() == 4 && x.size(0) == _batch && x.size(1) == _heads && x.size(2) == 1 && x.size(3) == _headDim;
 
     /// <summary>Writes each sequence's <c>[batch, heads, 1, headDim]</c> key and value at its slot, growing as needed.</summary>
     /// <param name="slots">Int64 <c>[batch]</c> on the slots' device, each below <see cref="Limit"/>.</param>
@@ -93,8 +101,8 @@ internal sealed class KeyValueSlots : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(slots),
                     $"{nameof(KeyValueSlots)}: a sequence writes at slot {slot}, outside the {Limit} slots there are; a sequence at MaxLength cannot take another token.");
         Reserve(slots);
-        if (visibleWidth > Capacity || visible.Length != _keys.shape[0] * _keys.shape[1] * visibleWidth)
-            throw new ArgumentException($"{nameof(KeyValueSlots)}: the visible slots must be [batch, heads, width] = [{_keys.shape[0]}, {_keys.shape[1]}, width ≤ {Capacity}]; got {visible.Length} entries for width {visibleWidth}.");
+        if (visibleWidth > Capacity || visible.Length != _batch * _heads * visibleWidth)
+            throw new ArgumentException($"{nameof(KeyValueSlots)}: the visible slots must be [batch, heads, width] = [{_batch}, {_heads}, width ≤ {Capacity}]; got {visible.Length} entries for width {visibleWidth}.");
         return _keys.dtype == ScalarType.Float32
             ? StepInPlace<float>(query, key, value, slots, visible, visibleWidth)
             : StepInPlace<double>(query, key, value, slots, visible, visibleWidth);
@@ -117,7 +125,7 @@ internal sealed class KeyValueSlots : IDisposable
             return StepInPlace(query, key, value, slots, visible, visibleWidth);
         using var scope = NewDisposeScope();
         Write(tensor(slots, ScalarType.Int64, _keys.device), key, value);
-        var mask = tensor(visible.ToArray(), new[] { _keys.shape[0], _keys.shape[1], 1, visibleWidth }, ScalarType.Bool, _keys.device);
+        var mask = tensor(visible.ToArray(), new[] { _batch, _heads, 1, visibleWidth }, ScalarType.Bool, _keys.device);
         return Full.FullAttentionReference.WithVisibility(query, Keys(visibleWidth), Values(visibleWidth), mask).MoveToOuterDisposeScope();
     }
 
@@ -140,7 +148,7 @@ internal sealed class KeyValueSlots : IDisposable
     private unsafe Tensor StepInPlace<T>(Tensor query, Tensor key, Tensor value, ReadOnlySpan<long> slots, ReadOnlySpan<bool> visible, int visibleWidth)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int batch = (int)_keys.shape[0], heads = (int)_keys.shape[1], capacity = (int)_keys.shape[2], headDim = (int)_keys.shape[3];
+        int batch = (int)_batch, heads = (int)_heads, headDim = (int)_headDim;
         var output = empty(new long[] { batch, heads, 1, headDim }, _keys.dtype, _keys.device);
         var queries = TensorMemory.StridedHeadRowsOf<T>(query);
         var newKeys = TensorMemory.StridedHeadRowsOf<T>(key);
@@ -190,13 +198,13 @@ internal sealed class KeyValueSlots : IDisposable
     public void Reorder(Tensor batchIndices, string owner)
     {
         using var scope = NewDisposeScope();
-        var indices = XformerDsl.Modules.BatchIndices.Check(batchIndices, _keys.shape[0], _keys.device, owner);
+        var indices = XformerDsl.Modules.BatchIndices.Check(batchIndices, _batch, _keys.device, owner);
         Replace(_keys.index_select(0, indices), _values.index_select(0, indices));
     }
 
     private void Grow(long capacity)
     {
-        var shape = new[] { _keys.shape[0], _keys.shape[1], capacity, _keys.shape[3] };
+        var shape = new[] { _batch, _heads, capacity, _headDim };
         var keys = zeros(shape, _keys.dtype, _keys.device);
         var values = zeros(shape, _values.dtype, _values.device);
         keys.narrow(2, 0, Capacity).copy_(_keys);
@@ -212,6 +220,7 @@ internal sealed class KeyValueSlots : IDisposable
         _values.Dispose();
         _keys = keys;
         _values = values;
+        Capacity = keys.size(2);
     }
 
     /// <summary>Frees the tensors.</summary>

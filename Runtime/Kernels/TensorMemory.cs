@@ -22,7 +22,7 @@ public static unsafe class TensorMemory
     {
         if (tensor.dim() == 0 || tensor.numel() == 0)
             return false;
-        if (tensor.shape[^1] > 1 && tensor.stride(-1) != 1)
+        if (tensor.size(-1) > 1 && tensor.stride(-1) != 1)
             return false;
         using var view = tensor.permute(StrideOrder(tensor));
         return view.is_contiguous();
@@ -62,8 +62,11 @@ public static unsafe class TensorMemory
     /// <exception cref="ArgumentException">When the tensor is not four-dimensional or its last dimension is strided.</exception>
     public static HeadRows<T> StridedHeadRowsOf<T>(Tensor tensor) where T : unmanaged
     {
-        if (tensor.dim() != 4 || tensor.numel() == 0 || (tensor.shape[3] > 1 && tensor.stride(3) != 1))
+        if (tensor.dim() != 4 || tensor.numel() == 0 || (tensor.size(3) > 1 && tensor.stride(3) != 1))
             throw new ArgumentException($"Expected a non-empty [batch, heads, rows, width] view with contiguous rows; got shape {Shape(tensor)} with strides [{string.Join(", ", tensor.stride())}].");
+        // A contiguous tensor (a decoding step's head-split projection is one) starts where its bytes do: no view needed.
+        if (tensor.is_contiguous())
+            return new HeadRows<T>(Pointer<T>(tensor), tensor.stride(0), tensor.stride(1), tensor.stride(2));
         // Element [0, 0, 0, 0] alone is a contiguous one-element view of the same storage, so its bytes start at the view's first element.
         using var first = tensor[0, 0, 0].narrow(0, 0, 1);
         T* data = (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(first.bytes));
@@ -93,6 +96,20 @@ public static unsafe class TensorMemory
 
     /// <summary>The tensor itself when kernels can read it in place, else a contiguous copy.</summary>
     public static Tensor Readable(Tensor tensor) => IsDenseWithContiguousRows(tensor) ? tensor : tensor.contiguous();
+
+    /// <summary>
+    /// The elements of a small tensor (a step's positions, one per sequence) as an array: copied straight from memory
+    /// for a contiguous CPU tensor, else through <c>cpu()</c> and <c>data</c>, which cost a few native calls each.
+    /// </summary>
+    /// <exception cref="ArgumentException">When the tensor's dtype is not <typeparamref name="T"/>'s, or it has more than int.MaxValue elements.</exception>
+    public static T[] CopyToArray<T>(Tensor tensor) where T : unmanaged
+    {
+        if (tensor.device_type != TorchSharp.DeviceType.CPU || !tensor.is_contiguous())
+            return tensor.cpu().data<T>().ToArray();
+        if (tensor.numel() == 0)
+            return [];
+        return MemoryMarshal.Cast<byte, T>(tensor.bytes).ToArray();
+    }
 
     /// <summary>Formats a shape as <c>[2, 8, 128, 64]</c>.</summary>
     public static string Shape(Tensor tensor) => "[" + string.Join(", ", tensor.shape) + "]";

@@ -16,20 +16,19 @@ public static class ModelInputs
     public static void Check(Tensor tokens, Tensor? keyPaddingMask, long vocab, long maxLength, string model)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        var shape = Shape(tokens);
         if (tokens.dim() != 2)
             throw new ArgumentException(
-                $"{model}: tokens must be [batch, seq] token ids; got shape {shape}." +
+                $"{model}: tokens must be [batch, seq] token ids; got shape {Shape(tokens)}." +
                 (tokens.dim() == 1 ? " For a single sequence use tokens.unsqueeze(0)." : " Reshape to [batch, seq]."),
                 nameof(tokens));
         if (tokens.dtype != ScalarType.Int64 && tokens.dtype != ScalarType.Int32)
             throw new ArgumentException(
-                $"{model}: tokens must hold integer token ids (int64 or int32); got {tokens.dtype} of shape {shape}. Convert with tokens.to(torch.int64).",
+                $"{model}: tokens must hold integer token ids (int64 or int32); got {tokens.dtype} of shape {Shape(tokens)}. Convert with tokens.to(torch.int64).",
                 nameof(tokens));
-        long seq = tokens.shape[1];
+        long seq = tokens.size(1);
         if (seq < 1 || seq > maxLength)
             throw new ArgumentException(
-                $"{model}: tokens has seq = {seq} (shape {shape}) but the model accepts 1 to MaxLength = {maxLength} tokens; split longer sequences into windows of at most {maxLength}.",
+                $"{model}: tokens has seq = {seq} (shape {Shape(tokens)}) but the model accepts 1 to MaxLength = {maxLength} tokens; split longer sequences into windows of at most {maxLength}.",
                 nameof(tokens));
         if (tokens.numel() > 0)
         {
@@ -41,14 +40,14 @@ public static class ModelInputs
             }
             if (lowest < 0 || highest >= vocab)
                 throw new ArgumentException(
-                    $"{model}: token ids must lie in [0, {vocab}) (Vocab = {vocab}); tokens of shape {shape} hold values from {lowest} to {highest}.",
+                    $"{model}: token ids must lie in [0, {vocab}) (Vocab = {vocab}); tokens of shape {Shape(tokens)} hold values from {lowest} to {highest}.",
                     nameof(tokens));
         }
         if (keyPaddingMask is not null)
         {
             if (keyPaddingMask.dtype != ScalarType.Bool || !keyPaddingMask.shape.SequenceEqual(tokens.shape))
                 throw new ArgumentException(
-                    $"{model}: keyPaddingMask must be a bool tensor shaped like tokens, {shape} (true for real tokens, false for padding); got {keyPaddingMask.dtype} of shape {Shape(keyPaddingMask)}.",
+                    $"{model}: keyPaddingMask must be a bool tensor shaped like tokens, {Shape(tokens)} (true for real tokens, false for padding); got {keyPaddingMask.dtype} of shape {Shape(keyPaddingMask)}.",
                     nameof(keyPaddingMask));
             if (keyPaddingMask.device.type != tokens.device.type || keyPaddingMask.device.index != tokens.device.index)
                 throw new ArgumentException(

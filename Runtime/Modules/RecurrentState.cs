@@ -1,6 +1,7 @@
 using XformerDsl.Attention.Full;
 using XformerDsl.Attention.Linear;
 using XformerDsl.Attention.Patterns;
+using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Modules;
@@ -55,14 +56,17 @@ public sealed class RecurrentState : IDisposable
     /// <exception cref="ArgumentException">When the tokens or the mask have the wrong shape, or an active sequence is at MaxLength.</exception>
     public void BeginStep(Tensor tokens, Tensor? active, long vocab, string model)
     {
-        if (tokens.dim() != 1 || tokens.shape[0] != Batch)
+        if (tokens.dim() != 1 || tokens.size(0) != Batch)
             throw new ArgumentException($"{model}.Step: tokens must be [batch] = [{Batch}], one token per sequence of the state; got shape {ModelInputs.Shape(tokens)}.", nameof(tokens));
-        ModelInputs.Check(tokens.unsqueeze(1), null, vocab, MaxLength, model);
-        if (active is not null && (active.dim() != 1 || active.shape[0] != Batch || active.dtype != ScalarType.Bool))
+        // On the CPU the ids are checked in place (ModelInputs.Check's reductions are a few operations per token).
+        if (tokens.dtype != ScalarType.Int64 || tokens.device_type != TorchSharp.DeviceType.CPU || !InVocabulary(TensorMemory.CopyToArray<long>(tokens), vocab))
+            using (NewDisposeScope())
+                ModelInputs.Check(tokens.unsqueeze(1), null, vocab, MaxLength, model);
+        if (active is not null && (active.dim() != 1 || active.size(0) != Batch || active.dtype != ScalarType.Bool))
             throw new ArgumentException($"{model}.Step: active must be bool [batch] = [{Batch}] (true for sequences that take this token); got {active.dtype} of shape {ModelInputs.Shape(active)}.", nameof(active));
         using (NewDisposeScope())
         {
-            if (Positions.max().item<long>() >= MaxLength)
+            if (TensorMemory.CopyToArray<long>(Positions).Max() >= MaxLength)
             {
                 var advancing = active is null ? Positions : Positions.masked_select(active.to(Device));
                 if (advancing.numel() > 0 && advancing.max().item<long>() >= MaxLength)
@@ -77,6 +81,14 @@ public sealed class RecurrentState : IDisposable
             }
         }
         Active = active?.to(Device);
+    }
+
+    private static bool InVocabulary(long[] ids, long vocab)
+    {
+        foreach (long id in ids)
+            if (id < 0 || id >= vocab)
+                return false;
+        return true;
     }
 
     // The sequences at MaxLength moved back by one for the current step (BeginStep), or null.

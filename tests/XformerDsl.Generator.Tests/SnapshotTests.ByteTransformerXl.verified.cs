@@ -521,12 +521,12 @@ namespace Demo.Models
                 return global::TorchSharp.torch.nn.functional.dropout(down_proj.forward(hidden), 0.1, training);
             }
 
-            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 256]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 256]</c>: forward's computation, its projections through <c>TokenLinear</c> and its GELU through <c>TokenActivation</c>.</summary>
             /// <param name="x">The normalised residual stream at the new token.</param>
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
             {
                 // down(gelu(up(x))): [batch, 1, 256] -> [batch, 1, 1024] -> [batch, 1, 256].
-                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                var hidden = global::XformerDsl.Modules.TokenActivation.Gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
                 return global::TorchSharp.torch.nn.functional.dropout(global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden), 0.1, training);
             }
         }

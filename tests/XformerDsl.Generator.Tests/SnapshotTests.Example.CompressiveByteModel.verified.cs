@@ -569,12 +569,12 @@ namespace LongMemoryExample
                 return down_proj.forward(hidden);
             }
 
-            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 128]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 128]</c>: forward's computation, its projections through <c>TokenLinear</c> and its GELU through <c>TokenActivation</c>.</summary>
             /// <param name="x">The normalised residual stream at the new token.</param>
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
             {
                 // down(gelu(up(x))): [batch, 1, 128] -> [batch, 1, 512] -> [batch, 1, 128].
-                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                var hidden = global::XformerDsl.Modules.TokenActivation.Gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
                 return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }

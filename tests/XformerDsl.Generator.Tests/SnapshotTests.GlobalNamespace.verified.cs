@@ -263,7 +263,7 @@ partial class GlobalNamespaceModel : global::TorchSharp.torch.nn.Module<global::
         /// <param name="layer">This layer's number.</param>
         public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
         {
-            long batch = x.shape[0];
+            long batch = x.size(0);
             // Project and split the heads: [batch, 1, 32] -> [batch, 2, 1, 16].
             var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
             var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
@@ -442,12 +442,12 @@ partial class GlobalNamespaceModel : global::TorchSharp.torch.nn.Module<global::
             return down_proj.forward(hidden);
         }
 
-        /// <summary>The network at the new token of a generation step, <c>[batch, 1, 32]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+        /// <summary>The network at the new token of a generation step, <c>[batch, 1, 32]</c>: forward's computation, its projections through <c>TokenLinear</c> and its GELU through <c>TokenActivation</c>.</summary>
         /// <param name="x">The normalised residual stream at the new token.</param>
         public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
         {
             // down(gelu(up(x))): [batch, 1, 32] -> [batch, 1, 128] -> [batch, 1, 32].
-            var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+            var hidden = global::XformerDsl.Modules.TokenActivation.Gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
             return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
         }
     }

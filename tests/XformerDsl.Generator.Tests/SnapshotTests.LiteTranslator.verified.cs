@@ -828,7 +828,7 @@ namespace Demo.Models
                 /// <param name="layer">This layer's number.</param>
                 public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
                 {
-                    long batch = x.shape[0];
+                    long batch = x.size(0);
                     // This layer's key-value cache and its convolution's last K - 1 inputs.
                     var layerState = state.Layer(layer, s => new global::XformerDsl.Attention.LongShortRange.LongShortRangeState(
                         new global::XformerDsl.Attention.Full.KeyValueCache(s.Batch, Heads, HeadDim, s.MaxLength, s.Device, s.DType),
@@ -1037,12 +1037,12 @@ namespace Demo.Models
                     return global::TorchSharp.torch.nn.functional.dropout(down_proj.forward(hidden), 0.1, training);
                 }
 
-                /// <summary>The network at the new token of a generation step, <c>[batch, 1, 64]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+                /// <summary>The network at the new token of a generation step, <c>[batch, 1, 64]</c>: forward's computation, its projections through <c>TokenLinear</c> and its GELU through <c>TokenActivation</c>.</summary>
                 /// <param name="x">The normalised residual stream at the new token.</param>
                 public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
                 {
                     // down(gelu(up(x))): [batch, 1, 64] -> [batch, 1, 64] -> [batch, 1, 64].
-                    var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                    var hidden = global::XformerDsl.Modules.TokenActivation.Gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
                     return global::TorchSharp.torch.nn.functional.dropout(global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden), 0.1, training);
                 }
             }
@@ -1116,7 +1116,7 @@ namespace Demo.Models
                 /// <param name="layer">This layer's number.</param>
                 public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.DecoderState state, int layer)
                 {
-                    long batch = x.shape[0];
+                    long batch = x.size(0);
                     var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                     var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState."));
                     var attended = global::XformerDsl.Autograd.FusedAttention<Kernel>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);

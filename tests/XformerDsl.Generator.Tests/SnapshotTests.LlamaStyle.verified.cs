@@ -262,7 +262,7 @@ namespace Demo.Models
             /// <param name="layer">This layer's number.</param>
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
-                long batch = x.shape[0];
+                long batch = x.size(0);
                 // Project and split the heads: [batch, 1, 192] -> [batch, 6, 1, 32].
                 var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                 var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);

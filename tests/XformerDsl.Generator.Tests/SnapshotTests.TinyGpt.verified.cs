@@ -270,7 +270,7 @@ namespace Demo.Models
             /// <param name="layer">This layer's number.</param>
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x, global::XformerDsl.Modules.RecurrentState state, int layer)
             {
-                long batch = x.shape[0];
+                long batch = x.size(0);
                 // Project and split the heads: [batch, 1, 256] -> [batch, 4, 1, 64].
                 var q = global::XformerDsl.Modules.TokenLinear.Forward(q_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
                 var k = global::XformerDsl.Modules.TokenLinear.Forward(k_proj, x).view(batch, 1, Heads, HeadDim).transpose(1, 2);
@@ -449,12 +449,12 @@ namespace Demo.Models
                 return down_proj.forward(hidden);
             }
 
-            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 256]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>
+            /// <summary>The network at the new token of a generation step, <c>[batch, 1, 256]</c>: forward's computation, its projections through <c>TokenLinear</c> and its GELU through <c>TokenActivation</c>.</summary>
             /// <param name="x">The normalised residual stream at the new token.</param>
             public global::TorchSharp.torch.Tensor Step(global::TorchSharp.torch.Tensor x)
             {
                 // down(gelu(up(x))): [batch, 1, 256] -> [batch, 1, 1024] -> [batch, 1, 256].
-                var hidden = global::TorchSharp.torch.nn.functional.gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
+                var hidden = global::XformerDsl.Modules.TokenActivation.Gelu(global::XformerDsl.Modules.TokenLinear.Forward(up_proj, x));
                 return global::XformerDsl.Modules.TokenLinear.Forward(down_proj, hidden);
             }
         }

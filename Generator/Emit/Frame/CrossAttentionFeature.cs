@@ -102,7 +102,7 @@ namespace XformerDsl.Generator.Emit.Frame
             writer.WriteLine("/// <param name=\"layer\">This layer's number.</param>");
             writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x, {RecurrentEmitter.DecoderState} state, int layer)");
             writer.OpenBlock();
-            writer.WriteLine("long batch = x.shape[0];");
+            writer.WriteLine("long batch = x.size(0);");
             writer.WriteLine($"var q = {LayerFactories.StepLinear("q_proj", "x")}.view(batch, 1, Heads, HeadDim).transpose(1, 2);");
             writer.WriteLine("var keyValues = state.CrossKeyValues(layer, _ => throw new global::System.InvalidOperationException($\"The decoder state has no cross-attention keys for layer {layer}; create it with CreateState.\"));");
             writer.WriteLine($"var attended = {Names.FusedAttention}<{SoftmaxKernelEmitter.ClassName}>.Apply(q, keyValues.Keys, keyValues.Values, state.SourcePaddingMask);");

@@ -53,20 +53,21 @@ namespace XformerDsl.Generator.Emit.Frame
             {
                 writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} x)");
             }
-            EmitBody(writer, spec, formula, "seq", (layer, input) => $"{layer}.forward({input})");
+            EmitBody(writer, spec, formula, "seq", (layer, input) => $"{layer}.forward({input})", input => $"{Names.Functional}.gelu({input})");
             if (RecurrentEmitter.IsRecurrent(spec))
             {
                 writer.WriteLine();
-                writer.WriteLine($"/// <summary>The network at the new token of a generation step, <c>[batch, 1, {Int(spec.Dim)}]</c>: forward's computation, its projections through <c>TokenLinear</c>.</summary>");
+                writer.WriteLine($"/// <summary>The network at the new token of a generation step, <c>[batch, 1, {Int(spec.Dim)}]</c>: forward's computation, its projections through <c>TokenLinear</c>{(spec.FeedForward.Activation is Activation.Relu or Activation.SwiGlu ? "" : " and its GELU through <c>TokenActivation</c>")}.</summary>");
                 writer.WriteLine("/// <param name=\"x\">The normalised residual stream at the new token.</param>");
                 writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x)");
-                EmitBody(writer, spec, formula, "1", LayerFactories.StepLinear);
+                EmitBody(writer, spec, formula, "1", LayerFactories.StepLinear, LayerFactories.StepGelu);
             }
             writer.CloseBlock();
         }
 
-        // The network's body in braces over [batch, seq, Dim], each projection applied by linear(layer, input).
-        private static void EmitBody(SourceWriter writer, ModelSpec spec, string formula, string seq, System.Func<string, string, string> linear)
+        // The network's body in braces over [batch, seq, Dim], each projection applied by linear(layer, input), GELU by gelu(input).
+        private static void EmitBody(SourceWriter writer, ModelSpec spec, string formula, string seq, System.Func<string, string, string> linear,
+            System.Func<string, string> gelu)
         {
             var ffn = spec.FeedForward;
             writer.OpenBlock();
@@ -80,7 +81,7 @@ namespace XformerDsl.Generator.Emit.Frame
                     writer.WriteLine($"var hidden = {Names.Functional}.relu({linear("up_proj", "x")});");
                     break;
                 default:
-                    writer.WriteLine($"var hidden = {Names.Functional}.gelu({linear("up_proj", "x")});");
+                    writer.WriteLine($"var hidden = {gelu(linear("up_proj", "x"))};");
                     break;
             }
             writer.WriteLine(spec.Dropout > 0

@@ -68,6 +68,12 @@ namespace XformerDsl.Generator.Emit.Frame
         /// </summary>
         internal static string StepLinear(string layer, string input) => $"{Names.TokenLinear}.Forward({layer}, {input})";
 
+        /// <summary>
+        /// GELU of <paramref name="input"/> inside a generation step: through <c>TokenActivation</c>, which keeps a step's
+        /// few elements off oneDNN's parallel region (see its documentation).
+        /// </summary>
+        internal static string StepGelu(string input) => $"{Names.TokenActivation}.Gelu({input})";
+
         /// <summary>Initialises the Linear layer <paramref name="field"/>: weight ~ N(0, <paramref name="std"/>), bias 0.</summary>
         internal static void EmitLinearInit(SourceWriter writer, ModelSpec spec, string field, double std)
         {

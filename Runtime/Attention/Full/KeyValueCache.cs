@@ -1,3 +1,4 @@
+using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Attention.Full;
@@ -40,7 +41,7 @@ public sealed class KeyValueCache : XformerDsl.Modules.ILayerState
         using var scope = NewDisposeScope();
         if (_slots.CanStepInPlace(query, key, value) && positions.device_type == TorchSharp.DeviceType.CPU)
         {
-            var at = positions.cpu().data<long>().ToArray();
+            var at = TensorMemory.CopyToArray<long>(positions);
             int width = (int)at.Max() + 1, heads = (int)query.shape[1];
             // Query b sees its keys 0..position, on every head.
             int entries = at.Length * heads * width;

@@ -1,4 +1,5 @@
 using XformerDsl.Attention.Full;
+using XformerDsl.Kernels;
 using XformerDsl.Modules;
 using static TorchSharp.torch;
 
@@ -43,7 +44,7 @@ public sealed class PatternKeyValueCache : ILayerState
     {
         _slots.CheckStep(query, key, value, nameof(PatternKeyValueCache));
         using var scope = NewDisposeScope();
-        var at = positions.cpu().data<long>().ToArray();
+        var at = TensorMemory.CopyToArray<long>(positions);
         var slots = at.Select(position => (long)_pattern.SlotOf((int)position)).ToArray();
         _slots.Reserve(slots);
         // Which slots each sequence's query reads, per head: the pattern at the sequence's own position.

@@ -1,3 +1,4 @@
+using XformerDsl.Kernels;
 using XformerDsl.Modules;
 using static TorchSharp.torch;
 
@@ -80,7 +81,7 @@ public sealed class SinkhornStepState : ILayerState
         int block = _settings.Block;
         // Positions and the mask are a few numbers per sequence: decide on the host which sequences open a block, which
         // rows they write and which keys they see, so a step runs few tensor operations.
-        var at = positions.cpu().data<long>().ToArray();
+        var at = TensorMemory.CopyToArray<long>(positions);
         var taking = active?.to(ScalarType.Bool).cpu().data<bool>().ToArray();
         var opening = Enumerable.Range(0, (int)batch).Where(b => (taking?[b] ?? true) && at[b] > 0 && at[b] % block == 0).ToArray();
         // A token at the start of block i ≥ 1 opens it: its sorting row and sorted block, from the state before this token.

@@ -11,19 +11,22 @@ namespace XformerDsl.Runtime.Tests.Models;
 /// </summary>
 public sealed class TokenLinearTests
 {
+    // Sizes off the vector width and off the four weight rows a pass takes (99 inputs, 203 outputs) exercise the tails.
     [Theory]
-    [InlineData(ScalarType.Float32, true, 1, 1e-5)]
-    [InlineData(ScalarType.Float32, false, 3, 1e-5)]
-    [InlineData(ScalarType.Float64, true, 2, 1e-12)]
-    [InlineData(ScalarType.Float64, false, 1, 1e-12)]
-    public void Equals_the_layers_forward(ScalarType dtype, bool bias, int batch, double tolerance)
+    [InlineData(ScalarType.Float32, true, 1, 96, 200, 1e-5)]
+    [InlineData(ScalarType.Float32, false, 3, 96, 200, 1e-5)]
+    [InlineData(ScalarType.Float32, true, 2, 99, 203, 1e-5)]
+    [InlineData(ScalarType.Float64, true, 2, 96, 200, 1e-12)]
+    [InlineData(ScalarType.Float64, false, 1, 96, 200, 1e-12)]
+    [InlineData(ScalarType.Float64, false, 3, 99, 203, 1e-12)]
+    public void Equals_the_layers_forward(ScalarType dtype, bool bias, int batch, int inputs, int outputs, double tolerance)
     {
         torch.manual_seed(1);
-        using var layer = nn.Linear(96, 200, hasBias: bias, dtype: dtype);
+        using var layer = nn.Linear(inputs, outputs, hasBias: bias, dtype: dtype);
         using var noGrad = no_grad();
-        var x = randn(new long[] { batch, 1, 96 }, dtype);
+        var x = randn(new long[] { batch, 1, inputs }, dtype);
         var actual = TokenLinear.Forward(layer, x);
-        Assert.Equal(new long[] { batch, 1, 200 }, actual.shape);
+        Assert.Equal(new long[] { batch, 1, outputs }, actual.shape);
         Assert.Equal(dtype, actual.dtype);
         // The reference: the layer's forward, and the same product in float64.
         var expected = layer.forward(x);
@@ -71,5 +74,26 @@ public sealed class TokenLinearTests
         var error = Assert.Throws<ArgumentException>(() => TokenLinear.Forward(layer, zeros(1, 1, 31)));
         Assert.Contains("[16, 32]", error.Message);
         Assert.Contains("[1, 1, 31]", error.Message);
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float32, 1e-6)]
+    [InlineData(ScalarType.Float64, 1e-14)]
+    public void Gelu_equals_the_functional_one_and_hands_gradients_to_it(ScalarType dtype, double tolerance)
+    {
+        torch.manual_seed(4);
+        var x = randn(new long[] { 3, 1, 1000 }, dtype) * 4;
+        using (no_grad())
+        {
+            var actual = TokenActivation.Gelu(x);
+            // Relative to 1 + |x|: both round in float32, where |x| reaches about 16 here.
+            double difference = ((actual - nn.functional.gelu(x)).abs() / (x.abs() + 1)).max().to(ScalarType.Float64).item<double>();
+            Assert.True(difference <= tolerance, $"max diff from functional.gelu {difference} × (1 + |x|)");
+        }
+        var leaf = x.detach().requires_grad_(true);
+        var withGradient = TokenActivation.Gelu(leaf);
+        Assert.True(withGradient.requires_grad);
+        withGradient.sum().backward();
+        Assert.True(leaf.grad is not null);
     }
 }
