@@ -72,6 +72,60 @@ public static class TokenLinear
         return output;
     }
 
+    /// <summary>
+    /// A product per head, as T2R's learned feature map takes it: <paramref name="x"/> <c>[batch, heads, rows, in]</c>
+    /// times each head's own <paramref name="weight"/> <c>[heads, out, in]</c>, plus its <paramref name="bias"/>
+    /// <c>[heads, out]</c>, giving <c>[batch, heads, rows, out]</c>. For a generation step's few rows it is computed here
+    /// (without gradients, on the CPU); otherwise it is <c>x.matmul(weightᵀ) + bias</c>, whose batched product libtorch
+    /// hands to MKL with an OpenMP parallel region even for one row per head.
+    /// </summary>
+    /// <exception cref="ArgumentException">When the shapes do not fit, naming them.</exception>
+    public static Tensor ForwardPerHead(Tensor weight, Tensor? bias, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        ArgumentNullException.ThrowIfNull(x);
+        if (weight.dim() != 3 || x.dim() != 4 || x.size(1) != weight.size(0) || x.size(3) != weight.size(2)
+            || (bias is not null && (bias.dim() != 2 || bias.size(0) != weight.size(0) || bias.size(1) != weight.size(1))))
+            throw new ArgumentException(
+                $"{nameof(TokenLinear)}: x [batch, heads, rows, in] {TensorMemory.Shape(x)} needs weight [heads, out, in] and bias [heads, out]; got weight {TensorMemory.Shape(weight)}" +
+                (bias is null ? "." : $", bias {TensorMemory.Shape(bias)}."));
+        long batch = x.size(0), heads = x.size(1), rows = x.size(2);
+        if (rows > MaxRows || !TensorMemory.ComputableByCpuLoop(x, weight, bias))
+        {
+            var product = x.matmul(weight.transpose(-2, -1));
+            return bias is null ? product : product.add_(bias.unsqueeze(1));
+        }
+        var output = empty(new[] { batch, heads, rows, weight.size(1) }, x.dtype, x.device);
+        using (NewDisposeScope())
+        {
+            var input = x.is_contiguous() ? x : x.contiguous();
+            var w = weight.is_contiguous() ? weight : weight.contiguous();
+            var b = bias is null || bias.is_contiguous() ? bias : bias.contiguous();
+            SimdDispatch.Run(x.dtype, new PerHeadCall(w, b, input, output, (int)batch, (int)heads, (int)rows));
+        }
+        return output;
+    }
+
+    private readonly struct PerHeadCall(Tensor weight, Tensor? bias, Tensor x, Tensor output, int batch, int heads, int rows) : ISimdCall
+    {
+        public unsafe void Run<T, TVec, TOps>()
+            where T : unmanaged, IFloatingPointIeee754<T>
+            where TVec : struct
+            where TOps : ISimdOps<TVec, T>
+        {
+            int outputs = (int)weight.size(1), inputs = (int)weight.size(2);
+            T* weights = TensorMemory.Pointer<T>(weight), biases = bias is null ? null : TensorMemory.Pointer<T>(bias);
+            T* input = TensorMemory.Pointer<T>(x), result = TensorMemory.Pointer<T>(output);
+            for (int b = 0; b < batch; b++)
+                for (int h = 0; h < heads; h++)
+                {
+                    long block = (long)b * heads + h;
+                    Multiply<T, TVec, TOps>(weights + (long)h * outputs * inputs, biases == null ? null : biases + (long)h * outputs,
+                        input + block * rows * inputs, result + block * rows * outputs, rows, inputs, outputs);
+                }
+        }
+    }
+
     private readonly struct ProductCall(Tensor weight, Tensor? bias, Tensor x, Tensor output, int rows) : ISimdCall
     {
         public unsafe void Run<T, TVec, TOps>()

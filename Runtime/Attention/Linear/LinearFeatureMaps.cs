@@ -1,3 +1,4 @@
+using XformerDsl.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -29,8 +30,9 @@ public static class LinearFeatureMaps
                 $"LearnedRelu: x {AttentionShapes.Shape(x)} needs weight [heads, features, headDim] = [{x.shape[1]}, features, {x.shape[3]}] and bias [heads, features]; " +
                 $"got weight {AttentionShapes.Shape(weight)}, bias {AttentionShapes.Shape(bias)}.");
         using var scope = NewDisposeScope();
-        // [batch, heads, seq, headDim] · [heads, headDim, features] → [batch, heads, seq, features]
-        var projected = x.matmul(weight.transpose(-2, -1)) + bias.unsqueeze(1);
+        // [batch, heads, seq, headDim] · [heads, headDim, features] → [batch, heads, seq, features]; a generation step's
+        // few rows on the CPU loop (see TokenLinear.ForwardPerHead).
+        var projected = TokenLinear.ForwardPerHead(weight, bias, x);
         return F.relu(projected).MoveToOuterDisposeScope();
     }
 
@@ -53,7 +55,9 @@ public static class LinearFeatureMaps
         using var scope = NewDisposeScope();
         long features = projection.shape[0];
         var scaled = x * Math.Pow(x.shape[^1], -0.25);
-        var exponent = scaled.matmul(projection.to(x.dtype).t()) - scaled.square().sum(-1, keepdim: true) / 2;
+        // ω·x' as a linear layer without bias: a generation step's few rows run on TokenLinear's CPU loop instead of a
+        // batched MKL product, which opens an OpenMP parallel region even for one row.
+        var exponent = TokenLinear.Forward(projection.to(x.dtype), null, scaled) - scaled.square().sum(-1, keepdim: true) / 2;
         if (isQuery)
             exponent = exponent - exponent.amax(new long[] { -1 }, keepdim: true).detach();
         return (exponent.exp() / Math.Sqrt(features)).MoveToOuterDisposeScope();

@@ -96,4 +96,31 @@ public sealed class TokenLinearTests
         withGradient.sum().backward();
         Assert.True(leaf.grad is not null);
     }
+
+    // T2R's learned feature map: one weight per head, a step's one row per (sequence, head).
+    [Theory]
+    [InlineData(ScalarType.Float32, true, 1e-5)]
+    [InlineData(ScalarType.Float64, false, 1e-12)]
+    public void Per_head_product_equals_the_batched_product_and_hands_gradients_to_it(ScalarType dtype, bool bias, double tolerance)
+    {
+        torch.manual_seed(5);
+        var weight = randn(new long[] { 3, 21, 19 }, dtype);
+        var b = bias ? randn(new long[] { 3, 21 }, dtype) : null;
+        var x = randn(new long[] { 2, 3, 1, 19 }, dtype);
+        var expected = x.to(ScalarType.Float64).matmul(weight.to(ScalarType.Float64).transpose(-2, -1));
+        if (b is not null)
+            expected = expected + b.to(ScalarType.Float64).unsqueeze(1);
+        using (no_grad())
+        {
+            var actual = TokenLinear.ForwardPerHead(weight, b, x);
+            Assert.Equal(new long[] { 2, 3, 1, 21 }, actual.shape);
+            double difference = (actual.to(ScalarType.Float64) - expected).abs().max().item<double>();
+            Assert.True(difference <= tolerance, $"max diff from the float64 product {difference}");
+        }
+        var leaf = weight.detach().requires_grad_(true);
+        TokenLinear.ForwardPerHead(leaf, b, x).sum().backward();
+        Assert.True(leaf.grad is not null);
+        var error = Assert.Throws<ArgumentException>(() => TokenLinear.ForwardPerHead(weight, b, zeros(new long[] { 2, 3, 1, 18 }, dtype)));
+        Assert.Contains("[2, 3, 1, 18]", error.Message);
+    }
 }
