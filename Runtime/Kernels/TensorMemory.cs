@@ -45,6 +45,18 @@ public static unsafe class TensorMemory
         return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(view.bytes));
     }
 
+    /// <summary>
+    /// The first <paramref name="count"/> elements of a contiguous CPU tensor, in place; the caller keeps the tensor alive
+    /// while it uses the span.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Pointer{T}"/>, or when the tensor holds fewer than <paramref name="count"/> elements.</exception>
+    public static Span<T> Elements<T>(Tensor tensor, int count) where T : unmanaged
+    {
+        if (count > tensor.numel())
+            throw new ArgumentException($"The tensor of shape {Shape(tensor)} holds {tensor.numel()} elements, not {count}.");
+        return new Span<T>(Pointer<T>(tensor), count);
+    }
+
     /// <summary>A <c>[batch, heads, rows, width]</c> tensor (possibly a permuted view) as <see cref="HeadRows{T}"/>.</summary>
     public static HeadRows<T> HeadRowsOf<T>(Tensor tensor) where T : unmanaged
     {
