@@ -63,10 +63,7 @@ internal static unsafe class CausalGroupRunKernel<T, TVec, TOps>
         s.Pack(a, bh, order, count, backward: false);
         for (int first = 0; first < count; first += QueryTile)
         {
-            int queries = Math.Min(QueryTile, count - first);
-            var tile = s.Tile(a, first, queries);
-            s.GatherQueries(a, bh, order + first, queries);
-            s.ScoreTile(tile, queries);
+            var (tile, queries) = s.ScoreQueries(a, bh, order, first, count);
             for (int r = 0; r < queries; r++)
             {
                 T logSumExp = s.Probabilities(a, tile, r);
@@ -90,17 +87,14 @@ internal static unsafe class CausalGroupRunKernel<T, TVec, TOps>
         s.Pack(a, bh, order, count, backward: true);
         for (int first = 0; first < count; first += QueryTile)
         {
-            int queries = Math.Min(QueryTile, count - first);
-            var tile = s.Tile(a, first, queries);
-            s.GatherQueries(a, bh, order + first, queries);
-            s.ScoreTile(tile, queries);
+            var (tile, queries) = s.ScoreQueries(a, bh, order, first, count);
             // The output gradients (rows padded to pd) and D = dO · O per query.
             for (int r = 0; r < queries; r++)
             {
                 long p = rows + order[first + r];
                 T* gradient = s.OutputGradientRows + (long)r * pd;
                 new Span<T>(outputGradient + p * d, d).CopyTo(new Span<T>(gradient, d));
-                s.Correction[r] = Dot(gradient, a.Output + p * d, d);
+                s.Correction[r] = CausalGroupWindowKernel<T, TVec, TOps>.Dot(gradient, a.Output + p * d, d);
             }
             for (int r = 0; r < queries; r++)
                 s.RecomputeProbabilities(a, tile, r, a.LogSumExp[rows + order[first + r]]);
@@ -127,23 +121,6 @@ internal static unsafe class CausalGroupRunKernel<T, TVec, TOps>
             new Span<T>(s.KeyGradients + (long)i * pd, d).CopyTo(new Span<T>(keyGradient + p * d, d));
             new Span<T>(s.ValueGradients + (long)i * pd, d).CopyTo(new Span<T>(valueGradient + p * d, d));
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Dot(T* x, T* y, int n)
-    {
-        int i = 0;
-        T sum = T.Zero;
-        if (n >= TOps.Count)
-        {
-            var acc = TOps.Zero;
-            for (; i + TOps.Count <= n; i += TOps.Count)
-                acc = TOps.MultiplyAdd(TOps.Load(x + i), TOps.Load(y + i), acc);
-            sum = TOps.Sum(acc);
-        }
-        for (; i < n; i++)
-            sum += x[i] * y[i];
-        return sum;
     }
 
     // A tile of queries (run indices First .. First + queries) and the keys they share: run indices FirstKey .. FirstKey + Keys.
@@ -255,24 +232,21 @@ internal static unsafe class CausalGroupRunKernel<T, TVec, TOps>
             }
         }
 
-        public QueryTileKeys Tile(in CausalGroupWindowArguments<T> a, int first, int queries)
+        // The tile of queries from run index first (of count), gathered into QueryRows, and its scores
+        // S = Q·(scale·K)ᵀ against the keys the tile shares.
+        public (QueryTileKeys Tile, int Queries) ScoreQueries(in CausalGroupWindowArguments<T> a, int bh, long* order, int first, int count)
         {
+            int queries = Math.Min(QueryTile, count - first);
             int firstKey = Math.Max(0, first - a.Window), keys = first + queries - firstKey;
-            return new QueryTileKeys(first, firstKey, keys, RoundUp(keys));
-        }
-
-        public void GatherQueries(in CausalGroupWindowArguments<T> a, int bh, long* order, int queries)
-        {
+            var tile = new QueryTileKeys(first, firstKey, keys, RoundUp(keys));
             int d = _headDim, pd = PaddedHeadDim;
             long rows = (long)bh * a.Length;
             for (int r = 0; r < queries; r++)
-                new Span<T>(a.Query + (rows + order[r]) * d, d).CopyTo(new Span<T>(QueryRows + (long)r * pd, d));
-        }
-
-        // S = Q·(scale·K)ᵀ over the tile's keys.
-        public void ScoreTile(QueryTileKeys tile, int queries) =>
-            TileProduct.Multiply<T, TVec, TOps>(queries, tile.Columns, _headDim, QueryRows, PaddedHeadDim, 1,
+                new Span<T>(a.Query + (rows + order[first + r]) * d, d).CopyTo(new Span<T>(QueryRows + (long)r * pd, d));
+            TileProduct.Multiply<T, TVec, TOps>(queries, tile.Columns, d, QueryRows, pd, 1,
                 KeysTransposed + tile.FirstKey, KeyStride, Scores, ScoreStride, accumulate: false);
+            return (tile, queries);
+        }
 
         // Row r's window in the tile's columns: [low, self], self being the query itself.
         private (int Low, int Self) Window(QueryTileKeys tile, int r)

@@ -195,7 +195,7 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Dot(T* x, T* y, int n)
+    internal static T Dot(T* x, T* y, int n)
     {
         int i = 0;
         T sum = T.Zero;
