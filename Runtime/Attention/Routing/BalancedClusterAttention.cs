@@ -24,12 +24,16 @@ public static class BalancedClusterAttention
     /// CPU float32 and float64 tensors, composed (<see cref="Compose"/>) otherwise.
     /// </summary>
     /// <exception cref="ArgumentException">When the shapes disagree or a valid member lies outside [0, length), naming them.</exception>
-    public static Tensor Attend(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal)
+    public static Tensor Attend(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal) =>
+        AttendOnThreads(queryKey, value, members, memberValid, causal, KernelParallel.DefaultThreads);
+
+    /// <summary><see cref="Attend"/> on a given number of kernel threads (tests).</summary>
+    internal static Tensor AttendOnThreads(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal, int threads)
     {
         CheckInputs(queryKey, value, members, memberValid);
         if (FusedKernelSupport.WhyNotFused(queryKey, queryKey, value, null) is not null)
             return Compose(queryKey, value, members, memberValid, causal);
-        return BalancedClusterFunction.Run(queryKey, value, members, memberValid.to(ScalarType.Bool), causal)[0];
+        return BalancedClusterFunction.Run(queryKey, value, members, memberValid.to(ScalarType.Bool), causal, threads)[0];
     }
 
     /// <summary>

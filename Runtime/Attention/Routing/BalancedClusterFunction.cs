@@ -7,7 +7,7 @@ namespace XformerDsl.Attention.Routing;
 
 /// <summary>
 /// The autograd node of <see cref="BalancedClusterAttention.Attend"/> on the fused kernel. Inputs: query-keys, values,
-/// members (int64), member validity (bool), whether causal. Output: the attended rows; residual: each cluster's
+/// members (int64), member validity (bool), whether causal, the kernel's threads. Output: the attended rows; residual: each cluster's
 /// log-sum-exp. Gradients: of the query-keys and values.
 /// </summary>
 public sealed class BalancedClusterFunction : FusedKernelFunction<BalancedClusterFunction>
@@ -31,20 +31,20 @@ public sealed class BalancedClusterFunction : FusedKernelFunction<BalancedCluste
         var valueGradient = NativeHeap.EmptyLike(call.Value);
         using var outputGradient = outputGradients[0].contiguous();
         SimdDispatch.Run(call.QueryKey.dtype, new BackwardCall(call, outputGradient, queryKeyGradient, valueGradient));
-        return [queryKeyGradient, valueGradient, null!, null!, null!];
+        return [queryKeyGradient, valueGradient, null!, null!, null!, null!];
     }
 
     /// <summary>The fused forward pass at a given SIMD width (0: the widest; 512, 256 or 128 for tests).</summary>
     internal static Tensor RunForward(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal, int vectorBits)
     {
-        using var call = Call.Of(queryKey, value, members, memberValid.to(ScalarType.Bool), causal);
+        using var call = Call.Of(queryKey, value, members, memberValid.to(ScalarType.Bool), causal, KernelParallel.DefaultThreads);
         SimdDispatch.Run(queryKey.dtype, new ForwardCall(call), vectorBits);
         call.LogSumExp.Dispose();
         return call.Output;
     }
 
     private static Call CallOf(object?[] inputs, Tensor? logSumExp = null) =>
-        Call.Of((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!, (Tensor)inputs[3]!, (bool)inputs[4]!, logSumExp);
+        Call.Of((Tensor)inputs[0]!, (Tensor)inputs[1]!, (Tensor)inputs[2]!, (Tensor)inputs[3]!, (bool)inputs[4]!, (int)inputs[5]!, logSumExp);
 
     private sealed class Call : IDisposable
     {
@@ -52,13 +52,14 @@ public sealed class BalancedClusterFunction : FusedKernelFunction<BalancedCluste
         private readonly Tensor? _borrowedLogSumExp;
         private readonly Tensor? _output;
 
-        private Call(Tensor[] inputs, Tensor? borrowedLogSumExp, Tensor? output, Tensor logSumExp, bool causal)
+        private Call(Tensor[] inputs, Tensor? borrowedLogSumExp, Tensor? output, Tensor logSumExp, bool causal, int threads)
         {
             _inputs = inputs;
             _borrowedLogSumExp = borrowedLogSumExp;
             _output = output;
             LogSumExp = logSumExp;
             Causal = causal;
+            Threads = threads;
         }
 
         public Tensor QueryKey => _inputs[0];
@@ -67,16 +68,19 @@ public sealed class BalancedClusterFunction : FusedKernelFunction<BalancedCluste
         public Tensor Output => _output ?? throw new InvalidOperationException("The backward pass has no output tensor.");
         public Tensor LogSumExp { get; }
         public bool Causal { get; }
+        public int Threads { get; }
 
         // The kernel's inputs, contiguous (copies only where they are not); for a forward pass a fresh output and
         // log-sum-exp, for a backward pass a handle of its own on the saved log-sum-exp.
-        public static Call Of(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal, Tensor? logSumExp = null)
+        public static Call Of(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal, int threads,
+            Tensor? logSumExp = null)
         {
             Tensor[] inputs = [queryKey.contiguous(), value.contiguous(), members.contiguous(), memberValid.contiguous()];
             var borrowed = logSumExp?.contiguous();
             return borrowed is not null
-                ? new Call(inputs, borrowed, null, borrowed, causal)
-                : new Call(inputs, null, NativeHeap.EmptyLike(inputs[0]), NativeHeap.Empty(members.shape, queryKey.dtype, queryKey.device), causal);
+                ? new Call(inputs, borrowed, null, borrowed, causal, threads)
+                : new Call(inputs, null, NativeHeap.EmptyLike(inputs[0]), NativeHeap.Empty(members.shape, queryKey.dtype, queryKey.device),
+                    causal, threads);
         }
 
         public unsafe BalancedClusterArguments<T> Arguments<T>() where T : unmanaged, IFloatingPointIeee754<T> => new()
@@ -95,7 +99,7 @@ public sealed class BalancedClusterFunction : FusedKernelFunction<BalancedCluste
             Causal = Causal,
             Scale = T.One / T.Sqrt(T.CreateChecked(QueryKey.shape[3])),
             SelfScore = T.CreateChecked(RoutingAttention.SelfScore),
-            Threads = KernelParallel.DefaultThreads,
+            Threads = Threads,
         };
 
         public void Dispose()

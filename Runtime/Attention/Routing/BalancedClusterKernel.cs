@@ -63,13 +63,14 @@ public readonly unsafe struct BalancedClusterArguments<T> where T : unmanaged
 
 /// <summary>
 /// The fused forward and backward passes of <see cref="BalancedClusterAttention"/>, equal to its composition
-/// (<see cref="BalancedClusterAttention.Compose"/>). One task per batch·head, which loops over its clusters and owns its
-/// rows' outputs and gradients, so a token in several clusters gathers its sums without races and in a fixed order
-/// (deterministic). Per cluster, the valid members' rows are packed in position order (keys transposed and scaled, rows,
-/// values), and tiles of consecutive members, as queries, are scored against the members they see with
-/// <see cref="TileProduct"/>: all of them, or in a causal model those up to their position. Nothing larger than a score
-/// tile <c>[query tile × window]</c> is allocated; the backward pass recomputes the probabilities from the saved
-/// log-sum-exp, and D = dO·O as Σ P ∘ dP (without the outputs).
+/// (<see cref="BalancedClusterAttention.Compose"/>). One task per batch·head loops over its clusters and owns its rows'
+/// outputs and gradients, so a token in several clusters gathers its sums without races and in a fixed order
+/// (deterministic). With fewer batch·heads than threads, each batch·head's clusters are split into parts, each part's
+/// task summing into rows of its own, added up in part order afterwards. Per cluster, the valid members' rows are packed
+/// in position order (keys transposed and scaled, rows, values), and tiles of consecutive members, as queries, are
+/// scored against the members they see with <see cref="TileProduct"/>: all of them, or in a causal model those up to
+/// their position. Nothing larger than a score tile <c>[query tile × window]</c> is allocated; the backward pass
+/// recomputes the probabilities from the saved log-sum-exp, and D = dO·O as Σ P ∘ dP (without the outputs).
 /// </summary>
 internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -81,49 +82,118 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
     private const long TileBytes = 512 * 1024;
 
     /// <summary>Writes every token's output and every cluster's log-sum-exp.</summary>
-    public static void Forward(BalancedClusterArguments<T> a) =>
-        KernelParallel.For(a.BatchHeads, a.Threads, () => new Scratch(a, backward: false), (bh, scratch) => ForwardHead(a, scratch, bh));
+    public static void Forward(BalancedClusterArguments<T> a)
+    {
+        int parts = Parts(a);
+        using var partials = Partials(a, parts, slabs: 1);
+        T* extra = partials is null ? null : partials.Pointer;
+        KernelParallel.For(a.BatchHeads * parts, a.Threads, () => new Scratch(a, backward: false), (task, scratch) =>
+        {
+            int bh = task / parts, part = task % parts;
+            T* sums = Slab(a, a.Output, extra, bh, part, parts);
+            new Span<T>(sums, a.Length * a.HeadDim).Clear();
+            for (int cluster = FirstCluster(a, part, parts); cluster < FirstCluster(a, part + 1, parts); cluster++)
+                ForwardCluster(a, scratch, bh, cluster, sums);
+            if (parts == 1)
+                FinishForward(a, bh, scratch.Memberships);
+        });
+        if (parts > 1)
+            KernelParallel.For(a.BatchHeads, a.Threads, () => new MembershipCounts(a.Length), (bh, memberships) =>
+            {
+                AddParts(a, a.Output, extra, bh, parts);
+                FinishForward(a, bh, memberships);
+            });
+    }
 
     /// <summary>Writes the gradients of the query-keys and values, from the gradient of the output.</summary>
-    public static void Backward(BalancedClusterArguments<T> a, T* outputGradient, T* queryKeyGradient, T* valueGradient) =>
-        KernelParallel.For(a.BatchHeads, a.Threads, () => new Scratch(a, backward: true),
-            (bh, scratch) => BackwardHead(a, scratch, bh, outputGradient, queryKeyGradient, valueGradient));
+    public static void Backward(BalancedClusterArguments<T> a, T* outputGradient, T* queryKeyGradient, T* valueGradient)
+    {
+        int parts = Parts(a);
+        using var partials = Partials(a, parts, slabs: 2);
+        T* extraKeys = partials is null ? null : partials.Pointer;
+        T* extraValues = partials is null ? null : extraKeys + (parts - 1L) * a.BatchHeads * a.Length * a.HeadDim;
+        KernelParallel.For(a.BatchHeads * parts, a.Threads, () => new Scratch(a, backward: true), (task, scratch) =>
+        {
+            int bh = task / parts, part = task % parts;
+            T* keyGradient = Slab(a, queryKeyGradient, extraKeys, bh, part, parts);
+            T* valueGradientRows = Slab(a, valueGradient, extraValues, bh, part, parts);
+            new Span<T>(keyGradient, a.Length * a.HeadDim).Clear();
+            new Span<T>(valueGradientRows, a.Length * a.HeadDim).Clear();
+            scratch.Memberships.Count(a, bh);
+            for (int cluster = FirstCluster(a, part, parts); cluster < FirstCluster(a, part + 1, parts); cluster++)
+                BackwardCluster(a, scratch, bh, cluster, outputGradient, keyGradient, valueGradientRows);
+            if (parts == 1)
+                FinishBackward(a, bh, scratch.Memberships, outputGradient, valueGradient);
+        });
+        if (parts > 1)
+            KernelParallel.For(a.BatchHeads, a.Threads, () => new MembershipCounts(a.Length), (bh, memberships) =>
+            {
+                AddParts(a, queryKeyGradient, extraKeys, bh, parts);
+                AddParts(a, valueGradient, extraValues, bh, parts);
+                memberships.Count(a, bh);
+                FinishBackward(a, bh, memberships, outputGradient, valueGradient);
+            });
+    }
+
+    // Parts per batch·head: enough tasks for every thread when there are fewer batch·heads, at most one per cluster.
+    private static int Parts(in BalancedClusterArguments<T> a) =>
+        a.BatchHeads >= a.Threads ? 1 : Math.Min(a.Clusters, (a.Threads + a.BatchHeads - 1) / a.BatchHeads);
+
+    private static int FirstCluster(in BalancedClusterArguments<T> a, int part, int parts) => (int)((long)part * a.Clusters / parts);
+
+    // The rows parts after the first sum into: [parts − 1, batch·heads, length, headDim] per slab.
+    private static NativeBuffer<T>? Partials(in BalancedClusterArguments<T> a, int parts, int slabs) =>
+        parts == 1 ? null : new NativeBuffer<T>(slabs * (parts - 1L) * a.BatchHeads * a.Length * a.HeadDim);
+
+    // Batch·head bh's rows for part `part`: the first part's are the result's own, the others' in the partial buffer.
+    private static T* Slab(in BalancedClusterArguments<T> a, T* result, T* partials, int bh, int part, int parts)
+    {
+        long rows = (long)a.Length * a.HeadDim;
+        return part == 0 ? result + bh * rows : partials + ((part - 1L) * a.BatchHeads + bh) * rows;
+    }
+
+    // Adds the later parts' rows to the first part's, in part order.
+    private static void AddParts(in BalancedClusterArguments<T> a, T* result, T* partials, int bh, int parts)
+    {
+        int n = a.Length * a.HeadDim;
+        for (int part = 1; part < parts; part++)
+            Add(Slab(a, result, partials, bh, part, parts), result + (long)bh * n, n);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardHead(in BalancedClusterArguments<T> a, Scratch s, int bh)
+    private static void ForwardCluster(in BalancedClusterArguments<T> a, Scratch s, int bh, int cluster, T* sums)
     {
         int d = a.HeadDim, pd = s.PaddedHeadDim;
-        long rows = (long)bh * a.Length;
-        T* output = a.Output + rows * d;
-        // The output rows gather the sums over each token's clusters, then become their mean.
-        new Span<T>(output, a.Length * d).Clear();
-        s.CountMemberships(a, bh);
-        for (int cluster = 0; cluster < a.Clusters; cluster++)
+        int members = s.Pack(a, bh, cluster);
+        T* logSumExp = a.LogSumExp + ((long)bh * a.Clusters + cluster) * a.Window;
+        new Span<T>(logSumExp + members, a.Window - members).Clear();
+        for (int first = 0; first < members; first += s.QueryTile)
         {
-            int members = s.Pack(a, bh, cluster);
-            T* logSumExp = a.LogSumExp + ((long)bh * a.Clusters + cluster) * a.Window;
-            new Span<T>(logSumExp + members, a.Window - members).Clear();
-            for (int first = 0; first < members; first += s.QueryTile)
-            {
-                int queries = Math.Min(s.QueryTile, members - first);
-                var tile = s.ScoreTile(first, queries, members);
-                for (int r = 0; r < queries; r++)
-                    logSumExp[first + r] = s.Probabilities(a, tile, r);
-                // O = P·V over the keys the tile sees; a member's probabilities are zero past its keys.
-                TileProduct.Multiply<T, TVec, TOps>(queries, pd, tile.Keys, s.Scores, s.ScoreStride, 1,
-                    s.Values, pd, s.TileRows, pd, accumulate: false);
-                for (int r = 0; r < queries; r++)
-                    Add(s.TileRows + (long)r * pd, output + s.Positions[first + r] * d, d);
-            }
+            int queries = Math.Min(s.QueryTile, members - first);
+            var tile = s.ScoreTile(first, queries);
+            for (int r = 0; r < queries; r++)
+                logSumExp[first + r] = s.Probabilities(a, tile, r);
+            // O = P·V over the keys the tile sees; a member's probabilities are zero past its keys.
+            TileProduct.Multiply<T, TVec, TOps>(queries, pd, tile.Keys, s.Scores, s.ScoreStride, 1,
+                s.Values, pd, s.TileRows, pd, accumulate: false);
+            for (int r = 0; r < queries; r++)
+                Add(s.TileRows + (long)r * pd, sums + s.Positions[first + r] * d, d);
         }
-        T* value = a.Value + rows * d;
+    }
+
+    // The summed rows of batch·head bh to the mean over each token's clusters, or its value where it is in none.
+    private static void FinishForward(in BalancedClusterArguments<T> a, int bh, MembershipCounts memberships)
+    {
+        int d = a.HeadDim;
+        long rows = (long)bh * a.Length;
+        memberships.Count(a, bh);
         for (int p = 0; p < a.Length; p++)
         {
-            int count = s.Counts[p];
-            T* row = output + (long)p * d;
+            int count = memberships.Counts[p];
+            T* row = a.Output + (rows + p) * d;
             if (count == 0)
             {
-                new Span<T>(value + (long)p * d, d).CopyTo(new Span<T>(row, d));
+                new Span<T>(a.Value + (rows + p) * d, d).CopyTo(new Span<T>(row, d));
                 continue;
             }
             T divisor = T.CreateChecked(count);
@@ -133,60 +203,76 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardHead(in BalancedClusterArguments<T> a, Scratch s, int bh,
-        T* outputGradient, T* queryKeyGradient, T* valueGradient)
+    private static void BackwardCluster(in BalancedClusterArguments<T> a, Scratch s, int bh, int cluster,
+        T* outputGradient, T* keyGradient, T* valueGradient)
     {
         int d = a.HeadDim, pd = s.PaddedHeadDim;
-        long rows = (long)bh * a.Length;
-        T* upstream = outputGradient + rows * d;
-        T* keyGradient = queryKeyGradient + rows * d;
-        T* valueGradientRows = valueGradient + rows * d;
-        new Span<T>(keyGradient, a.Length * d).Clear();
-        new Span<T>(valueGradientRows, a.Length * d).Clear();
-        s.CountMemberships(a, bh);
-        for (int cluster = 0; cluster < a.Clusters; cluster++)
+        T* upstream = outputGradient + (long)bh * a.Length * d;
+        int members = s.Pack(a, bh, cluster);
+        T* logSumExp = a.LogSumExp + ((long)bh * a.Clusters + cluster) * a.Window;
+        for (int first = 0; first < members; first += s.QueryTile)
         {
-            int members = s.Pack(a, bh, cluster);
-            T* logSumExp = a.LogSumExp + ((long)bh * a.Clusters + cluster) * a.Window;
-            for (int first = 0; first < members; first += s.QueryTile)
+            int queries = Math.Min(s.QueryTile, members - first);
+            var tile = s.ScoreTile(first, queries);
+            // The gradient reaching each member's cluster output: its token's, shared by the clusters it is in.
+            for (int r = 0; r < queries; r++)
             {
-                int queries = Math.Min(s.QueryTile, members - first);
-                var tile = s.ScoreTile(first, queries, members);
-                // The gradient reaching each member's cluster output: its token's, shared by the clusters it is in.
-                for (int r = 0; r < queries; r++)
-                {
-                    long p = s.Positions[first + r];
-                    T share = T.One / T.CreateChecked(s.Counts[p]);
-                    T* gradient = s.OutputGradientRows + (long)r * pd;
-                    for (int c = 0; c < d; c++)
-                        gradient[c] = upstream[p * d + c] * share;
-                }
-                for (int r = 0; r < queries; r++)
-                    s.RecomputeProbabilities(a, tile, r, logSumExp[first + r]);
-                // dP = dO·Vᵀ, then dS = P ∘ (dP − D) · scale in place, with D = dO·O = Σ P ∘ dP.
-                TileProduct.Multiply<T, TVec, TOps>(queries, tile.Columns, d, s.OutputGradientRows, pd, 1,
-                    s.ValuesTransposed, s.KeyStride, s.ScoreGradients, s.ScoreStride, accumulate: false);
-                for (int r = 0; r < queries; r++)
-                    s.ScoreGradientRow(a, tile, r);
-                // dV += Pᵀ·dO; the query-keys are both: dK += dSᵀ·Q and dQ += dS·K (the scale is in dS).
-                TileProduct.Multiply<T, TVec, TOps>(tile.Keys, pd, queries, s.Scores, 1, s.ScoreStride,
-                    s.OutputGradientRows, pd, s.ValueGradients, pd, accumulate: true);
-                TileProduct.Multiply<T, TVec, TOps>(tile.Keys, pd, queries, s.ScoreGradients, 1, s.ScoreStride,
-                    s.Rows + (long)first * pd, pd, s.KeyGradients, pd, accumulate: true);
-                TileProduct.Multiply<T, TVec, TOps>(queries, pd, tile.Keys, s.ScoreGradients, s.ScoreStride, 1,
-                    s.Rows, pd, s.KeyGradients + (long)first * pd, pd, accumulate: true);
+                long p = s.Positions[first + r];
+                T share = T.One / T.CreateChecked(s.Memberships.Counts[p]);
+                T* gradient = s.OutputGradientRows + (long)r * pd;
+                for (int c = 0; c < d; c++)
+                    gradient[c] = upstream[p * d + c] * share;
             }
-            for (int i = 0; i < members; i++)
-            {
-                long p = s.Positions[i];
-                Add(s.KeyGradients + (long)i * pd, keyGradient + p * d, d);
-                Add(s.ValueGradients + (long)i * pd, valueGradientRows + p * d, d);
-            }
+            for (int r = 0; r < queries; r++)
+                s.RecomputeProbabilities(a, tile, r, logSumExp[first + r]);
+            // dP = dO·Vᵀ, then dS = P ∘ (dP − D) · scale in place, with D = dO·O = Σ P ∘ dP.
+            TileProduct.Multiply<T, TVec, TOps>(queries, tile.Columns, d, s.OutputGradientRows, pd, 1,
+                s.ValuesTransposed, s.KeyStride, s.ScoreGradients, s.ScoreStride, accumulate: false);
+            for (int r = 0; r < queries; r++)
+                s.ScoreGradientRow(a, tile, r);
+            // dV += Pᵀ·dO; the query-keys are both: dK += dSᵀ·Q and dQ += dS·K (the scale is in dS).
+            TileProduct.Multiply<T, TVec, TOps>(tile.Keys, pd, queries, s.Scores, 1, s.ScoreStride,
+                s.OutputGradientRows, pd, s.ValueGradients, pd, accumulate: true);
+            TileProduct.Multiply<T, TVec, TOps>(tile.Keys, pd, queries, s.ScoreGradients, 1, s.ScoreStride,
+                s.Rows + (long)first * pd, pd, s.KeyGradients, pd, accumulate: true);
+            TileProduct.Multiply<T, TVec, TOps>(queries, pd, tile.Keys, s.ScoreGradients, s.ScoreStride, 1,
+                s.Rows, pd, s.KeyGradients + (long)first * pd, pd, accumulate: true);
         }
-        // A token in no cluster output its value: its gradient passes to the value.
+        for (int i = 0; i < members; i++)
+        {
+            long p = s.Positions[i];
+            Add(s.KeyGradients + (long)i * pd, keyGradient + p * d, d);
+            Add(s.ValueGradients + (long)i * pd, valueGradient + p * d, d);
+        }
+    }
+
+    // A token in no cluster output its value: its gradient passes to the value.
+    private static void FinishBackward(in BalancedClusterArguments<T> a, int bh, MembershipCounts memberships, T* outputGradient, T* valueGradient)
+    {
+        int d = a.HeadDim;
+        long rows = (long)bh * a.Length;
         for (int p = 0; p < a.Length; p++)
-            if (s.Counts[p] == 0)
-                new Span<T>(upstream + (long)p * d, d).CopyTo(new Span<T>(valueGradientRows + (long)p * d, d));
+            if (memberships.Counts[p] == 0)
+                new Span<T>(outputGradient + (rows + p) * d, d).CopyTo(new Span<T>(valueGradient + (rows + p) * d, d));
+    }
+
+    // How many clusters each token of one batch·head is a valid member of.
+    private sealed class MembershipCounts(int length) : IDisposable
+    {
+        public int[] Counts { get; } = new int[length];
+
+        public void Count(in BalancedClusterArguments<T> a, int bh)
+        {
+            Array.Clear(Counts);
+            long slots = (long)a.Clusters * a.Window, first = bh * slots;
+            for (long slot = first; slot < first + slots; slot++)
+                if (a.MemberValid[slot] != 0)
+                    Counts[a.Members[slot]]++;
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     // target[0..n) += source[0..n).
@@ -221,7 +307,7 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
             QueryTile = (int)Math.Clamp(TileBytes / ((long)ScoreStride * sizeof(T)), 4, MaxQueryTile) / 4 * 4;
             Positions = new long[a.Window];
             Limits = new int[a.Window];
-            Counts = new int[a.Length];
+            Memberships = new MembershipCounts(a.Length);
             int pd = PaddedHeadDim;
             long transposed = (long)a.HeadDim * KeyStride, rowsSize = (long)KeyStride * pd;
             long scores = (long)QueryTile * ScoreStride, tileRows = (long)QueryTile * pd;
@@ -252,7 +338,7 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
         // causal model, all of them otherwise), and how many clusters each token of the batch·head is a member of.
         public long[] Positions { get; }
         public int[] Limits { get; }
-        public int[] Counts { get; }
+        public MembershipCounts Memberships { get; }
 
         // The cluster: keys transposed and scaled [headDim × KeyStride], the query-key rows and values [window × pd];
         // backward also the values transposed and the query-key and value gradients. Tiles: scores then probabilities
@@ -269,15 +355,6 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
         public T* OutputGradientRows { get; }
 
         private static int RoundUp(int n) => (n + TOps.Count - 1) / TOps.Count * TOps.Count;
-
-        public void CountMemberships(in BalancedClusterArguments<T> a, int bh)
-        {
-            Array.Clear(Counts);
-            long slots = (long)a.Clusters * a.Window, first = bh * slots;
-            for (long slot = first; slot < first + slots; slot++)
-                if (a.MemberValid[slot] != 0)
-                    Counts[a.Members[slot]]++;
-        }
 
         // Packs cluster `cluster`'s valid members in position order; returns how many there are. The rows and columns
         // from the last member to the next whole vector are zeroed, so the padded products add exact zeros.
@@ -327,7 +404,7 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
         }
 
         // S = Q·(scale·K)ᵀ for members first .. first + queries against the members the last of them sees.
-        public QueryTileKeys ScoreTile(int first, int queries, int members)
+        public QueryTileKeys ScoreTile(int first, int queries)
         {
             int keys = Limits[first + queries - 1], columns = RoundUp(keys);
             TileProduct.Multiply<T, TVec, TOps>(queries, columns, _headDim, Rows + (long)first * PaddedHeadDim, PaddedHeadDim, 1,

@@ -49,11 +49,13 @@ public class BalancedClusterKernelTests
     }
 
     private static void AssertFusedMatchesComposition(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal,
-        double tolerance)
+        double tolerance, int threads = 0)
     {
         var upstream = randn(queryKey.shape, dtype: queryKey.dtype, generator: new torch.Generator(7));
         var (expected, expectedGradients) = OutputAndGradients(BalancedClusterAttention.Compose, queryKey, value, members, memberValid, causal, upstream);
-        var (actual, actualGradients) = OutputAndGradients(BalancedClusterAttention.Attend, queryKey, value, members, memberValid, causal, upstream);
+        var (actual, actualGradients) = OutputAndGradients(threads == 0 ? BalancedClusterAttention.Attend
+            : (qk, v, m, mv, c) => BalancedClusterAttention.AttendOnThreads(qk, v, m, mv, c, threads),
+            queryKey, value, members, memberValid, causal, upstream);
         AssertClose(expected, actual, "output", tolerance);
         AssertClose(expectedGradients[0], actualGradients[0], "query-key gradient", tolerance);
         AssertClose(expectedGradients[1], actualGradients[1], "value gradient", tolerance);
@@ -79,6 +81,32 @@ public class BalancedClusterKernelTests
         Assert.True(window < length * 0.8 || memberValid.logical_not().any().item<bool>(), "no member is padded");
 
         AssertFusedMatchesComposition(queryKey, value, members, memberValid, causal, tolerance: 1e-10);
+    }
+
+    // Fewer batch·heads than threads: each batch·head's clusters are split into parts whose sums are added afterwards.
+    [Theory]
+    [InlineData(1, 3, false)]
+    [InlineData(2, 5, true)]
+    [InlineData(1, 8, true)]
+    public void Clusters_split_across_threads_equal_the_composition_in_values_and_gradients(int heads, int threads, bool causal)
+    {
+        using var scope = NewDisposeScope();
+        var (queryKey, value, members, memberValid) = Clusters(1, heads, 150, 20, 5, 40, float64, seed: 53);
+        AssertFusedMatchesComposition(queryKey, value, members, memberValid, causal, tolerance: 1e-10, threads);
+    }
+
+    [Fact]
+    public void Results_are_the_same_bits_run_after_run()
+    {
+        using var scope = NewDisposeScope();
+        var (queryKey, value, members, memberValid) = Clusters(1, 2, 200, 16, 6, 50, float32, seed: 55);
+        foreach (int threads in new[] { 2, 4 })
+        {
+            var first = BalancedClusterAttention.AttendOnThreads(queryKey, value, members, memberValid, false, threads);
+            for (int run = 0; run < 3; run++)
+                Assert.True(first.eq(BalancedClusterAttention.AttendOnThreads(queryKey, value, members, memberValid, false, threads)).all().item<bool>(),
+                    $"run {run} on {threads} threads differs");
+        }
     }
 
     // A bidirectional model's local heads: contiguous blocks, the last one partly empty.
