@@ -31,6 +31,8 @@ public static class BalancedClusterAttention
     internal static Tensor AttendOnThreads(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal, int threads)
     {
         CheckInputs(queryKey, value, members, memberValid);
+        if (members.numel() == 0)
+            return value.clone();   // no cluster: every token attends to itself alone
         if (FusedKernelSupport.WhyNotFused(queryKey, queryKey, value, null) is not null)
             return Compose(queryKey, value, members, memberValid, causal);
         return BalancedClusterFunction.Run(queryKey, value, members, memberValid.to(ScalarType.Bool), causal, threads)[0];

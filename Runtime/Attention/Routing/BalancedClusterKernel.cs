@@ -135,9 +135,10 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
             });
     }
 
-    // Parts per batch·head: enough tasks for every thread when there are fewer batch·heads, at most one per cluster.
+    // Parts per batch·head: enough tasks for every thread when there are fewer batch·heads, at most one per cluster (and
+    // one when there are no clusters, which still writes every token's value).
     private static int Parts(in BalancedClusterArguments<T> a) =>
-        a.BatchHeads >= a.Threads ? 1 : Math.Min(a.Clusters, (a.Threads + a.BatchHeads - 1) / a.BatchHeads);
+        a.BatchHeads >= a.Threads ? 1 : Math.Max(1, Math.Min(a.Clusters, (a.Threads + a.BatchHeads - 1) / a.BatchHeads));
 
     private static int FirstCluster(in BalancedClusterArguments<T> a, int part, int parts) => (int)((long)part * a.Clusters / parts);
 
@@ -302,7 +303,7 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
             _backward = backward;
             _headDim = a.HeadDim;
             PaddedHeadDim = RoundUp(a.HeadDim);
-            KeyStride = RoundUp(a.Window);
+            KeyStride = RoundUp(Math.Max(1, a.Window));
             ScoreStride = KeyStride;
             QueryTile = (int)Math.Clamp(TileBytes / ((long)ScoreStride * sizeof(T)), 4, MaxQueryTile) / 4 * 4;
             Positions = new long[a.Window];

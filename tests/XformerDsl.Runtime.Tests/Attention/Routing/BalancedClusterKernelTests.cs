@@ -170,6 +170,24 @@ public class BalancedClusterKernelTests
             queryKey.requires_grad_(), value.requires_grad_());
     }
 
+    [Theory]
+    [InlineData(0, 4)]
+    [InlineData(3, 0)]
+    public void Without_clusters_or_members_every_token_outputs_its_value_and_passes_the_gradient_to_it(int clusters, int window)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new torch.Generator(57);
+        var queryKey = randn(new[] { 2L, 1, 10, 8 }, dtype: float64, generator: generator).requires_grad_();
+        var value = randn(new[] { 2L, 1, 10, 8 }, dtype: float64, generator: generator).requires_grad_();
+        var members = zeros(new[] { 2L, 1, clusters, window }, ScalarType.Int64);
+        var upstream = randn(value.shape, dtype: float64, generator: generator);
+        var output = BalancedClusterAttention.AttendOnThreads(queryKey, value, members, members.to(ScalarType.Bool), causal: false, threads: 4);
+        (output * upstream).sum().backward();
+        Assert.True(output.eq(value).all().item<bool>(), "the output is not the value");
+        Assert.True(queryKey.grad is null || queryKey.grad.eq(0).all().item<bool>(), "the query-keys have a gradient");
+        Assert.True(value.grad!.eq(upstream).all().item<bool>(), "the gradient does not pass to the value");
+    }
+
     [Fact]
     public void A_valid_member_outside_the_sequence_is_rejected_naming_the_length()
     {
