@@ -1,4 +1,3 @@
-using System.Numerics;
 using XformerDsl.Autograd;
 using XformerDsl.Kernels;
 using static TorchSharp.torch;
@@ -20,15 +19,18 @@ public static class BalancedClusterAttention
     /// Queries-keys <paramref name="queryKey"/> and values <paramref name="value"/> <c>[batch, heads, length, headDim]</c>;
     /// <paramref name="members"/> int64 <c>[batch, heads, clusters, window]</c> positions, in [0, length) where
     /// <paramref name="memberValid"/> (bool, same shape) is true; false for a slot that holds no token, or a padded one.
-    /// Returns <c>[batch, heads, length, headDim]</c>, on the fused kernel for
-    /// CPU float32 and float64 tensors, composed (<see cref="Compose"/>) otherwise.
+    /// Returns <c>[batch, heads, length, headDim]</c>, on the fused kernel for CPU float32 and float64 tensors, composed
+    /// (<see cref="Compose"/>) otherwise.
     /// </summary>
-    /// <exception cref="ArgumentException">When the shapes disagree or a valid member lies outside [0, length), naming them.</exception>
+    /// <exception cref="ArgumentException">
+    /// When the shapes disagree or a valid member lies outside [0, length), naming them.
+    /// </exception>
     public static Tensor Attend(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal) =>
         AttendOnThreads(queryKey, value, members, memberValid, causal, KernelParallel.DefaultThreads);
 
     /// <summary><see cref="Attend"/> on a given number of kernel threads (tests).</summary>
-    internal static Tensor AttendOnThreads(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal, int threads)
+    internal static Tensor AttendOnThreads(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal,
+        int threads)
     {
         CheckInputs(queryKey, value, members, memberValid);
         if (members.numel() == 0)

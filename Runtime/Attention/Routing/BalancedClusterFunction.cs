@@ -7,8 +7,8 @@ namespace XformerDsl.Attention.Routing;
 
 /// <summary>
 /// The autograd node of <see cref="BalancedClusterAttention.Attend"/> on the fused kernel. Inputs: query-keys, values,
-/// members (int64), member validity (bool), whether causal, the kernel's threads. Output: the attended rows; residual: each cluster's
-/// log-sum-exp. Gradients: of the query-keys and values.
+/// members (int64), member validity (bool), whether causal, the kernel's threads. Output: the attended rows; residual:
+/// each cluster's log-sum-exp. Gradients: of the query-keys and values.
 /// </summary>
 public sealed class BalancedClusterFunction : FusedKernelFunction<BalancedClusterFunction>
 {
