@@ -173,12 +173,13 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
             int queries = Math.Min(s.QueryTile, members - first);
             var tile = s.ScoreTile(first, queries);
             for (int r = 0; r < queries; r++)
-                logSumExp[first + r] = s.Probabilities(a, tile, r);
-            // O = P·V over the keys the tile sees; a member's probabilities are zero past its keys.
+                logSumExp[first + r] = s.Exponentials(a, tile, r);
+            // O = P·V over the keys the tile sees, with P's normalisation applied to O's rows (fewer than P's); a
+            // member's exponentials are zero past its keys.
             TileProduct.Multiply<T, TVec, TOps>(queries, pd, tile.Keys, s.Scores, s.ScoreStride, 1,
                 s.Values, pd, s.TileRows, pd, accumulate: false);
             for (int r = 0; r < queries; r++)
-                Add(s.TileRows + (long)r * pd, sums + s.Positions[first + r] * d, d);
+                AddScaled(s.TileRows + (long)r * pd, s.InverseSums[r], sums + s.Positions[first + r] * d, d);
         }
     }
 
@@ -248,7 +249,8 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
     }
 
     // A token in no cluster output its value: its gradient passes to the value.
-    private static void FinishBackward(in BalancedClusterArguments<T> a, int bh, MembershipCounts memberships, T* outputGradient, T* valueGradient)
+    private static void FinishBackward(in BalancedClusterArguments<T> a, int bh, MembershipCounts memberships,
+        T* outputGradient, T* valueGradient)
     {
         int d = a.HeadDim;
         long rows = (long)bh * a.Length;
@@ -287,6 +289,18 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
             target[i] += source[i];
     }
 
+    // target[0..n) += scale · source[0..n).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddScaled(T* source, T scale, T* target, int n)
+    {
+        int i = 0;
+        var factor = TOps.Broadcast(scale);
+        for (; i + TOps.Count <= n; i += TOps.Count)
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(source + i), factor, TOps.Load(target + i)), target + i);
+        for (; i < n; i++)
+            target[i] += scale * source[i];
+    }
+
     // A tile of members First .. First + Queries (in position order) as queries, and the members they see: 0 .. Keys,
     // Columns of them rounded up to whole vectors.
     private readonly record struct QueryTileKeys(int First, int Keys, int Columns);
@@ -308,6 +322,7 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
             QueryTile = (int)Math.Clamp(TileBytes / ((long)ScoreStride * sizeof(T)), 4, MaxQueryTile) / 4 * 4;
             Positions = new long[a.Window];
             Limits = new int[a.Window];
+            InverseSums = new T[QueryTile];
             Memberships = new MembershipCounts(a.Length);
             int pd = PaddedHeadDim;
             long transposed = (long)a.HeadDim * KeyStride, rowsSize = (long)KeyStride * pd;
@@ -339,11 +354,15 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
         // causal model, all of them otherwise), and how many clusters each token of the batch·head is a member of.
         public long[] Positions { get; }
         public int[] Limits { get; }
+
+        // Forward: 1 / the sum of each tile row's exponentials.
+        public T[] InverseSums { get; }
         public MembershipCounts Memberships { get; }
 
         // The cluster: keys transposed and scaled [headDim × KeyStride], the query-key rows and values [window × pd];
-        // backward also the values transposed and the query-key and value gradients. Tiles: scores then probabilities
-        // [QueryTile × ScoreStride] and, backward, their gradients; head-sized rows (outputs, output gradients).
+        // backward also the values transposed and the query-key and value gradients. Tiles: scores, then exponentials
+        // (forward) or probabilities (backward) [QueryTile × ScoreStride] and, backward, their gradients; head-sized rows
+        // (outputs, output gradients).
         public T* KeysTransposed { get; }
         public T* Rows { get; }
         public T* Values { get; }
@@ -423,9 +442,10 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
             return row;
         }
 
-        // Row r of the score tile to its probabilities (zero past its keys); returns the member's log-sum-exp.
+        // Row r of the score tile to exp(score − max) (zero past its keys), and 1 / their sum to InverseSums[r]; returns
+        // the member's log-sum-exp.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public T Probabilities(in BalancedClusterArguments<T> a, QueryTileKeys tile, int r)
+        public T Exponentials(in BalancedClusterArguments<T> a, QueryTileKeys tile, int r)
         {
             T* row = Mask(a, tile, r);
             var maxima = TOps.Broadcast(T.NegativeInfinity);
@@ -441,9 +461,7 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
                 sums = TOps.Add(sums, e);
             }
             T sum = TOps.Sum(sums);
-            var inverse = TOps.Broadcast(T.One / sum);
-            for (int c = 0; c < tile.Columns; c += TOps.Count)
-                TOps.Store(TOps.Multiply(TOps.Load(row + c), inverse), row + c);
+            InverseSums[r] = T.One / sum;
             return max + T.Log(sum);
         }
 
