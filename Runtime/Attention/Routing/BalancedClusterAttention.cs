@@ -1,24 +1,50 @@
+using XformerDsl.Autograd;
+using XformerDsl.Kernels;
 using static TorchSharp.torch;
 
 namespace XformerDsl.Attention.Routing;
 
 /// <summary>
 /// Attention inside clusters given as lists of member positions (the paper's balanced clusters, and a bidirectional
-/// model's local blocks), composed from TorchSharp ops: each cluster's members are gathered in position order, attend to
-/// one another (causally by position when asked; padded or empty members hidden; a member scores itself
-/// <see cref="RoutingAttention.SelfScore"/>, so it attends to itself only without another key), and each token's output is
-/// the mean over the clusters it is a member of. A token in no cluster attends to itself alone: its output is its value.
-/// The work is batched matrix products over <c>[batch, heads, clusters, window, window]</c> scores.
+/// model's local blocks): each cluster's members, in position order, attend to one another (causally by position when
+/// asked; padded or empty members hidden; a member scores itself <see cref="RoutingAttention.SelfScore"/>, so it attends to
+/// itself only without another key), and each token's output is the mean over the clusters it is a member of. A token in
+/// no cluster attends to itself alone: its output is its value. <see cref="Attend"/> runs on the fused CPU kernel
+/// (<see cref="BalancedClusterKernel{T,TVec,TOps}"/>) through TorchSharp autograd; <see cref="Compose"/> is the same
+/// attention from TorchSharp ops, for the tensors the kernel does not serve and as its oracle.
 /// </summary>
 public static class BalancedClusterAttention
 {
     /// <summary>
     /// Queries-keys <paramref name="queryKey"/> and values <paramref name="value"/> <c>[batch, heads, length, headDim]</c>;
-    /// <paramref name="members"/> int64 <c>[batch, heads, clusters, window]</c> positions in [0, length), and
-    /// <paramref name="memberValid"/> bool of the same shape (false for a slot that holds no token, or a padded one).
-    /// Returns <c>[batch, heads, length, headDim]</c>.
+    /// <paramref name="members"/> int64 <c>[batch, heads, clusters, window]</c> positions, in [0, length) where
+    /// <paramref name="memberValid"/> (bool, same shape) is true; false for a slot that holds no token, or a padded one.
+    /// Returns <c>[batch, heads, length, headDim]</c>, on the fused kernel for CPU float32 and float64 tensors, composed
+    /// (<see cref="Compose"/>) otherwise.
     /// </summary>
-    public static Tensor Attend(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal)
+    /// <exception cref="ArgumentException">
+    /// When the shapes disagree or a valid member lies outside [0, length), naming them.
+    /// </exception>
+    public static Tensor Attend(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal) =>
+        AttendOnThreads(queryKey, value, members, memberValid, causal, KernelParallel.DefaultThreads);
+
+    /// <summary><see cref="Attend"/> on a given number of kernel threads (tests).</summary>
+    internal static Tensor AttendOnThreads(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal,
+        int threads)
+    {
+        CheckInputs(queryKey, value, members, memberValid);
+        if (members.numel() == 0)
+            return value.clone();   // no cluster: every token attends to itself alone
+        if (FusedKernelSupport.WhyNotFused(queryKey, queryKey, value, null) is not null)
+            return Compose(queryKey, value, members, memberValid, causal);
+        return BalancedClusterFunction.Run(queryKey, value, members, memberValid.to(ScalarType.Bool), causal, threads)[0];
+    }
+
+    /// <summary>
+    /// <see cref="Attend"/> composed from TorchSharp ops (on any device and dtype): batched matrix products over
+    /// <c>[batch, heads, clusters, window, window]</c> scores.
+    /// </summary>
+    public static Tensor Compose(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal)
     {
         using var scope = NewDisposeScope();
         long batch = queryKey.shape[0], heads = queryKey.shape[1], length = queryKey.shape[2], headDim = queryKey.shape[3];
@@ -49,6 +75,20 @@ public static class BalancedClusterAttention
             .index_add(0, rows, taken.reshape(-1), 1);
         var mean = (sums / counts.clamp_min(1).unsqueeze(-1)).view(batch, heads, length, headDim);
         return where(counts.view(batch, heads, length, 1).gt(0), mean, value).MoveToOuterDisposeScope();
+    }
+
+    private static void CheckInputs(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid)
+    {
+        static string Shape(Tensor t) => $"[{string.Join(", ", t.shape)}]";
+        if (queryKey.dim() != 4 || !queryKey.shape.SequenceEqual(value.shape))
+            throw new ArgumentException($"Balanced cluster attention needs query-keys and values of one shape [batch, heads, length, headDim], but got {Shape(queryKey)} and {Shape(value)}.");
+        if (members.dim() != 4 || members.dtype != ScalarType.Int64 || !members.shape.SequenceEqual(memberValid.shape)
+            || members.shape[0] != queryKey.shape[0] || members.shape[1] != queryKey.shape[1])
+            throw new ArgumentException($"Balanced cluster attention needs int64 members and their validity of one shape [batch, heads, clusters, window] = [{queryKey.shape[0]}, {queryKey.shape[1]}, clusters, window], but got {members.dtype} {Shape(members)} and {Shape(memberValid)}.");
+        using var scope = NewDisposeScope();
+        var outside = members.lt(0).logical_or(members.ge(queryKey.shape[2])).logical_and(memberValid.to(ScalarType.Bool));
+        if (outside.any().item<bool>())
+            throw new ArgumentException($"Balanced cluster attention: a valid member position lies outside [0, {queryKey.shape[2]}) (the length of the query-keys {Shape(queryKey)}); mark such slots invalid in memberValid.");
     }
 
     /// <summary>

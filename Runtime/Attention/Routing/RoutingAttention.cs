@@ -15,8 +15,8 @@ namespace XformerDsl.Attention.Routing;
 /// previous positions on the same kernel (one group).</item>
 /// <item><b>Balanced clusters</b> (bidirectional, or a causal model that asks for the paper's): each centroid takes its
 /// <c>window</c> nearest unpadded tokens, attention runs inside each cluster (causally in a causal model), and a token's
-/// output is the mean over its clusters (<see cref="BalancedClusterAttention"/>, batched TorchSharp products);
-/// bidirectional local heads attend within contiguous blocks of <c>localWindow</c>.</item>
+/// output is the mean over its clusters; bidirectional local heads attend within contiguous blocks of <c>localWindow</c>
+/// (both on <see cref="BalancedClusterAttention"/>'s fused kernel, which packs one cluster at a time).</item>
 /// </list>
 /// In training the centroids then learn from the routed vectors (<see cref="RoutingCentroids.Learn"/>): this pass routes
 /// with the centroids as they were.
@@ -68,7 +68,7 @@ public static class RoutingAttention
             var nearness = centroids.Nearness(routed);
             nearest = nearness.argmax(-1);
             var (members, memberValid) = BalancedClusterAttention.TopTokensPerCentroid(nearness, valid, window);
-            attended = BalancedClusterAttention.Attend(routed, routedValues, members, memberValid, causal);
+            attended = InClusters(routed, routedValues, members, memberValid, causal, fused);
         }
         if (training)
             centroids.Learn(routed, nearest, valid);
@@ -86,7 +86,7 @@ public static class RoutingAttention
         else
         {
             var (members, memberValid) = BalancedClusterAttention.Blocks(batch, localHeads, seq, localWindow, valid);
-            localAttended = BalancedClusterAttention.Attend(local, localValues, members, memberValid, causal: false);
+            localAttended = InClusters(local, localValues, members, memberValid, causal: false, fused);
         }
         return cat([attended, localAttended], 1).MoveToOuterDisposeScope();
     }
@@ -99,6 +99,11 @@ public static class RoutingAttention
             ? CausalGroupWindowAttention.Attend(queryKey, queryKey, value, windows, valid, SelfScore)
             : CausalGroupWindowReference.Compose(queryKey, queryKey, value, windows, valid, SelfScore).Output;
     }
+
+    private static Tensor InClusters(Tensor queryKey, Tensor value, Tensor members, Tensor memberValid, bool causal, bool fused) =>
+        fused
+            ? BalancedClusterAttention.Attend(queryKey, value, members, memberValid, causal)
+            : BalancedClusterAttention.Compose(queryKey, value, members, memberValid, causal);
 
     private static void CheckInputs(Tensor queryKey, Tensor value, long routingHeads, int window, int localWindow, Tensor? keyPaddingMask)
     {

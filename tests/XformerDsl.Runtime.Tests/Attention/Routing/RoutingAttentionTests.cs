@@ -113,10 +113,14 @@ public class RoutingAttentionTests
         }
     }
 
+    // Causal nearest clusters (sorted-row kernel, causal local heads), bidirectional balanced clusters with local blocks
+    // and causal balanced clusters (cluster kernel).
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void Fused_equals_the_composition_in_values_and_gradients(bool withPadding)
+    [InlineData(true, true, true)]
+    [InlineData(false, true, true)]
+    [InlineData(true, false, false)]
+    [InlineData(true, true, false)]
+    public void Fused_equals_the_composition_in_values_and_gradients(bool withPadding, bool causal, bool nearestCentroid)
     {
         using var scope = NewDisposeScope();
         var generator = new torch.Generator(47);
@@ -127,9 +131,9 @@ public class RoutingAttentionTests
         var upstream = randn(new[] { batch, heads, length, headDim }, float64, generator: generator);
         using var centroids = Centroids(2, 6, headDim);
 
-        var expected = RoutingAttention.Forward(qk, v, centroids, 7, 5, causal: true, nearestCentroid: true, valid, training: false);
+        var expected = RoutingAttention.Forward(qk, v, centroids, 7, 5, causal, nearestCentroid, valid, training: false);
         var expectedGrads = torch.autograd.grad([expected], [qk, v], [upstream]);
-        var actual = RoutingAttention.Attend(qk, v, centroids, 7, 5, causal: true, nearestCentroid: true, valid, training: false);
+        var actual = RoutingAttention.Attend(qk, v, centroids, 7, 5, causal, nearestCentroid, valid, training: false);
         var actualGrads = torch.autograd.grad([actual], [qk, v], [upstream]);
 
         AssertClose(expected, actual, 1e-11, "output");
