@@ -12,8 +12,9 @@ internal sealed record GenerateResult(string Suite, string Family, string Impl, 
 /// <summary>
 /// The generate suite: greedy generation of <c>--seq</c> tokens per sequence, one <c>Step</c> at a time, by a model of the
 /// chosen family (impl <c>recurrent</c>: causal linear attention's fixed-size state, a pattern's cache of the keys it can
-/// still read) and by the same frame with full attention (family <c>full</c>, impl <c>kv-cache</c>), in one run: tokens
-/// per second and the peak memory above the model's own.
+/// still read) and by the same frame with full attention (family <c>full</c>, impl <c>kv-cache</c>), in one run, the two
+/// taking turns of 256 tokens so both are timed over the same stretch of the machine: tokens per second, and the peak
+/// memory above the model's own in a generation of each alone.
 /// </summary>
 internal static class GenerateSuite
 {
@@ -48,24 +49,63 @@ internal static class GenerateSuite
             ("full", "kv-cache", () => new GenerateFull()),
         };
         var results = new List<GenerateResult>();
+        var chosen = candidates.Where(c => o.Impl.Length == 0 || o.Impl.Contains(c.Impl)).ToList();
         foreach (int tokens in o.Seq)
         {
-            foreach (var (family, impl, create) in candidates.Where(c => o.Impl.Length == 0 || o.Impl.Contains(c.Impl)))
+            AnsiConsole.MarkupLine($"[grey]{tokens} tokens: {string.Join(" and ", chosen.Select(c => $"{c.Family} {c.Impl}"))}...[/]");
+            var models = new List<nn.Module<Tensor, Tensor>>();
+            try
             {
-                AnsiConsole.MarkupLine($"[grey]{tokens} tokens: {family} {impl}...[/]");
-                torch.manual_seed(0);
-                using var model = create();
-                model.eval();
-                var recurrent = (IRecurrentLanguageModel)model;
-                // Warm-up: the JIT's tiers and libtorch's first calls, over enough tokens that every family's step runs each of
-                // its paths (Sinkhorn opens a block every 64 tokens); 16 left the first model measured paying them.
-                Sampler.TimeGreedySteps(recurrent, o.Batch, Math.Min(tokens, 160));
-                double seconds = 0;
-                var peak = Measurement.PeakMemoryMebibytes(() => seconds = Sampler.TimeGreedySteps(recurrent, o.Batch, tokens));
-                results.Add(new GenerateResult("generate", family, impl, tokens, o.Batch * tokens / seconds, peak));
+                foreach (var candidate in chosen)
+                {
+                    torch.manual_seed(0);
+                    var model = candidate.Create();
+                    model.eval();
+                    models.Add(model);
+                    // Warm-up: the JIT's tiers and libtorch's first calls, over enough tokens that every family's step runs
+                    // each of its paths (Sinkhorn opens a block every 64 tokens); 16 left the first model measured paying them.
+                    Sampler.TimeGreedySteps((IRecurrentLanguageModel)model, o.Batch, Math.Min(tokens, 160));
+                }
+                var seconds = Interleaved(models.Cast<IRecurrentLanguageModel>().ToList(), o.Batch, tokens);
+                for (int i = 0; i < chosen.Count; i++)
+                {
+                    // Memory apart from the timing, one model at a time: the turns keep every model's state alive at once.
+                    var recurrent = (IRecurrentLanguageModel)models[i];
+                    var peak = Measurement.PeakMemoryMebibytes(() => Sampler.TimeGreedySteps(recurrent, o.Batch, tokens));
+                    results.Add(new GenerateResult("generate", chosen[i].Family, chosen[i].Impl, tokens, o.Batch * tokens / seconds[i], peak));
+                }
+            }
+            finally
+            {
+                foreach (var model in models)
+                    model.Dispose();
             }
         }
         return results;
+    }
+
+    // Tokens per turn when the models take turns: short against the VM's drift (its speed moves over seconds), long
+    // against the cache refill a switch costs (a model's weights and state come back from memory once per turn).
+    private const int TurnTokens = 256;
+
+    // Generates `tokens` tokens with every model, the models taking turns of TurnTokens: each sees the same stretches of
+    // the machine, so their ratio does not depend on which ran during a slow one. Returns each model's seconds.
+    private static double[] Interleaved(IReadOnlyList<IRecurrentLanguageModel> models, int batch, int tokens)
+    {
+        var runs = models.Select(m => new GreedySteps(m, batch)).ToList();
+        try
+        {
+            var seconds = new double[models.Count];
+            for (int done = 0; done < tokens; done += TurnTokens)
+                for (int i = 0; i < runs.Count; i++)
+                    seconds[i] += runs[i].Advance(Math.Min(TurnTokens, tokens - done));
+            return seconds;
+        }
+        finally
+        {
+            foreach (var run in runs)
+                run.Dispose();
+        }
     }
 
     public static Table Table(IReadOnlyList<GenerateResult> results)

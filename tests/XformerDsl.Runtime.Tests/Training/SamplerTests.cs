@@ -127,4 +127,37 @@ public class SampleSeedTests
         Assert.Equal(Enumerable.Range(0, 1000).Count(), Enumerable.Range(0, 1000).Select(i => Sampler.SampleSeed(1337, i)).Distinct().Count());
         Assert.NotEqual(Sampler.SampleSeed(1337, 0), Sampler.SampleSeed(1338, 0));
     }
+
+    // The generate suite alternates models in turns: generating in pieces must continue the same greedy sequence.
+    [Fact]
+    public void Greedy_steps_in_pieces_continue_one_greedy_generation()
+    {
+        torch.manual_seed(8);
+        using var model = new XformerDsl.Tests.Attention.Linear.TinyLinearElu();
+        model.eval();
+        using var whole = new GreedySteps(model, batch: 2);
+        using var pieces = new GreedySteps(model, batch: 2);
+        Assert.Equal([0L, 0L], whole.LatestTokens);
+        whole.Advance(9);
+        pieces.Advance(4);
+        pieces.Advance(0);
+        pieces.Advance(5);
+        Assert.Equal(9, pieces.Generated);
+        Assert.Equal(whole.LatestTokens, pieces.LatestTokens);
+
+        // The same tokens as the model's own greedy loop.
+        using var state = model.CreateState(2);
+        var next = zeros(new long[] { 2 }, ScalarType.Int64);
+        var sequence = new List<long>();
+        using (no_grad())
+            for (int i = 0; i < 9; i++)
+            {
+                next = model.Step(state, next).argmax(-1);
+                sequence.Add(next[0].item<long>());
+            }
+        Assert.Equal(next.data<long>().ToArray(), whole.LatestTokens);
+        // A sequence that moves, so a piece that restarted from token 0 would end elsewhere.
+        Assert.True(sequence.Skip(4).Distinct().Count() > 1, $"greedy tokens {string.Join(",", sequence)}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => whole.Advance(-1));
+    }
 }
