@@ -90,7 +90,8 @@ public static class TokenLinear
                 $"{nameof(TokenLinear)}: x [batch, heads, rows, in] {TensorMemory.Shape(x)} needs weight [heads, out, in] and bias [heads, out]; got weight {TensorMemory.Shape(weight)}" +
                 (bias is null ? "." : $", bias {TensorMemory.Shape(bias)}."));
         long batch = x.size(0), heads = x.size(1), rows = x.size(2);
-        if (rows > MaxRows || !TensorMemory.ComputableByCpuLoop(x, weight, bias))
+        // The rows each head's weight multiplies, across the batch, as Forward counts them.
+        if (batch * rows > MaxRows || !TensorMemory.ComputableByCpuLoop(x, weight, bias))
         {
             var product = x.matmul(weight.transpose(-2, -1));
             return bias is null ? product : product.add_(bias.unsqueeze(1));
