@@ -162,7 +162,7 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps>
                 for (int b = 0; b < batch; b++)
                     for (int g = 0; g < groups; g++)
                         if (b != 0 || g != 0)
-                            Add(sum, partials.Row(g, b * heads + head, t), width);
+                            VectorSteps<T, TVec, TOps>.Add(sum, partials.Row(g, b * heads + head, t), width);
                 Scale(sum, destination.Row(head, heads, t), headDim, scale);
             }
         });

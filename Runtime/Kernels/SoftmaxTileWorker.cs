@@ -186,7 +186,7 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
             return;
         int keyTile = KeyTile;
         for (int r = 0; r < rows; r++)
-            Add(Scores + (long)r * keyTile, bias.Row(batchHead, args.Heads, queryStart + r) + keyStart, keyCount);
+            VectorSteps<T, TVec, TOps>.Add(Scores + (long)r * keyTile, bias.Row(batchHead, args.Heads, queryStart + r) + keyStart, keyCount);
     }
 
     /// <summary>
@@ -379,7 +379,7 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
         {
             T* destination = delta.Of(bh, 0);
             for (int q = 0; q < queries; q++)
-                destination[q] = Dot(output.Row(bh, heads, q), gradient.Row(bh, heads, q), headDim);
+                destination[q] = VectorSteps<T, TVec, TOps>.Dot(output.Row(bh, heads, q), gradient.Row(bh, heads, q), headDim);
         });
         return delta;
     }
@@ -415,15 +415,10 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Probabilities(int rows, in AttentionForwardArguments<T> args, int batchHead, int queryStart)
     {
-        int keyTile = KeyTile, w = TOps.Count;
+        int keyTile = KeyTile;
         T* logSumExp = args.LogSumExp + (long)batchHead * args.Queries + queryStart;
         for (int r = 0; r < rows; r++)
-        {
-            T* row = Scores + (long)r * keyTile;
-            TVec shift = TOps.Broadcast(logSumExp[r]);
-            for (int c = 0; c < keyTile; c += w)
-                TOps.Store(TOps.Exp(TOps.Subtract(TOps.Load(row + c), shift)), row + c);
-        }
+            VectorSteps<T, TVec, TOps>.Exponentiate(Scores + (long)r * keyTile, keyTile, logSumExp[r]);
     }
 
     /// <summary>
@@ -571,7 +566,7 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
             {
                 T* first = partials.Row(0, bh, q);
                 for (int g = 1; g < groups; g++)
-                    Add(first, partials.Row(g, bh, q), width);
+                    VectorSteps<T, TVec, TOps>.Add(first, partials.Row(g, bh, q), width);
                 Scale(first, destination.Row(bh, heads, q), headDim, scale);
             }
         });
@@ -610,28 +605,5 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
             TOps.Store(TOps.Multiply(TOps.Load(source + i), f), destination + i);
         for (; i < length; i++)
             destination[i] = source[i] * factor;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Add(T* accumulator, T* addend, int length)
-    {
-        int w = TOps.Count, i = 0;
-        for (; i + w <= length; i += w)
-            TOps.Store(TOps.Add(TOps.Load(accumulator + i), TOps.Load(addend + i)), accumulator + i);
-        for (; i < length; i++)
-            accumulator[i] += addend[i];
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static T Dot(T* x, T* y, int length)
-    {
-        int w = TOps.Count, i = 0;
-        TVec sum = TOps.Zero;
-        for (; i + w <= length; i += w)
-            sum = TOps.MultiplyAdd(TOps.Load(x + i), TOps.Load(y + i), sum);
-        T total = TOps.Sum(sum);
-        for (; i < length; i++)
-            total += x[i] * y[i];
-        return total;
     }
 }

@@ -158,7 +158,7 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
     {
         int n = a.Length * a.HeadDim;
         for (int part = 1; part < parts; part++)
-            Add(Slab(a, result, partials, bh, part, parts), result + (long)bh * n, n);
+            VectorSteps<T, TVec, TOps>.Add(result + (long)bh * n, Slab(a, result, partials, bh, part, parts), n);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -179,7 +179,7 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
             TileProduct.Multiply<T, TVec, TOps>(queries, pd, tile.Keys, s.Scores, s.ScoreStride, 1,
                 s.Values, pd, s.TileRows, pd, accumulate: false);
             for (int r = 0; r < queries; r++)
-                AddScaled(s.TileRows + (long)r * pd, s.InverseSums[r], sums + s.Positions[first + r] * d, d);
+                VectorSteps<T, TVec, TOps>.Axpy(s.InverseSums[r], s.TileRows + (long)r * pd, sums + s.Positions[first + r] * d, d);
         }
     }
 
@@ -243,8 +243,8 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
         for (int i = 0; i < members; i++)
         {
             long p = s.Positions[i];
-            Add(s.KeyGradients + (long)i * pd, keyGradient + p * d, d);
-            Add(s.ValueGradients + (long)i * pd, valueGradient + p * d, d);
+            VectorSteps<T, TVec, TOps>.Add(keyGradient + p * d, s.KeyGradients + (long)i * pd, d);
+            VectorSteps<T, TVec, TOps>.Add(valueGradient + p * d, s.ValueGradients + (long)i * pd, d);
         }
     }
 
@@ -276,29 +276,6 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
         public void Dispose()
         {
         }
-    }
-
-    // target[0..n) += source[0..n).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add(T* source, T* target, int n)
-    {
-        int i = 0;
-        for (; i + TOps.Count <= n; i += TOps.Count)
-            TOps.Store(TOps.Add(TOps.Load(target + i), TOps.Load(source + i)), target + i);
-        for (; i < n; i++)
-            target[i] += source[i];
-    }
-
-    // target[0..n) += scale · source[0..n).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddScaled(T* source, T scale, T* target, int n)
-    {
-        int i = 0;
-        var factor = TOps.Broadcast(scale);
-        for (; i + TOps.Count <= n; i += TOps.Count)
-            TOps.Store(TOps.MultiplyAdd(TOps.Load(source + i), factor, TOps.Load(target + i)), target + i);
-        for (; i < n; i++)
-            target[i] += scale * source[i];
     }
 
     // A tile of members First .. First + Queries (in position order) as queries, and the members they see: 0 .. Keys,
@@ -396,13 +373,11 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
             for (int i = 0; i < count; i++)
             {
                 T* key = a.QueryKey + (rows + Positions[i]) * d, value = a.Value + (rows + Positions[i]) * d;
-                for (int c = 0; c < d; c++)
-                    KeysTransposed[(long)c * stride + i] = key[c] * a.Scale;
+                VectorSteps<T, TVec, TOps>.WriteColumn(KeysTransposed, stride, i, key, d, a.Scale);
                 new Span<T>(key, d).CopyTo(new Span<T>(Rows + (long)i * pd, d));
                 new Span<T>(value, d).CopyTo(new Span<T>(Values + (long)i * pd, d));
                 if (_backward)
-                    for (int c = 0; c < d; c++)
-                        ValuesTransposed[(long)c * stride + i] = value[c];
+                    VectorSteps<T, TVec, TOps>.WriteColumn(ValuesTransposed, stride, i, value, d, T.One);
             }
             int padded = RoundUp(count);
             for (int i = count; i < padded; i++)
@@ -470,9 +445,7 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
         public void RecomputeProbabilities(in BalancedClusterArguments<T> a, QueryTileKeys tile, int r, T logSumExp)
         {
             T* row = Mask(a, tile, r);
-            var shift = TOps.Broadcast(logSumExp);
-            for (int c = 0; c < tile.Columns; c += TOps.Count)
-                TOps.Store(TOps.Exp(TOps.Subtract(TOps.Load(row + c), shift)), row + c);
+            VectorSteps<T, TVec, TOps>.Exponentiate(row, tile.Columns, logSumExp);
         }
 
         // Row r of dP to dS = P ∘ (dP − D) · scale with D = Σ P ∘ dP; the constant self score passes no gradient.
@@ -480,13 +453,8 @@ internal static unsafe class BalancedClusterKernel<T, TVec, TOps>
         public void ScoreGradientRow(in BalancedClusterArguments<T> a, QueryTileKeys tile, int r)
         {
             T* probabilities = Scores + (long)r * ScoreStride, gradients = ScoreGradients + (long)r * ScoreStride;
-            var dots = TOps.Zero;
-            for (int c = 0; c < tile.Columns; c += TOps.Count)
-                dots = TOps.MultiplyAdd(TOps.Load(probabilities + c), TOps.Load(gradients + c), dots);
-            var correction = TOps.Broadcast(TOps.Sum(dots));
-            var scale = TOps.Broadcast(a.Scale);
-            for (int c = 0; c < tile.Columns; c += TOps.Count)
-                TOps.Store(TOps.Multiply(TOps.Multiply(TOps.Load(probabilities + c), TOps.Subtract(TOps.Load(gradients + c), correction)), scale), gradients + c);
+            T correction = VectorSteps<T, TVec, TOps>.Dot(probabilities, gradients, tile.Columns);
+            VectorSteps<T, TVec, TOps>.ScoreGradients(probabilities, gradients, tile.Columns, correction, a.Scale);
             gradients[tile.First + r] = T.Zero;
         }
 

@@ -94,7 +94,7 @@ internal static unsafe class CausalGroupRunKernel<T, TVec, TOps>
                 long p = rows + order[first + r];
                 T* gradient = s.OutputGradientRows + (long)r * pd;
                 new Span<T>(outputGradient + p * d, d).CopyTo(new Span<T>(gradient, d));
-                s.Correction[r] = CausalGroupWindowKernel<T, TVec, TOps>.Dot(gradient, a.Output + p * d, d);
+                s.Correction[r] = VectorSteps<T, TVec, TOps>.Dot(gradient, a.Output + p * d, d);
             }
             for (int r = 0; r < queries; r++)
                 s.RecomputeProbabilities(a, tile, r, a.LogSumExp[rows + order[first + r]]);
@@ -215,14 +215,12 @@ internal static unsafe class CausalGroupRunKernel<T, TVec, TOps>
             {
                 long p = order[i];
                 T* key = a.Key + (rows + p) * d, value = a.Value + (rows + p) * d;
-                for (int c = 0; c < d; c++)
-                    KeysTransposed[(long)c * stride + i] = key[c] * a.Scale;
+                VectorSteps<T, TVec, TOps>.WriteColumn(KeysTransposed, stride, i, key, d, a.Scale);
                 new Span<T>(value, d).CopyTo(new Span<T>(Values + (long)i * pd, d));
                 KeyBias[i] = valid[p] != 0 ? T.Zero : T.NegativeInfinity;
                 if (!backward)
                     continue;
-                for (int c = 0; c < d; c++)
-                    ValuesTransposed[(long)c * stride + i] = value[c];
+                VectorSteps<T, TVec, TOps>.WriteColumn(ValuesTransposed, stride, i, value, d, T.One);
                 new Span<T>(key, d).CopyTo(new Span<T>(KeyRows + (long)i * pd, d));
             }
             if (backward)
@@ -308,10 +306,7 @@ internal static unsafe class CausalGroupRunKernel<T, TVec, TOps>
         {
             T* row = Scores + (long)r * ScoreStride;
             var (low, _, vectors) = Mask(a, tile, r, row);
-            T* window = row + low;
-            var shift = TOps.Broadcast(logSumExp);
-            for (int v = 0; v < vectors; v++)
-                TOps.Store(TOps.Exp(TOps.Subtract(TOps.Load(window + v * TOps.Count), shift)), window + v * TOps.Count);
+            VectorSteps<T, TVec, TOps>.Exponentiate(row + low, vectors * TOps.Count, logSumExp);
         }
 
         // Row r of dP to dS = P ∘ (dP − D) · scale, zero outside the window; a constant self score passes no gradient.
@@ -320,13 +315,8 @@ internal static unsafe class CausalGroupRunKernel<T, TVec, TOps>
         {
             T* probabilities = Scores + (long)r * ScoreStride, gradients = ScoreGradients + (long)r * ScoreStride;
             int self = tile.First + r - tile.FirstKey;
-            var correction = TOps.Broadcast(Correction[r]);
-            var scale = TOps.Broadcast(a.Scale);
-            int c = 0;
-            for (; c + TOps.Count <= tile.Columns; c += TOps.Count)
-                TOps.Store(TOps.Multiply(TOps.Multiply(TOps.Load(probabilities + c), TOps.Subtract(TOps.Load(gradients + c), correction)), scale), gradients + c);
-            for (; c < tile.Columns; c++)
-                gradients[c] = probabilities[c] * (gradients[c] - Correction[r]) * a.Scale;
+            // Columns is a whole number of vectors.
+            VectorSteps<T, TVec, TOps>.ScoreGradients(probabilities, gradients, tile.Columns, Correction[r], a.Scale);
             if (a.HasSelfScore)
                 gradients[self] = T.Zero;
         }

@@ -120,7 +120,7 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
             T inverse = T.One / sum;
             T* weights = scratch.Scores;
             for (int e = 0; e < count; e++)
-                Axpy(weights[e] * inverse, a.Value + (rows + scratch.Keys[e]) * a.HeadDim, output, a.HeadDim);
+                VectorSteps<T, TVec, TOps>.Axpy(weights[e] * inverse, a.Value + (rows + scratch.Keys[e]) * a.HeadDim, output, a.HeadDim);
             a.LogSumExp[rows + p] = max + T.Log(sum);
         }
     }
@@ -163,52 +163,20 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
             T* query = a.Query + (rows + p) * d;
             T* dQuery = queryGradient + (rows + p) * d;
             // D = dO · O: the softmax's correction term.
-            T correction = Dot(gradient, a.Output + (rows + p) * d, d);
+            T correction = VectorSteps<T, TVec, TOps>.Dot(gradient, a.Output + (rows + p) * d, d);
             for (int e = 0; e < count; e++)
             {
                 long key = rows + scratch.Keys[e];
                 T probability = probabilities[e];
-                Axpy(probability, gradient, valueGradient + key * d, d);
+                VectorSteps<T, TVec, TOps>.Axpy(probability, gradient, valueGradient + key * d, d);
                 // The self score is a constant when given: no gradient reaches the query or key through it.
                 if (e == count - 1 && a.HasSelfScore)
                     continue;
-                T scoreGradient = probability * (Dot(gradient, a.Value + key * d, d) - correction) * a.Scale;
-                Axpy(scoreGradient, a.Key + key * d, dQuery, d);
-                Axpy(scoreGradient, query, keyGradient + key * d, d);
+                T scoreGradient = probability * (VectorSteps<T, TVec, TOps>.Dot(gradient, a.Value + key * d, d) - correction) * a.Scale;
+                VectorSteps<T, TVec, TOps>.Axpy(scoreGradient, a.Key + key * d, dQuery, d);
+                VectorSteps<T, TVec, TOps>.Axpy(scoreGradient, query, keyGradient + key * d, d);
             }
         }
-    }
-
-    // y += alpha · x over n elements.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axpy(T alpha, T* x, T* y, int n)
-    {
-        int i = 0;
-        if (n >= TOps.Count)
-        {
-            var factor = TOps.Broadcast(alpha);
-            for (; i + TOps.Count <= n; i += TOps.Count)
-                TOps.Store(TOps.MultiplyAdd(factor, TOps.Load(x + i), TOps.Load(y + i)), y + i);
-        }
-        for (; i < n; i++)
-            y[i] += alpha * x[i];
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static T Dot(T* x, T* y, int n)
-    {
-        int i = 0;
-        T sum = T.Zero;
-        if (n >= TOps.Count)
-        {
-            var acc = TOps.Zero;
-            for (; i + TOps.Count <= n; i += TOps.Count)
-                acc = TOps.MultiplyAdd(TOps.Load(x + i), TOps.Load(y + i), acc);
-            sum = TOps.Sum(acc);
-        }
-        for (; i < n; i++)
-            sum += x[i] * y[i];
-        return sum;
     }
 
     // One worker's list of a query's keys (positions within the batch·head) and their scores.
@@ -271,13 +239,13 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
                         if (behind > 0 && behind <= window && groups[otherOffset + key] == _queryGroup[other])
                             holding++;
                     }
-                    T score = Dot(query, keys + (long)key * d, d) * a.Scale;
+                    T score = VectorSteps<T, TVec, TOps>.Dot(query, keys + (long)key * d, d) * a.Scale;
                     Keys[count] = key;
                     scores[count++] = holding > 1 ? score - T.Log(T.CreateTruncating(holding)) : score;
                 }
             }
             Keys[count] = p;
-            scores[count++] = a.HasSelfScore ? a.SelfScore : Dot(query, keys + (long)p * d, d) * a.Scale;
+            scores[count++] = a.HasSelfScore ? a.SelfScore : VectorSteps<T, TVec, TOps>.Dot(query, keys + (long)p * d, d) * a.Scale;
             return count;
         }
 
@@ -299,9 +267,7 @@ public static unsafe class CausalGroupWindowKernel<T, TVec, TOps>
             int padded = (count + TOps.Count - 1) / TOps.Count * TOps.Count;
             for (int e = count; e < padded; e++)
                 scores[e] = T.NegativeInfinity;
-            var by = TOps.Broadcast(shift);
-            for (int e = 0; e < padded; e += TOps.Count)
-                TOps.Store(TOps.Exp(TOps.Subtract(TOps.Load(scores + e), by)), scores + e);
+            VectorSteps<T, TVec, TOps>.Exponentiate(scores, padded, shift);
             T sum = T.Zero;
             for (int e = 0; e < count; e++)
                 sum += scores[e];
