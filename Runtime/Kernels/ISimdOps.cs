@@ -44,7 +44,7 @@ public interface ISimdOps<TVec, T>
     /// <summary>Lane-wise maximum.</summary>
     static abstract TVec Max(TVec a, TVec b);
 
-    /// <summary>Lane-wise eˣ; e^−∞ = 0.</summary>
+    /// <summary>Lane-wise eˣ; e^−∞ = 0. Float lanes go through <see cref="VectorExp"/> (results under 10⁻³⁸ flushed to zero).</summary>
     static abstract TVec Exp(TVec a);
 
     /// <summary>The sum of the lanes.</summary>

@@ -57,7 +57,7 @@ public readonly struct Simd128<T> : ISimdOps<Vector128<T>, T> where T : unmanage
     public static Vector128<T> Exp(Vector128<T> a)
     {
         if (typeof(T) == typeof(float))
-            return Vector128.Exp(a.AsSingle()).As<float, T>();
+            return VectorExp.Of(a.AsSingle()).As<float, T>();
         if (typeof(T) == typeof(double))
             return Vector128.Exp(a.AsDouble()).As<double, T>();
         throw new NotSupportedException(typeof(T).Name);

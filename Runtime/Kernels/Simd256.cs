@@ -57,7 +57,7 @@ public readonly struct Simd256<T> : ISimdOps<Vector256<T>, T> where T : unmanage
     public static Vector256<T> Exp(Vector256<T> a)
     {
         if (typeof(T) == typeof(float))
-            return Vector256.Exp(a.AsSingle()).As<float, T>();
+            return VectorExp.Of(a.AsSingle()).As<float, T>();
         if (typeof(T) == typeof(double))
             return Vector256.Exp(a.AsDouble()).As<double, T>();
         throw new NotSupportedException(typeof(T).Name);

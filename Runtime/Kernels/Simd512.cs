@@ -57,7 +57,7 @@ public readonly struct Simd512<T> : ISimdOps<Vector512<T>, T> where T : unmanage
     public static Vector512<T> Exp(Vector512<T> a)
     {
         if (typeof(T) == typeof(float))
-            return Vector512.Exp(a.AsSingle()).As<float, T>();
+            return VectorExp.Of(a.AsSingle()).As<float, T>();
         if (typeof(T) == typeof(double))
             return Vector512.Exp(a.AsDouble()).As<double, T>();
         throw new NotSupportedException(typeof(T).Name);
