@@ -3,7 +3,8 @@ namespace XformerDsl.Kernels;
 /// <summary>
 /// Runs a kernel's independent tasks on up to a given number of threads, each worker with its own scratch. Tasks are
 /// handed out dynamically, so uneven tasks (the late query tiles of a causal kernel) balance out; kernels number their
-/// heaviest tasks first.
+/// heaviest tasks first. The threads are libtorch's OpenMP threads where its libgomp is found (see
+/// <see cref="OpenMpTeam"/>), .NET's thread pool otherwise.
 /// </summary>
 public static class KernelParallel
 {
@@ -26,6 +27,16 @@ public static class KernelParallel
                 body(task, scratch);
             return;
         }
+        if (OpenMpTeam.IsAvailable)
+            OpenMpTeam.For(count, threads, createScratch, body);
+        else
+            OnThreadPool(count, threads, createScratch, body);
+    }
+
+    /// <summary>The tasks on .NET's thread pool: where libtorch's OpenMP runtime is not found (see <see cref="OpenMpTeam"/>).</summary>
+    internal static void OnThreadPool<TScratch>(int count, int threads, Func<TScratch> createScratch, Action<int, TScratch> body)
+        where TScratch : IDisposable
+    {
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads },
             createScratch,
             (task, _, scratch) =>
