@@ -114,6 +114,10 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
 
     private static long Round(long n) => (n + 15) / 16 * 16;
 
+    // How far a tile's maximum score may exceed a row's reference before the online softmax moves the reference (see
+    // Accumulate): e⁸ ≈ 3,000, so sums over a million keys stay far from float's range.
+    private static readonly T RescaleSlack = T.CreateChecked(8);
+
     // The steps carry MethodImplOptions.AggressiveOptimization: their loops are the kernel, and without it the first
     // dozens of calls (a training run's first steps) would run unoptimised tier-0 code, several times slower.
 
@@ -311,12 +315,21 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
             for (int c = w; c < keyTile; c += w)
                 max = TOps.Max(max, TOps.Load(row + c));
             T previous = RowMax[r];
-            T next = T.Max(previous, TOps.MaxAcross(max));
-            if (T.IsNegativeInfinity(next))
+            T tileMax = TOps.MaxAcross(max);
+            // The reference the exponentials are taken against moves only when this tile's maximum passes it by more than
+            // RescaleSlack: below that, exp(score − reference) ≤ e^RescaleSlack cannot overflow, and the row skips the
+            // rescale of its sum and output (a scalar exp and a pass over the row), which most tiles after the first
+            // few would otherwise pay for a slightly larger maximum. The result is the same softmax either way.
+            T next = previous;
+            if (!(tileMax <= previous + RescaleSlack) || T.IsNegativeInfinity(previous))
             {
-                // Nothing visible to this query yet: its probabilities in this tile are zero.
-                new Span<T>(row, keyTile).Clear();
-                continue;
+                next = T.Max(previous, tileMax);
+                if (T.IsNegativeInfinity(next))
+                {
+                    // Nothing visible to this query yet: its probabilities in this tile are zero.
+                    new Span<T>(row, keyTile).Clear();
+                    continue;
+                }
             }
             TVec shift = TOps.Broadcast(next);
             TVec sum = TOps.Zero;
@@ -326,11 +339,15 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
                 TOps.Store(p, row + c);
                 sum = TOps.Add(sum, p);
             }
+            if (next == previous)
+            {
+                RowSum[r] += TOps.Sum(sum);
+                continue;
+            }
             T correction = T.Exp(previous - next);   // 0 when previous is −∞, and the output row is still zero then
             RowSum[r] = RowSum[r] * correction + TOps.Sum(sum);
             RowMax[r] = next;
-            if (correction != T.One)
-                Scale(Output + (long)r * width, Output + (long)r * width, width, correction);
+            Scale(Output + (long)r * width, Output + (long)r * width, width, correction);
         }
         TileProduct.Multiply<T, TVec, TOps>(rows, width, keyCount,
             Scores, keyTile, 1, values.Row(batchHead, heads, keyStart), (nint)values.RowStride, Output, width, accumulate: true);
