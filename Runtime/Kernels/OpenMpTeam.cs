@@ -91,9 +91,15 @@ internal static unsafe class OpenMpTeam
                 return null;
             // Make sure libtorch (and with it its OpenMP runtime) is loaded before looking.
             _ = TorchSharp.torch.get_num_threads();
-            string? path = File.ReadLines("/proc/self/maps")
+            var mapped = File.ReadLines("/proc/self/maps")
                 .Select(line => line.IndexOf('/') is int slash and >= 0 ? line[slash..] : null)
-                .FirstOrDefault(file => file is not null && Path.GetFileName(file).StartsWith("libgomp", StringComparison.Ordinal));
+                .OfType<string>().Distinct().ToList();
+            var libgomps = mapped.Where(file => Path.GetFileName(file).StartsWith("libgomp", StringComparison.Ordinal)).ToList();
+            // The one beside libtorch_cpu if there is one (the copy libtorch ships), else the only one mapped.
+            string? libtorchDirectory = mapped.Where(file => Path.GetFileName(file).StartsWith("libtorch_cpu", StringComparison.Ordinal))
+                .Select(Path.GetDirectoryName).FirstOrDefault();
+            string? path = libgomps.FirstOrDefault(file => Path.GetDirectoryName(file) == libtorchDirectory)
+                ?? (libgomps.Count == 1 ? libgomps[0] : null);
             if (path is null || !NativeLibrary.TryLoad(path, out var library) || !NativeLibrary.TryGetExport(library, "GOMP_parallel", out var parallel))
                 return null;
             return (delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void>)parallel;
