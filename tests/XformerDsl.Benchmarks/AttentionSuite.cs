@@ -183,7 +183,7 @@ internal static class AttentionSuite
             torch.autograd.grad([output], [q, k, v, .. implementation.LearnedInputs?.Invoke() ?? []], [upstream], allow_unused: true);
         };
 
-        var budget = TimeSpan.FromSeconds(o.MaxSecondsPerMeasurement);
+        var budget = o.Budget();
         var warmup = TimeSpan.FromSeconds(1);
         var forward = Measurement.MedianMilliseconds(implementations.Select(Forward).ToList(), o.Warmup, warmup, o.Repetitions, budget);
         var forwardBackward = Measurement.MedianMilliseconds(implementations.Select(ForwardBackward).ToList(), o.Warmup, warmup, o.Repetitions, budget);

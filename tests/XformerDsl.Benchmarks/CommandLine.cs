@@ -43,7 +43,17 @@ internal sealed record BenchmarkOptions
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int Warmup { get; init; } = 2;
     public int Repetitions { get; init; } = 5;
-    public double MaxSecondsPerMeasurement { get; init; } = 20;
+    /// <summary>
+    /// How long a measurement may keep repeating (<c>--max-seconds</c>); null for the suite's own default: 20 s, or
+    /// <see cref="ModelSuite.DefaultMaxSeconds"/> for the model suite.
+    /// </summary>
+    public double? MaxSecondsPerMeasurement { get; init; }
+
+    /// <summary>The default of <c>--max-seconds</c> for the suites other than the model suite.</summary>
+    public const double DefaultMaxSeconds = 20;
+
+    /// <summary>The time budget of one measurement: <c>--max-seconds</c>, or <paramref name="suiteDefault"/> seconds.</summary>
+    public TimeSpan Budget(double suiteDefault = DefaultMaxSeconds) => TimeSpan.FromSeconds(MaxSecondsPerMeasurement ?? suiteDefault);
     public double ReferenceBudgetGb { get; init; } = 12;
     public string? Json { get; init; }
 
@@ -144,7 +154,7 @@ internal static class CommandLine
             v => int.Parse(v, CultureInfo.InvariantCulture), (o, v) => o with { Warmup = v }),
         new Entry<int>("--repetitions", "<n>", $"timed runs; the median is reported (default {s_defaults.Repetitions})",
             Positive, (o, v) => o with { Repetitions = v }),
-        new Entry<double>("--max-seconds", "<x>", $"stop repeating a measurement after this long (default {Number(s_defaults.MaxSecondsPerMeasurement)})",
+        new Entry<double>("--max-seconds", "<x>", $"stop repeating a measurement after this long (default {Number(BenchmarkOptions.DefaultMaxSeconds)}; model: {Number(ModelSuite.DefaultMaxSeconds)})",
             v => double.Parse(v, CultureInfo.InvariantCulture), (o, v) => o with { MaxSecondsPerMeasurement = v }),
         new Entry<double>("--reference-budget-gb", "<x>", $"skip the reference where its estimated memory exceeds this (default {Number(s_defaults.ReferenceBudgetGb)})",
             v => double.Parse(v, CultureInfo.InvariantCulture), (o, v) => o with { ReferenceBudgetGb = v }),

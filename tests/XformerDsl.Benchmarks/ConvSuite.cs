@@ -125,7 +125,7 @@ internal static class ConvSuite
             torch.autograd.grad([convolve(x, w)], [x, w], [upstream]);
         };
 
-        var budget = TimeSpan.FromSeconds(o.MaxSecondsPerMeasurement);
+        var budget = o.Budget();
         var warmup = TimeSpan.FromSeconds(1);
         var forward = Measurement.MedianMilliseconds(convolutions.Select(Forward).ToList(), o.Warmup, warmup, o.Repetitions, budget);
         var forwardBackward = Measurement.MedianMilliseconds(convolutions.Select(ForwardBackward).ToList(), o.Warmup, warmup, o.Repetitions, budget);

@@ -19,7 +19,7 @@ internal static class Measurement
         manual_seed(0);
         using var a = randn(SgemmSize, SgemmSize);
         using var b = randn(SgemmSize, SgemmSize);
-        var milliseconds = MedianMilliseconds([() => { using var product = a.mm(b); }], 2, TimeSpan.Zero, 5, TimeSpan.FromSeconds(o.MaxSecondsPerMeasurement))[0];
+        var milliseconds = MedianMilliseconds([() => { using var product = a.mm(b); }], 2, TimeSpan.Zero, 5, o.Budget())[0];
         return 2.0 * SgemmSize * SgemmSize * (double)SgemmSize / (milliseconds * 1e6);
     }
 

@@ -77,7 +77,7 @@ internal static class MemorySuite
 
         // Time first (its warm-up also creates the gradients, which then count as resident before the peak is taken).
         var ms = Measurement.MedianMilliseconds([Step], Math.Max(1, o.Warmup), TimeSpan.Zero, o.Repetitions,
-            TimeSpan.FromSeconds(o.MaxSecondsPerMeasurement))[0];
+            o.Budget())[0];
         var peak = Measurement.PeakMemoryMebibytes(Step);
         return (peak, ms);
     }

@@ -86,6 +86,18 @@ public class BenchmarkUsageTests
     }
 
     [Fact]
+    public void A_measurement_s_time_budget_is_the_suite_s_default_unless_given()
+    {
+        // The model suite's steps at 4096 take seconds each: with the other suites' 20 s its repetitions would not happen.
+        var (_, options, _) = CommandLine.Parse(["model"]);
+        Assert.Equal(TimeSpan.FromSeconds(ModelSuite.DefaultMaxSeconds), options!.Budget(ModelSuite.DefaultMaxSeconds));
+        Assert.Equal(TimeSpan.FromSeconds(BenchmarkOptions.DefaultMaxSeconds), options.Budget());
+
+        (_, options, _) = CommandLine.Parse(["model", "--max-seconds", "30"]);
+        Assert.Equal(TimeSpan.FromSeconds(30), options!.Budget(ModelSuite.DefaultMaxSeconds));
+    }
+
+    [Fact]
     public void Source_seq_is_taken_by_the_cross_family_only()
     {
         var (suite, options, error) = CommandLine.Parse(["attention", "--family", "cross", "--seq", "1024,4096", "--source-seq", "512"]);

@@ -27,6 +27,13 @@ internal static class ModelSuite
         new("full", () => new ModelSuiteFull(), HandwrittenTransformer.For),
     ];
 
+    /// <summary>
+    /// The model suite's default of <c>--max-seconds</c>: long enough for every repetition asked for to happen. A round
+    /// of both models at 4096 takes about 16 s here (an untimed and a timed step each), so the other suites' 20 s left
+    /// two rounds of the five, and a median of two on a machine that drifts.
+    /// </summary>
+    public const double DefaultMaxSeconds = 600;
+
     /// <summary>The largest difference between the two models' logits that still counts as the same model (float32, 4 blocks).</summary>
     private const double Tolerance = 1e-3;
 
@@ -74,7 +81,7 @@ internal static class ModelSuite
                 using var noGrad = no_grad();
                 model.call(tokens);
             };
-            var budget = TimeSpan.FromSeconds(o.MaxSecondsPerMeasurement);
+            var budget = o.Budget(DefaultMaxSeconds);
             var steps = Measurement.MedianMilliseconds(models.Select(m => Step(m.Model)).ToList(), Math.Max(1, o.Warmup), TimeSpan.Zero, o.Repetitions, budget);
             var forwards = Measurement.MedianMilliseconds(models.Select(m => Forward(m.Model)).ToList(), Math.Max(1, o.Warmup), TimeSpan.Zero, o.Repetitions, budget);
             for (int i = 0; i < models.Count; i++)
