@@ -52,4 +52,7 @@ public interface ISimdOps<TVec, T>
 
     /// <summary>The largest lane.</summary>
     static abstract T MaxAcross(TVec a);
+
+    /// <summary>Whether some lane of <paramref name="a"/> is greater than the same lane of <paramref name="b"/> (false for NaN lanes): a compare and a mask test, no reduction across lanes.</summary>
+    static abstract bool AnyGreaterThan(TVec a, TVec b);
 }

@@ -76,4 +76,8 @@ public readonly struct Simd128<T> : ISimdOps<Vector128<T>, T> where T : unmanage
             max = T.Max(max, a.GetElement(i));
         return max;
     }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyGreaterThan(Vector128<T> a, Vector128<T> b) => Vector128.GreaterThanAny(a, b);
 }

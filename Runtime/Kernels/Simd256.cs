@@ -70,4 +70,8 @@ public readonly struct Simd256<T> : ISimdOps<Vector256<T>, T> where T : unmanage
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T MaxAcross(Vector256<T> a) => Simd128<T>.MaxAcross(Vector128.Max(a.GetLower(), a.GetUpper()));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyGreaterThan(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThanAny(a, b);
 }

@@ -45,7 +45,7 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
         [
             tile, tile,                                              // Scores, ScoreGradients
             (long)queryTile * paddedHeadDim,                         // Output
-            Round(queryTile), Round(queryTile), keyTile,             // RowMax, RowSum, KeyBias
+            Round(queryTile), (long)queryTile * TOps.Count, keyTile, // RowMax, RowSumLanes, KeyBias
             (long)headDim * keyTile, (long)headDim * keyTile,        // KeysTransposed, ValuesTransposed
             (long)keyTile * paddedHeadDim, (long)keyTile * paddedHeadDim, // KeyGradients, ValueGradients
             (long)queryTile * bandWidth,                             // Band (relative positions only)
@@ -57,7 +57,7 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
         ScoreGradients = Take(sizes[1]);
         Output = Take(sizes[2]);
         RowMax = Take(sizes[3]);
-        RowSum = Take(sizes[4]);
+        RowSumLanes = Take(sizes[4]);
         KeyBias = Take(sizes[5]);
         KeysTransposed = Take(sizes[6]);
         ValuesTransposed = Take(sizes[7]);
@@ -88,11 +88,14 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
     /// <summary><c>[QueryTile × PaddedHeadDim]</c>: the unnormalised output of the current query tile.</summary>
     internal T* Output { get; }
 
-    /// <summary><c>[QueryTile]</c>: each query's running maximum score.</summary>
+    /// <summary><c>[QueryTile]</c>: each query's running maximum score (the reference its exponentials are taken against).</summary>
     internal T* RowMax { get; }
 
-    /// <summary><c>[QueryTile]</c>: each query's running sum of exp(score − max).</summary>
-    internal T* RowSum { get; }
+    /// <summary>
+    /// <c>[QueryTile × lanes]</c>: each query's running sum of exp(score − reference), as one vector of partial sums per
+    /// query, added across lanes only when the query tile ends: the per-tile step then needs no reduction across lanes.
+    /// </summary>
+    internal T* RowSumLanes { get; }
 
     /// <summary><c>[KeyTile]</c>: 0 for a visible key, −∞ for a padded or out-of-range one.</summary>
     internal T* KeyBias { get; }
@@ -168,7 +171,7 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
     public void BeginQueryTile(int rows)
     {
         new Span<T>(RowMax, rows).Fill(T.NegativeInfinity);
-        new Span<T>(RowSum, rows).Clear();
+        new Span<T>(RowSumLanes, rows * TOps.Count).Clear();
         new Span<T>(Output, rows * PaddedHeadDim).Clear();
     }
 
@@ -311,19 +314,20 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
         for (int r = 0; r < rows; r++)
         {
             T* row = Scores + (long)r * keyTile;
+            T* sumLanes = RowSumLanes + (long)r * w;
             TVec max = TOps.Load(row);
             for (int c = w; c < keyTile; c += w)
                 max = TOps.Max(max, TOps.Load(row + c));
             T previous = RowMax[r];
-            T tileMax = TOps.MaxAcross(max);
-            // The reference the exponentials are taken against moves only when this tile's maximum passes it by more than
-            // RescaleSlack: below that, exp(score − reference) ≤ e^RescaleSlack cannot overflow, and the row skips the
+            // The reference the exponentials are taken against moves only when some score of this tile passes it by more
+            // than RescaleSlack: below that, exp(score − reference) ≤ e^RescaleSlack cannot overflow, and the row skips the
             // rescale of its sum and output (a scalar exp and a pass over the row), which most tiles after the first
-            // few would otherwise pay for a slightly larger maximum. The result is the same softmax either way.
+            // few would otherwise pay for a slightly larger maximum. The test is lane-wise, so the common case reduces
+            // nothing across lanes. The result is the same softmax either way.
             T next = previous;
-            if (!(tileMax <= previous + RescaleSlack) || T.IsNegativeInfinity(previous))
+            if (T.IsNegativeInfinity(previous) || TOps.AnyGreaterThan(max, TOps.Broadcast(previous + RescaleSlack)))
             {
-                next = T.Max(previous, tileMax);
+                next = T.Max(previous, TOps.MaxAcross(max));
                 if (T.IsNegativeInfinity(next))
                 {
                     // Nothing visible to this query yet: its probabilities in this tile are zero.
@@ -341,11 +345,11 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
             }
             if (next == previous)
             {
-                RowSum[r] += TOps.Sum(sum);
+                TOps.Store(TOps.Add(TOps.Load(sumLanes), sum), sumLanes);
                 continue;
             }
             T correction = T.Exp(previous - next);   // 0 when previous is −∞, and the output row is still zero then
-            RowSum[r] = RowSum[r] * correction + TOps.Sum(sum);
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(sumLanes), TOps.Broadcast(correction), sum), sumLanes);
             RowMax[r] = next;
             Scale(Output + (long)r * width, Output + (long)r * width, width, correction);
         }
@@ -366,7 +370,7 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
         T* logSumExp = args.LogSumExp + (long)batchHead * args.Queries + queryStart;
         for (int r = 0; r < rows; r++)
         {
-            T sum = RowSum[r];
+            T sum = TOps.Sum(TOps.Load(RowSumLanes + (long)r * TOps.Count));
             T* destination = outputRows + r * outputStride;
             if (sum == T.Zero)
             {
