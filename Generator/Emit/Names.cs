@@ -38,7 +38,6 @@ namespace XformerDsl.Generator.Emit
         public const string FusedBiasedAttention = "global::XformerDsl.Autograd.FusedBiasedAttention";
         public const string PatternAttentionReference = "global::XformerDsl.Attention.Patterns.PatternAttentionReference";
         public const string SequenceChunks = "global::XformerDsl.Autograd.SequenceChunks";
-        public const string FusedFeedForward = "global::XformerDsl.Autograd.FusedFeedForward";
         public const string ReversibleBlock = "global::XformerDsl.Autograd.ReversibleBlock";
         public const string ReversibleLayers = "global::XformerDsl.Autograd.ReversibleLayers";
 

@@ -23,17 +23,14 @@ public abstract class FusedKernelFunction<TSelf> : torch.autograd.MultiTensorFun
     /// <returns>The kernel's outputs.</returns>
     public static List<Tensor> Run(params object?[] inputs)
     {
-        if (NeedsGradient(inputs))
+        bool needsGradient = is_grad_enabled() && inputs.Any(input => input is Tensor { requires_grad: true });
+        if (needsGradient)
             return apply(inputs!);
         var (outputs, residuals) = new TSelf().Forward(inputs);
         foreach (var residual in residuals)
             residual.Dispose();
         return outputs;
     }
-
-    /// <summary>Whether <see cref="Run"/> goes through autograd: gradients are enabled and some tensor input requires one.</summary>
-    public static bool NeedsGradient(params object?[] inputs) =>
-        is_grad_enabled() && inputs.Any(input => input is Tensor { requires_grad: true });
 
     /// <summary>Runs the forward kernel.</summary>
     /// <param name="inputs">As passed to <see cref="Run"/>.</param>

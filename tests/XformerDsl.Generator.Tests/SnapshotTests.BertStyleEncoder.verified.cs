@@ -366,9 +366,8 @@ namespace Demo.Models
             public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
             {
                 // down(relu(up(x))): [batch, seq, 128] -> [batch, seq, 512] -> [batch, seq, 128].
-                // One autograd node: the same result and gradients as the composed layers, with the hidden activations
-                // in blocks of rows the allocator reuses from step to step, written in place by the products.
-                return global::TorchSharp.torch.nn.functional.dropout(global::XformerDsl.Autograd.FusedFeedForward.Apply(x, up_proj, down_proj, global::XformerDsl.Activation.Relu), 0.1, training);
+                var hidden = global::TorchSharp.torch.nn.functional.relu(up_proj.forward(x));
+                return global::TorchSharp.torch.nn.functional.dropout(down_proj.forward(hidden), 0.1, training);
             }
         }
     }

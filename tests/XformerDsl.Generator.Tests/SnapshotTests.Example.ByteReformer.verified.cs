@@ -343,9 +343,8 @@ namespace ReformerExample
             private global::TorchSharp.torch.Tensor Compute(global::TorchSharp.torch.Tensor x)
             {
                 // down(gelu(up(x))): [batch, seq, 256] -> [batch, seq, 1024] -> [batch, seq, 256].
-                // One autograd node: the same result and gradients as the composed layers, with the hidden activations
-                // in blocks of rows the allocator reuses from step to step, written in place by the products.
-                return global::XformerDsl.Autograd.FusedFeedForward.Apply(x, up_proj, down_proj, global::XformerDsl.Activation.Gelu);
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
+                return down_proj.forward(hidden);
             }
 
             /// <summary>The network at the new token of a generation step, <c>[batch, 1, 256]</c>: forward's computation, its projections through <c>TokenLinear</c> and its GELU through <c>TokenActivation</c>.</summary>

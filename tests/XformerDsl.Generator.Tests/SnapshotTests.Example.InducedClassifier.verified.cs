@@ -390,9 +390,8 @@ namespace LongClassificationExample
             public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
             {
                 // down(gelu(up(x))): [batch, seq, 64] -> [batch, seq, 128] -> [batch, seq, 64].
-                // One autograd node: the same result and gradients as the composed layers, with the hidden activations
-                // in blocks of rows the allocator reuses from step to step, written in place by the products.
-                return global::XformerDsl.Autograd.FusedFeedForward.Apply(x, up_proj, down_proj, global::XformerDsl.Activation.Gelu);
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
+                return down_proj.forward(hidden);
             }
         }
 

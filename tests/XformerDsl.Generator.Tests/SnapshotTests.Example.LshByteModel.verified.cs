@@ -315,9 +315,8 @@ namespace LongContextExample
             public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
             {
                 // down(gelu(up(x))): [batch, seq, 128] -> [batch, seq, 512] -> [batch, seq, 128].
-                // One autograd node: the same result and gradients as the composed layers, with the hidden activations
-                // in blocks of rows the allocator reuses from step to step, written in place by the products.
-                return global::XformerDsl.Autograd.FusedFeedForward.Apply(x, up_proj, down_proj, global::XformerDsl.Activation.Gelu);
+                var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
+                return down_proj.forward(hidden);
             }
 
             /// <summary>The network at the new token of a generation step, <c>[batch, 1, 128]</c>: forward's computation, its projections through <c>TokenLinear</c> and its GELU through <c>TokenActivation</c>.</summary>

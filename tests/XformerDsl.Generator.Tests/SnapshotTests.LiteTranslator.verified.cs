@@ -533,9 +533,8 @@ namespace Demo.Models
                 public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
                 {
                     // down(gelu(up(x))): [batch, seq, 64] -> [batch, seq, 64] -> [batch, seq, 64].
-                    // One autograd node: the same result and gradients as the composed layers, with the hidden activations
-                    // in blocks of rows the allocator reuses from step to step, written in place by the products.
-                    return global::TorchSharp.torch.nn.functional.dropout(global::XformerDsl.Autograd.FusedFeedForward.Apply(x, up_proj, down_proj, global::XformerDsl.Activation.Gelu), 0.1, training);
+                    var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
+                    return global::TorchSharp.torch.nn.functional.dropout(down_proj.forward(hidden), 0.1, training);
                 }
             }
         }
@@ -1034,9 +1033,8 @@ namespace Demo.Models
                 public global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor x)
                 {
                     // down(gelu(up(x))): [batch, seq, 64] -> [batch, seq, 64] -> [batch, seq, 64].
-                    // One autograd node: the same result and gradients as the composed layers, with the hidden activations
-                    // in blocks of rows the allocator reuses from step to step, written in place by the products.
-                    return global::TorchSharp.torch.nn.functional.dropout(global::XformerDsl.Autograd.FusedFeedForward.Apply(x, up_proj, down_proj, global::XformerDsl.Activation.Gelu), 0.1, training);
+                    var hidden = global::TorchSharp.torch.nn.functional.gelu(up_proj.forward(x));
+                    return global::TorchSharp.torch.nn.functional.dropout(down_proj.forward(hidden), 0.1, training);
                 }
 
                 /// <summary>The network at the new token of a generation step, <c>[batch, 1, 64]</c>: forward's computation, its projections through <c>TokenLinear</c> and its GELU through <c>TokenActivation</c>.</summary>

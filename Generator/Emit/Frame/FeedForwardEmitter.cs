@@ -53,37 +53,25 @@ namespace XformerDsl.Generator.Emit.Frame
             {
                 writer.WriteLine($"public {Names.Tensor} forward({Names.Tensor} x)");
             }
-            EmitBody(writer, spec, formula, "seq", (layer, input) => $"{layer}.forward({input})", input => $"{Names.Functional}.gelu({input})", fused: true);
+            EmitBody(writer, spec, formula, "seq", (layer, input) => $"{layer}.forward({input})", input => $"{Names.Functional}.gelu({input})");
             if (RecurrentEmitter.IsRecurrent(spec))
             {
                 writer.WriteLine();
                 writer.WriteLine($"/// <summary>The network at the new token of a generation step, <c>[batch, 1, {Int(spec.Dim)}]</c>: forward's computation, its projections through <c>TokenLinear</c>{(spec.FeedForward.Activation is Activation.Relu or Activation.SwiGlu ? "" : " and its GELU through <c>TokenActivation</c>")}.</summary>");
                 writer.WriteLine("/// <param name=\"x\">The normalised residual stream at the new token.</param>");
                 writer.WriteLine($"public {Names.Tensor} Step({Names.Tensor} x)");
-                EmitBody(writer, spec, formula, "1", LayerFactories.StepLinear, LayerFactories.StepGelu, fused: false);
+                EmitBody(writer, spec, formula, "1", LayerFactories.StepLinear, LayerFactories.StepGelu);
             }
             writer.CloseBlock();
         }
 
-        // The network's body in braces over [batch, seq, Dim], each projection applied by linear(layer, input), GELU by gelu(input);
-        // with fused, a GELU or ReLU network is the runtime's one autograd node instead.
+        // The network's body in braces over [batch, seq, Dim], each projection applied by linear(layer, input), GELU by gelu(input).
         private static void EmitBody(SourceWriter writer, ModelSpec spec, string formula, string seq, System.Func<string, string, string> linear,
-            System.Func<string, string> gelu, bool fused)
+            System.Func<string, string> gelu)
         {
             var ffn = spec.FeedForward;
             writer.OpenBlock();
             writer.WriteLine($"// {formula}: [batch, {seq}, {Int(spec.Dim)}] -> [batch, {seq}, {Int(ffn.Hidden)}] -> [batch, {seq}, {Int(spec.Dim)}].");
-            if (fused && ffn.Activation != Activation.SwiGlu)
-            {
-                writer.WriteLine("// One autograd node: the same result and gradients as the composed layers, with the hidden activations");
-                writer.WriteLine("// in blocks of rows the allocator reuses from step to step, written in place by the products.");
-                string network = $"{Names.FusedFeedForward}.Apply(x, up_proj, down_proj, global::XformerDsl.Activation.{ffn.Activation})";
-                writer.WriteLine(spec.Dropout > 0
-                    ? $"return {Names.Functional}.dropout({network}, {Dbl(spec.Dropout)}, training);"
-                    : $"return {network};");
-                writer.CloseBlock();
-                return;
-            }
             switch (ffn.Activation)
             {
                 case Activation.SwiGlu:
