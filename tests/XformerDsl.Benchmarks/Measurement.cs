@@ -24,14 +24,20 @@ internal static class Measurement
     }
 
     /// <summary>
-    /// The median wall time in milliseconds of each operation. Operations run in rotation, one untimed and one timed run
-    /// of each per round, so drift in the machine (a noisy neighbour, a frequency change) touches them all alike and
-    /// the ratios between them hold. Before timing, each runs at least <paramref name="warmup"/> times and for at least
-    /// <paramref name="minimumWarmup"/>, so JIT tiering and libtorch's allocator and thread pool have settled. Rounds
-    /// stop early once <paramref name="budget"/> is spent, so a slow baseline cannot stall a run; there is always at
-    /// least one timed round.
+    /// The median wall time in milliseconds of each operation, over the rounds of <see cref="Rounds"/>.
     /// </summary>
-    public static double[] MedianMilliseconds(IReadOnlyList<Action> operations, int warmup, TimeSpan minimumWarmup, int repetitions, TimeSpan budget)
+    public static double[] MedianMilliseconds(IReadOnlyList<Action> operations, int warmup, TimeSpan minimumWarmup, int repetitions, TimeSpan budget) =>
+        Rounds(operations, warmup, minimumWarmup, repetitions, budget).Select(times => Median([.. times])).ToArray();
+
+    /// <summary>
+    /// The wall time in milliseconds of each operation in each round (<c>[operation][round]</c>). Operations run in
+    /// rotation, one untimed and one timed run of each per round, so drift in the machine (a noisy neighbour, a frequency
+    /// change) touches them all alike and the ratios between them hold. Before timing, each runs at least
+    /// <paramref name="warmup"/> times and for at least <paramref name="minimumWarmup"/>, so JIT tiering and libtorch's
+    /// allocator and thread pool have settled. Rounds stop early once <paramref name="budget"/> is spent, so a slow
+    /// baseline cannot stall a run; there is always at least one timed round.
+    /// </summary>
+    public static double[][] Rounds(IReadOnlyList<Action> operations, int warmup, TimeSpan minimumWarmup, int repetitions, TimeSpan budget)
     {
         foreach (var operation in operations)
         {
@@ -55,10 +61,23 @@ internal static class Measurement
                 times[i].Add(clock.Elapsed.TotalMilliseconds);
             }
         }
-        return times.Select(Median).ToArray();
+        return times.Select(t => t.ToArray()).ToArray();
     }
 
-    private static double Median(List<double> values)
+    /// <summary>
+    /// How many times faster <paramref name="times"/> ran than <paramref name="baselineTimes"/>, as the median over the
+    /// rounds of each round's ratio (both from one <see cref="Rounds"/> call). Drift that slows a whole round slows both
+    /// alike and cancels in its ratio, where a ratio of the two medians can pair a fast round of one with a slow round of
+    /// the other.
+    /// </summary>
+    public static double MedianRatio(IReadOnlyList<double> baselineTimes, IReadOnlyList<double> times)
+    {
+        if (baselineTimes.Count != times.Count || times.Count == 0)
+            throw new ArgumentException($"Per-round ratios need times of the same rounds: {baselineTimes.Count} baseline rounds against {times.Count}.");
+        return Median(baselineTimes.Zip(times, (baseline, time) => baseline / time).ToList());
+    }
+
+    internal static double Median(List<double> values)
     {
         values.Sort();
         int n = values.Count;

@@ -130,6 +130,21 @@ public class BenchmarkUsageTests
         using var json = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(row, options));
         Assert.Equal(["suite", "family", "impl", "batch", "seq", "depth", "dim", "heads", "stepMs", "forwardMs", "peakMemoryMb"],
             json.RootElement.EnumerateObject().Select(p => p.Name));
+        // The per-round speed-up follows them when the hand-written model ran.
+        using var paired = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(row with { StepSpeedup = 1.2 }, options));
+        Assert.Equal("stepSpeedup", paired.RootElement.EnumerateObject().Last().Name);
+    }
+
+    [Fact]
+    public void The_per_round_speed_up_pairs_each_round_s_times_where_the_ratio_of_medians_does_not()
+    {
+        // A machine twice as slow in the second round: each round the candidate is twice as fast, which the ratio of
+        // the medians (12 against 12) hides.
+        double[] baseline = [10, 40, 12], candidate = [5, 20, 12];
+        Assert.Equal(2.0, Measurement.MedianRatio(baseline, candidate));
+        Assert.Equal(1.0, Measurement.Median([.. baseline]) / Measurement.Median([.. candidate]));
+        Assert.Equal(0.5, Measurement.MedianRatio(candidate, baseline));
+        Assert.Throws<ArgumentException>(() => Measurement.MedianRatio(baseline, [5, 20]));
     }
 
     [Fact]

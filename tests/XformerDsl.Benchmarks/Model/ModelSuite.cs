@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Spectre.Console;
 using TorchSharp;
 using XformerDsl.Specs;
@@ -6,10 +7,16 @@ using static TorchSharp.torch;
 
 namespace XformerDsl.Benchmarks;
 
-/// <summary>One row of the model suite's JSON: the fields other tools read, in this order.</summary>
+/// <summary>
+/// One row of the model suite's JSON: the fields other tools read, in this order. <paramref name="StepSpeedup"/>, written
+/// only when the hand-written model ran too, is how many times faster this implementation's step was than the
+/// hand-written one's: the median over the rounds of each round's ratio (<see cref="Measurement.MedianRatio"/>), steadier
+/// on a drifting machine than the ratio of the two <paramref name="StepMs"/> medians.
+/// </summary>
 internal sealed record ModelResult(
     string Suite, string Family, string Impl, int Batch, int Seq, int Depth, int Dim, int Heads,
-    double StepMs, double ForwardMs, double? PeakMemoryMb);
+    double StepMs, double ForwardMs, double? PeakMemoryMb,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? StepSpeedup = null);
 
 /// <summary>
 /// The model suite: one training step (forward, cross-entropy, backward; no optimizer step) of a whole declared model
@@ -82,13 +89,16 @@ internal static class ModelSuite
                 model.call(tokens);
             };
             var budget = o.Budget(DefaultMaxSeconds);
-            var steps = Measurement.MedianMilliseconds(models.Select(m => Step(m.Model)).ToList(), Math.Max(1, o.Warmup), TimeSpan.Zero, o.Repetitions, budget);
+            var stepRounds = Measurement.Rounds(models.Select(m => Step(m.Model)).ToList(), Math.Max(1, o.Warmup), TimeSpan.Zero, o.Repetitions, budget);
             var forwards = Measurement.MedianMilliseconds(models.Select(m => Forward(m.Model)).ToList(), Math.Max(1, o.Warmup), TimeSpan.Zero, o.Repetitions, budget);
+            int baseline = models.FindIndex(m => m.Impl == "handwritten");
             for (int i = 0; i < models.Count; i++)
             {
                 var peak = Measurement.PeakMemoryMebibytes(Step(models[i].Model));
+                double? speedup = baseline < 0 ? null : Math.Round(Measurement.MedianRatio(stepRounds[baseline], stepRounds[i]), 3);
                 results.Add(new ModelResult("model", candidate.Family, models[i].Impl, o.Batch, seq, spec.Depth, spec.Dim,
-                    spec.Attention[0].Attention.Heads, Round(steps[i]), Round(forwards[i]), peak is double p ? Round(p) : null));
+                    spec.Attention[0].Attention.Heads, Round(Measurement.Median([.. stepRounds[i]])), Round(forwards[i]), peak is double p ? Round(p) : null,
+                    speedup));
             }
         }
         return results;
@@ -115,14 +125,16 @@ internal static class ModelSuite
             .AddColumn(new TableColumn("step ms").RightAligned())
             .AddColumn(new TableColumn("forward ms").RightAligned())
             .AddColumn(new TableColumn("peak MiB").RightAligned())
-            .AddColumn(new TableColumn("step vs handwritten").RightAligned());
+            .AddColumn(new TableColumn("step vs handwritten").RightAligned())
+            .AddColumn(new TableColumn("per round").RightAligned());
         foreach (var result in results)
         {
             var baseline = results.FirstOrDefault(r => r.Seq == result.Seq && r.Impl == "handwritten");
             table.AddRow(result.Seq.ToString(CultureInfo.InvariantCulture), result.Impl,
                 result.StepMs.ToString("0.0", CultureInfo.InvariantCulture), result.ForwardMs.ToString("0.0", CultureInfo.InvariantCulture),
                 result.PeakMemoryMb?.ToString("0.0", CultureInfo.InvariantCulture) ?? "n/a",
-                baseline is null ? "" : result.Impl == "handwritten" ? "baseline" : Measurement.Ratio(result.StepMs, baseline.StepMs));
+                baseline is null ? "" : result.Impl == "handwritten" ? "baseline" : Measurement.Ratio(result.StepMs, baseline.StepMs),
+                result.StepSpeedup is not double speedup || result.Impl == "handwritten" ? "" : Measurement.Ratio(1, speedup));
         }
         return table;
     }
