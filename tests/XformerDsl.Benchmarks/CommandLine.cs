@@ -41,6 +41,13 @@ internal sealed record BenchmarkOptions
     public int Points { get; init; } = 32;
     public string[] Impl { get; init; } = [];
     public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// <c>--reuse-allocations</c>: run under <see cref="XformerDsl.Training.NativeMemoryPolicy.ReuseLargeAllocations"/>,
+    /// the allocator policy an application may opt in to (every implementation alike); off by default, as in a process
+    /// that does not opt in.
+    /// </summary>
+    public bool ReuseAllocations { get; init; }
     public int Warmup { get; init; } = 2;
     public int Repetitions { get; init; } = 5;
     /// <summary>
@@ -150,6 +157,8 @@ internal static class CommandLine
             bool.Parse, (o, v) => o with { Causal = v }),
         new Entry<string[]>("--impl", "<a,b,...>", "only these implementations (default all)", v => v.Split(','), (o, v) => o with { Impl = v }),
         new Entry<int>("--threads", "<n>", "threads for libtorch and the kernels (default: all cores)", Positive, (o, v) => o with { Threads = v }),
+        new Entry<bool>("--reuse-allocations", "<bool>", "run under NativeMemoryPolicy.ReuseLargeAllocations, large blocks kept in the heap for reuse (default false)",
+            bool.Parse, (o, v) => o with { ReuseAllocations = v }),
         new Entry<int>("--warmup", "<n>", $"untimed runs before timing (default {s_defaults.Warmup})",
             v => int.Parse(v, CultureInfo.InvariantCulture), (o, v) => o with { Warmup = v }),
         new Entry<int>("--repetitions", "<n>", $"timed runs; the median is reported (default {s_defaults.Repetitions})",

@@ -30,7 +30,11 @@ if (suite == CommandLine.PlotCommand)
 }
 
 torch.set_num_threads(options.Threads);
-AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite!)}[/] on {Markup.Escape(Machine.Cpu)}, {Environment.ProcessorCount} cores, {options.Threads} threads, {SimdWidth.Name} SIMD, TorchSharp {typeof(torch).Assembly.GetName().Version}");
+// The policy is process-wide, so it is set before anything is allocated and named in the header of every result.
+string allocator = !options.ReuseAllocations ? "the C library's default allocation"
+    : XformerDsl.Training.NativeMemoryPolicy.ReuseLargeAllocations() ? "large allocations kept in the heap (--reuse-allocations)"
+    : "--reuse-allocations not available here (not glibc): the C library's default allocation";
+AnsiConsole.MarkupLine($"[bold]{Markup.Escape(suite!)}[/] on {Markup.Escape(Machine.Cpu)}, {Environment.ProcessorCount} cores, {options.Threads} threads, {SimdWidth.Name} SIMD, TorchSharp {typeof(torch).Assembly.GetName().Version}, {Markup.Escape(allocator)}");
 
 try
 {

@@ -136,6 +136,15 @@ public class BenchmarkUsageTests
     }
 
     [Fact]
+    public void Reuse_allocations_is_off_unless_asked_for()
+    {
+        Assert.False(new BenchmarkOptions().ReuseAllocations);
+        Assert.False(CommandLine.Parse(["model"]).Options!.ReuseAllocations);
+        Assert.True(CommandLine.Parse(["model", "--reuse-allocations", "true"]).Options!.ReuseAllocations);
+        Assert.Equal("--reuse-allocations maybe: not a valid value.", CommandLine.Parse(["model", "--reuse-allocations", "maybe"]).Error);
+    }
+
+    [Fact]
     public void The_per_round_speed_up_pairs_each_round_s_times_where_the_ratio_of_medians_does_not()
     {
         // A machine twice as slow in the second round: each round the candidate is twice as fast, which the ratio of
