@@ -26,37 +26,34 @@ public static class VectorExp
 
     /// <summary>Lane-wise eˣ of 16 floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Of(Vector512<float> x) => Exp<Vector512<float>, Lanes512>(x);
+    public static Vector512<float> Of(Vector512<float> x) => Exp<Vector512<float>, Simd512<float>, Lanes512>(x);
 
     /// <summary>Lane-wise eˣ of 8 floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Of(Vector256<float> x) => Exp<Vector256<float>, Lanes256>(x);
+    public static Vector256<float> Of(Vector256<float> x) => Exp<Vector256<float>, Simd256<float>, Lanes256>(x);
 
     /// <summary>Lane-wise eˣ of 4 floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Of(Vector128<float> x) => Exp<Vector128<float>, Lanes128>(x);
+    public static Vector128<float> Of(Vector128<float> x) => Exp<Vector128<float>, Simd128<float>, Lanes128>(x);
 
+    // The arithmetic is the width's kernel operations (TOps); TLanes adds the three steps only the exponential needs.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Exp<TVec, TLanes>(TVec x) where TVec : struct where TLanes : IFloatLanes<TVec>
+    private static TVec Exp<TVec, TOps, TLanes>(TVec x) where TVec : struct where TOps : ISimdOps<TVec, float> where TLanes : IFloatLanes<TVec>
     {
-        var n = TLanes.Round(TLanes.Multiply(x, TLanes.Create(Log2E)));
-        var r = TLanes.MultiplyAdd(n, TLanes.Create(-Ln2Low), TLanes.MultiplyAdd(n, TLanes.Create(-Ln2High), x));
-        var p = TLanes.MultiplyAdd(TLanes.Create(P0), r, TLanes.Create(P1));
-        p = TLanes.MultiplyAdd(p, r, TLanes.Create(P2));
-        p = TLanes.MultiplyAdd(p, r, TLanes.Create(P3));
-        p = TLanes.MultiplyAdd(p, r, TLanes.Create(P4));
-        p = TLanes.MultiplyAdd(p, r, TLanes.Create(P5));
-        p = TLanes.MultiplyAdd(p, TLanes.Multiply(r, r), TLanes.Add(r, TLanes.Create(1f)));
+        var n = TLanes.Round(TOps.Multiply(x, TOps.Broadcast(Log2E)));
+        var r = TOps.MultiplyAdd(n, TOps.Broadcast(-Ln2Low), TOps.MultiplyAdd(n, TOps.Broadcast(-Ln2High), x));
+        var p = TOps.MultiplyAdd(TOps.Broadcast(P0), r, TOps.Broadcast(P1));
+        p = TOps.MultiplyAdd(p, r, TOps.Broadcast(P2));
+        p = TOps.MultiplyAdd(p, r, TOps.Broadcast(P3));
+        p = TOps.MultiplyAdd(p, r, TOps.Broadcast(P4));
+        p = TOps.MultiplyAdd(p, r, TOps.Broadcast(P5));
+        p = TOps.MultiplyAdd(p, TOps.Multiply(r, r), TOps.Add(r, TOps.Broadcast(1f)));
         return TLanes.OutsideRange(x, FlushBelow, OverflowAbove, TLanes.ScaleByPowerOfTwo(p, n));
     }
 
-    // The float operations the exponential needs, at one vector width.
+    // The float steps of the exponential that the kernel operations do not have, at one vector width.
     private interface IFloatLanes<TVec> where TVec : struct
     {
-        static abstract TVec Create(float value);
-        static abstract TVec Add(TVec a, TVec b);
-        static abstract TVec Multiply(TVec a, TVec b);
-        static abstract TVec MultiplyAdd(TVec a, TVec b, TVec addend);
         static abstract TVec Round(TVec a);
         // a · 2ⁿ for integer-valued n, by adding n to a's exponent bits: exact while the result stays a normal float.
         static abstract TVec ScaleByPowerOfTwo(TVec a, TVec n);
@@ -66,14 +63,6 @@ public static class VectorExp
 
     private readonly struct Lanes512 : IFloatLanes<Vector512<float>>
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Create(float value) => Vector512.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> addend) => Vector512.FusedMultiplyAdd(a, b, addend);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Round(Vector512<float> a) => Vector512.Round(a);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -88,14 +77,6 @@ public static class VectorExp
     private readonly struct Lanes256 : IFloatLanes<Vector256<float>>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Create(float value) => Vector256.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> addend) => Vector256.FusedMultiplyAdd(a, b, addend);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Round(Vector256<float> a) => Vector256.Round(a);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> a, Vector256<float> n) =>
@@ -108,14 +89,6 @@ public static class VectorExp
 
     private readonly struct Lanes128 : IFloatLanes<Vector128<float>>
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<float> Create(float value) => Vector128.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> addend) => Vector128.FusedMultiplyAdd(a, b, addend);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<float> Round(Vector128<float> a) => Vector128.Round(a);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
