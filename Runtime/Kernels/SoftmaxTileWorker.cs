@@ -607,14 +607,10 @@ public sealed unsafe partial class SoftmaxTileWorker<T, TVec, TOps> : IDisposabl
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeInto(T* panel, int width, T* rows, long rowStride, int count, int headDim, T scale)
     {
-        for (int d = 0; d < headDim; d++)
-        {
-            T* line = panel + (long)d * width;
-            for (int k = 0; k < count; k++)
-                line[k] = rows[k * rowStride + d] * scale;
-            for (int k = count; k < width; k++)
-                line[k] = T.Zero;
-        }
+        TileTranspose.Transpose(rows, rowStride, count, headDim, panel, width, scale);
+        if (count < width)
+            for (int d = 0; d < headDim; d++)
+                new Span<T>(panel + (long)d * width + count, width - count).Clear();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

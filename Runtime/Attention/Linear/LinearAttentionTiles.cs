@@ -232,15 +232,8 @@ public static unsafe class LinearAttentionTiles<T, TVec, TOps>
     }
 
     // destination[c, j] = source[j, c] for j < rows, c < columns: a chunk's rows as the columns of a row-major block.
-    private static void Transpose(T* source, int sourceStride, int rows, int columns, T* destination, int destinationStride)
-    {
-        for (int j = 0; j < rows; j++)
-        {
-            T* row = source + (long)j * sourceStride;
-            for (int c = 0; c < columns; c++)
-                destination[(long)c * destinationStride + j] = row[c];
-        }
-    }
+    private static void Transpose(T* source, int sourceStride, int rows, int columns, T* destination, int destinationStride) =>
+        TileTranspose.Transpose(source, sourceStride, rows, columns, destination, destinationStride, T.One);
 
     // Causal within a chunk: row r keeps columns 0..r.
     private static void KeepLowerTriangle(T* block, int stride, int n)
