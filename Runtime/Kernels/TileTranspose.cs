@@ -7,9 +7,10 @@ namespace XformerDsl.Kernels;
 
 /// <summary>
 /// The transpose of a small row-major block, optionally scaled: how kernels pack keys and values so that a tile
-/// product reads them as whole vectors. With AVX-512 float blocks go 16 × 16 at a time through registers (64 shuffles
-/// for 256 elements); everything else, and the edges, element by element, reading the source row by row (its rows may
-/// be far apart, the heads of a projection, and a column-by-column walk would fetch each row's lines once per column).
+/// product reads them as whole vectors. Where the kernels run 512-bit vectors, float blocks go 16 × 16 at a time
+/// through registers (64 shuffles for 256 elements); everything else, and the edges, element by element, reading the
+/// source row by row (its rows may be far apart, the heads of a projection, and a column-by-column walk would fetch
+/// each row's lines once per column).
 /// </summary>
 internal static unsafe class TileTranspose
 {
@@ -22,7 +23,9 @@ internal static unsafe class TileTranspose
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int blockedRows = 0, blockedColumns = 0;
-        if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+        // Where 512-bit vectors run at all (Avx512F) and the kernels use them (SimdWidth.Use512: .NET leaves them
+        // off on processors that slow down for them).
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported && SimdWidth.Use512)
         {
             blockedRows = rows / 16 * 16;
             blockedColumns = columns / 16 * 16;
