@@ -100,7 +100,7 @@ public static unsafe class LinearAttentionTiles<T, TVec, TOps>
             // Earlier chunks, through the running state: O'_c = φ(Q_c) S.
             Multiply(n, w, mp, q, mp, 1, s.State, w, s.Rows, w, false);
             // This chunk: O'_c += tril(φ(Q_c) φ(K_c)ᵀ) V'_c.
-            Transpose(k, mp, n, l.Features, s.Transposed, cp);
+            TileTranspose.Transpose(k, mp, n, l.Features, s.Transposed, cp, T.One);
             Multiply(n, cp, mp, q, mp, 1, s.Transposed, cp, s.Weights, cp, false);
             KeepLowerTriangle(s.Weights, cp, n);
             Multiply(n, w, n, s.Weights, cp, 1, v, w, s.Rows, w, true);
@@ -177,7 +177,7 @@ public static unsafe class LinearAttentionTiles<T, TVec, TOps>
             int n = Math.Min(l.Chunk, length - start);
             T* k = s.Key + (long)start * mp, v = s.Value + (long)start * w, dO = s.Gradient + (long)start * w;
             Multiply(n, mp, w, dO, w, 1, s.StateTransposed, mp, s.QueryRows, mp, false);
-            Transpose(v, w, n, l.HeadDim + 1, s.Transposed, cp);
+            TileTranspose.Transpose(v, w, n, l.HeadDim + 1, s.Transposed, cp, T.One);
             Multiply(n, cp, w, dO, w, 1, s.Transposed, cp, s.Weights, cp, false);
             KeepLowerTriangle(s.Weights, cp, n);
             Multiply(n, mp, n, s.Weights, cp, 1, k, mp, s.QueryRows, mp, true);
@@ -196,11 +196,11 @@ public static unsafe class LinearAttentionTiles<T, TVec, TOps>
             T* q = s.Query + (long)start * mp, k = s.Key + (long)start * mp, v = s.Value + (long)start * w, dO = s.Gradient + (long)start * w;
             Multiply(n, mp, w, v, w, 1, s.ReverseTransposed, mp, s.KeyRows, mp, false);
             Multiply(n, w, mp, k, mp, 1, s.Reverse, w, s.Rows, w, false);
-            Transpose(dO, w, n, l.HeadDim + 1, s.Transposed, cp);
+            TileTranspose.Transpose(dO, w, n, l.HeadDim + 1, s.Transposed, cp, T.One);
             Multiply(n, cp, w, v, w, 1, s.Transposed, cp, s.Weights, cp, false);
             KeepUpperTriangle(s.Weights, cp, n);
             Multiply(n, mp, n, s.Weights, cp, 1, q, mp, s.KeyRows, mp, true);
-            Transpose(q, mp, n, l.Features, s.Transposed, cp);
+            TileTranspose.Transpose(q, mp, n, l.Features, s.Transposed, cp, T.One);
             Multiply(n, cp, mp, k, mp, 1, s.Transposed, cp, s.Weights, cp, false);
             KeepUpperTriangle(s.Weights, cp, n);
             Multiply(n, w, n, s.Weights, cp, 1, dO, w, s.Rows, w, true);
@@ -230,10 +230,6 @@ public static unsafe class LinearAttentionTiles<T, TVec, TOps>
                 valueGradient.Clear();
         }
     }
-
-    // destination[c, j] = source[j, c] for j < rows, c < columns: a chunk's rows as the columns of a row-major block.
-    private static void Transpose(T* source, int sourceStride, int rows, int columns, T* destination, int destinationStride) =>
-        TileTranspose.Transpose(source, sourceStride, rows, columns, destination, destinationStride, T.One);
 
     // Causal within a chunk: row r keeps columns 0..r.
     private static void KeepLowerTriangle(T* block, int stride, int n)

@@ -5,10 +5,10 @@ using Xunit;
 namespace XformerDsl.Runtime.Tests.Kernels;
 
 /// <summary>
-/// <see cref="TileTranspose"/>, the packing step of every softmax kernel's key and value tiles: against the definition,
-/// element by element, for blocks that are whole 16 × 16 register blocks, blocks with row and column edges, blocks too
-/// small for a register block, rows far apart, with and without a scale, in float (the register path where AVX-512 is
-/// there) and double; and it writes nothing outside the transposed block.
+/// <see cref="TileTranspose"/>, the packing step of every softmax kernel's key and value tiles and of the linear-attention
+/// chunks: against the definition, element by element, for whole 16 × 16 register blocks, blocks with row and column
+/// edges, blocks too small for a register block, rows far apart, with and without a scale, in float (the register path
+/// where the kernels run 512-bit vectors) and double; and it writes nothing outside the transposed block.
 /// </summary>
 public sealed class TileTransposeTests
 {
