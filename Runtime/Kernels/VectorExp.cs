@@ -11,8 +11,9 @@ namespace XformerDsl.Kernels;
 /// ten times as long in it as in the arithmetic below. Cephes' <c>expf</c>: <c>x = n·ln 2 + r</c> with ln 2 split in
 /// two (Cody–Waite) so <c>r</c> is exact to a float, then a degree-5 polynomial for <c>eʳ</c> (error ≤ 2 ulp) scaled by
 /// 2ⁿ: one <c>vscalefps</c> where AVX-512 has it (the causal kernel's forward+backward at 4096 about 2 % faster on an
-/// Intel Xeon, family 6 model 207), else <c>n</c> added to the exponent bits; the same results either way. Results below float's smallest normal number (x &lt; −87) are flushed to zero,
-/// which is what a softmax wants of e^−∞ and of probabilities under 10⁻³⁸; x &gt; 88.7 gives +∞; NaN stays NaN.
+/// Intel Xeon, family 6 model 207), else <c>n</c> added to the exponent bits; the same results either way. Results
+/// below float's smallest normal number (x &lt; −87) are flushed to zero, which is what a softmax wants of e^−∞ and of
+/// probabilities under 10⁻³⁸; x &gt; 88.7 gives +∞; NaN stays NaN.
 /// </summary>
 public static class VectorExp
 {

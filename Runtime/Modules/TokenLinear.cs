@@ -12,9 +12,9 @@ namespace XformerDsl.Modules;
 /// A linear layer applied to the few rows a generation step feeds it (one token per sequence): what generated
 /// <c>Step</c> methods call in place of <c>Linear.forward</c>. Without gradients, on the CPU, in float32 or float64 and
 /// for at most <see cref="MaxRows"/> rows it computes the product itself, four weight rows at a time in SIMD registers,
-/// with large weights split across libtorch's threads; anything else runs the module's own forward. Why: libtorch hands a product with one row
-/// to MKL's matrix-vector routine, which on AMD processors runs MKL's generic code path, not its AVX-512 one: on 2 cores
-/// of an AMD EPYC (family 25 model 17) that routine was half of a generation step's time.
+/// with large weights split across libtorch's threads; anything else runs the module's own forward. Why: libtorch hands
+/// a product with one row to MKL's matrix-vector routine, which on AMD processors runs MKL's generic code path, not its
+/// AVX-512 one: on 2 cores of an AMD EPYC (family 25 model 17) that routine was half of a generation step's time.
 /// </summary>
 public static class TokenLinear
 {
@@ -143,8 +143,9 @@ public static class TokenLinear
                 Multiply<T, TVec, TOps>(weights, biases, input, result, rows, inputs, outputs, outputs);
                 return;
             }
-            // Each thread streams its own slice of the weight rows (a multiple of four) and writes those output columns.
-            int slice = (outputs / parts + 3) / 4 * 4;
+            // Each thread streams its own slice of the weight rows (a multiple of four, the last one shorter) and writes
+            // those output columns.
+            int slice = ((outputs + parts - 1) / parts + 3) / 4 * 4;
             nint w = (nint)weights, b = (nint)biases, xs = (nint)input, y = (nint)result;
             int count = rows;
             KernelParallel.For(parts, parts, () => NoScratch.Instance, (part, _) =>
