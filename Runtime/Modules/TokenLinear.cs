@@ -165,7 +165,7 @@ public static class TokenLinear
     {
         if ((long)inputs * outputs < ParallelWeights || outputs < 64)
             return 1;
-        return Math.Max(1, Math.Min(KernelParallel.DefaultThreads, outputs / 32));
+        return Math.Min(KernelParallel.DefaultThreads, outputs / 32);
     }
 
     // Weights (inputs × outputs) from which a product is split across threads.
