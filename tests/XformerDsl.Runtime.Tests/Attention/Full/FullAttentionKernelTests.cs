@@ -195,6 +195,30 @@ public class FullAttentionKernelTests
         Assert.True(fromViews.transpose(1, 2).is_contiguous());
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(6)]
+    public void A_deep_backward_pass_holds_the_gradient_handles_of_one_layer_at_a_time(int layers)
+    {
+        // The incoming and returned gradients of a fused node are handles in the scope current during backward(), the
+        // caller's step; a node that left them there kept every layer's gradients alive until the step ended. Each
+        // layer's four (one in, three out) must go once the layer below has run: what stays is the last node's three.
+        var k = s_kernels[nameof(CausalHead64)];
+        using var scope = NewDisposeScope();
+        manual_seed(layers);
+        var x = randn(1, 2, 70, 64).requires_grad_();
+        var h = x;
+        for (int layer = 0; layer < layers; layer++)
+            h = k.Apply(h, h * 0.5, h * 0.25, null);
+        var loss = h.square().sum();
+        int before = scope.DisposablesCount;
+
+        loss.backward();
+
+        Assert.Equal(3, scope.DisposablesCount - before);
+        Assert.True(x.grad is { } grad && grad.isfinite().all().item<bool>() && grad.abs().sum().item<float>() > 0);
+    }
+
     [Fact]
     public void Inference_without_gradients_gives_the_autograd_result()
     {
