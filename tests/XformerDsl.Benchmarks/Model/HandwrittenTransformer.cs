@@ -19,16 +19,25 @@ internal sealed class HandwrittenTransformer : nn.Module<Tensor, Tensor>
     private readonly Linear lm_head;
 
     /// <summary>The hand-written twin of a declared model with one full-attention declaration and the default frame.</summary>
-    public static HandwrittenTransformer For(XformerDsl.Specs.ModelSpec spec) =>
-        new(spec.Vocab, spec.Dim, spec.Depth, spec.Attention[0].Attention.Heads, spec.FeedForward.Hidden, spec.MaxLength);
+    public static HandwrittenTransformer For(XformerDsl.Specs.ModelSpec spec) => Build(spec, attend: true);
 
-    private HandwrittenTransformer(int vocab, int dim, int depth, int heads, int hidden, int maxLength) : base(nameof(HandwrittenTransformer))
+    /// <summary>
+    /// The same model with each attention call replaced by <c>q + k + v</c>: every projection, norm, feed-forward and the
+    /// output head stay, with their gradients, and attention itself costs two additions. Its step is what the other two
+    /// models spend besides attention, so subtracting it leaves what attention costs inside each of them.
+    /// </summary>
+    public static HandwrittenTransformer WithoutAttention(XformerDsl.Specs.ModelSpec spec) => Build(spec, attend: false);
+
+    private static HandwrittenTransformer Build(XformerDsl.Specs.ModelSpec spec, bool attend) =>
+        new(spec.Vocab, spec.Dim, spec.Depth, spec.Attention[0].Attention.Heads, spec.FeedForward.Hidden, spec.MaxLength, attend);
+
+    private HandwrittenTransformer(int vocab, int dim, int depth, int heads, int hidden, int maxLength, bool attend) : base(nameof(HandwrittenTransformer))
     {
         token_embedding = nn.Embedding(vocab, dim);
         position_embedding = nn.Embedding(maxLength, dim);
         layers = new ModuleList<HandwrittenBlock>();
         for (int i = 0; i < depth; i++)
-            layers.Add(new HandwrittenBlock(dim, heads, hidden));
+            layers.Add(new HandwrittenBlock(dim, heads, hidden, attend));
         final_norm = nn.LayerNorm(dim);
         lm_head = nn.Linear(dim, vocab);
         RegisterComponents();
@@ -51,10 +60,10 @@ internal sealed class HandwrittenTransformer : nn.Module<Tensor, Tensor>
         private readonly LayerNorm ffn_norm;
         private readonly HandwrittenFeedForward ffn;
 
-        public HandwrittenBlock(int dim, int heads, int hidden) : base(nameof(HandwrittenBlock))
+        public HandwrittenBlock(int dim, int heads, int hidden, bool attend) : base(nameof(HandwrittenBlock))
         {
             attn_norm = nn.LayerNorm(dim);
-            attn = new HandwrittenAttention(dim, heads);
+            attn = new HandwrittenAttention(dim, heads, attend);
             ffn_norm = nn.LayerNorm(dim);
             ffn = new HandwrittenFeedForward(dim, hidden);
             RegisterComponents();
@@ -71,10 +80,12 @@ internal sealed class HandwrittenTransformer : nn.Module<Tensor, Tensor>
     {
         private readonly Linear q_proj, k_proj, v_proj, out_proj;
         private readonly int _heads;
+        private readonly bool _attend;
 
-        public HandwrittenAttention(int dim, int heads) : base(nameof(HandwrittenAttention))
+        public HandwrittenAttention(int dim, int heads, bool attend) : base(nameof(HandwrittenAttention))
         {
             _heads = heads;
+            _attend = attend;
             q_proj = nn.Linear(dim, dim);
             k_proj = nn.Linear(dim, dim);
             v_proj = nn.Linear(dim, dim);
@@ -86,7 +97,8 @@ internal sealed class HandwrittenTransformer : nn.Module<Tensor, Tensor>
         {
             long batch = x.shape[0], seq = x.shape[1], dim = x.shape[2];
             Tensor Split(Linear projection) => projection.forward(x).view(batch, seq, _heads, dim / _heads).transpose(1, 2);
-            var attended = nn.functional.scaled_dot_product_attention(Split(q_proj), Split(k_proj), Split(v_proj), is_casual: true);
+            var (q, k, v) = (Split(q_proj), Split(k_proj), Split(v_proj));
+            var attended = _attend ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true) : q + k + v;
             return out_proj.forward(attended.transpose(1, 2).reshape(batch, seq, dim));
         }
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 using TorchSharp;
 using XformerDsl.Specs;
 using static TorchSharp.torch;
@@ -22,17 +23,24 @@ internal sealed record ModelResult(
 /// The model suite: one training step (forward, cross-entropy, backward; no optimizer step) of a whole declared model
 /// (impl <c>generated</c>) against the same architecture written by hand from TorchSharp modules and SDPA (impl
 /// <c>handwritten</c>, <see cref="HandwrittenTransformer"/>), with the same weights: the suite first checks that both
-/// give the same logits. Also the no-grad forward (inference) and the step's peak memory.
+/// give the same logits. Also the no-grad forward (inference) and the step's peak memory. Asked for by name
+/// (<c>--impl generated,handwritten,no-attention</c>), impl <c>no-attention</c> is the hand-written model with attention
+/// replaced by <c>q + k + v</c> (<see cref="HandwrittenTransformer.WithoutAttention"/>): what a step costs besides
+/// attention, so that the table can say what attention costs inside each model.
 /// </summary>
 internal static class ModelSuite
 {
     /// <summary>A family the suite can compare: its declared model, and the hand-written model with an SDPA equivalent.</summary>
-    private sealed record Candidate(string Family, Func<nn.Module<Tensor, Tensor>> Declared, Func<ModelSpec, nn.Module<Tensor, Tensor>> Handwritten);
+    private sealed record Candidate(string Family, Func<nn.Module<Tensor, Tensor>> Declared, Func<ModelSpec, nn.Module<Tensor, Tensor>> Handwritten,
+        Func<ModelSpec, nn.Module<Tensor, Tensor>> WithoutAttention);
 
     private static readonly Candidate[] s_candidates =
     [
-        new("full", () => new ModelSuiteFull(), HandwrittenTransformer.For),
+        new("full", () => new ModelSuiteFull(), HandwrittenTransformer.For, HandwrittenTransformer.WithoutAttention),
     ];
+
+    /// <summary>The impl of the model without attention, measured only when <c>--impl</c> names it.</summary>
+    private const string NoAttention = "no-attention";
 
     /// <summary>
     /// The model suite's default of <c>--max-seconds</c>: long enough for every repetition asked for to happen. A round
@@ -48,7 +56,8 @@ internal static class ModelSuite
     public static string Help { get; } =
         $"one training step (forward, cross-entropy, backward) of a whole declared model (--family {CommandLine.OneOf(s_candidates.Select(c => c.Family))}: " +
         "4 blocks, width 512, 8 heads of 64, feed-forward 2048, causal) against the same architecture written by hand with " +
-        "TorchSharp modules and SDPA, same weights (impl generated, handwritten)";
+        "TorchSharp modules and SDPA, same weights (impl generated, handwritten; and, when --impl names it, no-attention: the " +
+        "hand-written model with attention replaced by q + k + v, to tell what attention costs inside each model)";
 
     public static List<ModelResult> Run(BenchmarkOptions o)
     {
@@ -61,10 +70,13 @@ internal static class ModelSuite
             throw new ArgumentException($"--seq {string.Join(",", o.Seq)}: the model suite's models take up to {spec.MaxLength} tokens.");
         using var handwritten = candidate.Handwritten(spec);
         handwritten.load_state_dict(declared.state_dict());
+        using var withoutAttention = candidate.WithoutAttention(spec);
+        withoutAttention.load_state_dict(declared.state_dict());
         declared.train();
         handwritten.train();
-        var models = new List<(string Impl, nn.Module<Tensor, Tensor> Model)> { ("generated", declared), ("handwritten", handwritten) }
-            .Where(m => o.Impl.Length == 0 || o.Impl.Contains(m.Impl)).ToList();
+        withoutAttention.train();
+        var models = new List<(string Impl, nn.Module<Tensor, Tensor> Model)> { ("generated", declared), ("handwritten", handwritten), (NoAttention, withoutAttention) }
+            .Where(m => o.Impl.Length == 0 ? m.Impl != NoAttention : o.Impl.Contains(m.Impl)).ToList();
 
         var results = new List<ModelResult>();
         foreach (int seq in o.Seq)
@@ -117,8 +129,11 @@ internal static class ModelSuite
 
     private static double Round(double value) => Math.Round(value, 2);
 
-    /// <summary>The results as a table, each step relative to the hand-written model's at the same length.</summary>
-    public static Table Table(IReadOnlyList<ModelResult> results)
+    /// <summary>
+    /// The results as a table, each step relative to the hand-written model's at the same length; where the model
+    /// without attention ran too, a line per length with what attention took per layer inside each model.
+    /// </summary>
+    public static IRenderable Table(IReadOnlyList<ModelResult> results)
     {
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("seq").AddColumn("impl")
@@ -136,6 +151,21 @@ internal static class ModelSuite
                 baseline is null ? "" : result.Impl == "handwritten" ? "baseline" : Measurement.Ratio(result.StepMs, baseline.StepMs),
                 result.StepSpeedup is not double speedup || result.Impl == "handwritten" ? "" : Measurement.Ratio(1, speedup));
         }
-        return table;
+        var lines = results.GroupBy(r => r.Seq).Select(AttentionPerLayer).OfType<string>().Select(line => new Markup(Markup.Escape(line)));
+        return new Rows([table, .. lines]);
     }
+
+    // Each model's step less the step without attention, over the depth: attention inside that model (its projections
+    // excluded, which the model without attention keeps), from the medians of one run.
+    private static string? AttentionPerLayer(IEnumerable<ModelResult> atOneLength)
+    {
+        var byImpl = atOneLength.ToDictionary(r => r.Impl);
+        if (!byImpl.TryGetValue(NoAttention, out var frame))
+            return null;
+        var parts = new[] { "generated", "handwritten" }.Where(byImpl.ContainsKey)
+            .Select(impl => $"{impl} {Number((byImpl[impl].StepMs - frame.StepMs) / frame.Depth)} ms");
+        return $"seq {frame.Seq}: attention per layer, the step less the step without attention ({Number(frame.StepMs)} ms) over {frame.Depth} layers: {string.Join(", ", parts)}";
+    }
+
+    private static string Number(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);
 }
