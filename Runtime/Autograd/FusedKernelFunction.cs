@@ -61,25 +61,17 @@ public abstract class FusedKernelFunction<TSelf> : torch.autograd.MultiTensorFun
     {
         GradientHandles.ReleaseHandedOver();
         var kept = (SavedInputs)ctx.get_data(InputsKey);
-        // Each call to get_saved_variables unpacks fresh handles; they are released here rather than left to finalizers.
         List<Tensor> gradients;
+        // Every handle made here but the gradients (the fresh ones get_saved_variables unpacks each call, views and
+        // readable copies the kernel's glue makes) ends with this call, not with the caller's scope, which would keep
+        // what they point to until the step's end.
         using (var scope = NewDisposeScope())
         {
             var saved = ctx.get_saved_variables();
-            try
-            {
-                int inputCount = kept.NonTensors.Length, outputCount = kept.OutputCount;
-                var inputs = kept.NonTensors.Select((input, i) => input ?? saved[i]).ToArray();
-                gradients = Backward(inputs, saved.GetRange(inputCount, outputCount),
-                    saved.GetRange(inputCount + outputCount, saved.Count - inputCount - outputCount), grad_outputs);
-            }
-            finally
-            {
-                foreach (var tensor in saved)
-                    tensor?.Dispose();
-            }
-            // Handles the kernel's glue made besides the gradients (views, readable copies) end with this call, not with
-            // the caller's scope, which would keep what they point to (the forward output, for one) to the step's end.
+            int inputCount = kept.NonTensors.Length, outputCount = kept.OutputCount;
+            var inputs = kept.NonTensors.Select((input, i) => input ?? saved[i]).ToArray();
+            gradients = Backward(inputs, saved.GetRange(inputCount, outputCount),
+                saved.GetRange(inputCount + outputCount, saved.Count - inputCount - outputCount), grad_outputs);
             scope.MoveToOuter(gradients.Where(gradient => gradient is not null));
         }
         GradientHandles.Release(grad_outputs, keep: gradients);
